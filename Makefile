@@ -1,0 +1,44 @@
+# webinar-bot developer commands. `make help` lists them.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed.stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test bench lint clean
+
+# Reinstall when the entry point has gone missing even if the stamp looks fresh.
+ifeq ($(wildcard $(BIN)/webinar-bot),)
+.PHONY: $(STAMP)
+endif
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+venv: $(STAMP)  ## Create .venv and install the bot with its dev tools
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+run: $(STAMP)  ## Run the bot (copies series.example.toml to series.toml if missing)
+	@if [ ! -f series.toml ]; then \
+		cp series.example.toml series.toml; \
+		echo "series.toml was missing: copied series.example.toml; edit it with the real webinars."; \
+	fi
+	$(BIN)/webinar-bot run
+
+test: $(STAMP)  ## Run the test suite
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)  ## Run the benchmarks
+	$(BIN)/python -m benchmarks
+
+lint: $(STAMP)  ## Check the code with ruff
+	$(BIN)/ruff check .
+
+clean:  ## Remove .venv, caches and build artifacts (keeps data/, .env and series.toml)
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

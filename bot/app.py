@@ -1,0 +1,112 @@
+"""Build the python-telegram-bot Application: storage, texts, handlers, limits, commands."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.catalogue import LANGUAGES
+from bot.clock import Clock, SystemClock
+from bot.config import Settings, ensure_database_dir
+from bot.ratelimit import HaltingRateLimiter
+from bot.series import Series
+from bot.services import SERVICES_KEY, BotContext, Services
+from bot.texts import Texts
+from bot.updates import PerUserUpdateProcessor
+from handlers import COMMANDS, register_handlers
+from storage.conversations import ConversationStore
+from storage.database import Database
+from storage.participants import ParticipantStore
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings, series: Series, token: str, clock: Clock | None = None,
+    texts: Texts | None = None,
+) -> Application:
+    """Create the Application; the database opens in post_init and closes in post_shutdown."""
+    db = Database(settings.database_path)
+    services = Services(
+        settings=settings,
+        series=series,
+        db=db,
+        participants=ParticipantStore(db),
+        conversations=ConversationStore(db),
+        texts=texts or Texts(),
+        clock=clock or SystemClock(),
+    )
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        .context_types(ContextTypes(context=BotContext))
+        .rate_limiter(HaltingRateLimiter(send_rate=30.0))
+        .concurrent_updates(PerUserUpdateProcessor(256))
+        .connection_pool_size(64)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = services
+    register_handlers(application)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    """Open the database, record the series' webinars and set the command menu."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    ensure_database_dir(services.settings)
+    await services.db.open()
+    await services.participants.sync_webinars(services.series.webinars, services.clock.now())
+    await set_commands(application, services.texts)
+    log.info("ready: %d participants, %d webinars", await services.participants.count(),
+             len(services.series.webinars))
+
+
+async def set_commands(application: Application, texts: Texts) -> None:
+    """Publish the command menu in each language with setMyCommands."""
+    scope = BotCommandScopeAllPrivateChats()
+    for lang in LANGUAGES:
+        commands = [BotCommand(name, texts.label(lang, f"commands.{name}")) for name in COMMANDS]
+        await application.bot.set_my_commands(
+            commands, scope=scope, language_code=None if lang == "en" else lang
+        )
+
+
+async def _post_shutdown(application: Application) -> None:
+    """Close the database."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    await services.db.close()
+
+
+async def start_polling(application: Application, poll_timeout: int = 10) -> None:
+    """Initialise and start the application with long polling, without blocking.
+
+    The same steps as Application.run_polling, for callers that own the event loop
+    (tests, benchmarks, the demo).
+    """
+    from telegram import Update
+
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+    )
+    await application.start()
+
+
+async def stop_polling(application: Application) -> None:
+    """Stop polling, finish running handlers and close the database."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)

@@ -1,0 +1,199 @@
+"""Settings read from environment variables and an optional .env file.
+
+Every setting is declared exactly once, as a field of `Settings` built with `_setting(...)`:
+the environment variable name, its one-line description, its default and its parser live
+together there, and `SETTINGS_DOC`, `load_settings` and the docs are derived from them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TOKEN_RE: Final = re.compile(r"\d+:[A-Za-z0-9_-]{30,}", re.ASCII)
+_USER_ID_RE: Final = re.compile(r"\d+", re.ASCII)
+_MAX_USER_ID: Final = 2**63 - 1
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; str() is one line naming the setting."""
+
+
+def _show(value: str) -> str:
+    """Quote a raw value for an error message, shortened and kept on one line."""
+    shown = value if len(value) <= 60 else value[:57] + "..."
+    return '"' + shown.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+
+
+def _parse_token(name: str, raw: str) -> str:
+    """Validate a bot token without ever echoing it back (it is a secret)."""
+    if not _TOKEN_RE.fullmatch(raw):
+        raise ConfigError(
+            f"{name}: does not look like a bot token (expected digits, a colon and at least "
+            "30 letters, digits, _ or -, as given by @BotFather)"
+        )
+    return raw
+
+
+def _parse_http_url(name: str, raw: str) -> str:
+    """Accept an http(s) URL with a host and no whitespace."""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in raw):
+        raise ConfigError(f"{name}: {_show(raw)} is not an http(s) URL")
+    return raw
+
+
+def _parse_admin_ids(name: str, raw: str) -> frozenset[int]:
+    """Parse comma-separated positive Telegram user ids; an empty value means no admins."""
+    ids: set[int] = set()
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if not _USER_ID_RE.fullmatch(item) or not 0 < int(item) <= _MAX_USER_ID:
+            raise ConfigError(
+                f"{name}: {_show(item)} is not a Telegram user id "
+                "(expected comma-separated numbers)"
+            )
+        ids.add(int(item))
+    return frozenset(ids)
+
+
+def _parse_path(name: str, raw: str) -> Path:
+    """Turn a value into a Path, expanding a leading ~."""
+    if "\x00" in raw:
+        raise ConfigError(f"{name}: {_show(raw)} is not a valid path")
+    return Path(raw).expanduser()
+
+
+def _parse_log_level(name: str, raw: str) -> str:
+    """Accept a standard logging level name in any case and return it upper-case."""
+    level = raw.upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"{name}: {_show(raw)} is not one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _setting(
+    env: str,
+    doc: str,
+    parse: Callable[[str, str], Any],
+    default: str | None = None,
+    *,
+    secret: bool = False,
+) -> Any:
+    """Declare a settings field: variable name, description, parser and raw default."""
+    metadata = {"env": env, "doc": doc, "parse": parse, "default": default}
+    return field(repr=not secret, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated runtime settings of the bot."""
+
+    bot_token: str | None = _setting(
+        "BOT_TOKEN",
+        "Bot token from @BotFather (required to run the bot; keep it secret).",
+        _parse_token,
+        secret=True,
+    )
+    telegram_api_base_url: str = _setting(
+        "TELEGRAM_API_BASE_URL",
+        "Bot API base URL; the token is appended to it (change only for a local or test server).",
+        _parse_http_url,
+        "https://api.telegram.org/bot",
+    )
+    admin_ids: frozenset[int] = _setting(
+        "ADMIN_IDS",
+        "Comma-separated Telegram user ids allowed to use admin commands (may be empty).",
+        _parse_admin_ids,
+        "",
+    )
+    database_path: Path = _setting(
+        "DATABASE_PATH",
+        "SQLite database file; its folder is created when missing.",
+        _parse_path,
+        "data/webinar-bot.sqlite3",
+    )
+    series_file: Path = _setting(
+        "SERIES_FILE",
+        "TOML file describing the webinar series (see series.example.toml).",
+        _parse_path,
+        "series.toml",
+    )
+    log_level: str = _setting(
+        "LOG_LEVEL",
+        "Logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
+        _parse_log_level,
+        "INFO",
+    )
+
+
+SETTINGS_DOC: Final[dict[str, str]] = {
+    f.metadata["env"]: f.metadata["doc"] for f in fields(Settings)
+}
+
+
+def setting_defaults() -> dict[str, str | None]:
+    """Return each setting's environment variable name with its raw default (None: unset)."""
+    return {f.metadata["env"]: f.metadata["default"] for f in fields(Settings)}
+
+
+def _read_env_file(env_file: Path | None) -> dict[str, str]:
+    """Read KEY=VALUE pairs from a .env file; a missing file yields nothing."""
+    if env_file is None or not env_file.exists():
+        return {}
+    if env_file.is_dir():
+        raise ConfigError(f"{env_file}: cannot read the settings file (it is a folder)")
+    try:
+        values = dotenv_values(env_file)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{env_file}: cannot read the settings file ({exc})") from None
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Build Settings from the environment (which wins) and the .env file, validating each.
+
+    Values are stripped; an empty value counts as unset, so the default applies and an
+    empty environment variable does not hide a value from the .env file.
+    """
+    env = os.environ if environ is None else environ
+    file_values = _read_env_file(env_file)
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        name: str = f.metadata["env"]
+        raw = (env.get(name) or "").strip() or (file_values.get(name) or "").strip()
+        if not raw:
+            raw = f.metadata["default"]
+        values[f.name] = None if raw is None else f.metadata["parse"](name, raw)
+    return Settings(**values)
+
+
+def require_token(settings: Settings) -> str:
+    """Return the bot token or raise ConfigError explaining how to get one."""
+    if not settings.bot_token:
+        raise ConfigError("BOT_TOKEN: not set; get one from @BotFather (see README)")
+    return settings.bot_token
+
+
+def ensure_database_dir(settings: Settings) -> None:
+    """Create the folder that will hold the database file, raising ConfigError if impossible."""
+    path = settings.database_path
+    if path.is_dir():
+        raise ConfigError(f"DATABASE_PATH: {path} is a folder; give a file path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(f"DATABASE_PATH: cannot create folder {path.parent} ({reason})") from None

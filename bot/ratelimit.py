@@ -1,0 +1,84 @@
+"""Telegram rate limiting for every request the bot makes, with a 429 halt that holds.
+
+python-telegram-bot 22.8's AIORateLimiter releases a RetryAfter halt as soon as any other
+request finishes (its issue 5338: a shared Event is set in a `finally` that runs for every
+request). Here the halt is a monotonic deadline: nothing releases it early, concurrent halts
+combine with max(), and every request waits for it before it goes out and before it retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+# Requests that do not send anything to a chat are not counted against the send rate.
+_UNCOUNTED = frozenset({"getUpdates", "getMe", "answerCallbackQuery", "setMyCommands",
+                        "deleteWebhook", "setWebhook", "getWebhookInfo", "close", "logOut"})
+
+
+class HaltingRateLimiter(BaseRateLimiter[int]):
+    """Overall send-rate limit plus a shared, deadline-based halt after a 429."""
+
+    def __init__(self, send_rate: float = 30.0, max_retries: int = 5) -> None:
+        self.send_rate = send_rate
+        self.max_retries = max_retries
+        self._limiter = AsyncLimiter(max(send_rate, 1.0), 1.0)
+        self._halt_until = 0.0
+        self.retries = 0
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    def halt_for(self, seconds: float) -> None:
+        """Hold every request for `seconds` from now (never shortening a longer halt)."""
+        self._halt_until = max(self._halt_until, time.monotonic() + seconds)
+
+    async def wait_halt(self) -> None:
+        """Sleep until any halt in force has passed."""
+        # A deadline, not an Event: nothing but time may end a halt (PTB issue 5338).
+        while (remaining := self._halt_until - time.monotonic()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(remaining)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Send the request within the limits, retrying after each 429 up to max_retries."""
+        max_retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        counted = endpoint not in _UNCOUNTED
+        attempt = 0
+        while True:
+            await self.wait_halt()
+            try:
+                if counted:
+                    async with self._limiter:
+                        await self.wait_halt()
+                        return await callback(*args, **kwargs)
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                delay = exc.retry_after
+                seconds = delay if isinstance(delay, int | float) else delay.total_seconds()
+                self.halt_for(seconds + 0.1)
+                if attempt >= max_retries:
+                    log.warning("%s still rate limited after %d retries", endpoint, attempt)
+                    raise
+                attempt += 1
+                self.retries += 1
+                log.info("rate limited on %s; every request waits %.1f s", endpoint, seconds)

@@ -1,0 +1,49 @@
+"""What every handler needs, bundled once per application and reached through the context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.series import Series
+from bot.texts import Texts
+from storage.conversations import ConversationStore
+from storage.database import Database
+from storage.participants import ParticipantStore
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    """The bot's domain objects: settings, series, storage, texts and the clock."""
+
+    settings: Settings
+    series: Series
+    db: Database
+    participants: ParticipantStore
+    conversations: ConversationStore
+    texts: Texts
+    clock: Clock
+
+    @property
+    def webinar_ids(self) -> list[str]:
+        """The series' webinar ids in order."""
+        return [w.id for w in self.series.webinars]
+
+
+class BotContext(CallbackContext[ExtBot[None], dict, dict, dict]):
+    """A callback context that knows the application's Services."""
+
+    def __init__(
+        self, application: Application, chat_id: int | None = None, user_id: int | None = None
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def services(self) -> Services:
+        """The Services this application was built with."""
+        return self.application.bot_data[SERVICES_KEY]

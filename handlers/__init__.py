@@ -1,0 +1,67 @@
+"""Telegram handlers, wired in one place."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.services import BotContext
+from handlers import account, registration
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "profile", "mydata", "forget", "help", "cancel")
+
+
+def register_handlers(application: Application) -> None:
+    """Attach every handler of the bot to the application."""
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", registration.start, filters=private))
+    application.add_handler(CommandHandler("profile", account.profile, filters=private))
+    application.add_handler(CommandHandler("mydata", account.mydata, filters=private))
+    application.add_handler(CommandHandler("forget", account.forget, filters=private))
+    application.add_handler(CommandHandler("help", account.help_command, filters=private))
+    application.add_handler(CommandHandler("cancel", account.cancel, filters=private))
+    application.add_handler(CallbackQueryHandler(account.profile_field, pattern=r"^p:menu:"))
+    application.add_handler(CallbackQueryHandler(account.forget_button, pattern=r"^f:confirm:"))
+    application.add_handler(CallbackQueryHandler(registration.button, pattern=r"^[rp]:[a-z_]+:"))
+    application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_handler(
+        MessageHandler(private & ~filters.COMMAND & ~filters.UpdateType.EDITED,
+                       registration.text_answer)
+    )
+    application.add_handler(MessageHandler(private & filters.COMMAND, account.unknown))
+    application.add_error_handler(error_handler)
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """Answer a button press whose data is not ours (forged or from an old version)."""
+    query = update.callback_query
+    assert query is not None
+    lang = "es" if (query.from_user.language_code or "").startswith("es") else "en"
+    await query.answer(context.services.texts.label(lang, "toasts.invalid"))
+
+
+async def error_handler(update: object, context: BotContext) -> None:
+    """Log the error with its traceback and tell the user politely when there is one."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer()
+        except Exception:  # noqa: BLE001 - the query may be too old; nothing more to do
+            log.debug("could not answer the callback query after an error")
+    try:
+        user = update.effective_user
+        lang = "es" if user and (user.language_code or "").startswith("es") else "en"
+        await update.effective_chat.send_message(
+            context.services.texts.render(lang, "error_internal"), parse_mode=ParseMode.HTML
+        )
+    except Exception:  # noqa: BLE001 - reporting the failure must not fail again
+        log.warning("could not tell the user about an error: %s",
+                    html.escape(str(context.error))[:200])

@@ -1,0 +1,214 @@
+"""A participant's own account: /profile and its edits, /mydata, /forget, /help, /cancel."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+
+from bot.registration import EDITABLE_FIELDS, reset_field
+from bot.services import BotContext
+from bot.views import profile_view
+from handlers.flow import advance, close_question, draft_language, send_prompt
+from handlers.keyboards import forget_keyboard, profile_keyboard
+from storage.conversations import Conversation
+from storage.participants import Participant
+
+log = logging.getLogger(__name__)
+
+
+async def show_profile(
+    update: Update, context: BotContext, participant: Participant, template: str = "profile"
+) -> None:
+    """Send the participant's profile card with a button per field."""
+    services = context.services
+    view = profile_view(services.texts, services.series, participant.profile(),
+                        services.clock.now())
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
+        services.texts.render(participant.language, template, p=view),
+        parse_mode=ParseMode.HTML,
+        reply_markup=profile_keyboard(services.texts, participant.language),
+    )
+
+
+async def profile(update: Update, context: BotContext) -> None:
+    """Show the participant's registration, or explain how to register."""
+    services, user = context.services, update.effective_user
+    assert user is not None and update.effective_chat is not None
+    participant = await services.participants.get(user.id)
+    if participant is None:
+        await no_data(update, context)
+        return
+    await show_profile(update, context, participant)
+
+
+async def profile_field(update: Update, context: BotContext) -> None:
+    """Start changing one field chosen under /profile."""
+    query, services = update.callback_query, context.services
+    assert query is not None and query.data is not None
+    field = query.data.removeprefix("p:menu:")
+    participant = await services.participants.get(query.from_user.id)
+    lang = participant.language if participant else draft_language(None, query.from_user)
+    if participant is None:
+        await query.answer(services.texts.label(lang, "toasts.stale"))
+        return
+    if field not in EDITABLE_FIELDS:
+        await query.answer(services.texts.label(lang, "toasts.invalid"))
+        return
+    draft = participant.profile()
+    draft["consent_at"] = participant.consent_at
+    draft["previous_timezone"] = participant.timezone
+    reset_field(draft, field)
+    conv = Conversation(participant.telegram_id or query.from_user.id, "profile", "", draft)
+    advance(services, conv)
+    await services.conversations.save(conv, services.clock.now())
+    await query.answer()
+    await send_prompt(context, query.from_user.id, conv)
+
+
+async def save_profile_edit(context: BotContext, chat_id: int, conv: Conversation) -> None:
+    """Write a finished profile edit and show the updated profile."""
+    services = context.services
+    changes = {k: v for k, v in conv.data.items() if k not in ("consent_at", "previous_timezone")}
+    participant = await services.participants.update_profile(
+        conv.telegram_id, changes, services.clock.now()
+    )
+    await services.conversations.delete(conv.telegram_id)
+    if participant is None:
+        return
+    view = profile_view(services.texts, services.series, participant.profile(),
+                        services.clock.now())
+    await context.bot.send_message(
+        chat_id,
+        services.texts.render(participant.language, "profile", p=view),
+        parse_mode=ParseMode.HTML,
+        reply_markup=profile_keyboard(services.texts, participant.language),
+    )
+
+
+async def mydata(update: Update, context: BotContext) -> None:
+    """Show everything stored about the user."""
+    services, user = context.services, update.effective_user
+    assert user is not None and update.effective_chat is not None
+    participant = await services.participants.get(user.id)
+    if participant is None:
+        await no_data(update, context)
+        return
+    conv = await services.conversations.get(user.id)
+    view = profile_view(services.texts, services.series, participant.profile(),
+                        services.clock.now())
+    from bot.clock import from_iso
+
+    await update.effective_chat.send_message(
+        services.texts.render(
+            participant.language, "mydata", p=view, telegram_id=user.id,
+            registered_at=from_iso(participant.registered_at),
+            consent_at=from_iso(participant.consent_at),
+            consent_version=participant.consent_version,
+            updated_at=from_iso(participant.updated_at),
+            draft=conv.step if conv else None,
+        ),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def no_data(update: Update, context: BotContext) -> None:
+    """Say that nothing personal is stored (beyond an unfinished draft)."""
+    services, user = context.services, update.effective_user
+    assert user is not None and update.effective_chat is not None
+    conv = await services.conversations.get(user.id)
+    await update.effective_chat.send_message(
+        services.texts.render(draft_language(conv, user), "no_data",
+                              draft=conv.step if conv else None),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def forget(update: Update, context: BotContext) -> None:
+    """Ask for confirmation before erasing the participant's personal data."""
+    services, user = context.services, update.effective_user
+    assert user is not None and update.effective_chat is not None
+    participant = await services.participants.get(user.id)
+    if participant is None:
+        await services.conversations.delete(user.id)
+        await no_data(update, context)
+        return
+    conv = Conversation(user.id, "forget", "confirm", {"language": participant.language})
+    await services.conversations.save(conv, services.clock.now())
+    await update.effective_chat.send_message(
+        services.texts.render(participant.language, "forget_confirm"),
+        parse_mode=ParseMode.HTML,
+        reply_markup=forget_keyboard(services.texts, participant.language),
+    )
+
+
+async def forget_button(update: Update, context: BotContext) -> None:
+    """Erase the data, or keep it, as the participant chose."""
+    query, services = update.callback_query, context.services
+    assert query is not None and query.data is not None
+    conv = await services.conversations.get(query.from_user.id)
+    lang = draft_language(conv, query.from_user)
+    choice = query.data.removeprefix("f:confirm:")
+    if conv is None or conv.flow != "forget" or choice not in ("yes", "no"):
+        await query.answer(services.texts.label(lang, "toasts.stale"))
+        return
+    await services.conversations.delete(query.from_user.id)
+    if choice == "yes":
+        await services.participants.erase(query.from_user.id, services.clock.now())
+        log.info("a participant erased their personal data")
+    await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    await close_question(context, message, lang, None)
+    await context.bot.send_message(
+        query.from_user.id,
+        services.texts.render(lang, "forgotten" if choice == "yes" else "forget_kept"),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """Explain what the bot does and list its commands."""
+    services, user = context.services, update.effective_user
+    assert update.effective_chat is not None
+    lang = await _language(context, user.id if user else None, update)
+    await update.effective_chat.send_message(
+        services.texts.render(lang, "help", series_title=services.series.title),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """End whatever conversation is open, keeping nothing from it."""
+    services, user = context.services, update.effective_user
+    assert user is not None and update.effective_chat is not None
+    lang = await _language(context, user.id, update)
+    ended = await services.conversations.delete(user.id)
+    await update.effective_chat.send_message(
+        services.texts.render(lang, "cancelled" if ended else "nothing_to_cancel"),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def unknown(update: Update, context: BotContext) -> None:
+    """Answer anything not understood with a pointer to /help."""
+    user = update.effective_user
+    if update.effective_chat is None:
+        return
+    lang = await _language(context, user.id if user else None, update)
+    await update.effective_chat.send_message(
+        context.services.texts.render(lang, "unknown"), parse_mode=ParseMode.HTML
+    )
+
+
+async def _language(context: BotContext, user_id: int | None, update: Update) -> str:
+    """The user's language: registered choice, then draft choice, then Telegram's."""
+    services = context.services
+    if user_id is not None:
+        participant = await services.participants.get(user_id)
+        if participant is not None:
+            return participant.language
+        conv = await services.conversations.get(user_id)
+        return draft_language(conv, update.effective_user)
+    return draft_language(None, update.effective_user)

@@ -1,0 +1,122 @@
+"""Shared machinery of the registration and profile conversations: ask, record, move on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, User
+from telegram.constants import ParseMode
+
+from bot.catalogue import ZONE_CHOICES, language_for
+from bot.registration import PRIVACY_NOTICE_VERSION, Step, next_step
+from bot.services import BotContext, Services
+from bot.views import profile_view, webinar_rows, zone_label
+from handlers.keyboards import step_keyboard
+from storage.conversations import Conversation
+
+FLOW_CODES = {"register": "r", "profile": "p"}
+FLOW_NAMES = {code: name for name, code in FLOW_CODES.items()}
+
+
+def draft_language(conv: Conversation | None, user: User | None) -> str:
+    """The language to talk in: the draft's choice, else the user's Telegram language."""
+    if conv is not None:
+        lang = conv.data.get("language") or conv.data.get("language_hint")
+        if lang in ("en", "es"):
+            return lang
+    return language_for(user.language_code if user else None)
+
+
+def code_required(services: Services, conv: Conversation) -> bool:
+    """Whether this conversation still needs the registration code."""
+    return conv.flow == "register" and bool(services.series.registration_code)
+
+
+def advance(services: Services, conv: Conversation) -> Step:
+    """Move the conversation to the next unanswered question and return it."""
+    conv.step = next_step(conv.data, code_required(services, conv))
+    return Step(conv.step)
+
+
+def prompt(services: Services, conv: Conversation, lang: str) -> tuple[str, Any]:
+    """Render the current question's text and buttons."""
+    step = Step(conv.step)
+    texts, series, now = services.texts, services.series, services.clock.now()
+    zone = conv.data.get("timezone") or series.timezone.key
+    context: dict[str, Any] = {"series_title": series.title}
+    if step is Step.WEBINARS:
+        choice = conv.data.get("webinar_choice", services.webinar_ids)
+        context.update(webinars=webinar_rows(series, lang, selected=choice), timezone=zone)
+    elif step is Step.TIMEZONE:
+        current = conv.data.get("timezone") or conv.data.get("previous_timezone")
+        context["current"] = zone_label(current, now) if current else None
+    elif step is Step.CONSENT:
+        context.update(version=PRIVACY_NOTICE_VERSION, organizer=series.organizer)
+    elif step is Step.CONFIRM:
+        context["p"] = profile_view(texts, series, conv.data, now)
+    name = "summary" if step is Step.CONFIRM else (
+        "edit_menu" if step is Step.EDIT_MENU else f"ask_{step.name.lower()}")
+    titles = [(w.id, w.title_for(lang)) for w in series.webinars]
+    markup = step_keyboard(texts, lang, FLOW_CODES[conv.flow], step, conv.data, titles)
+    return texts.render(lang, name, **context), markup
+
+
+async def send_prompt(context: BotContext, chat_id: int, conv: Conversation) -> Message:
+    """Send the current question as a new message."""
+    lang = draft_language(conv, None)
+    text, markup = prompt(context.services, conv, lang)
+    return await context.bot.send_message(
+        chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+def answer_label(services: Services, lang: str, step: Step, value: str, data: dict) -> str:
+    """How a pressed button's answer reads, for the ✓ line under its question."""
+    texts = services.texts
+    if step is Step.LANGUAGE:
+        return texts.label(lang, f"languages.{value}")
+    if step is Step.COUNTRY:
+        return texts.label(lang, f"countries.{value}")
+    if step is Step.INSTITUTION:
+        return texts.label(lang, f"institutions.{value}")
+    if step is Step.SEX:
+        return texts.label(lang, f"sexes.{value}")
+    if step is Step.TIMEZONE:
+        return zone_label(ZONE_CHOICES[int(value)], services.clock.now())
+    if step is Step.WEBINARS:
+        titles = [w.title_for(lang) for w in services.series.webinars if w.id in data["webinars"]]
+        return "; ".join(titles)
+    if step is Step.EMAIL:
+        return texts.label(lang, "buttons.skip")
+    if step is Step.CONSENT:
+        return texts.label(lang, "buttons.agree" if value == "yes" else "buttons.decline")
+    if step is Step.EDIT_MENU:
+        return texts.label(lang, f"fields.{value}")
+    return value
+
+
+async def close_question(
+    context: BotContext, message: Message | None, lang: str, answer: str | None
+) -> None:
+    """Take the buttons off an answered question and note the answer under it."""
+    if message is None or not isinstance(message, Message):
+        return
+    if answer is None:
+        await message.edit_reply_markup(reply_markup=None)
+        return
+    text = context.services.texts.render(
+        lang, "answered", question=_markup_safe(message.text_html or ""), answer=answer
+    )
+    await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+
+
+def _markup_safe(html: str) -> Any:
+    """Mark Telegram's own HTML of a message as safe to re-insert (it is already escaped)."""
+    from markupsafe import Markup
+
+    return Markup(html)
+
+
+def empty_markup() -> InlineKeyboardMarkup:
+    """A keyboard with no buttons."""
+    return InlineKeyboardMarkup([])

@@ -1,0 +1,181 @@
+"""Participants, their registrations and the webinars they register for."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.clock import to_iso
+from storage.database import Database
+
+PROFILE_COLUMNS = (
+    "language", "full_name", "country", "country_other", "institution", "institution_other",
+    "position", "sex", "email", "timezone",
+)
+
+
+class WebinarLike(Protocol):
+    """What storage needs to know of a webinar from the series file."""
+
+    id: str
+    title: str
+    starts_at: datetime
+    join_url: str
+
+    @property
+    def ends_at(self) -> datetime: ...
+
+
+class AlreadyRegistered(Exception):
+    """This Telegram user already has a participant record."""
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A registered participant as stored."""
+
+    id: int
+    telegram_id: int | None
+    language: str
+    full_name: str | None
+    country: str
+    country_other: str | None
+    institution: str
+    institution_other: str | None
+    position: str | None
+    sex: str
+    email: str | None
+    timezone: str
+    consent_at: str
+    consent_version: str
+    registered_at: str
+    updated_at: str
+    webinar_ids: tuple[str, ...]
+
+    def profile(self) -> dict[str, Any]:
+        """Return the editable fields as a draft-shaped dict."""
+        data = {column: getattr(self, column) for column in PROFILE_COLUMNS}
+        data["webinars"] = list(self.webinar_ids)
+        return data
+
+
+class ParticipantStore:
+    """Reads and writes participants and registrations."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def sync_webinars(self, webinars: Iterable[WebinarLike], now: datetime) -> None:
+        """Insert or update the series' webinars (the series file is their source)."""
+        rows = [
+            (w.id, w.title, to_iso(w.starts_at), to_iso(w.ends_at), w.join_url, i, to_iso(now))
+            for i, w in enumerate(webinars)
+        ]
+        await self.db.executemany(
+            "INSERT INTO webinars(id, title, starts_at, ends_at, join_url, position, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title=excluded.title,"
+            " starts_at=excluded.starts_at, ends_at=excluded.ends_at,"
+            " join_url=excluded.join_url, position=excluded.position,"
+            " updated_at=excluded.updated_at",
+            rows,
+        )
+
+    async def get(self, telegram_id: int) -> Participant | None:
+        """Return the participant with this Telegram id, or None."""
+        row = await self.db.fetchone(
+            "SELECT * FROM participants WHERE telegram_id = ?", (telegram_id,)
+        )
+        if row is None:
+            return None
+        regs = await self.db.fetchall(
+            "SELECT r.webinar_id FROM registrations r JOIN webinars w ON w.id = r.webinar_id"
+            " WHERE r.participant_id = ? ORDER BY w.position",
+            (row["id"],),
+        )
+        fields = {key: row[key] for key in row.keys() if key != "erased_at"}
+        return Participant(**fields, webinar_ids=tuple(r["webinar_id"] for r in regs))
+
+    async def create(self, telegram_id: int, draft: dict[str, Any], now: datetime) -> Participant:
+        """Store a completed registration; raise AlreadyRegistered when one exists."""
+        stamp = to_iso(now)
+        values = [draft.get(column) for column in PROFILE_COLUMNS]
+        try:
+            async with self.db.transaction() as conn:
+                cursor = await conn.execute(
+                    f"INSERT INTO participants(telegram_id, {', '.join(PROFILE_COLUMNS)},"
+                    " consent_at, consent_version, registered_at, updated_at)"
+                    f" VALUES (?, {', '.join('?' * len(PROFILE_COLUMNS))}, ?, ?, ?, ?)",
+                    (telegram_id, *values, draft["consent_at"], draft["consent_version"],
+                     stamp, stamp),
+                )
+                participant_id = cursor.lastrowid
+                await conn.executemany(
+                    "INSERT INTO registrations(participant_id, webinar_id, registered_at)"
+                    " VALUES (?, ?, ?)",
+                    [(participant_id, w, stamp) for w in draft["webinars"]],
+                )
+        except sqlite3.IntegrityError as exc:
+            if "participants.telegram_id" in str(exc):
+                raise AlreadyRegistered(telegram_id) from exc
+            raise
+        created = await self.get(telegram_id)
+        assert created is not None
+        return created
+
+    async def update_profile(
+        self, telegram_id: int, changes: dict[str, Any], now: datetime
+    ) -> Participant | None:
+        """Change profile fields (and registrations when 'webinars' is given)."""
+        columns = {k: v for k, v in changes.items() if k in PROFILE_COLUMNS}
+        stamp = to_iso(now)
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT id FROM participants WHERE telegram_id = ?", (telegram_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            assignments = ", ".join(f"{column} = ?" for column in columns)
+            await conn.execute(
+                f"UPDATE participants SET {assignments + ', ' if assignments else ''}"
+                "updated_at = ? WHERE id = ?",
+                (*columns.values(), stamp, row["id"]),
+            )
+            if "webinars" in changes:
+                await self._replace_registrations(conn, row["id"], changes["webinars"], stamp)
+        return await self.get(telegram_id)
+
+    @staticmethod
+    async def _replace_registrations(
+        conn: Any, participant_id: int, webinar_ids: list[str], stamp: str
+    ) -> None:
+        """Make the participant's registrations exactly `webinar_ids`, keeping old dates."""
+        placeholders = ", ".join("?" * len(webinar_ids)) or "NULL"
+        await conn.execute(
+            f"DELETE FROM registrations WHERE participant_id = ? AND webinar_id NOT IN"
+            f" ({placeholders})",
+            (participant_id, *webinar_ids),
+        )
+        await conn.executemany(
+            "INSERT OR IGNORE INTO registrations(participant_id, webinar_id, registered_at)"
+            " VALUES (?, ?, ?)",
+            [(participant_id, w, stamp) for w in webinar_ids],
+        )
+
+    async def erase(self, telegram_id: int, now: datetime) -> bool:
+        """Erase a participant's identity, keeping only what aggregate counts need."""
+        count = await self.db.execute(
+            "UPDATE participants SET telegram_id = NULL, full_name = NULL, position = NULL,"
+            " email = NULL, country_other = NULL, institution_other = NULL,"
+            " erased_at = ?, updated_at = ? WHERE telegram_id = ?",
+            (to_iso(now), to_iso(now), telegram_id),
+        )
+        return count > 0
+
+    async def count(self) -> int:
+        """Return how many participants are registered (erased ones included)."""
+        row = await self.db.fetchone("SELECT COUNT(*) AS n FROM participants")
+        return int(row["n"])

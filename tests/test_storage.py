@@ -1,0 +1,156 @@
+"""The database: migrations, constraints, participants and conversations."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.series import load_series
+from storage.conversations import Conversation, ConversationStore
+from storage.database import Database, MigrationError, available_migrations
+from storage.participants import AlreadyRegistered, ParticipantStore
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def draft(**changes: object) -> dict:
+    """A complete registration draft."""
+    data = {
+        "language": "en", "full_name": "Ana <b>Smith</b> & Co", "country": "GY",
+        "timezone": "America/Guyana", "institution": "police", "position": "Inspector",
+        "sex": "woman", "email": None, "webinars": ["crime-gun-strategy"],
+        "consent_at": "2026-12-01T12:00:00.000000Z", "consent_version": "v1",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+async def db(tmp_path: Path):
+    """An open, migrated database with the example series' webinars."""
+    database = Database(tmp_path / "test.sqlite3")
+    await database.open()
+    await ParticipantStore(database).sync_webinars(
+        load_series(ROOT / "series.example.toml").webinars, NOW
+    )
+    yield database
+    await database.close()
+
+
+async def test_migrations_are_numbered_and_pragmas_set(db: Database) -> None:
+    numbers = [n for n, _ in available_migrations()]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert await db.schema_version() == numbers[-1]
+    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+
+
+async def test_upgrade_from_older_schema_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    old = Database(path)
+    await old.open(upto=1)
+    assert await old.schema_version() == 1
+    await ParticipantStore(old).sync_webinars(
+        load_series(ROOT / "series.example.toml").webinars, NOW
+    )
+    await ParticipantStore(old).create(42, draft(), NOW)
+    missing = await old.fetchone(
+        "SELECT name FROM sqlite_master WHERE name = 'conversations'"
+    )
+    assert missing is None
+    await old.close()
+
+    new = Database(path)
+    await new.open()
+    assert await new.schema_version() == available_migrations()[-1][0]
+    participant = await ParticipantStore(new).get(42)
+    assert participant is not None and participant.full_name == "Ana <b>Smith</b> & Co"
+    await ConversationStore(new).save(Conversation(7, "register", "name", {"a": 1}), NOW)
+    await new.close()
+
+
+async def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    database = Database(tmp_path / "x.sqlite3")
+    await database.open()
+    await database.execute("INSERT INTO schema_migrations VALUES (999, 'x')")
+    await database.close()
+    with pytest.raises(MigrationError, match="newer"):
+        await Database(tmp_path / "x.sqlite3").open()
+
+
+async def test_double_registration_is_impossible_even_when_racing(db: Database) -> None:
+    store = ParticipantStore(db)
+    results = await asyncio.gather(
+        store.create(5, draft(), NOW), store.create(5, draft(), NOW), return_exceptions=True
+    )
+    assert sum(isinstance(r, AlreadyRegistered) for r in results) == 1
+    assert await store.count() == 1
+    rows = await db.fetchall("SELECT * FROM registrations")
+    assert len(rows) == 1
+
+
+async def test_registration_needs_known_webinar(db: Database) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        await ParticipantStore(db).create(6, draft(webinars=["nope"]), NOW)
+    assert await ParticipantStore(db).get(6) is None
+
+
+async def test_check_constraints_refuse_bad_values(db: Database) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        await ParticipantStore(db).create(8, draft(sex="x"), NOW)
+
+
+async def test_update_profile_and_registrations(db: Database) -> None:
+    store = ParticipantStore(db)
+    await store.create(9, draft(), NOW)
+    ids = [w.id for w in load_series(ROOT / "series.example.toml").webinars]
+    later = NOW + timedelta(hours=1)
+    updated = await store.update_profile(9, {"position": "Chief", "webinars": ids}, later)
+    assert updated is not None
+    assert updated.position == "Chief" and list(updated.webinar_ids) == ids
+    first = await db.fetchone(
+        "SELECT registered_at FROM registrations WHERE webinar_id = ?", (ids[0],)
+    )
+    assert first["registered_at"].startswith("2026-12-01T12:00")
+    assert await store.update_profile(404, {"position": "x"}, later) is None
+
+
+async def test_erase_keeps_counts_but_no_identity(db: Database) -> None:
+    store = ParticipantStore(db)
+    await store.create(10, draft(email="a@b.org"), NOW)
+    assert await store.erase(10, NOW) is True
+    assert await store.get(10) is None
+    row = await db.fetchone("SELECT * FROM participants")
+    assert row["telegram_id"] is None and row["full_name"] is None and row["email"] is None
+    assert row["position"] is None
+    assert (row["country"], row["sex"], row["institution"]) == ("GY", "woman", "police")
+    assert await store.erase(10, NOW) is False
+    await store.create(10, draft(), NOW)  # the same person may register again
+    assert await store.count() == 2
+
+
+async def test_conversation_round_trip(db: Database) -> None:
+    store = ConversationStore(db)
+    assert await store.get(1) is None
+    await store.save(Conversation(1, "register", "name", {"language": "es"}), NOW)
+    conv = await store.get(1)
+    assert conv == Conversation(1, "register", "name", {"language": "es"})
+    await store.save(Conversation(1, "register", "country", {"x": "ñ"}), NOW)
+    assert (await store.get(1)).step == "country"
+    with pytest.raises(ValueError):
+        await store.save(Conversation(1, "bogus", "x"), NOW)
+    assert await store.delete(1) is True
+    assert await store.delete(1) is False
+
+
+async def test_corrupt_conversation_data_is_treated_as_empty(db: Database) -> None:
+    await db.execute(
+        "INSERT INTO conversations VALUES (3, 'register', 'name', 'not json', 'x')"
+    )
+    conv = await ConversationStore(db).get(3)
+    assert conv is not None and conv.data == {}

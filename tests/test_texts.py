@@ -1,0 +1,132 @@
+"""Templates: complete in English and Spanish, escaped, and valid Telegram HTML."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES
+from bot.registration import EDITABLE_FIELDS, Step
+from bot.series import load_series
+from bot.texts import TEMPLATES_DIR, Texts, utc_offset_label
+from bot.views import profile_view, webinar_rows
+from handlers import COMMANDS
+from sandbox.html import parse_html
+
+ROOT = Path(__file__).resolve().parent.parent
+SERIES = load_series(ROOT / "series.example.toml")
+NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+
+
+def flat_keys(table: dict, prefix: str = "") -> set[str]:
+    """Every dotted key of a labels table."""
+    keys = set()
+    for key, value in table.items():
+        if isinstance(value, dict):
+            keys |= flat_keys(value, f"{prefix}{key}.")
+        else:
+            keys.add(prefix + key)
+    return keys
+
+
+def sample_context(texts: Texts, lang: str) -> dict:
+    """A context that fills every variable any template uses."""
+    data = {
+        "language": lang, "full_name": "Ana <b>&</b>", "country": "other",
+        "country_other": "Panamá <i>", "timezone": "America/Belize", "institution": "police",
+        "position": "Inspector", "sex": "undisclosed", "email": None,
+        "webinars": [w.id for w in SERIES.webinars],
+    }
+    return {
+        "series_title": SERIES.title, "current": "America/Belize (UTC−6)", "version": "1",
+        "organizer": SERIES.organizer, "webinars": webinar_rows(SERIES, lang, selected=[]),
+        "timezone": "America/Belize", "p": profile_view(texts, SERIES, data, NOW),
+        "question": "Q?", "answer": "<A&B>", "name": "Ana <b>", "min": 2, "max": 100,
+        "got": 5000, "telegram_id": 1, "registered_at": NOW, "consent_at": NOW,
+        "consent_version": "1", "updated_at": NOW, "draft": "name",
+    }
+
+
+def test_every_template_exists_in_both_languages() -> None:
+    names = {lang: {p.name for p in (TEMPLATES_DIR / lang).glob("*.html")} for lang in LANGUAGES}
+    assert names["en"] == names["es"], names["en"] ^ names["es"]
+    assert len(names["en"]) > 30
+
+
+def test_every_label_exists_in_both_languages() -> None:
+    texts = Texts()
+    assert flat_keys(texts.labels["en"]) == flat_keys(texts.labels["es"])
+
+
+def test_labels_cover_every_choice() -> None:
+    texts = Texts()
+    for lang in LANGUAGES:
+        for code in COUNTRIES:
+            assert texts.label(lang, f"countries.{code}")
+        for code in INSTITUTIONS:
+            assert texts.label(lang, f"institutions.{code}")
+        for code in SEXES:
+            assert texts.label(lang, f"sexes.{code}")
+        for field in EDITABLE_FIELDS:
+            assert texts.label(lang, f"fields.{field}")
+        for command in COMMANDS:
+            assert 3 <= len(texts.label(lang, f"commands.{command}")) <= 256
+
+
+def test_every_question_has_a_template() -> None:
+    for step in Step:
+        if step in (Step.CONFIRM, Step.EDIT_MENU):
+            continue
+        assert (TEMPLATES_DIR / "en" / f"ask_{step.name.lower()}.html").exists(), step
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_template_renders_as_valid_telegram_html(lang: str) -> None:
+    texts = Texts()
+    for path in sorted((TEMPLATES_DIR / lang).glob("*.html")):
+        if path.name.startswith("_"):
+            continue
+        rendered = texts.render(lang, path.stem, **sample_context(texts, lang))
+        text, _ = parse_html(rendered)  # raises on anything Telegram would refuse
+        assert text.strip(), path.name
+        assert len(text) <= 4096
+
+
+def test_user_text_is_escaped() -> None:
+    texts = Texts()
+    rendered = texts.render("en", "summary", **sample_context(texts, "en"))
+    assert "Ana &lt;b&gt;&amp;&lt;/b&gt;" in rendered
+    assert "Panamá &lt;i&gt;" in rendered
+    assert "<b>&</b>" not in rendered
+
+
+def test_missing_variable_fails_loudly() -> None:
+    with pytest.raises(Exception, match="undefined"):
+        Texts().render("en", "registered")
+
+
+def test_dates_are_shown_in_the_readers_language_and_zone() -> None:
+    texts = Texts()
+    first = SERIES.webinars[0]
+    en = texts.env.filters["localtime"](first.starts_at, "America/Belize", "en")
+    es = texts.env.filters["localtime"](first.starts_at, "America/Guyana", "es")
+    assert en == "Wednesday 20 January 2027, 08:00 (UTC−6)"
+    assert es == "miércoles 20 enero 2027, 10:00 (UTC−4)"
+
+
+def test_offset_labels() -> None:
+    from zoneinfo import ZoneInfo
+
+    assert utc_offset_label(NOW, ZoneInfo("Asia/Kolkata")) == "UTC+5:30"
+    assert utc_offset_label(NOW, ZoneInfo("UTC")) == "UTC"
+
+
+def test_no_text_is_hard_coded_in_handlers() -> None:
+    for path in (ROOT / "handlers").glob("*.py"):
+        source = path.read_text()
+        pattern = r"(?:send_message|reply_text|answer|edit_text)\(\s*(?:[\w.]+,\s*)?[fr]?\"([^\"]+)\""
+        for literal in re.findall(pattern, source):
+            pytest.fail(f"{path.name} sends a literal text: {literal}")
