@@ -4,6 +4,10 @@ python-telegram-bot 22.8's AIORateLimiter releases a RetryAfter halt as soon as 
 request finishes (its issue 5338: a shared Event is set in a `finally` that runs for every
 request). Here the halt is a monotonic deadline: nothing releases it early, concurrent halts
 combine with max(), and every request waits for it before it goes out and before it retries.
+
+The send rate is a sliding one-second window (at most `send_rate` requests started in any
+second), which is how Telegram counts; a leaky bucket would let twice the rate through in
+the first second of a burst.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
@@ -22,7 +27,30 @@ log = logging.getLogger(__name__)
 
 # Requests that do not send anything to a chat are not counted against the send rate.
 _UNCOUNTED = frozenset({"getUpdates", "getMe", "answerCallbackQuery", "setMyCommands",
-                        "deleteWebhook", "setWebhook", "getWebhookInfo", "close", "logOut"})
+                        "deleteWebhook", "setWebhook", "getWebhookInfo", "close", "logOut",
+                        "getMyCommands", "deleteMyCommands", "getChat", "sendChatAction"})
+
+
+class SlidingWindow:
+    """Admits at most `limit` acquisitions in any `period` seconds."""
+
+    def __init__(self, limit: int, period: float = 1.0) -> None:
+        self.limit = max(1, limit)
+        self.period = period
+        self._starts: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        """Wait until one more acquisition fits in the window, then take it."""
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._starts and now - self._starts[0] >= self.period:
+                    self._starts.popleft()
+                if len(self._starts) < self.limit:
+                    self._starts.append(now)
+                    return
+                await asyncio.sleep(self._starts[0] + self.period - now)
 
 
 class HaltingRateLimiter(BaseRateLimiter[int]):
@@ -31,7 +59,7 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
     def __init__(self, send_rate: float = 30.0, max_retries: int = 5) -> None:
         self.send_rate = send_rate
         self.max_retries = max_retries
-        self._limiter = AsyncLimiter(max(send_rate, 1.0), 1.0)
+        self._window = SlidingWindow(int(send_rate))
         self._halt_until = 0.0
         self.retries = 0
 
@@ -66,15 +94,13 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
         attempt = 0
         while True:
             await self.wait_halt()
+            if counted:
+                await self._window.acquire()
+                await self.wait_halt()
             try:
-                if counted:
-                    async with self._limiter:
-                        await self.wait_halt()
-                        return await callback(*args, **kwargs)
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                delay = exc.retry_after
-                seconds = delay if isinstance(delay, int | float) else delay.total_seconds()
+                seconds = retry_after_seconds(exc)
                 self.halt_for(seconds + 0.1)
                 if attempt >= max_retries:
                     log.warning("%s still rate limited after %d retries", endpoint, attempt)
@@ -82,3 +108,11 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
                 attempt += 1
                 self.retries += 1
                 log.info("rate limited on %s; every request waits %.1f s", endpoint, seconds)
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """The wait a 429 asked for, in seconds (PTB 22 returns int or timedelta by a flag)."""
+    value: Any = getattr(exc, "_retry_after", None)
+    if value is None:
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

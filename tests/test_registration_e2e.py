@@ -1,0 +1,100 @@
+"""End to end: participants register with the real bot over HTTP against the sandbox."""
+
+from __future__ import annotations
+
+from sandbox import SandboxClient
+from tests.conftest import RunningBot
+from tests.e2e import SimUser, register
+
+
+async def test_english_registration(bot: RunningBot, client: SandboxClient) -> None:
+    user = await SimUser(client, 501).join()
+    await register(user)
+    participant = await bot.services.participants.get(501)
+    assert participant is not None
+    assert participant.full_name == "Ana Smith"
+    assert participant.country == "GY" and participant.timezone == "America/Guyana"
+    assert participant.sex == "woman" and participant.institution == "police"
+    assert participant.email == "ana@police.gov.gy"
+    assert len(participant.webinar_ids) == 3
+    assert participant.consent_version
+
+
+async def test_spanish_registration_and_commands_menu(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    user = await SimUser(client, 502, language_code="es").join()
+    final = await register(user, {
+        "language": "Español", "name": "José Pérez", "country": "Belice",
+        "institution": "Aduanas", "position": "Oficial", "sex": "Hombre",
+        "email": "jose@customs.gov.bz",
+    })
+    assert "José Pérez" in final["text"]
+    participant = await bot.services.participants.get(502)
+    assert participant is not None
+    assert (participant.language, participant.country) == ("es", "BZ")
+    assert participant.timezone == "America/Belize"
+    await user.say("/profile")
+    profile = await user.expect("Su inscripción")
+    assert "Belice" in profile["text"] and "UTC−6" in profile["text"]
+    assert "miércoles 20 enero 2027, 08:00" in profile["text"]
+    private = {"type": "all_private_chats"}
+    english = await client.bot_commands(scope=private)
+    spanish = await client.bot_commands(language_code="es", scope=private)
+    assert [c["command"] for c in english] == [c["command"] for c in spanish]
+    assert "profile" in [c["command"] for c in english]
+    assert spanish[0]["description"] == "Inscribirse en los webinarios"
+
+
+async def test_deep_link_code_is_required_when_set(
+    sandbox, tmp_path, client: SandboxClient  # noqa: ANN001
+) -> None:
+    from bot.app import build_application, start_polling, stop_polling
+    from bot.clock import ManualClock
+    from tests.conftest import START, TOKEN, example_series, settings_for
+
+    application = build_application(
+        settings_for(tmp_path, sandbox.api_base_url), example_series("CARIB2027"), TOKEN,
+        clock=ManualClock(START),
+    )
+    await start_polling(application, poll_timeout=1)
+    try:
+        invited = await SimUser(client, 601).join()
+        await register(invited, start="/start CARIB2027")
+        uninvited = await SimUser(client, 602).join()
+        await uninvited.say("/start")
+        message = await uninvited.expect("choose your language")
+        await uninvited.press(message, "English")
+        await uninvited.expect("registration code")
+        await uninvited.say("wrong-code")
+        await uninvited.expect("not right")
+        await uninvited.say("CARIB2027")
+        await uninvited.expect("full name")
+    finally:
+        await stop_polling(application)
+
+
+async def test_deep_link_webinar_preselects_it(bot: RunningBot, client: SandboxClient) -> None:
+    user = await SimUser(client, 503).join()
+    second = bot.services.series.webinars[1].id
+    await user.say(f"/start {second}")
+    await user.press(await user.expect("choose your language"), "English")
+    await user.expect("full name")
+    await user.say("Kim Lee")
+    await user.press(await user.expect("state"), "Saint Lucia")
+    await user.press(await user.expect("institution"), "Forensic")
+    await user.expect("position")
+    await user.say("Analyst")
+    await user.press(await user.expect("sex"), "Prefer not")
+    await user.press(await user.expect("e-mail"), "Skip")
+    webinars = await user.expect("webinars")
+    assert webinars["text"].count("✅") == 1 and webinars["text"].count("⬜") == 2
+    await user.press(webinars, "Done")
+    await user.press(await user.expect("Privacy notice"), "I agree")
+    await user.press(await user.expect("Please check"), "Confirm")
+    await user.expect("You are registered")
+    participant = await bot.services.participants.get(503)
+    assert participant is not None
+    assert participant.webinar_ids == (second,)
+    assert participant.email is None and participant.sex == "undisclosed"
+    assert participant.timezone == "America/St_Lucia"
