@@ -40,10 +40,16 @@ class SlidingWindow:
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
-        """Wait until one more acquisition fits in the window, then take it."""
+    async def acquire(self, ready: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
+        """Wait until one more acquisition fits in the window, then take it.
+
+        `ready` (the halt) is awaited first on every turn, so a slot is only ever taken at
+        the moment its request can really go out.
+        """
         async with self._lock:
             while True:
+                if ready is not None:
+                    await ready()
                 now = time.monotonic()
                 while self._starts and now - self._starts[0] >= self.period:
                     self._starts.popleft()
@@ -59,8 +65,11 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
     def __init__(self, send_rate: float = 30.0, max_retries: int = 5) -> None:
         self.send_rate = send_rate
         self.max_retries = max_retries
-        self._window = SlidingWindow(int(send_rate))
+        # A little over a second: requests that leave together may arrive a little apart.
+        self._window = SlidingWindow(int(send_rate), period=1.05)
         self._halt_until = 0.0
+        self._calm_sends = 0
+        self._last_slowdown = 0.0
         self.retries = 0
 
     async def initialize(self) -> None:
@@ -93,21 +102,52 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
         counted = endpoint not in _UNCOUNTED
         attempt = 0
         while True:
-            await self.wait_halt()
             if counted:
-                await self._window.acquire()
+                await self._window.acquire(self.wait_halt)
+            else:
                 await self.wait_halt()
             try:
-                return await callback(*args, **kwargs)
+                result = await callback(*args, **kwargs)
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
                 self.halt_for(seconds + 0.1)
+                self._slow_down()
                 if attempt >= max_retries:
                     log.warning("%s still rate limited after %d retries", endpoint, attempt)
                     raise
                 attempt += 1
                 self.retries += 1
                 log.info("rate limited on %s; every request waits %.1f s", endpoint, seconds)
+            else:
+                if counted:
+                    self._speed_up()
+                return result
+
+    @property
+    def current_rate(self) -> int:
+        """The sends per second allowed now (lowered after 429s, restored over time)."""
+        return self._window.limit
+
+    def _slow_down(self) -> None:
+        """After a 429 the server's limit is lower than ours: send a quarter less.
+
+        The requests in flight when the first 429 arrives all get one; they count as one.
+        """
+        now = time.monotonic()
+        if now - self._last_slowdown < 1.0:
+            return
+        self._last_slowdown = now
+        self._window.limit = max(1, int(self._window.limit * 0.75))
+        self._calm_sends = 0
+
+    def _speed_up(self) -> None:
+        """After a few seconds' worth of sends without a 429, allow one more per second."""
+        self._calm_sends += 1
+        if self._calm_sends >= 3 * self._window.limit and self._window.limit < int(
+            self.send_rate
+        ):
+            self._window.limit += 1
+            self._calm_sends = 0
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

@@ -7,6 +7,7 @@ import logging
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
+from bot.clock import from_iso
 from bot.registration import EDITABLE_FIELDS, reset_field
 from bot.services import BotContext
 from bot.views import profile_view
@@ -99,8 +100,6 @@ async def mydata(update: Update, context: BotContext) -> None:
     conv = await services.conversations.get(user.id)
     view = profile_view(services.texts, services.series, participant.profile(),
                         services.clock.now())
-    from bot.clock import from_iso
-
     await update.effective_chat.send_message(
         services.texts.render(
             participant.language, "mydata", p=view, telegram_id=user.id,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, User
+from markupsafe import Markup
+from telegram import Message, User
 from telegram.constants import ParseMode
 
 from bot.catalogue import ZONE_CHOICES, language_for
@@ -104,19 +105,7 @@ async def close_question(
     if answer is None:
         await message.edit_reply_markup(reply_markup=None)
         return
-    text = context.services.texts.render(
-        lang, "answered", question=_markup_safe(message.text_html or ""), answer=answer
-    )
+    # text_html is Telegram's own rendering of the question, already escaped: safe to re-insert.
+    question = Markup(message.text_html or "")
+    text = context.services.texts.render(lang, "answered", question=question, answer=answer)
     await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
-
-
-def _markup_safe(html: str) -> Any:
-    """Mark Telegram's own HTML of a message as safe to re-insert (it is already escaped)."""
-    from markupsafe import Markup
-
-    return Markup(html)
-
-
-def empty_markup() -> InlineKeyboardMarkup:
-    """A keyboard with no buttons."""
-    return InlineKeyboardMarkup([])

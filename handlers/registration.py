@@ -28,6 +28,7 @@ from handlers.flow import (
     answer_label,
     close_question,
     draft_language,
+    prompt,
     send_prompt,
 )
 from storage.conversations import Conversation
@@ -121,8 +122,6 @@ async def button(update: Update, context: BotContext) -> None:
 
 async def _refresh(context: BotContext, message: Message | None, conv: Conversation) -> None:
     """Redraw a question in place (the webinar choice after a toggle)."""
-    from handlers.flow import prompt
-
     if message is None:
         return
     text, markup = prompt(context.services, conv, draft_language(conv, None))

@@ -13,8 +13,9 @@ class SimUser:
     """One simulated Telegram user, keeping track of the bot's messages to them."""
 
     def __init__(self, client: SandboxClient, user_id: int, language_code: str = "en",
-                 first_name: str = "Test") -> None:
+                 first_name: str = "Test", timeout: float = 10.0) -> None:
         self.client = client
+        self.timeout = timeout
         self.id = user_id
         self.language_code = language_code
         self.first_name = first_name
@@ -34,8 +35,11 @@ class SimUser:
             self.seq = max(self.seq, event["seq"])
             self.pending.append(event)
 
-    async def next_event(self, kind: str | None = None, timeout: float = 10.0) -> dict[str, Any]:
+    async def next_event(
+        self, kind: str | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
         """Return the next bot event (of a kind); events of other kinds stay queued."""
+        timeout = self.timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -48,11 +52,11 @@ class SimUser:
                 raise TimeoutError(f"user {self.id}: no {kind or 'event'} within {timeout}s")
             await self._fill(remaining)
 
-    async def next_message(self, timeout: float = 10.0) -> dict[str, Any]:
+    async def next_message(self, timeout: float | None = None) -> dict[str, Any]:
         """Return the next new message from the bot."""
         return await self.next_event("message", timeout)
 
-    async def expect(self, fragment: str, timeout: float = 10.0) -> dict[str, Any]:
+    async def expect(self, fragment: str, timeout: float | None = None) -> dict[str, Any]:
         """Return the next new message and check it contains `fragment`."""
         message = await self.next_message(timeout)
         assert fragment.lower() in (message["text"] or "").lower(), (fragment, message["text"])
@@ -66,7 +70,7 @@ class SimUser:
         """Press the button whose text contains `label` on a bot message."""
         return await self.client.press(self.id, message["message_id"], button_data(message, label))
 
-    async def toast(self, timeout: float = 10.0) -> str | None:
+    async def toast(self, timeout: float | None = None) -> str | None:
         """Return the text of the next answered callback query."""
         return (await self.next_event("callback_answer", timeout))["text"]
 

@@ -127,6 +127,7 @@ def test_offset_labels() -> None:
 def test_no_text_is_hard_coded_in_handlers() -> None:
     for path in (ROOT / "handlers").glob("*.py"):
         source = path.read_text()
-        pattern = r"(?:send_message|reply_text|answer|edit_text)\(\s*(?:[\w.]+,\s*)?[fr]?\"([^\"]+)\""
+        pattern = (r"(?:send_message|reply_text|answer|edit_text)\(\s*(?:[\w.]+,\s*)?"
+                   r"[fr]?\"([^\"]+)\"")
         for literal in re.findall(pattern, source):
             pytest.fail(f"{path.name} sends a literal text: {literal}")
