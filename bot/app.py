@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 def build_application(
     settings: Settings, series: Series, token: str, clock: Clock | None = None,
-    texts: Texts | None = None,
+    texts: Texts | None = None, send_rate: float = 30.0,
+    update_processor: PerUserUpdateProcessor | None = None,
 ) -> Application:
     """Create the Application; the database opens in post_init and closes in post_shutdown."""
     db = Database(settings.database_path)
@@ -44,8 +45,8 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(HaltingRateLimiter(send_rate=30.0))
-        .concurrent_updates(PerUserUpdateProcessor(256))
+        .rate_limiter(HaltingRateLimiter(send_rate=send_rate))
+        .concurrent_updates(update_processor or PerUserUpdateProcessor(256))
         .connection_pool_size(64)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -62,11 +62,13 @@ class SlidingWindow:
 class HaltingRateLimiter(BaseRateLimiter[int]):
     """Overall send-rate limit plus a shared, deadline-based halt after a 429."""
 
-    def __init__(self, send_rate: float = 30.0, max_retries: int = 5) -> None:
+    def __init__(
+        self, send_rate: float = 30.0, max_retries: int = 5, period: float = 1.05
+    ) -> None:
         self.send_rate = send_rate
         self.max_retries = max_retries
         # A little over a second: requests that leave together may arrive a little apart.
-        self._window = SlidingWindow(int(send_rate), period=1.05)
+        self._window = SlidingWindow(int(send_rate), period=period)
         self._halt_until = 0.0
         self._calm_sends = 0
         self._last_slowdown = 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable
 from typing import Any
 
@@ -16,27 +17,41 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     A user's double tap or two quick messages then never race on the same conversation row.
     """
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(
+        self, max_concurrent_updates: int = 256, timings: list[float] | None = None
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self.timings = timings  # when a list is given, each update's handling time is added
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Await the update's handling under its user's lock."""
         key = _user_key(update)
         if key is None:
-            await coroutine
+            await self._timed(coroutine)
             return
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
-                await coroutine
+                await self._timed(coroutine)
         finally:
             lock, users = self._locks[key]
             if users <= 1:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+    async def _timed(self, coroutine: Awaitable[Any]) -> None:
+        """Run the handlers, recording how long they took when timings are kept."""
+        if self.timings is None:
+            await coroutine
+            return
+        started = time.perf_counter()
+        try:
+            await coroutine
+        finally:
+            self.timings.append(time.perf_counter() - started)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
