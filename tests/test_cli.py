@@ -1,0 +1,97 @@
+"""The `webinar-bot` command as a real process: clear errors, and a run on the local sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from sandbox import SandboxClient
+from tests.e2e import SimUser
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """A clean environment for the command, its files in tmp_path."""
+    env = {k: v for k, v in os.environ.items() if k not in (
+        "BOT_TOKEN", "ADMIN_IDS", "TELEGRAM_API_BASE_URL", "LOG_LEVEL")}
+    env.update({"SERIES_FILE": str(ROOT / "series.example.toml"),
+                "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3")})
+    env.update(settings)
+    return env
+
+
+def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ...` to completion."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=cli_env(tmp_path, **settings),
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_bad_setting_is_one_clear_line(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "run", ADMIN_IDS="12a")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("webinar-bot: ADMIN_IDS:"), lines
+
+
+def test_bad_token_and_missing_series_file(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "run", BOT_TOKEN="not-a-token")
+    assert result.returncode == 2 and "BOT_TOKEN" in result.stderr
+    assert "not-a-token" not in result.stderr or "Traceback" not in result.stderr
+    result = run_cli(tmp_path, "run", SERIES_FILE=str(tmp_path / "missing.toml"))
+    assert result.returncode == 2 and "SERIES_FILE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_series_file_names_the_field(tmp_path: Path) -> None:
+    series = tmp_path / "series.toml"
+    series.write_text((ROOT / "series.example.toml").read_text().replace(
+        "starts_at = 2027-01-20T10:00:00-04:00", "starts_at = 2027-01-20T10:00:00", 1))
+    result = run_cli(tmp_path, "run", SERIES_FILE=str(series))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "webinars[1].starts_at" in result.stderr
+
+
+def test_require_token(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "run", "--require-token")
+    assert result.returncode == 2 and "BOT_TOKEN: not set" in result.stderr
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_runs_on_the_local_sandbox_without_a_token(tmp_path: Path) -> None:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--sandbox-port", str(port), cwd=tmp_path,
+        env=cli_env(tmp_path), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 30)
+        assert f"http://127.0.0.1:{port}" in line.decode()
+        async with SandboxClient(f"http://127.0.0.1:{port}") as client:
+            user = await SimUser(client, 42).join()
+            await user.say("/start")
+            await user.expect("choose your language")
+        assert (tmp_path / "data" / "sandbox-bot.sqlite3").exists()
+        assert not (tmp_path / "data" / "bot.sqlite3").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 20)
+    assert process.returncode == 0
+    assert process.stderr is not None
+    stderr = (await process.stderr.read()).decode()
+    assert "BOT_TOKEN is not set" in stderr and "Traceback" not in stderr
