@@ -76,6 +76,10 @@ async def button(update: Update, context: BotContext) -> None:
         return
     step = Step(conv.step)
     message = query.message if isinstance(query.message, Message) else None
+    if step is Step.CONFIRM and conv.flow == "profile":
+        await query.answer()
+        await _after_answer(context, user_id, conv)
+        return
     if step is Step.CONFIRM:
         await _confirm(update, context, conv, value, message)
         return
