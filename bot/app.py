@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
@@ -10,15 +11,18 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.catalogue import LANGUAGES
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, ensure_database_dir
+from bot.delivery import OutboxSender
 from bot.ratelimit import HaltingRateLimiter
-from bot.series import Series
+from bot.series import Series, SeriesError, load_series
 from bot.services import SERVICES_KEY, BotContext, Services
 from bot.texts import Texts
 from bot.updates import PerUserUpdateProcessor
 from handlers import COMMANDS, register_handlers
 from storage.conversations import ConversationStore
 from storage.database import Database
+from storage.outbox import OutboxStore
 from storage.participants import ParticipantStore
+from storage.schedule import ScheduleStore
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,8 @@ def build_application(
         conversations=ConversationStore(db),
         texts=texts or Texts(),
         clock=clock or SystemClock(),
+        outbox=OutboxStore(db),
+        schedule=ScheduleStore(db),
     )
     application = (
         ApplicationBuilder()
@@ -49,9 +55,11 @@ def build_application(
         .concurrent_updates(update_processor or PerUserUpdateProcessor(256))
         .connection_pool_size(64)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
+    services.sender = OutboxSender(services, application.bot)
     application.bot_data[SERVICES_KEY] = services
     register_handlers(application)
     return application
@@ -62,10 +70,56 @@ async def _post_init(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
     ensure_database_dir(services.settings)
     await services.db.open()
-    await services.participants.sync_webinars(services.series.webinars, services.clock.now())
+    await apply_series(services, services.series)
     await set_commands(application, services.texts)
+    await services.sender.start()
+    _watch_sighup(application)
     log.info("ready: %d participants, %d webinars", await services.participants.count(),
              len(services.series.webinars))
+
+
+async def apply_series(services: Services, series: Series) -> int:
+    """Store the series' webinars; tell registrants of changed ones; return the changes."""
+    services.series = series
+    now = services.clock.now()
+    changes = await services.schedule.sync(series.webinars, now)
+    for change in changes:
+        queued = await services.schedule.enqueue_for_registrants(
+            "change_notice", change.webinar_id, f"v{change.version}", now)
+        log.info("webinar %s changed (version %d): change notice for %d registrants",
+                 change.webinar_id, change.version, queued)
+    if services.sender is not None:
+        services.sender.wake()
+    return len(changes)
+
+
+async def reload_series(application: Application) -> None:
+    """Read the series file again (on SIGHUP); keep the old one if the new one is invalid."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    try:
+        series = load_series(services.settings.series_file)
+    except SeriesError as exc:
+        log.error("series file not reloaded: %s", exc)
+        return
+    changed = await apply_series(services, series)
+    log.info("series file reloaded: %d webinars, %d changed", len(series.webinars), changed)
+
+
+def _watch_sighup(application: Application) -> None:
+    """Reload the series file when the process gets SIGHUP (where signals exist)."""
+    import signal
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGHUP, lambda: application.create_task(reload_series(application)))
+    except (NotImplementedError, RuntimeError, AttributeError):
+        log.debug("SIGHUP reloading is not available here")
+
+
+async def _post_stop(application: Application) -> None:
+    """Stop the outbox sender, letting messages in flight finish."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    await services.sender.stop()
 
 
 async def set_commands(application: Application, texts: Texts) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -12,7 +13,9 @@ from bot.series import Series
 from bot.texts import Texts
 from storage.conversations import ConversationStore
 from storage.database import Database
+from storage.outbox import OutboxStore
 from storage.participants import ParticipantStore
+from storage.schedule import ScheduleStore
 
 SERVICES_KEY = "services"
 
@@ -28,6 +31,9 @@ class Services:
     conversations: ConversationStore
     texts: Texts
     clock: Clock
+    outbox: OutboxStore
+    schedule: ScheduleStore
+    sender: Any = None  # the OutboxSender, once the bot exists
 
     @property
     def webinar_ids(self) -> list[str]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from bot.clock import to_iso
 from storage.database import Database
@@ -15,18 +14,6 @@ PROFILE_COLUMNS = (
     "language", "full_name", "country", "country_other", "institution", "institution_other",
     "position", "sex", "email", "timezone",
 )
-
-
-class WebinarLike(Protocol):
-    """What storage needs to know of a webinar from the series file."""
-
-    id: str
-    title: str
-    starts_at: datetime
-    join_url: str
-
-    @property
-    def ends_at(self) -> datetime: ...
 
 
 class AlreadyRegistered(Exception):
@@ -54,6 +41,9 @@ class Participant:
     registered_at: str
     updated_at: str
     webinar_ids: tuple[str, ...]
+    reminders_enabled: bool = True
+    unreachable_at: str | None = None
+    unreachable_reason: str | None = None
 
     def profile(self) -> dict[str, Any]:
         """Return the editable fields as a draft-shaped dict."""
@@ -68,21 +58,6 @@ class ParticipantStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def sync_webinars(self, webinars: Iterable[WebinarLike], now: datetime) -> None:
-        """Insert or update the series' webinars (the series file is their source)."""
-        rows = [
-            (w.id, w.title, to_iso(w.starts_at), to_iso(w.ends_at), w.join_url, i, to_iso(now))
-            for i, w in enumerate(webinars)
-        ]
-        await self.db.executemany(
-            "INSERT INTO webinars(id, title, starts_at, ends_at, join_url, position, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title=excluded.title,"
-            " starts_at=excluded.starts_at, ends_at=excluded.ends_at,"
-            " join_url=excluded.join_url, position=excluded.position,"
-            " updated_at=excluded.updated_at",
-            rows,
-        )
-
     async def get(self, telegram_id: int) -> Participant | None:
         """Return the participant with this Telegram id, or None."""
         row = await self.db.fetchone(
@@ -96,6 +71,8 @@ class ParticipantStore:
             (row["id"],),
         )
         fields = {key: row[key] for key in row.keys() if key != "erased_at"}
+        if "reminders_enabled" in fields:
+            fields["reminders_enabled"] = bool(fields["reminders_enabled"])
         return Participant(**fields, webinar_ids=tuple(r["webinar_id"] for r in regs))
 
     async def create(self, telegram_id: int, draft: dict[str, Any], now: datetime) -> Participant:

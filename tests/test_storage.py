@@ -13,6 +13,7 @@ from bot.series import load_series
 from storage.conversations import Conversation, ConversationStore
 from storage.database import Database, MigrationError, available_migrations
 from storage.participants import AlreadyRegistered, ParticipantStore
+from storage.schedule import ScheduleStore
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,9 +36,7 @@ async def db(tmp_path: Path):
     """An open, migrated database with the example series' webinars."""
     database = Database(tmp_path / "test.sqlite3")
     await database.open()
-    await ParticipantStore(database).sync_webinars(
-        load_series(ROOT / "series.example.toml").webinars, NOW
-    )
+    await ScheduleStore(database).sync(load_series(ROOT / "series.example.toml").webinars, NOW)
     yield database
     await database.close()
 
@@ -55,8 +54,11 @@ async def test_upgrade_from_older_schema_keeps_data(tmp_path: Path) -> None:
     old = Database(path)
     await old.open(upto=1)
     assert await old.schema_version() == 1
-    await ParticipantStore(old).sync_webinars(
-        load_series(ROOT / "series.example.toml").webinars, NOW
+    await old.executemany(
+        "INSERT INTO webinars(id, title, starts_at, ends_at, join_url, position, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(w.id, w.title, "2027-01-20T14:00:00Z", "2027-01-20T16:00:00Z", w.join_url, i, "x")
+         for i, w in enumerate(load_series(ROOT / "series.example.toml").webinars)],
     )
     await ParticipantStore(old).create(42, draft(), NOW)
     missing = await old.fetchone(

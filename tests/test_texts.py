@@ -47,6 +47,9 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "question": "Q?", "answer": "<A&B>", "name": "Ana <b>", "min": 2, "max": 100,
         "got": 5000, "telegram_id": 1, "registered_at": NOW, "consent_at": NOW,
         "consent_version": "1", "updated_at": NOW, "draft": "name",
+        "title": "Crime <gun> & strategy", "starts_at": NOW, "zone": "America/Belize",
+        "join_url": "https://example.org/j?a=1&b=2", "left": "in 1 day", "live": False,
+        "minutes": 30, "organizer_zone": "America/Port_of_Spain", "starting_now": False,
     }
 
 

@@ -1,0 +1,214 @@
+"""The one sender: drains the outbox concurrently within Telegram's limits and records outcomes.
+
+Crash safety: a row is marked 'sending' before its request goes out and 'sent' right after
+Telegram answers. After a crash, rows still 'sending' are queued again at start-up, so only the
+messages in flight at the moment of the crash (at most `concurrency`) can be sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from bot.clock import to_iso
+from bot.messages import compose
+from bot.reminders import offset_of, skip_reason, start_of
+from storage.outbox import Delivery
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+PER_CHAT_INTERVAL = 1.0  # Telegram: no more than one message a second to the same chat
+
+Outcome = tuple[str, dict[str, Any]]
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before another try after `attempts` transient failures."""
+    base = min(2.0 ** attempts, 120.0)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter only
+
+
+class OutboxSender:
+    """Fills due reminder slots, claims due rows and sends them, a bounded number at a time."""
+
+    def __init__(self, services: Any, bot: Bot, concurrency: int = 64,
+                 poll_interval: float = 0.25) -> None:
+        self.services = services
+        self.bot = bot
+        self.concurrency = concurrency
+        self.poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._runner: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._last_sent: dict[int, float] = {}
+        self.sent = 0
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Requeue what a crash left in flight and start the sweeper."""
+        requeued = await self.services.outbox.requeue_in_flight()
+        if requeued:
+            log.warning("outbox: %d messages were in flight at the last stop; sending them again",
+                        requeued)
+        self._stopping = False
+        self._runner = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming, let messages in flight finish (up to `timeout`), then stop."""
+        self._stopping = True
+        self._wake.set()
+        if self._runner is not None:
+            await self._runner
+            self._runner = None
+        if self._in_flight:
+            _, pending = await asyncio.wait(self._in_flight, timeout=timeout)
+            for task in pending:
+                task.cancel()  # left 'sending': requeued at the next start
+
+    async def _run(self) -> None:
+        """Sweep until stopped: fill slots, claim, send; sleep only when nothing is due."""
+        while not self._stopping:
+            busy = False
+            try:
+                busy = await self.sweep()
+            except Exception:
+                log.exception("outbox sweep failed")
+            if busy and not self._stopping:
+                await asyncio.sleep(0)
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def sweep(self) -> bool:
+        """One pass; returns True when more rows may be due right away."""
+        now = self.services.clock.now()
+        await self.fill_due_slots(now)
+        free = self.concurrency - len(self._in_flight)
+        if free <= 0:
+            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            return True
+        self._forget_old_chats()
+        claimed = await self.services.outbox.claim_due(now, free, self._chat_busy)
+        for delivery in claimed:
+            if delivery.telegram_id is not None:
+                self._last_sent[delivery.telegram_id] = time.monotonic()
+            task = asyncio.create_task(self._deliver(delivery))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return len(claimed) == free
+
+    async def fill_due_slots(self, now: datetime) -> None:
+        """Turn reminder slots whose time has come into outbox rows (or skipped rows)."""
+        series, schedule = self.services.series, self.services.schedule
+        for slot in await schedule.due_slots(now):
+            webinar = series.webinar(slot.webinar_id)
+            reason = ("the webinar is no longer in the series" if webinar is None
+                      else skip_reason(slot.offset, slot.starts_at, webinar.ends_at, now))
+            count = await schedule.fill_slot(slot, now, reason)
+            log.info("reminder %s before %s: %d %s%s", slot.offset, slot.webinar_id, count,
+                     "queued" if reason is None else "skipped", f" ({reason})" if reason else "")
+
+    def _chat_busy(self, chat: int | None) -> bool:
+        """Whether this chat had a message less than a second ago."""
+        if chat is None:
+            return False
+        return time.monotonic() - self._last_sent.get(chat, -1e9) < PER_CHAT_INTERVAL
+
+    def _forget_old_chats(self) -> None:
+        """Drop per-chat send times older than the per-chat interval."""
+        if len(self._last_sent) < 10_000:
+            return
+        horizon = time.monotonic() - PER_CHAT_INTERVAL
+        self._last_sent = {k: v for k, v in self._last_sent.items() if v >= horizon}
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        """Send one row and record its outcome."""
+        try:
+            status, fields = await self._attempt(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded, never lost
+            log.exception("outbox row %d could not be sent", delivery.id)
+            status, fields = "failed", {"last_error": f"internal error: {exc!r}"[:500]}
+        await self.services.outbox.settle([(delivery.id, status, fields)])
+        if status == "sent":
+            self.sent += 1
+        elif status == "pending" and fields.get("due_at") is None:
+            self.wake()
+
+    def _still_wanted(self, delivery: Delivery, now: datetime) -> Outcome | None:
+        """Why a row should not be sent after all (cancelled or skipped), or None."""
+        if delivery.telegram_id is None:
+            return "cancelled", {"last_error": "the participant erased their data"}
+        if delivery.unreachable:
+            return "unreachable", {"last_error": "the participant cannot be reached"}
+        webinar = self.services.series.webinar(delivery.webinar_id or "")
+        if webinar is None:
+            return "cancelled", {"last_error": "the webinar is no longer in the series"}
+        if delivery.kind in ("reminder", "late_reminder") and not delivery.registered:
+            return "cancelled", {"last_error": "no longer registered for the webinar"}
+        if delivery.kind == "reminder":
+            if not delivery.reminders_enabled:
+                return "cancelled", {"last_error": "reminders turned off"}
+            if start_of(delivery.purpose) != to_iso(webinar.starts_at):
+                return "cancelled", {"last_error": "the webinar moved"}
+            reason = skip_reason(offset_of(delivery.purpose), webinar.starts_at,
+                                 webinar.ends_at, now)
+            if reason:
+                return "skipped", {"last_error": reason}
+        if delivery.kind == "late_reminder" and now >= webinar.ends_at:
+            return "skipped", {"last_error": "the webinar had ended"}
+        if delivery.kind == "change_notice" and delivery.purpose != f"v{delivery.webinar_version}":
+            return "cancelled", {"last_error": "superseded by a later change"}
+        return None
+
+    async def _attempt(self, delivery: Delivery) -> Outcome:
+        """Decide, send, and classify Telegram's answer."""
+        now = self.services.clock.now()
+        unwanted = self._still_wanted(delivery, now)
+        if unwanted is not None:
+            return unwanted
+        text, markup = compose(self.services.texts, self.services.series, delivery, now)
+        try:
+            message = await self.bot.send_message(
+                delivery.telegram_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                rate_limit_args=0,
+            )
+        except RetryAfter:
+            # The rate limiter has already paused every sender; this row simply goes again.
+            return "pending", {"attempts_delta": -1}
+        except Forbidden as exc:
+            await self.services.outbox.mark_unreachable(delivery.participant_id, exc.message, now)
+            return "unreachable", {"last_error": exc.message}
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                await self.services.outbox.mark_unreachable(
+                    delivery.participant_id, exc.message, now)
+                return "unreachable", {"last_error": exc.message}
+            return "failed", {"last_error": exc.message}
+        except NetworkError as exc:
+            if delivery.attempts >= MAX_ATTEMPTS:
+                return "failed", {
+                    "last_error": f"gave up after {delivery.attempts} attempts: {exc.message}"}
+            later = self.services.clock.now() + backoff(delivery.attempts)
+            return "pending", {"last_error": exc.message, "due_at": to_iso(later)}
+        if delivery.telegram_id is not None:
+            self._last_sent[delivery.telegram_id] = time.monotonic()
+        return "sent", {"telegram_message_id": message.message_id,
+                        "sent_at": to_iso(self.services.clock.now())}

@@ -1,0 +1,163 @@
+"""The outbox: every bulk message as a row, claimed, sent and recorded exactly once per key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.clock import from_iso, to_iso
+from storage.database import Database
+
+FINAL_STATUSES = ("sent", "failed", "skipped", "unreachable", "cancelled")
+
+_CLAIM_COLUMNS = """
+    o.id, o.kind, o.webinar_id, o.participant_id, o.purpose, o.due_at, o.attempts,
+    p.telegram_id, p.language, p.timezone, p.reminders_enabled, p.unreachable_at,
+    EXISTS (SELECT 1 FROM registrations r
+            WHERE r.participant_id = o.participant_id AND r.webinar_id = o.webinar_id)
+        AS registered,
+    w.version AS webinar_version, w.starts_at AS webinar_starts_at
+"""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed outbox row with what is needed to send it."""
+
+    id: int
+    kind: str
+    webinar_id: str | None
+    participant_id: int
+    purpose: str
+    due_at: datetime
+    attempts: int
+    telegram_id: int | None
+    language: str
+    timezone: str
+    reminders_enabled: bool
+    unreachable: bool
+    registered: bool
+    webinar_version: int | None
+    webinar_starts_at: str | None
+
+
+def _delivery(row: Any) -> Delivery:
+    """Build a Delivery from a claim query row."""
+    return Delivery(
+        id=row["id"], kind=row["kind"], webinar_id=row["webinar_id"],
+        participant_id=row["participant_id"], purpose=row["purpose"],
+        due_at=from_iso(row["due_at"]), attempts=row["attempts"],
+        telegram_id=row["telegram_id"], language=row["language"], timezone=row["timezone"],
+        reminders_enabled=bool(row["reminders_enabled"]),
+        unreachable=row["unreachable_at"] is not None, registered=bool(row["registered"]),
+        webinar_version=row["webinar_version"], webinar_starts_at=row["webinar_starts_at"],
+    )
+
+
+class OutboxStore:
+    """Enqueue, claim and settle outbox rows."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def enqueue(
+        self, kind: str, webinar_id: str | None, participant_id: int, purpose: str,
+        due_at: datetime, now: datetime,
+    ) -> bool:
+        """Add one message; False when the same (kind, webinar, participant, purpose) exists."""
+        count = await self.db.execute(
+            "INSERT INTO outbox(kind, webinar_id, participant_id, purpose, due_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (kind, webinar_id, participant_id, purpose, to_iso(due_at), to_iso(now)),
+        )
+        return count > 0
+
+    async def requeue_in_flight(self) -> int:
+        """Put rows left 'sending' by a crash back in the queue (they may be sent twice)."""
+        return await self.db.execute(
+            "UPDATE outbox SET status = 'pending' WHERE status = 'sending'"
+        )
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending row falls due, or None."""
+        row = await self.db.fetchone(
+            "SELECT MIN(due_at) AS due FROM outbox WHERE status = 'pending'"
+        )
+        return from_iso(row["due"]) if row and row["due"] else None
+
+    async def claim_due(
+        self, now: datetime, limit: int, busy_chat: Callable[[int | None], bool]
+    ) -> list[Delivery]:
+        """Mark up to `limit` due rows 'sending' and return them, one per free chat."""
+        if limit <= 0:
+            return []
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                f"SELECT {_CLAIM_COLUMNS} FROM outbox o"
+                " JOIN participants p ON p.id = o.participant_id"
+                " LEFT JOIN webinars w ON w.id = o.webinar_id"
+                " WHERE o.status = 'pending' AND o.due_at <= ?"
+                " ORDER BY o.due_at, o.id LIMIT ?",
+                (to_iso(now), limit * 4),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            chosen: list[Delivery] = []
+            chats: set[int | None] = set()
+            for row in rows:
+                delivery = _delivery(row)
+                chat = delivery.telegram_id
+                if chat is not None and (chat in chats or busy_chat(chat)):
+                    continue  # Telegram allows one message a second per chat
+                chats.add(chat)
+                chosen.append(delivery)
+                if len(chosen) >= limit:
+                    break
+            await conn.executemany(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+                [(d.id,) for d in chosen],
+            )
+        return chosen
+
+    async def settle(self, outcomes: Iterable[tuple[int, str, dict[str, Any]]]) -> None:
+        """Record many outcomes at once: (row id, status, fields such as last_error)."""
+        updates = []
+        for row_id, status, fields in outcomes:
+            updates.append((
+                status, fields.get("last_error"), fields.get("telegram_message_id"),
+                fields.get("sent_at"), fields.get("due_at"), fields.get("attempts_delta", 0),
+                row_id,
+            ))
+        if not updates:
+            return
+        await self.db.executemany(
+            "UPDATE outbox SET status = ?, last_error = COALESCE(?, last_error),"
+            " telegram_message_id = COALESCE(?, telegram_message_id),"
+            " sent_at = COALESCE(?, sent_at), due_at = COALESCE(?, due_at),"
+            " attempts = attempts + ? WHERE id = ?",
+            updates,
+        )
+
+    async def mark_unreachable(self, participant_id: int, reason: str, now: datetime) -> None:
+        """Remember that Telegram refuses messages to this participant."""
+        await self.db.execute(
+            "UPDATE participants SET unreachable_at = ?, unreachable_reason = ?"
+            " WHERE id = ? AND unreachable_at IS NULL",
+            (to_iso(now), reason[:300], participant_id),
+        )
+
+    async def counts(self, kind: str | None = None, webinar_id: str | None = None) -> dict:
+        """Rows per status, optionally for one kind and webinar."""
+        rows = await self.db.fetchall(
+            "SELECT status, COUNT(*) AS n FROM outbox"
+            " WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR webinar_id = ?) GROUP BY status",
+            (kind, kind, webinar_id, webinar_id),
+        )
+        return {row["status"]: row["n"] for row in rows}
+
+    async def rows_for(self, participant_id: int) -> list[Any]:
+        """Every outbox row of a participant, oldest first (for checks and /mydata)."""
+        return await self.db.fetchall(
+            "SELECT * FROM outbox WHERE participant_id = ? ORDER BY due_at, id", (participant_id,)
+        )
