@@ -162,6 +162,8 @@ async def stop_polling(application: Application) -> None:
         await application.updater.stop()
     if application.running:
         await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)

@@ -38,6 +38,7 @@ class Texts:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,
         )
         self.labels: dict[str, dict[str, Any]] = {}
         for lang in LANGUAGES:

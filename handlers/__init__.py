@@ -10,17 +10,20 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.services import BotContext
-from handlers import account, registration
+from handlers import account, registration, schedule
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "profile", "mydata", "forget", "help", "cancel")
+COMMANDS = ("start", "schedule", "profile", "settings", "mydata", "forget", "help", "cancel")
 
 
 def register_handlers(application: Application) -> None:
     """Attach every handler of the bot to the application."""
     private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private, reachable_again), group=-1)
     application.add_handler(CommandHandler("start", registration.start, filters=private))
+    application.add_handler(CommandHandler("schedule", schedule.schedule, filters=private))
+    application.add_handler(CommandHandler("settings", schedule.settings, filters=private))
     application.add_handler(CommandHandler("profile", account.profile, filters=private))
     application.add_handler(CommandHandler("mydata", account.mydata, filters=private))
     application.add_handler(CommandHandler("forget", account.forget, filters=private))
@@ -29,6 +32,10 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(account.profile_field, pattern=r"^p:menu:"))
     application.add_handler(CallbackQueryHandler(account.forget_button, pattern=r"^f:confirm:"))
     application.add_handler(CallbackQueryHandler(registration.button, pattern=r"^[rp]:[a-z_]+:"))
+    application.add_handler(CallbackQueryHandler(schedule.join_or_leave, pattern=r"^s:"))
+    application.add_handler(CallbackQueryHandler(schedule.calendar_file, pattern=r"^cal:"))
+    application.add_handler(CallbackQueryHandler(schedule.toggle_reminders,
+                                                 pattern=r"^set:reminders:"))
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(
         MessageHandler(private & ~filters.COMMAND & ~filters.UpdateType.EDITED,
@@ -36,6 +43,12 @@ def register_handlers(application: Application) -> None:
     )
     application.add_handler(MessageHandler(private & filters.COMMAND, account.unknown))
     application.add_error_handler(error_handler)
+
+
+async def reachable_again(update: Update, context: BotContext) -> None:
+    """A participant marked unreachable (blocked the bot) who writes again is reachable."""
+    if update.effective_user is not None:
+        await context.services.participants.clear_unreachable(update.effective_user.id)
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

@@ -8,6 +8,7 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 
 from bot.clock import from_iso
+from bot.enrolment import after_joining
 from bot.registration import EDITABLE_FIELDS, reset_field
 from bot.services import BotContext
 from bot.views import profile_view
@@ -73,12 +74,16 @@ async def save_profile_edit(context: BotContext, chat_id: int, conv: Conversatio
     """Write a finished profile edit and show the updated profile."""
     services = context.services
     changes = {k: v for k, v in conv.data.items() if k not in ("consent_at", "previous_timezone")}
+    before = await services.participants.get(conv.telegram_id)
     participant = await services.participants.update_profile(
         conv.telegram_id, changes, services.clock.now()
     )
     await services.conversations.delete(conv.telegram_id)
-    if participant is None:
+    if participant is None or before is None:
         return
+    added = [w for w in participant.webinar_ids if w not in before.webinar_ids]
+    if added:
+        await after_joining(services, participant.id, added)
     view = profile_view(services.texts, services.series, participant.profile(),
                         services.clock.now())
     await context.bot.send_message(

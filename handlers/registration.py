@@ -8,6 +8,7 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 
 from bot.clock import to_iso
+from bot.enrolment import after_joining
 from bot.registration import (
     EDITABLE_FIELDS,
     TEXT_STEPS,
@@ -31,6 +32,7 @@ from handlers.flow import (
     prompt,
     send_prompt,
 )
+from handlers.schedule import send_calendar
 from storage.conversations import Conversation
 from storage.participants import AlreadyRegistered
 
@@ -168,6 +170,8 @@ async def _confirm(
                               timezone=participant.timezone),
         parse_mode=ParseMode.HTML,
     )
+    await send_calendar(context, query.from_user.id, participant, lang)
+    await after_joining(services, participant.id, participant.webinar_ids)
 
 
 async def _after_answer(context: BotContext, chat_id: int, conv: Conversation) -> None:

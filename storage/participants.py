@@ -142,6 +142,33 @@ class ParticipantStore:
             [(participant_id, w, stamp) for w in webinar_ids],
         )
 
+    async def set_reminders(
+        self, participant_id: int, enabled: bool, now: datetime
+    ) -> Participant | None:
+        """Turn a participant's reminders on or off."""
+        await self.db.execute(
+            "UPDATE participants SET reminders_enabled = ?, updated_at = ? WHERE id = ?",
+            (int(enabled), to_iso(now), participant_id),
+        )
+        row = await self.db.fetchone(
+            "SELECT telegram_id FROM participants WHERE id = ?", (participant_id,)
+        )
+        return await self.get(row["telegram_id"]) if row and row["telegram_id"] else None
+
+    async def clear_unreachable(self, telegram_id: int) -> bool:
+        """A participant who writes to the bot again can be reached again."""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM participants WHERE telegram_id = ? AND unreachable_at IS NOT NULL",
+            (telegram_id,),
+        )
+        if row is None:
+            return False
+        return await self.db.execute(
+            "UPDATE participants SET unreachable_at = NULL, unreachable_reason = NULL"
+            " WHERE telegram_id = ? AND unreachable_at IS NOT NULL",
+            (telegram_id,),
+        ) > 0
+
     async def erase(self, telegram_id: int, now: datetime) -> bool:
         """Erase a participant's identity, keeping only what aggregate counts need."""
         count = await self.db.execute(

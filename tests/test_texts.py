@@ -42,7 +42,9 @@ def sample_context(texts: Texts, lang: str) -> dict:
     }
     return {
         "series_title": SERIES.title, "current": "America/Belize (UTC−6)", "version": "1",
-        "organizer": SERIES.organizer, "webinars": webinar_rows(SERIES, lang, selected=[]),
+        "organizer": SERIES.organizer,
+        "webinars": [dict(row, topics=["A & B"], registered=True, join_url="https://x.org")
+                     for row in webinar_rows(SERIES, lang, selected=[])],
         "timezone": "America/Belize", "p": profile_view(texts, SERIES, data, NOW),
         "question": "Q?", "answer": "<A&B>", "name": "Ana <b>", "min": 2, "max": 100,
         "got": 5000, "telegram_id": 1, "registered_at": NOW, "consent_at": NOW,
@@ -50,6 +52,7 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "title": "Crime <gun> & strategy", "starts_at": NOW, "zone": "America/Belize",
         "join_url": "https://example.org/j?a=1&b=2", "left": "in 1 day", "live": False,
         "minutes": 30, "organizer_zone": "America/Port_of_Spain", "starting_now": False,
+        "reminders": True, "unreachable": True, "is_participant": True,
     }
 
 

@@ -1,0 +1,171 @@
+"""The series schedule, joining and leaving webinars, calendar files, and reminder settings."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.constants import ParseMode
+
+from bot.calendar import calendar_filename, series_calendar, webinar_calendar
+from bot.enrolment import after_joining
+from bot.services import BotContext, Services
+from handlers.account import no_data
+from handlers.flow import draft_language
+from storage.participants import Participant
+
+
+def schedule_view(services: Services, participant: Participant | None,
+                  lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    """The schedule text and its buttons for one reader."""
+    texts, series = services.texts, services.series
+    zone = participant.timezone if participant else series.timezone.key
+    registered = set(participant.webinar_ids) if participant else set()
+    rows = [
+        {"title": w.title_for(lang), "starts_at": w.starts_at, "topics": w.topics_for(lang),
+         "registered": w.id in registered, "join_url": w.join_url}
+        for w in series.webinars
+    ]
+    text = texts.render(lang, "schedule", webinars=rows, zone=zone,
+                        organizer_zone=series.timezone.key, series_title=series.title,
+                        is_participant=participant is not None)
+    buttons = []
+    for index, row in enumerate(rows):
+        if participant is None:
+            break
+        if row["registered"]:
+            buttons.append([
+                InlineKeyboardButton(texts.label(lang, "buttons.leave").format(n=index + 1),
+                                     callback_data=f"s:leave:{index}"),
+                InlineKeyboardButton(texts.label(lang, "buttons.calendar_n").format(n=index + 1),
+                                     callback_data=f"cal:{index}"),
+            ])
+        else:
+            buttons.append([InlineKeyboardButton(
+                texts.label(lang, "buttons.register_for").format(n=index + 1),
+                callback_data=f"s:join:{index}")])
+    buttons.append([InlineKeyboardButton(texts.label(lang, "buttons.calendar_all"),
+                                         callback_data="cal:all")])
+    return text, InlineKeyboardMarkup(buttons)
+
+
+async def schedule(update: Update, context: BotContext) -> None:
+    """Show every webinar of the series in the reader's time zone and language."""
+    services, user = context.services, update.effective_user
+    assert user is not None and update.effective_chat is not None
+    participant = await services.participants.get(user.id)
+    lang = participant.language if participant else draft_language(None, user)
+    text, markup = schedule_view(services, participant, lang)
+    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML,
+                                             reply_markup=markup, disable_web_page_preview=True)
+
+
+async def join_or_leave(update: Update, context: BotContext) -> None:
+    """Register for, or leave, one webinar from the schedule."""
+    query, services = update.callback_query, context.services
+    assert query is not None and query.data is not None
+    participant = await services.participants.get(query.from_user.id)
+    lang = participant.language if participant else draft_language(None, query.from_user)
+    _, action, index = (query.data.split(":") + ["", ""])[:3]
+    ids = services.webinar_ids
+    if participant is None or action not in ("join", "leave") or not index.isdigit() \
+            or int(index) >= len(ids):
+        await query.answer(services.texts.label(lang, "toasts.invalid"))
+        return
+    webinar_id = ids[int(index)]
+    chosen = set(participant.webinar_ids)
+    if action == "join":
+        chosen.add(webinar_id)
+    else:
+        chosen.discard(webinar_id)
+    updated = await services.participants.update_profile(
+        participant.telegram_id or query.from_user.id,
+        {"webinars": [w for w in ids if w in chosen]}, services.clock.now())
+    if action == "join" and webinar_id not in participant.webinar_ids:
+        await after_joining(services, participant.id, [webinar_id])
+    await query.answer(services.texts.label(lang, "toasts.joined" if action == "join"
+                                            else "toasts.left"))
+    if updated is not None and isinstance(query.message, Message):
+        text, markup = schedule_view(services, updated, lang)
+        await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                      disable_web_page_preview=True)
+
+
+async def calendar_file(update: Update, context: BotContext) -> None:
+    """Send the .ics invitation for one webinar, or for the whole series."""
+    query, services = update.callback_query, context.services
+    assert query is not None and query.data is not None
+    participant = await services.participants.get(query.from_user.id)
+    lang = participant.language if participant else draft_language(None, query.from_user)
+    await query.answer()
+    await send_calendar(context, query.from_user.id, participant, lang,
+                        query.data.removeprefix("cal:"))
+
+
+async def send_calendar(context: BotContext, chat_id: int, participant: Participant | None,
+                        lang: str, which: str = "all") -> None:
+    """Send a calendar file: 'all' (the participant's webinars) or a webinar's index."""
+    services = context.services
+    series, versions = services.series, await services.schedule.versions()
+    if which == "all":
+        chosen = list(participant.webinar_ids) if participant and participant.webinar_ids \
+            else services.webinar_ids
+        data = series_calendar(series, lang, chosen, versions)
+        name = calendar_filename(series)
+    elif which.isdigit() and int(which) < len(series.webinars):
+        webinar = series.webinars[int(which)]
+        data = webinar_calendar(series, webinar, lang, versions.get(webinar.id, 1))
+        name = calendar_filename(series, webinar)
+    else:
+        return
+    await context.bot.send_document(
+        chat_id, InputFile(data, filename=name, attach=True),
+        caption=services.texts.render(lang, "calendar_caption"), parse_mode=ParseMode.HTML)
+
+
+async def settings(update: Update, context: BotContext) -> None:
+    """Show the participant's settings: reminders on or off, time zone, language."""
+    services, user = context.services, update.effective_user
+    assert user is not None and update.effective_chat is not None
+    participant = await services.participants.get(user.id)
+    if participant is None:
+        await no_data(update, context)
+        return
+    text, markup = settings_view(services, participant)
+    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def settings_view(
+    services: Services, participant: Participant
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The settings text and buttons."""
+    texts, lang = services.texts, participant.language
+    on = participant.reminders_enabled
+    text = texts.render(lang, "settings", reminders=on, zone=participant.timezone,
+                        unreachable=participant.unreachable_at is not None)
+    markup = InlineKeyboardMarkup([
+        [InlineKeyboardButton(texts.label(lang, "buttons.reminders_off" if on
+                                          else "buttons.reminders_on"),
+                              callback_data=f"set:reminders:{'off' if on else 'on'}")],
+        [InlineKeyboardButton(texts.label(lang, "fields.timezone"),
+                              callback_data="p:menu:timezone"),
+         InlineKeyboardButton(texts.label(lang, "fields.language"),
+                              callback_data="p:menu:language")],
+    ])
+    return text, markup
+
+
+async def toggle_reminders(update: Update, context: BotContext) -> None:
+    """Turn reminders on or off."""
+    query, services = update.callback_query, context.services
+    assert query is not None and query.data is not None
+    participant = await services.participants.get(query.from_user.id)
+    lang = participant.language if participant else draft_language(None, query.from_user)
+    choice = query.data.removeprefix("set:reminders:")
+    if participant is None or choice not in ("on", "off"):
+        await query.answer(services.texts.label(lang, "toasts.invalid"))
+        return
+    updated = await services.participants.set_reminders(participant.id, choice == "on",
+                                                        services.clock.now())
+    await query.answer(services.texts.label(lang, f"toasts.reminders_{choice}"))
+    if updated is not None and isinstance(query.message, Message):
+        text, markup = settings_view(services, updated)
+        await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
