@@ -1,0 +1,1 @@
+"""Benchmarks of webinar-bot against the local sandbox Bot API server (`make bench`)."""

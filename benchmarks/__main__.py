@@ -1,0 +1,198 @@
+"""Run the benchmarks: `python -m benchmarks [--quick] [--participants N] ...`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import logging
+import os
+import pstats
+import shlex
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks.echo import run_echo
+from benchmarks.harness import LoadGen, LoadGenError, RunResult
+from benchmarks.registration import example_series, percentiles_ms, run_registrations
+from benchmarks.report import print_table, write_json
+from benchmarks.seed import seed_database
+
+RATIO_TARGET = 0.6
+P99_TARGET_MS = 20.0
+RESULTS = Path(__file__).resolve().parent / "results" / "registration.json"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Command-line options (--quick shrinks the defaults)."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small run: 40 users, 1,000 seeded")
+    parser.add_argument("--participants", type=int, help="registrations per run (default 200)")
+    parser.add_argument("--concurrency", type=int, default=50, help="simultaneous users")
+    parser.add_argument("--rounds", type=int, help="echo/bot pairs for the ratio (default 2)")
+    parser.add_argument("--seeded", type=int, help="participants stored for the latency run")
+    parser.add_argument("--latency-concurrency", type=int, default=1,
+                        help="simultaneous users in the latency run (1: service time, no queueing)")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
+    parser.add_argument("--profile", type=Path, help="cProfile our bot's runs into this file")
+    args = parser.parse_args(argv)
+    args.participants = args.participants or (40 if args.quick else 200)
+    args.seeded = args.seeded if args.seeded is not None else (1_000 if args.quick else 10_000)
+    args.rounds = args.rounds or (1 if args.quick else 2)
+    if min(args.participants, args.concurrency, args.rounds, args.latency_concurrency) < 1:
+        parser.error("counts must be positive")
+    return args
+
+
+def quiet_logging() -> None:
+    """Warnings only; httpx and PTB would otherwise log every request."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for name in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class IdBlocks:
+    """Hands out disjoint ranges of simulated user ids, one per run."""
+
+    def __init__(self) -> None:
+        self.next = 100_000
+
+    def take(self) -> int:
+        """The first id of a fresh block of 100,000 ids."""
+        first, self.next = self.next, self.next + 100_000
+        return first
+
+
+async def throughput(
+    args: argparse.Namespace, loadgen: LoadGen, tmp: Path, ids: IdBlocks,
+    profiler: cProfile.Profile | None,
+) -> tuple[list[RunResult], list[RunResult]]:
+    """Alternate echo and bot runs (after a small warm-up of each); return both lists."""
+    warm = min(args.concurrency, 10)
+    await run_echo(loadgen, ids.take(), warm, warm)
+    await run_registrations(loadgen, tmp / "warmup.sqlite3", ids.take(), warm, warm)
+    echoes, bots = [], []
+    for number in range(args.rounds):
+        echoes.append(await run_echo(loadgen, ids.take(), args.participants, args.concurrency))
+        if profiler is not None:
+            profiler.enable()
+        try:
+            bots.append(await run_registrations(
+                loadgen, tmp / f"throughput-{number}.sqlite3", ids.take(), args.participants,
+                args.concurrency,
+            ))
+        finally:
+            if profiler is not None:
+                profiler.disable()
+        print(f"  round {number + 1}: echo {echoes[-1].updates_per_s:8.1f} updates/s,"
+              f" bot {bots[-1].updates_per_s:8.1f} updates/s", flush=True)
+    return echoes, bots
+
+
+async def latency(
+    args: argparse.Namespace, loadgen: LoadGen, tmp: Path, ids: IdBlocks
+) -> dict[str, Any]:
+    """Seed the database, then time every update of new registrations at light and full load."""
+    database = tmp / "seeded.sqlite3"
+    seeded = await seed_database(database, example_series(), args.seeded)
+    print(f"  seeded {seeded['participants']:,} participants"
+          f" ({seeded['registrations']:,} registrations) in {seeded['seconds']:.2f} s", flush=True)
+    light: list[float] = []
+    light_run = await run_registrations(
+        loadgen, database, ids.take(), args.participants, args.latency_concurrency,
+        timings=light, label="bot (seeded, light load)",
+    )
+    full: list[float] = []
+    full_run = await run_registrations(
+        loadgen, database, ids.take(), args.participants, args.concurrency,
+        timings=full, label="bot (seeded, full load)",
+    )
+    return {
+        "seed": seeded,
+        "light": {"concurrency": args.latency_concurrency, **percentiles_ms(light),
+                  "run": light_run.as_dict()},
+        "full": {"concurrency": args.concurrency, **percentiles_ms(full),
+                 "run": full_run.as_dict()},
+    }
+
+
+def summarise(args: argparse.Namespace, command: str, echoes: list[RunResult],
+              bots: list[RunResult], lat: dict[str, Any]) -> dict[str, Any]:
+    """All figures, with the ratio and verdicts, as one JSON-ready dict."""
+    ratios = [b.updates_per_s / e.updates_per_s for e, b in zip(echoes, bots, strict=True)]
+    cpu_ratios = [e.bot_cpu_ms_per_update / b.bot_cpu_ms_per_update
+                  for e, b in zip(echoes, bots, strict=True)]
+    ratio = statistics.median(ratios)
+    p99 = lat["light"]["p99_ms"]
+    return {
+        "command": command,
+        "settings": {"participants": args.participants, "concurrency": args.concurrency,
+                     "rounds": args.rounds, "seeded": args.seeded,
+                     "latency_concurrency": args.latency_concurrency,
+                     "updates_per_participant": 11, "cpus": os.cpu_count()},
+        "throughput": {
+            "echo": [r.as_dict() for r in echoes], "bot": [r.as_dict() for r in bots],
+            "echo_updates_per_s_median": round(statistics.median(
+                r.updates_per_s for r in echoes), 2),
+            "bot_updates_per_s_median": round(statistics.median(
+                r.updates_per_s for r in bots), 2),
+            "ratios": [round(r, 4) for r in ratios], "ratio_median": round(ratio, 4),
+            "cpu_cost_ratios": [round(r, 4) for r in cpu_ratios],
+            "cpu_cost_ratio_median": round(statistics.median(cpu_ratios), 4),
+            "target": RATIO_TARGET, "pass": ratio >= RATIO_TARGET,
+        },
+        "latency": {**lat, "target_p99_ms": P99_TARGET_MS,
+                    "pass": p99 is not None and p99 <= P99_TARGET_MS},
+    }
+
+
+async def main_async(args: argparse.Namespace, command: str) -> dict[str, Any]:
+    """Run everything against one load generator and return the summary."""
+    profiler = cProfile.Profile() if args.profile else None
+    loadgen = LoadGen()
+    await loadgen.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="webinar-bench-") as tmpdir:
+            tmp, ids = Path(tmpdir), IdBlocks()
+            print(f"throughput: {args.participants} participants x 11 updates,"
+                  f" {args.concurrency} concurrent users, {args.rounds} round(s)", flush=True)
+            echoes, bots = await throughput(args, loadgen, tmp, ids, profiler)
+            print(f"latency: {args.participants} new registrations over {args.seeded:,}"
+                  " stored participants", flush=True)
+            lat = await latency(args, loadgen, tmp, ids)
+    finally:
+        await loadgen.close()
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+        print(out.getvalue())
+    return summarise(args, command, echoes, bots, lat)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: print the command, run, print the table, write the JSON."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    python = os.path.relpath(sys.executable)
+    python = sys.executable if python.startswith("..") else python
+    command = shlex.join([python, "-m", "benchmarks", *argv])
+    print(f"$ {command}", flush=True)
+    quiet_logging()
+    try:
+        summary = asyncio.run(main_async(args, command))
+    except LoadGenError as exc:
+        print(f"benchmark aborted: {exc}", file=sys.stderr)
+        return 1
+    print_table(summary)
+    write_json(summary, args.output)
+    print(f"results written to {os.path.relpath(args.output)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
