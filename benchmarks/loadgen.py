@@ -103,11 +103,11 @@ class Driver:
         })
 
     async def next_message(self, user_id: int) -> dict[str, Any]:
-        """Wait for the bot's next new message to the user (other events are skipped)."""
+        """Wait for what the bot shows the user next: a new message or one edited in place."""
         inbox = self.inboxes[user_id]
         while True:
             event = await asyncio.wait_for(inbox.get(), STEP_TIMEOUT)
-            if event["kind"] == "message":
+            if event["kind"] in ("message", "edit"):
                 return event
 
     async def expect(self, user_id: int, fragment: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from bot.enrolment import after_joining
 from bot.registration import EDITABLE_FIELDS, reset_field
 from bot.services import BotContext
 from bot.views import profile_view
-from handlers.flow import advance, close_question, draft_language, send_prompt
+from handlers.flow import advance, draft_language, replace_or_send, send_prompt
 from handlers.keyboards import forget_keyboard, profile_keyboard
 from storage.conversations import Conversation
 from storage.participants import Participant
@@ -70,8 +70,10 @@ async def profile_field(update: Update, context: BotContext) -> None:
     await send_prompt(context, query.from_user.id, conv)
 
 
-async def save_profile_edit(context: BotContext, chat_id: int, conv: Conversation) -> None:
-    """Write a finished profile edit and show the updated profile."""
+async def save_profile_edit(
+    context: BotContext, chat_id: int, conv: Conversation, message: Message | None
+) -> None:
+    """Write a finished profile edit and show the updated profile (in place when pressed)."""
     services = context.services
     changes = {k: v for k, v in conv.data.items() if k not in ("consent_at", "previous_timezone")}
     before = await services.participants.get(conv.telegram_id)
@@ -86,11 +88,9 @@ async def save_profile_edit(context: BotContext, chat_id: int, conv: Conversatio
         await after_joining(services, participant.id, added)
     view = profile_view(services.texts, services.series, participant.profile(),
                         services.clock.now())
-    await context.bot.send_message(
-        chat_id,
-        services.texts.render(participant.language, "profile", p=view),
-        parse_mode=ParseMode.HTML,
-        reply_markup=profile_keyboard(services.texts, participant.language),
+    await replace_or_send(
+        context, message, chat_id, services.texts.render(participant.language, "profile", p=view),
+        profile_keyboard(services.texts, participant.language),
     )
 
 
@@ -164,12 +164,9 @@ async def forget_button(update: Update, context: BotContext) -> None:
         log.info("a participant erased their personal data")
     await query.answer()
     message = query.message if isinstance(query.message, Message) else None
-    await close_question(context, message, lang, None)
-    await context.bot.send_message(
-        query.from_user.id,
-        services.texts.render(lang, "forgotten" if choice == "yes" else "forget_kept"),
-        parse_mode=ParseMode.HTML,
-    )
+    await replace_or_send(context, message, query.from_user.id,
+                          services.texts.render(lang, "forgotten" if choice == "yes"
+                                                else "forget_kept"))
 
 
 async def help_command(update: Update, context: BotContext) -> None:

@@ -96,16 +96,28 @@ def answer_label(services: Services, lang: str, step: Step, value: str, data: di
     return value
 
 
-async def close_question(
-    context: BotContext, message: Message | None, lang: str, answer: str | None
+async def show_next(
+    context: BotContext, message: Message | None, chat_id: int, conv: Conversation,
+    answer: str | None = None,
 ) -> None:
-    """Take the buttons off an answered question and note the answer under it."""
-    if message is None or not isinstance(message, Message):
+    """Show the current question in place of the answered one (noting the answer), or anew."""
+    lang = draft_language(conv, None)
+    text, markup = prompt(context.services, conv, lang)
+    if message is None:
+        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                       reply_markup=markup)
         return
-    if answer is None:
-        await message.edit_reply_markup(reply_markup=None)
+    if answer is not None:
+        text = context.services.texts.render(lang, "answered", answer=answer,
+                                             question=Markup(text))
+    await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def replace_or_send(
+    context: BotContext, message: Message | None, chat_id: int, text: str, markup: Any = None
+) -> None:
+    """Turn the message whose button was pressed into `text`, or send it when that fails."""
+    if message is not None:
+        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return
-    # text_html is Telegram's own rendering of the question, already escaped: safe to re-insert.
-    question = Markup(message.text_html or "")
-    text = context.services.texts.render(lang, "answered", question=question, answer=answer)
-    await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+    await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)

@@ -22,15 +22,16 @@ from bot.registration import (
 )
 from bot.services import BotContext
 from bot.validation import Invalid, clean_payload
-from handlers.account import show_profile
+from handlers.account import save_profile_edit, show_profile
 from handlers.flow import (
     FLOW_NAMES,
     advance,
     answer_label,
-    close_question,
     draft_language,
     prompt,
+    replace_or_send,
     send_prompt,
+    show_next,
 )
 from handlers.schedule import send_calendar
 from storage.conversations import Conversation
@@ -80,7 +81,7 @@ async def button(update: Update, context: BotContext) -> None:
     message = query.message if isinstance(query.message, Message) else None
     if step is Step.CONFIRM and conv.flow == "profile":
         await query.answer()
-        await _after_answer(context, user_id, conv)
+        await save_profile_edit(context, user_id, conv, message)
         return
     if step is Step.CONFIRM:
         await _confirm(update, context, conv, value, message)
@@ -92,11 +93,8 @@ async def button(update: Update, context: BotContext) -> None:
         if value == "no":
             await services.conversations.delete(user_id)
             await query.answer()
-            await close_question(context, message, lang, answer_label(services, lang, step,
-                                                                       value, conv.data))
-            await context.bot.send_message(
-                user_id, services.texts.render(lang, "consent_declined"), parse_mode=ParseMode.HTML
-            )
+            await replace_or_send(context, message, user_id,
+                                  services.texts.render(lang, "consent_declined"))
             return
         give_consent(conv.data, to_iso(services.clock.now()))
     elif step is Step.EDIT_MENU:
@@ -122,8 +120,10 @@ async def button(update: Update, context: BotContext) -> None:
     advance(services, conv)
     await services.conversations.save(conv, services.clock.now())
     await query.answer()
-    await close_question(context, message, answered_lang, label)
-    await _after_answer(context, user_id, conv)
+    if conv.flow == "profile" and conv.step == Step.CONFIRM:
+        await save_profile_edit(context, user_id, conv, message)
+        return
+    await show_next(context, message, user_id, conv, label)
 
 
 async def _refresh(context: BotContext, message: Message | None, conv: Conversation) -> None:
@@ -145,8 +145,7 @@ async def _confirm(
         conv.step = Step.EDIT_MENU
         await services.conversations.save(conv, services.clock.now())
         await query.answer()
-        await close_question(context, message, lang, None)
-        await send_prompt(context, query.from_user.id, conv)
+        await show_next(context, message, query.from_user.id, conv)
         return
     if value != "ok":
         await query.answer(services.texts.label(lang, "toasts.invalid"))
@@ -161,25 +160,21 @@ async def _confirm(
         return
     await services.conversations.delete(query.from_user.id)
     await query.answer()
-    await close_question(context, message, lang, None)
     log.info("participant %s registered for %d webinars", participant.id,
              len(participant.webinar_ids))
-    await context.bot.send_message(
-        query.from_user.id,
+    await replace_or_send(
+        context, message, query.from_user.id,
         services.texts.render(lang, "registered", name=participant.full_name,
                               timezone=participant.timezone),
-        parse_mode=ParseMode.HTML,
     )
     await send_calendar(context, query.from_user.id, participant, lang)
     await after_joining(services, participant.id, participant.webinar_ids)
 
 
 async def _after_answer(context: BotContext, chat_id: int, conv: Conversation) -> None:
-    """After an answer: ask the next question, or save a finished profile edit."""
+    """After a typed answer: ask the next question, or save a finished profile edit."""
     if conv.flow == "profile" and conv.step == Step.CONFIRM:
-        from handlers.account import save_profile_edit
-
-        await save_profile_edit(context, chat_id, conv)
+        await save_profile_edit(context, chat_id, conv, None)
         return
     await send_prompt(context, chat_id, conv)
 

@@ -56,9 +56,24 @@ class SimUser:
         """Return the next new message from the bot."""
         return await self.next_event("message", timeout)
 
+    async def shown(self, timeout: float | None = None) -> dict[str, Any]:
+        """Return the next thing the bot shows: a new message or one edited in place."""
+        timeout = self.timeout if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for event in self.pending:
+                if event["kind"] in ("message", "edit"):
+                    self.pending.remove(event)
+                    return event
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"user {self.id}: nothing shown within {timeout}s")
+            await self._fill(remaining)
+
     async def expect(self, fragment: str, timeout: float | None = None) -> dict[str, Any]:
-        """Return the next new message and check it contains `fragment`."""
-        message = await self.next_message(timeout)
+        """Return the next message shown (new or edited) and check it contains `fragment`."""
+        message = await self.shown(timeout)
         assert fragment.lower() in (message["text"] or "").lower(), (fragment, message["text"])
         return message
 

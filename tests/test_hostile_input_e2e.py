@@ -36,9 +36,10 @@ async def test_html_in_answers_is_shown_escaped(bot: RunningBot, client: Sandbox
     user = await SimUser(client, 702).join()
     final = await register(user, {"name": "<b>Ana</b> & <i>Co", "position": "Chief <script>"})
     assert "<b>Ana</b> & <i>Co" in final["text"]  # shown literally, not as formatting
-    transcript = await client.transcript(702)
-    summary = [m for m in transcript if m["from_bot"] and "Please check" in (m["text"] or "")]
-    assert "Chief <script>" in summary[0]["text"]
+    await user.say("/profile")
+    profile = await user.expect("Your registration")
+    assert "Chief <script>" in profile["text"] and "<b>Ana</b> & <i>Co" in profile["text"]
+    assert "&lt;script&gt;" in profile["html"]
     participant = await bot.services.participants.get(702)
     assert participant is not None and participant.position == "Chief <script>"
 
