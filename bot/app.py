@@ -151,7 +151,7 @@ async def start_polling(application: Application, poll_timeout: int = 10) -> Non
         await application.post_init(application)
     assert application.updater is not None
     await application.updater.start_polling(
-        poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        poll_interval=0.02, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
     )
     await application.start()
 

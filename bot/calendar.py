@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -145,3 +145,36 @@ def calendar_filename(series: Series, webinar: Webinar | None = None) -> str:
     """Return a safe ASCII .ics file name for one webinar, or for the series when None."""
     slug = _slug(webinar.id if webinar is not None else series.title)
     return f"{slug or 'webinar-series'}.ics"
+
+
+class InviteFiles:
+    """Calendar files built once per content, and Telegram's file_id once one is uploaded.
+
+    Every participant with the same language and webinars gets the same bytes, so the bot
+    builds each file once and, after the first upload, sends Telegram's file_id instead.
+    """
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self.max_entries = max_entries
+        self._files: dict[tuple[object, ...], tuple[str, bytes]] = {}
+        self._file_ids: dict[tuple[object, ...], str] = {}
+
+    def get(self, key: tuple[object, ...],
+            build: Callable[[], tuple[str, bytes]]) -> tuple[str, bytes]:
+        """The (file name, content) for a key, built on first use."""
+        found = self._files.get(key)
+        if found is None:
+            if len(self._files) >= self.max_entries:
+                self._files.clear()
+                self._file_ids.clear()
+            found = self._files[key] = build()
+        return found
+
+    def file_id(self, key: tuple[object, ...]) -> str | None:
+        """Telegram's id of this file once uploaded, or None."""
+        return self._file_ids.get(key)
+
+    def remember(self, key: tuple[object, ...], file_id: str) -> None:
+        """Keep Telegram's id of an uploaded file."""
+        if key in self._files:
+            self._file_ids[key] = file_id

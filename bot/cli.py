@@ -41,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     application = build_application(settings, series, token)
     log.info("starting with long polling against %s", settings.telegram_api_base_url)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    # 20 ms between polls lets updates that arrive together come in one getUpdates.
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
+                            poll_interval=0.02)
     return 0
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.calendar import InviteFiles
 from bot.clock import Clock
 from bot.config import Settings
 from bot.series import Series
@@ -34,6 +35,7 @@ class Services:
     outbox: OutboxStore
     schedule: ScheduleStore
     sender: Any = None  # the OutboxSender, once the bot exists
+    invites: InviteFiles = field(default_factory=InviteFiles)
 
     @property
     def webinar_ids(self) -> list[str]:

@@ -106,19 +106,26 @@ async def send_calendar(context: BotContext, chat_id: int, participant: Particip
     services = context.services
     series, versions = services.series, await services.schedule.versions()
     if which == "all":
-        chosen = list(participant.webinar_ids) if participant and participant.webinar_ids \
-            else services.webinar_ids
-        data = series_calendar(series, lang, chosen, versions)
-        name = calendar_filename(series)
+        chosen = tuple(participant.webinar_ids) if participant and participant.webinar_ids \
+            else tuple(services.webinar_ids)
+        key: tuple[object, ...] = ("all", lang, chosen, tuple(sorted(versions.items())))
+        name, data = services.invites.get(key, lambda: (
+            calendar_filename(series), series_calendar(series, lang, chosen, versions)))
     elif which.isdigit() and int(which) < len(series.webinars):
         webinar = series.webinars[int(which)]
-        data = webinar_calendar(series, webinar, lang, versions.get(webinar.id, 1))
-        name = calendar_filename(series, webinar)
+        version = versions.get(webinar.id, 1)
+        key = (webinar.id, lang, version)
+        name, data = services.invites.get(key, lambda: (
+            calendar_filename(series, webinar), webinar_calendar(series, webinar, lang, version)))
     else:
         return
-    await context.bot.send_document(
-        chat_id, InputFile(data, filename=name, attach=True),
-        caption=services.texts.render(lang, "calendar_caption"), parse_mode=ParseMode.HTML)
+    caption = services.texts.render(lang, "calendar_caption")
+    known = services.invites.file_id(key)
+    document: str | InputFile = known or InputFile(data, filename=name, attach=True)
+    message = await context.bot.send_document(chat_id, document, caption=caption,
+                                              parse_mode=ParseMode.HTML)
+    if known is None and message.document is not None:
+        services.invites.remember(key, message.document.file_id)
 
 
 async def settings(update: Update, context: BotContext) -> None:

@@ -120,20 +120,22 @@ class Database:
                 applied.append(number)
         return applied
 
+    # Each aiosqlite call is a hop to its worker thread, so reads and single writes use one
+    # call each: execute_fetchall for reads, and autocommit (a statement alone is atomic).
+
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         """Run a query and return its first row or None."""
-        async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self.conn.execute_fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
         """Run a query and return all its rows."""
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """Run one write statement in its own transaction; return the affected row count."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, params)
+        """Run one write statement (atomic on its own); return the affected row count."""
+        async with self._write_lock:
+            cursor = await self.conn.execute(sql, params)
             return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:

@@ -61,19 +61,19 @@ class ParticipantStore:
     async def get(self, telegram_id: int) -> Participant | None:
         """Return the participant with this Telegram id, or None."""
         row = await self.db.fetchone(
-            "SELECT * FROM participants WHERE telegram_id = ?", (telegram_id,)
+            "SELECT p.*, (SELECT group_concat(webinar_id, ' ') FROM ("
+            "   SELECT r.webinar_id FROM registrations r JOIN webinars w ON w.id = r.webinar_id"
+            "   WHERE r.participant_id = p.id ORDER BY w.position)) AS webinar_list"
+            " FROM participants p WHERE p.telegram_id = ?",
+            (telegram_id,),
         )
         if row is None:
             return None
-        regs = await self.db.fetchall(
-            "SELECT r.webinar_id FROM registrations r JOIN webinars w ON w.id = r.webinar_id"
-            " WHERE r.participant_id = ? ORDER BY w.position",
-            (row["id"],),
-        )
-        fields = {key: row[key] for key in row.keys() if key != "erased_at"}
+        fields = {key: row[key] for key in row.keys() if key not in ("erased_at", "webinar_list")}
         if "reminders_enabled" in fields:
             fields["reminders_enabled"] = bool(fields["reminders_enabled"])
-        return Participant(**fields, webinar_ids=tuple(r["webinar_id"] for r in regs))
+        webinars = tuple((row["webinar_list"] or "").split())
+        return Participant(**fields, webinar_ids=webinars)
 
     async def create(self, telegram_id: int, draft: dict[str, Any], now: datetime) -> Participant:
         """Store a completed registration; raise AlreadyRegistered when one exists."""
