@@ -116,10 +116,19 @@ class OutboxSender:
     async def fill_due_slots(self, now: datetime) -> None:
         """Turn reminder slots whose time has come into outbox rows (or skipped rows)."""
         series, schedule = self.services.series, self.services.schedule
-        for slot in await schedule.due_slots(now):
+        due = await schedule.due_slots(now)
+        # After downtime several reminders of one webinar may be due at once: only the
+        # latest one (the smallest offset) still says something useful.
+        latest: dict[tuple[str, datetime], timedelta] = {}
+        for slot in due:
+            key = (slot.webinar_id, slot.starts_at)
+            latest[key] = min(latest.get(key, slot.offset), slot.offset)
+        for slot in due:
             webinar = series.webinar(slot.webinar_id)
             reason = ("the webinar is no longer in the series" if webinar is None
                       else skip_reason(slot.offset, slot.starts_at, webinar.ends_at, now))
+            if reason is None and slot.offset > latest[(slot.webinar_id, slot.starts_at)]:
+                reason = "a later reminder was due as well"
             count = await schedule.fill_slot(slot, now, reason)
             log.info("reminder %s before %s: %d %s%s", slot.offset, slot.webinar_id, count,
                      "queued" if reason is None else "skipped", f" ({reason})" if reason else "")
