@@ -212,10 +212,11 @@ class OutboxSender:
                 return "unreachable", {"last_error": exc.message}
             return "failed", {"last_error": exc.message}
         except NetworkError as exc:
-            if delivery.attempts >= MAX_ATTEMPTS:
+            attempt = delivery.attempts + 1  # the claim counted this try in the database
+            if attempt >= MAX_ATTEMPTS:
                 return "failed", {
-                    "last_error": f"gave up after {delivery.attempts} attempts: {exc.message}"}
-            later = self.services.clock.now() + backoff(delivery.attempts)
+                    "last_error": f"gave up after {attempt} attempts: {exc.message}"}
+            later = self.services.clock.now() + backoff(attempt)
             return "pending", {"last_error": exc.message, "due_at": to_iso(later)}
         if delivery.telegram_id is not None:
             self._last_sent[delivery.telegram_id] = time.monotonic()

@@ -189,8 +189,12 @@ class SandboxClient:
         count: int = 0,
         probability: float = 0.0,
         drop: bool = False,
+        description: str | None = None,
     ) -> None:
-        """Fail the next `count` matching requests (or a `probability` share) with 5xx or drop."""
+        """Fail the next `count` matching requests (or a `probability` share).
+
+        With a 5xx status, or a dropped connection; a 400 or 403 needs Telegram's description.
+        """
         await self._call(
             "POST",
             "/control/faults",
@@ -200,6 +204,7 @@ class SandboxClient:
                 "count": count,
                 "probability": probability,
                 "drop": drop,
+                "description": description,
             },
         )
 

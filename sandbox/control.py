@@ -231,17 +231,23 @@ class ControlRoutes:
         return _ok(dataclasses.asdict(self.core.config))
 
     async def add_fault(self, request: web.Request) -> web.Response:
-        """Inject 5xx answers or dropped connections."""
+        """Inject 5xx answers, a 400/403 with Telegram's description, or dropped connections."""
         body = await _body(request)
         status = int(body.get("status", 500))
-        if not 500 <= status <= 599:
-            raise ControlError(400, "status must be a 5xx code")
+        description = body.get("description")
+        if status in (400, 403):
+            if not isinstance(description, str) or not description.startswith(
+                    ("Bad Request: ", "Forbidden: ")):
+                raise ControlError(400, "a 400 or 403 needs Telegram's description")
+        elif not 500 <= status <= 599:
+            raise ControlError(400, "status must be a 5xx code, 400 or 403")
         rule = FaultRule(
             method=body.get("method"),
             status=status,
             count=int(body.get("count", 0)),
             probability=float(body.get("probability", 0.0)),
             drop=bool(body.get("drop", False)),
+            description=description if status < 500 else None,
         )
         if rule.count <= 0 and rule.probability <= 0:
             raise ControlError(400, "give a positive count or probability")

@@ -92,6 +92,7 @@ class FaultRule:
     count: int = 0
     probability: float = 0.0
     drop: bool = False
+    description: str | None = None  # for an injected 4xx: Telegram's text, e.g. "Bad Request: ..."
 
     def matches(self, method: str) -> bool:
         """Whether a request of this (lower-case) method is subject to the rule."""

@@ -137,6 +137,8 @@ class SandboxServer:
                 if request.transport is not None:
                     request.transport.close()
                 raise asyncio.CancelledError
+            if rule.description is not None:
+                return ApiError(rule.status, rule.description).response()
             core.stats.injected_5xx += 1
             text = FAULT_TEXTS.get(rule.status, "Internal Server Error")
             return ApiError(rule.status, text).response()

@@ -1,0 +1,158 @@
+"""End to end: the outbox under latency, 5xx answers, dropped connections, 429s and blocked users."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import timedelta
+
+from bot.clock import to_iso
+from sandbox import SandboxClient
+from storage.participants import ParticipantStore
+from tests.conftest import RunningBot
+
+FIRST_ID = 50_000
+
+
+async def seed_registrants(bot: RunningBot, client: SandboxClient, count: int) -> list[int]:
+    """Store `count` registered participants for the first webinar (and create their users)."""
+    store: ParticipantStore = bot.services.participants
+    rng = random.Random(count)
+    webinar = bot.services.series.webinars[0]
+    ids = []
+    for i in range(count):
+        telegram_id = FIRST_ID + i
+        await client.add_user(telegram_id, first_name=f"P{i}")
+        await store.create(telegram_id, {
+            "language": rng.choice(["en", "es"]), "full_name": f"Participant {i}",
+            "country": "GY", "timezone": "America/Guyana", "institution": "police",
+            "position": "Officer", "sex": rng.choice(["woman", "man", "undisclosed"]),
+            "email": None, "webinars": [webinar.id],
+            "consent_at": to_iso(bot.clock.now()), "consent_version": "test",
+        }, bot.clock.now())
+        ids.append(telegram_id)
+    return ids
+
+
+async def drain_outbox(bot: RunningBot, step: timedelta = timedelta(seconds=30),
+                       rounds: int = 400) -> dict[str, int]:
+    """Keep moving the clock (so backoffs pass) until nothing is pending; return the counts.
+
+    Rows skipped on purpose (the 7-day reminder, superseded by the 1-day one that falls due
+    at the same jump of the clock) are left out of the counts.
+    """
+    for _ in range(rounds):
+        counts = await bot.services.outbox.counts()
+        slots = await bot.services.db.fetchone(
+            "SELECT COUNT(*) AS n FROM reminder_slots WHERE status = 'planned' AND due_at <= ?",
+            (to_iso(bot.clock.now()),))
+        if counts and not counts.get("pending") and not counts.get("sending") \
+                and slots["n"] == 0:
+            counts.pop("skipped", None)
+            return counts
+        bot.clock.advance(step)
+        bot.services.sender.wake()
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"outbox still busy: {await bot.services.outbox.counts()}")
+
+
+async def fan_out(bot: RunningBot) -> None:
+    """Bring the first webinar's 1-day reminder due."""
+    webinar = bot.services.series.webinars[0]
+    bot.clock.set(webinar.starts_at - timedelta(days=1))
+    bot.services.sender.wake()
+
+
+async def received(client: SandboxClient, user_id: int) -> int:
+    """How many reminders a user got."""
+    return sum(1 for m in await client.transcript(user_id)
+               if m["from_bot"] and (m["text"] or "").startswith("⏰"))
+
+
+async def test_blocked_users_are_unreachable_and_never_retried(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    ids = await seed_registrants(bot, client, 20)
+    for blocked in ids[:3]:
+        await client.block(blocked)
+    await fan_out(bot)
+    counts = await drain_outbox(bot)
+    assert counts == {"sent": 17, "unreachable": 3}
+    rows = await bot.services.db.fetchall(
+        "SELECT o.attempts, o.last_error, p.unreachable_at FROM outbox o"
+        " JOIN participants p ON p.id = o.participant_id WHERE o.status = 'unreachable'")
+    assert all(r["attempts"] == 1 and r["unreachable_at"] for r in rows)
+    assert {r["last_error"] for r in rows} == {"Forbidden: bot was blocked by the user"}
+    for user_id in ids[3:]:
+        assert await received(client, user_id) == 1
+    # an unreachable participant gets no later reminder either, until they write again
+    bot.clock.set(bot.services.series.webinars[0].starts_at - timedelta(hours=1))
+    counts = await drain_outbox(bot)
+    assert counts["unreachable"] == 3 and counts["sent"] == 34
+    await client.unblock(ids[0])
+    await client.send_text(ids[0], "/help")
+    await asyncio.sleep(0.5)
+    participant = await bot.services.participants.get(ids[0])
+    assert participant is not None and participant.unreachable_at is None
+
+
+async def test_5xx_and_dropped_connections_are_retried_with_backoff(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    ids = await seed_registrants(bot, client, 60)
+    await client.configure(latency=0.02)
+    await client.inject_faults(method="sendMessage", status=502, probability=0.1)
+    await client.inject_faults(method="sendMessage", drop=True, probability=0.05)
+    await fan_out(bot)
+    counts = await drain_outbox(bot)
+    assert counts == {"sent": 60}
+    stats = await client.stats()
+    assert stats["injected_5xx"] > 0 and stats["dropped"] >= 0
+    retried = await bot.services.db.fetchone(
+        "SELECT COUNT(*) AS n FROM outbox WHERE attempts > 1")
+    assert retried["n"] > 0
+    for user_id in ids:
+        assert await received(client, user_id) >= 1
+
+
+async def test_persistent_5xx_fails_after_bounded_attempts(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    await seed_registrants(bot, client, 3)
+    await client.inject_faults(method="sendMessage", status=500, count=1000)
+    await fan_out(bot)
+    counts = await drain_outbox(bot, step=timedelta(minutes=5))
+    assert counts == {"failed": 3}
+    rows = await bot.services.db.fetchall(
+        "SELECT attempts, last_error FROM outbox WHERE status = 'failed'")
+    assert len(rows) == 3 and all(r["attempts"] == 5 for r in rows)
+    assert all(r["last_error"].startswith("gave up after 5 attempts") for r in rows)
+
+
+async def test_a_429_storm_pauses_every_sender_and_loses_nothing(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    ids = await seed_registrants(bot, client, 40)
+    await client.configure(send_rate=10)  # far below the bot's own 30/s
+    await fan_out(bot)
+    counts = await drain_outbox(bot, step=timedelta(seconds=0))
+    assert counts == {"sent": 40}
+    stats = await client.stats()
+    assert stats["rate_limited"] > 0
+    for user_id in ids:
+        assert await received(client, user_id) == 1
+
+
+async def test_bad_request_is_recorded_with_telegrams_description(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    ids = await seed_registrants(bot, client, 2)
+    await client.inject_faults(method="sendMessage", status=400, count=1,
+                               description="Bad Request: message is too long")
+    await fan_out(bot)
+    counts = await drain_outbox(bot)
+    assert counts == {"failed": 1, "sent": 1}
+    row = await bot.services.db.fetchone(
+        "SELECT attempts, last_error FROM outbox WHERE status = 'failed'")
+    assert (row["attempts"], row["last_error"]) == (1, "Message is too long")
+    assert sum([await received(client, i) for i in ids]) == 1
