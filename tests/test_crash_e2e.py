@@ -1,0 +1,127 @@
+"""A real bot process killed with SIGKILL in the middle of a fan-out loses nothing on restart."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.clock import to_iso
+from bot.series import parse_series
+from sandbox import SandboxClient, SandboxConfig, SandboxServer
+from storage.database import Database
+from storage.participants import ParticipantStore
+from storage.schedule import ScheduleStore
+from tests.conftest import TOKEN
+
+PARTICIPANTS = 240
+
+
+def series_text(starts_at: datetime) -> str:
+    """A one-webinar series whose 1-hour reminder is due now."""
+    return f"""
+[series]
+title = "Crash test series"
+organizer = "UN regional centre"
+timezone = "America/Port_of_Spain"
+reminders = ["1h"]
+feedback_after = "15m"
+
+[[webinars]]
+id = "crash-test"
+title = "Crash test webinar"
+starts_at = {starts_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+duration = "2h"
+join_url = "https://example.org/join/crash"
+topics = ["Resilience"]
+"""
+
+
+async def seed(path: Path, series_file: Path, client: SandboxClient) -> None:
+    """Create the database with registrants who registered yesterday."""
+    series = parse_series(series_file.read_text())
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    db = Database(path)
+    await db.open()
+    await ScheduleStore(db).sync(series.webinars, yesterday)
+    store = ParticipantStore(db)
+    for i in range(PARTICIPANTS):
+        await client.add_user(70_000 + i, first_name=f"P{i}")
+        await store.create(70_000 + i, {
+            "language": "en", "full_name": f"P {i}", "country": "TT",
+            "timezone": "America/Port_of_Spain", "institution": "customs",
+            "position": "Officer", "sex": "woman", "email": None,
+            "webinars": ["crash-test"], "consent_at": to_iso(yesterday),
+            "consent_version": "test"}, yesterday)
+    await db.close()
+
+
+async def start_bot(tmp_path: Path, api_base_url: str) -> asyncio.subprocess.Process:
+    """Run `python -m bot run` against the sandbox."""
+    env = dict(os.environ, BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api_base_url,
+               DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+               SERIES_FILE=str(tmp_path / "series.toml"), LOG_LEVEL="INFO")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+
+async def reminders_received(client: SandboxClient) -> list[int]:
+    """How many reminders each participant got."""
+    counts = []
+    for i in range(PARTICIPANTS):
+        transcript = await client.transcript(70_000 + i)
+        counts.append(sum(1 for m in transcript if m["from_bot"]))
+    return counts
+
+
+async def test_sigkill_during_fan_out_loses_nothing(tmp_path: Path) -> None:
+    server = SandboxServer(SandboxConfig(latency=0.05))
+    await server.start()
+    try:
+        async with SandboxClient(server.url) as client:
+            series_file = tmp_path / "series.toml"
+            series_file.write_text(series_text(datetime.now(UTC) + timedelta(minutes=59)))
+            await seed(tmp_path / "bot.sqlite3", series_file, client)
+
+            first = await start_bot(tmp_path, server.api_base_url)
+            for _ in range(600):
+                if (await client.stats())["messages_sent"] >= PARTICIPANTS // 3:
+                    break
+                await asyncio.sleep(0.02)
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+            before = sum(await reminders_received(client))
+            assert 0 < before < PARTICIPANTS, "the kill must land in the middle of the fan-out"
+
+            db = Database(tmp_path / "bot.sqlite3")
+            await db.open()
+            in_flight = (await db.fetchone(
+                "SELECT COUNT(*) AS n FROM outbox WHERE status = 'sending'"))["n"]
+            await db.close()
+
+            second = await start_bot(tmp_path, server.api_base_url)
+            try:
+                for _ in range(1500):
+                    if min(await reminders_received(client)) >= 1:
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                second.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(second.wait(), 30)
+            counts = await reminders_received(client)
+            assert min(counts) == 1, "every participant got the reminder"
+            duplicates = sum(counts) - PARTICIPANTS
+            # only the messages in flight at the moment of the kill can go twice
+            assert duplicates <= in_flight, (duplicates, in_flight)
+
+            db = Database(tmp_path / "bot.sqlite3")
+            await db.open()
+            rows = await db.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+            await db.close()
+            assert {r["status"]: r["n"] for r in rows} == {"sent": PARTICIPANTS}
+    finally:
+        await server.stop()
