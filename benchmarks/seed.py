@@ -38,16 +38,23 @@ SEX_WEIGHTS = (48, 47, 5)
 
 
 def participant_rows(
-    count: int, webinar_ids: list[str], rng: random.Random
+    count: int, webinar_ids: list[str], rng: random.Random,
+    registered_from: datetime = SEEDED_FROM, spread: timedelta = timedelta(days=60),
+    every_webinar: bool = False,
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Build `count` participant rows and their 1-3 registrations each."""
+    """Build `count` participant rows and their registrations.
+
+    Each registers at a random minute within `spread` after `registered_from`, for 1-3 of
+    the webinars, or for every one of them with `every_webinar`.
+    """
+    minutes = max(1, int(spread.total_seconds() // 60))
     participants: list[tuple[Any, ...]] = []
     registrations: list[tuple[Any, ...]] = []
     for number in range(1, count + 1):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         country = rng.choices(COUNTRIES, COUNTRY_WEIGHTS)[0]
         institution = rng.choice(INSTITUTIONS)
-        registered = SEEDED_FROM + timedelta(minutes=rng.randrange(60 * 24 * 60))
+        registered = registered_from + timedelta(minutes=rng.randrange(minutes))
         stamp = to_iso(registered)
         profile = {
             "language": "es" if rng.random() < 0.2 else "en",
@@ -69,13 +76,21 @@ def participant_rows(
             number, FIRST_TELEGRAM_ID + number, *(profile[c] for c in PROFILE_COLUMNS),
             stamp, PRIVACY_NOTICE_VERSION, stamp, stamp,
         ))
-        for webinar_id in rng.sample(webinar_ids, rng.randint(1, min(3, len(webinar_ids)))):
+        chosen = webinar_ids if every_webinar else rng.sample(
+            webinar_ids, rng.randint(1, min(3, len(webinar_ids))))
+        for webinar_id in chosen:
             registrations.append((number, webinar_id, stamp))
     return participants, registrations
 
 
-async def seed_database(path: Path, series: Series, count: int) -> dict[str, Any]:
-    """Create the schema at `path` and insert `count` participants; return what was done."""
+async def seed_database(
+    path: Path, series: Series, count: int, registered_from: datetime = SEEDED_FROM,
+    spread: timedelta = timedelta(days=60), every_webinar: bool = False,
+) -> dict[str, Any]:
+    """Create the schema at `path` and insert `count` participants; return what was done.
+
+    `registered_from`, `spread` and `every_webinar` are passed to participant_rows.
+    """
     started = time.perf_counter()
     db = Database(path)
     await db.open()
@@ -89,7 +104,8 @@ async def seed_database(path: Path, series: Series, count: int) -> dict[str, Any
               to_iso(SEEDED_FROM)) for i, w in enumerate(series.webinars)],
         )
         participants, registrations = participant_rows(
-            count, [w.id for w in series.webinars], random.Random(SEED)
+            count, [w.id for w in series.webinars], random.Random(SEED),
+            registered_from, spread, every_webinar,
         )
         columns = ("id", "telegram_id", *PROFILE_COLUMNS, "consent_at", "consent_version",
                    "registered_at", "updated_at")

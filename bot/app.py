@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 def build_application(
     settings: Settings, series: Series, token: str, clock: Clock | None = None,
-    texts: Texts | None = None, send_rate: float = 30.0,
+    texts: Texts | None = None, send_rate: float | None = None,
     update_processor: PerUserUpdateProcessor | None = None,
 ) -> Application:
     """Create the Application; the database opens in post_init and closes in post_shutdown."""
@@ -51,7 +51,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(HaltingRateLimiter(send_rate=send_rate))
+        .rate_limiter(HaltingRateLimiter(send_rate=send_rate or settings.send_rate))
         .concurrent_updates(update_processor or PerUserUpdateProcessor(256))
         .connection_pool_size(64)
         .post_init(_post_init)

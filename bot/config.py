@@ -82,6 +82,18 @@ def _parse_log_level(name: str, raw: str) -> str:
     return level
 
 
+def _parse_send_rate(name: str, raw: str) -> float:
+    """Accept a positive number of messages per second (at most 1000)."""
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = -1.0
+    if not 1 <= rate <= 1000:
+        raise ConfigError(f"{name}: {_show(raw)} is not a number of messages per second "
+                          "from 1 to 1000 (Telegram's bulk limit is 30)")
+    return rate
+
+
 def _setting(
     env: str,
     doc: str,
@@ -134,6 +146,12 @@ class Settings:
         "Logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
         _parse_log_level,
         "INFO",
+    )
+    send_rate: float = _setting(
+        "SEND_RATE",
+        "Messages per second the bot sends at most (Telegram's published bulk limit is 30).",
+        _parse_send_rate,
+        "30",
     )
 
 

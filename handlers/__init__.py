@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.services import BotContext
-from handlers import account, registration, schedule
+from handlers import account, organizer, registration, schedule
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("start", registration.start, filters=private))
     application.add_handler(CommandHandler("schedule", schedule.schedule, filters=private))
     application.add_handler(CommandHandler("settings", schedule.settings, filters=private))
+    application.add_handler(CommandHandler("delivery", organizer.delivery, filters=private))
     application.add_handler(CommandHandler("profile", account.profile, filters=private))
     application.add_handler(CommandHandler("mydata", account.mydata, filters=private))
     application.add_handler(CommandHandler("forget", account.forget, filters=private))

@@ -156,6 +156,25 @@ class OutboxStore:
         )
         return {row["status"]: row["n"] for row in rows}
 
+    async def summary(self) -> list[Any]:
+        """Rows per kind, webinar and status, for the organizers' delivery report."""
+        return await self.db.fetchall(
+            "SELECT kind, COALESCE(webinar_id, '') AS webinar_id, status, COUNT(*) AS n"
+            " FROM outbox GROUP BY kind, webinar_id, status ORDER BY webinar_id, kind, status"
+        )
+
+    async def unreachable(self, limit: int = 20) -> tuple[int, list[Any]]:
+        """How many participants cannot be reached, and the most recent of them."""
+        total = await self.db.fetchone(
+            "SELECT COUNT(*) AS n FROM participants WHERE unreachable_at IS NOT NULL"
+        )
+        rows = await self.db.fetchall(
+            "SELECT full_name, country, unreachable_at, unreachable_reason FROM participants"
+            " WHERE unreachable_at IS NOT NULL ORDER BY unreachable_at DESC LIMIT ?",
+            (limit,),
+        )
+        return int(total["n"]), rows
+
     async def rows_for(self, participant_id: int) -> list[Any]:
         """Every outbox row of a participant, oldest first (for checks and /mydata)."""
         return await self.db.fetchall(

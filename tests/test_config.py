@@ -217,6 +217,7 @@ def test_settings_doc_is_complete() -> None:
         "DATABASE_PATH",
         "SERIES_FILE",
         "LOG_LEVEL",
+        "SEND_RATE",
     ]
     for name, doc in SETTINGS_DOC.items():
         assert doc.strip() and "\n" not in doc, name
@@ -239,3 +240,12 @@ def test_readme_documents_every_setting() -> None:
     text = readme.read_text(encoding="utf-8")
     missing = [name for name in SETTINGS_DOC if name not in text]
     assert not missing, f"README.md lacks {missing}"
+
+
+def test_send_rate() -> None:
+    """SEND_RATE is a number of messages per second, 30 unless set."""
+    assert load_settings(environ={}, env_file=None).send_rate == 30.0
+    assert load_settings(environ={"SEND_RATE": "100"}, env_file=None).send_rate == 100.0
+    for bad in ("0", "-5", "fast", "1e9", "nan"):
+        with pytest.raises(ConfigError, match="^SEND_RATE: "):
+            load_settings(environ={"SEND_RATE": bad}, env_file=None)

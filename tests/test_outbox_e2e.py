@@ -1,4 +1,4 @@
-"""End to end: the outbox under latency, 5xx answers, dropped connections, 429s and blocked users."""
+"""End to end: the outbox under latency, 5xx answers, dropped connections, 429s, blocked users."""
 
 from __future__ import annotations
 
@@ -156,3 +156,26 @@ async def test_bad_request_is_recorded_with_telegrams_description(
         "SELECT attempts, last_error FROM outbox WHERE status = 'failed'")
     assert (row["attempts"], row["last_error"]) == (1, "Message is too long")
     assert sum([await received(client, i) for i in ids]) == 1
+
+
+async def test_organizers_see_undeliverable_participants(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    from tests.e2e import SimUser
+
+    ids = await seed_registrants(bot, client, 4)
+    await client.block(ids[0])
+    await fan_out(bot)
+    await drain_outbox(bot)
+    organizer = await SimUser(client, 1000).join()  # ADMIN_IDS in the test settings
+    await organizer.say("/delivery")
+    report = await organizer.expect("Delivery report")
+    assert "reminder · sent: 3" in report["text"]
+    assert "reminder · unreachable: 1" in report["text"]
+    assert "Unreachable participants (blocked the bot or deleted their account): 1" in (
+        report["text"])
+    assert "Participant 0" in report["text"] and "blocked by the user" in report["text"]
+    stranger = await SimUser(client, 1001).join()
+    await stranger.say("/delivery")
+    refusal = await stranger.expect("did not understand")
+    assert "Participant" not in refusal["text"]

@@ -52,7 +52,10 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "title": "Crime <gun> & strategy", "starts_at": NOW, "zone": "America/Belize",
         "join_url": "https://example.org/j?a=1&b=2", "left": "in 1 day", "live": False,
         "minutes": 30, "organizer_zone": "America/Port_of_Spain", "starting_now": False,
-        "reminders": True, "unreachable": True, "is_participant": True,
+        "reminders": True, "is_participant": True,
+        "rows": [{"webinar_id": "w", "kind": "reminder", "status": "sent", "n": 3}],
+        "unreachable_total": 1,
+        "unreachable": [{"name": "A <b>", "country": "GY", "when": NOW, "reason": "x & y"}],
     }
 
 
