@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _mark(passed: bool) -> str:
+def mark(passed: bool) -> str:
     """PASS or FAIL."""
     return "PASS" if passed else "FAIL"
 
@@ -20,7 +20,7 @@ def print_table(summary: dict[str, Any]) -> None:
         ("echo bot updates/s (median)", f"{t['echo_updates_per_s_median']:.1f}", "", ""),
         ("our bot updates/s (median)", f"{t['bot_updates_per_s_median']:.1f}", "", ""),
         ("throughput ratio ours/echo (median)", f"{t['ratio_median']:.2f}",
-         f">= {t['target']}", _mark(t["pass"])),
+         f">= {t['target']}", mark(t["pass"])),
         ("  per round", ", ".join(f"{r:.2f}" for r in t["ratios"]), "", ""),
         ("CPU per update echo/ours (median)", f"{t['cpu_cost_ratio_median']:.2f}",
          "info", ""),
@@ -30,17 +30,23 @@ def print_table(summary: dict[str, Any]) -> None:
         (f"handler p50, {s['seeded']:,} stored, {light['concurrency']} users",
          f"{light['p50_ms']:.2f} ms", "info", ""),
         (f"handler p99, {s['seeded']:,} stored, {light['concurrency']} users",
-         f"{light['p99_ms']:.2f} ms", f"<= {lat['target_p99_ms']:g} ms", _mark(lat["pass"])),
+         f"{light['p99_ms']:.2f} ms", f"<= {lat['target_p99_ms']:g} ms", mark(lat["pass"])),
         (f"handler p50 / p99, {full['concurrency']} users (saturated)",
          f"{full['p50_ms']:.2f} / {full['p99_ms']:.2f} ms", "info", ""),
     ]
+    print_rows(f"registration: {s['participants']} participants x"
+               f" {s['updates_per_participant']} updates, {s['concurrency']} concurrent users,"
+               f" {s['rounds']} round(s), {s['cpus']} CPUs", rows)
+
+
+def print_rows(title: str, rows: list[tuple[str, str, str, str]]) -> None:
+    """Print a titled table of (measure, value, target, verdict) rows."""
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     heading = ("measure", "value", "target", "")
     widths = [max(w, len(h)) for w, h in zip(widths, heading, strict=True)]
     line = "  ".join("-" * w for w in widths)
     print()
-    print(f"{s['participants']} participants x {s['updates_per_participant']} updates,"
-          f" {s['concurrency']} concurrent users, {s['rounds']} round(s), {s['cpus']} CPUs")
+    print(title)
     print(line)
     for row in (heading, *rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -125,3 +125,37 @@ async def test_sigkill_during_fan_out_loses_nothing(tmp_path: Path) -> None:
             assert {r["status"]: r["n"] for r in rows} == {"sent": PARTICIPANTS}
     finally:
         await server.stop()
+
+
+async def test_sighup_reloads_the_series_and_sends_change_notices(tmp_path: Path) -> None:
+    server = SandboxServer(SandboxConfig())
+    await server.start()
+    try:
+        async with SandboxClient(server.url) as client:
+            start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=3)
+            text = series_text(start)
+            (tmp_path / "series.toml").write_text(text)  # noqa: ASYNC240 - a tiny test file
+            await seed(tmp_path / "bot.sqlite3", text, client)
+            process = await start_bot(tmp_path, server.api_base_url)
+            try:
+                for _ in range(300):
+                    if (await client.stats())["requests"].get("getupdates"):
+                        break
+                    await asyncio.sleep(0.05)
+                moved = series_text(start + timedelta(hours=1)).replace(
+                    "join/crash", "join/new-room")
+                (tmp_path / "series.toml").write_text(moved)  # noqa: ASYNC240
+                process.send_signal(signal.SIGHUP)
+                for _ in range(300):
+                    if (await client.stats())["messages_sent"] >= PARTICIPANTS:
+                        break
+                    await asyncio.sleep(0.05)
+                notice = [m for m in await client.transcript(70_000) if m["from_bot"]]
+                assert len(notice) == 1 and "join/new-room" in notice[0]["text"]
+                assert "Change to Crash test webinar" in notice[0]["text"]
+            finally:
+                process.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(process.wait(), 30)
+            assert process.returncode == 0
+    finally:
+        await server.stop()

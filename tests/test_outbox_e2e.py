@@ -179,3 +179,24 @@ async def test_organizers_see_undeliverable_participants(
     await stranger.say("/delivery")
     refusal = await stranger.expect("did not understand")
     assert "Participant" not in refusal["text"]
+
+
+async def test_never_two_messages_to_one_chat_within_a_second(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    ids = await seed_registrants(bot, client, 3)
+    await client.configure(per_chat_rate=1)  # the sandbox answers 429 to a second one
+    webinar = bot.services.series.webinars[0]
+    bot.clock.set(webinar.starts_at - timedelta(minutes=30))
+    rows = await bot.services.db.fetchall("SELECT id FROM participants")
+    for row in rows:  # three messages for each chat, all due at once
+        for kind, purpose in (("late_reminder", "a"), ("change_notice", "v1"),
+                              ("late_reminder", "b")):
+            await bot.services.outbox.enqueue(kind, webinar.id, row["id"], purpose,
+                                              bot.clock.now(), bot.clock.now())
+    counts = await drain_outbox(bot, step=timedelta(0))
+    assert counts == {"sent": 12}  # and each chat's 1-hour reminder, due as well
+    assert (await client.stats())["rate_limited"] == 0
+    for user_id in ids:
+        dates = [m["date"] for m in await client.transcript(user_id) if m["from_bot"]]
+        assert len(dates) == 4 and dates[3] - dates[0] >= 3
