@@ -1,4 +1,11 @@
-"""Run the benchmarks: `python -m benchmarks [--quick] [--participants N] ...`."""
+"""Run the benchmarks: `python -m benchmarks [--quick] [--only registration|outbox] ...`.
+
+registration: our bot against the bare PTB echo bot on complete registrations, and handler
+latency over a seeded database. outbox (issue 3): a reminder fan-out at 100 messages/s, the
+bot's CPU per delivered message against the echo bot's per reply, and start-up with 100,000
+participants (see benchmarks/outbox.py). Both run by default; their tables are printed
+together at the end.
+"""
 
 from __future__ import annotations
 
@@ -18,19 +25,25 @@ from typing import Any
 
 from benchmarks.echo import run_echo
 from benchmarks.harness import LoadGen, LoadGenError, RunResult
+from benchmarks.outbox import OutboxOptions, run_outbox, table_rows
 from benchmarks.registration import example_series, percentiles_ms, run_registrations
-from benchmarks.report import print_table, write_json
+from benchmarks.report import print_rows, print_table, write_json
 from benchmarks.seed import seed_database
 
 RATIO_TARGET = 0.6
 P99_TARGET_MS = 20.0
 RESULTS = Path(__file__).resolve().parent / "results" / "registration.json"
+OUTBOX_RESULTS = Path(__file__).resolve().parent / "results" / "outbox.json"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Command-line options (--quick shrinks the defaults)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small run: 40 users, 1,000 seeded")
+    parser.add_argument("--quick", action="store_true",
+                        help="small run: 40 users, 1,000 seeded; outbox: 1,000 fan-out,"
+                        " 10,000 at start-up")
+    parser.add_argument("--only", choices=("registration", "outbox"),
+                        help="run one benchmark suite (default: both)")
     parser.add_argument("--participants", type=int, help="registrations per run (default 200)")
     parser.add_argument("--concurrency", type=int, default=50, help="simultaneous users")
     parser.add_argument("--rounds", type=int, help="echo/bot pairs for the ratio (default 2)")
@@ -39,11 +52,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="simultaneous users in the latency run (1: service time, no queueing)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
     parser.add_argument("--profile", type=Path, help="cProfile our bot's runs into this file")
+    outbox = parser.add_argument_group("outbox")
+    outbox.add_argument("--fan-out", type=int, help="reminder recipients (default 10,000)")
+    outbox.add_argument("--startup-participants", type=int,
+                        help="participants stored for the start-up run (default 100,000)")
+    outbox.add_argument("--startup-runs", type=int, help="start-ups of each kind (default 3)")
+    outbox.add_argument("--py-spy", type=Path, metavar="DIR",
+                        help="record py-spy profiles of the bot process into DIR")
+    outbox.add_argument("--outbox-output", type=Path, default=OUTBOX_RESULTS,
+                        help="JSON results file of the outbox benchmarks")
     args = parser.parse_args(argv)
     args.participants = args.participants or (40 if args.quick else 200)
     args.seeded = args.seeded if args.seeded is not None else (1_000 if args.quick else 10_000)
     args.rounds = args.rounds or (1 if args.quick else 2)
     if min(args.participants, args.concurrency, args.rounds, args.latency_concurrency) < 1:
+        parser.error("counts must be positive")
+    if min(args.fan_out or 1, args.startup_participants or 1, args.startup_runs or 1) < 1:
         parser.error("counts must be positive")
     return args
 
@@ -174,8 +198,21 @@ async def main_async(args: argparse.Namespace, command: str) -> dict[str, Any]:
     return summarise(args, command, echoes, bots, lat)
 
 
+async def outbox_async(args: argparse.Namespace, command: str) -> dict[str, Any]:
+    """Run the outbox benchmarks and return their summary."""
+    options = OutboxOptions.make(
+        args.quick, fan_out=args.fan_out, startup=args.startup_participants,
+        startup_runs=args.startup_runs, concurrency=args.concurrency, py_spy=args.py_spy,
+        output=args.outbox_output,
+    )
+    with tempfile.TemporaryDirectory(prefix="webinar-bench-outbox-") as tmpdir:
+        summary = await run_outbox(options, Path(tmpdir),
+                                   lambda text: print(text, flush=True))
+    return {"command": command, **summary}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: print the command, run, print the table, write the JSON."""
+    """Entry point: print the command, run, print the tables, write the JSON files."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     python = os.path.relpath(sys.executable)
@@ -183,14 +220,28 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join([python, "-m", "benchmarks", *argv])
     print(f"$ {command}", flush=True)
     quiet_logging()
+    registration: dict[str, Any] | None = None
+    outbox: dict[str, Any] | None = None
     try:
-        summary = asyncio.run(main_async(args, command))
+        if args.only in (None, "registration"):
+            registration = asyncio.run(main_async(args, command))
+            write_json(registration, args.output)
+        if args.only in (None, "outbox"):
+            outbox = asyncio.run(outbox_async(args, command))
+            write_json(outbox, args.outbox_output)
     except LoadGenError as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
         return 1
-    print_table(summary)
-    write_json(summary, args.output)
-    print(f"results written to {os.path.relpath(args.output)}")
+    print(f"\n$ {command}")
+    if registration is not None:
+        print_table(registration)
+    if outbox is not None:
+        s = outbox["settings"]
+        print_rows(f"outbox: sandbox limit {s['send_rate']:g} messages/s,"
+                   f" {s['latency_s'] * 1000:g} ms latency, {s['cpus']} CPUs", table_rows(outbox))
+    for path, summary in ((args.output, registration), (args.outbox_output, outbox)):
+        if summary is not None:
+            print(f"results written to {os.path.relpath(path)}")
     return 0
 
 

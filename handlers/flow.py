@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from markupsafe import Markup
 from telegram import Message, User
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.catalogue import ZONE_CHOICES, language_for
 from bot.registration import PRIVACY_NOTICE_VERSION, Step, next_step
@@ -14,6 +16,8 @@ from bot.services import BotContext, Services
 from bot.views import profile_view, webinar_rows, zone_label
 from handlers.keyboards import step_keyboard
 from storage.conversations import Conversation
+
+log = logging.getLogger(__name__)
 
 FLOW_CODES = {"register": "r", "profile": "p"}
 FLOW_NAMES = {code: name for name, code in FLOW_CODES.items()}
@@ -108,9 +112,16 @@ async def show_next(
                                        reply_markup=markup)
         return
     if answer is not None:
-        text = context.services.texts.render(lang, "answered", answer=answer,
-                                             question=Markup(text))
-    await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        shown = context.services.texts.render(lang, "answered", answer=answer,
+                                              question=Markup(text))
+    else:
+        shown = text
+    try:
+        await message.edit_text(shown, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:  # the message was deleted or is too old to edit
+        log.info("could not edit a question in place (%s); sending it anew", exc.message)
+        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                       reply_markup=markup)
 
 
 async def replace_or_send(
@@ -118,6 +129,9 @@ async def replace_or_send(
 ) -> None:
     """Turn the message whose button was pressed into `text`, or send it when that fails."""
     if message is not None:
-        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-        return
+        try:
+            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            return
+        except BadRequest as exc:
+            log.info("could not edit a message in place (%s); sending it anew", exc.message)
     await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
