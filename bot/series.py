@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.durations import parse_duration
+from bot.questions import Question, QuestionError, default_questions, parse_questions
 
 TITLE_MAX: Final = 200
 TOPIC_MAX: Final = 300
@@ -35,6 +36,8 @@ _SERIES_KEYS: Final = (
     "timezone",
     "reminders",
     "feedback_after",
+    "feedback_closes_after",
+    "feedback_nudge_after",
     "registration_code",
 )
 _WEBINAR_KEYS: Final = (
@@ -47,6 +50,7 @@ _WEBINAR_KEYS: Final = (
     "topics",
     "topics_es",
     "reminders",
+    "questions",
 )
 
 
@@ -72,6 +76,7 @@ class Webinar:
     topics: tuple[str, ...]
     topics_es: tuple[str, ...] | None
     reminders: tuple[timedelta, ...]
+    questions: tuple[Question, ...] = ()
 
     @property
     def ends_at(self) -> datetime:
@@ -102,6 +107,8 @@ class Series:
     feedback_after: timedelta
     registration_code: str
     webinars: tuple[Webinar, ...]
+    feedback_closes_after: timedelta = timedelta(days=7)
+    feedback_nudge_after: timedelta = timedelta(days=1)
 
     def webinar(self, id: str) -> Webinar | None:
         """Return the webinar with this id, or None."""
@@ -285,6 +292,12 @@ def _parse_webinar(table: _Table, default_reminders: tuple[timedelta, ...]) -> W
             "topics_es", f"has {len(topics_es)} items but topics has {len(topics)}; list each once"
         )
     reminders = table.durations("reminders", required=False)
+    raw_questions = table.raw("questions", required=False)
+    try:
+        questions = (default_questions(len(topics)) if raw_questions is None
+                     else parse_questions(raw_questions, f"{table.where}.questions"))
+    except QuestionError as exc:
+        raise SeriesError(f"{table.source}: {exc}") from None
     return Webinar(
         id=webinar_id,
         title=title,
@@ -295,6 +308,7 @@ def _parse_webinar(table: _Table, default_reminders: tuple[timedelta, ...]) -> W
         topics=topics,
         topics_es=topics_es,
         reminders=default_reminders if reminders is None else reminders,
+        questions=questions,
     )
 
 
@@ -336,6 +350,12 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     timezone = table.timezone("timezone")
     reminders = table.durations("reminders", required=True) or ()
     feedback_after = table.duration("feedback_after")
+    closes_after = (table.duration("feedback_closes_after")
+                    if table.raw("feedback_closes_after", required=False) is not None
+                    else timedelta(days=7))
+    nudge_after = (table.duration("feedback_nudge_after")
+                   if table.raw("feedback_nudge_after", required=False) is not None
+                   else timedelta(days=1))
     code = table.raw("registration_code", required=False)
     if code is None:
         code = ""
@@ -354,6 +374,8 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         feedback_after=feedback_after,
         registration_code=code,
         webinars=_parse_webinars(data, source, reminders),
+        feedback_closes_after=closes_after,
+        feedback_nudge_after=nudge_after,
     )
 
 
