@@ -12,7 +12,9 @@ from bot.catalogue import LANGUAGES
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, ensure_database_dir
 from bot.delivery import OutboxSender
+from bot.logs import instrument_handlers
 from bot.ratelimit import HaltingRateLimiter
+from bot.retention import start_retention
 from bot.series import Series, SeriesError, load_series
 from bot.services import SERVICES_KEY, BotContext, Services
 from bot.texts import Texts
@@ -23,6 +25,7 @@ from storage.database import Database
 from storage.outbox import OutboxStore
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
+from storage.survey import SurveyStore
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,7 @@ def build_application(
         clock=clock or SystemClock(),
         outbox=OutboxStore(db),
         schedule=ScheduleStore(db),
+        survey=SurveyStore(db),
     )
     application = (
         ApplicationBuilder()
@@ -73,6 +77,8 @@ async def _post_init(application: Application) -> None:
     await apply_series(services, services.series)
     await set_commands(application, services.texts)
     await services.sender.start()
+    instrument_handlers(application)
+    await start_retention(application)
     _watch_sighup(application)
     log.info("ready: %d participants, %d webinars", await services.participants.count(),
              len(services.series.webinars))

@@ -9,42 +9,51 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, ensure_database_dir, load_settings, require_token
+from bot.ops_cli import add_ops_commands
 from bot.series import Series, SeriesError, load_series
 
 log = logging.getLogger("bot")
 
 
-def configure_logging(level: str) -> None:
-    """Log to stderr; keep the HTTP client quiet because its request lines contain the token."""
+def configure_logging(level: str, secrets: Sequence[str | None] = ()) -> None:
+    """Log to stderr with secrets redacted; keep the HTTP client quiet (its URLs hold the token)."""
+    from bot.logs import install_redaction
+
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    install_redaction(secrets)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def run(args: argparse.Namespace) -> int:
     """Start the bot with long polling until interrupted (on the sandbox without a token)."""
-    from telegram import Update
-
     from bot.app import build_application
+    from bot.backup import OpsError
+    from bot.serve import run_bot
+    from bot.webhook import check_webhook_settings, webhook_mode
 
     try:
         settings = load_settings(env_file=Path(args.env_file))
         series = load_series(settings.series_file)
-        if settings.bot_token is None and not args.require_token:
+        webhook = webhook_mode(settings, args.webhook)
+        if webhook:
+            check_webhook_settings(settings)
+        if settings.bot_token is None and not args.require_token and not webhook:
             return run_local(settings, series, args)
         token = require_token(settings)
+        ensure_database_dir(settings)
     except (ConfigError, SeriesError) as exc:
         print(f"webinar-bot: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets=(token, settings.webhook_secret))
     application = build_application(settings, series, token)
-    log.info("starting with long polling against %s", settings.telegram_api_base_url)
-    # 20 ms between polls lets updates that arrive together come in one getUpdates.
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
-                            poll_interval=0.02)
-    return 0
+    try:
+        return run_bot(application, settings, webhook)
+    except OpsError as exc:
+        print(f"webinar-bot: {exc}", file=sys.stderr)
+        return 2
 
 
 def run_local(settings: Settings, series: Series, args: argparse.Namespace) -> int:
@@ -94,11 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
                             help="without a token: the sandbox's loopback address")
     run_parser.add_argument("--sandbox-port", type=int, default=8081,
                             help="without a token: the sandbox's port (default 8081)")
+    run_parser.add_argument("--webhook", action="store_true",
+                            help="receive updates by webhook (WEBHOOK_URL; also when it is set)")
     run_parser.set_defaults(func=run)
     sandbox_parser = sub.add_parser("sandbox", help="run the local sandbox Bot API server")
     sandbox_parser.add_argument("--host", default="127.0.0.1")
     sandbox_parser.add_argument("--port", type=int, default=8081)
     sandbox_parser.set_defaults(func=sandbox)
+    add_ops_commands(sub)
     return parser
 
 

@@ -20,6 +20,7 @@ from dotenv import dotenv_values
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TOKEN_RE: Final = re.compile(r"\d+:[A-Za-z0-9_-]{30,}", re.ASCII)
 _USER_ID_RE: Final = re.compile(r"\d+", re.ASCII)
+_SECRET_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,256}", re.ASCII)
 _MAX_USER_ID: Final = 2**63 - 1
 
 
@@ -94,6 +95,50 @@ def _parse_send_rate(name: str, raw: str) -> float:
     return rate
 
 
+def _parse_webhook_url(name: str, raw: str) -> str:
+    """Accept an https URL (http only for a loopback host, such as the sandbox)."""
+    import ipaddress
+
+    url = _parse_http_url(name, raw)
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if parts.scheme != "https" and not loopback:
+        raise ConfigError(f"{name}: {_show(raw)} must be an https URL (http only for loopback)")
+    return url
+
+
+def _parse_webhook_secret(name: str, raw: str) -> str:
+    """Accept 1-256 characters of A-Z a-z 0-9 _ - (never echoed back: it is a secret)."""
+    if not _SECRET_RE.fullmatch(raw):
+        raise ConfigError(f"{name}: must be 1-256 characters of A-Z, a-z, 0-9, _ or -")
+    return raw
+
+
+def _parse_host(name: str, raw: str) -> str:
+    """Accept a host name or IP address to listen on."""
+    if not re.fullmatch(r"[A-Za-z0-9.:_-]{1,253}", raw):
+        raise ConfigError(f"{name}: {_show(raw)} is not a host name or IP address")
+    return raw
+
+
+def _parse_port(name: str, raw: str) -> int:
+    """Accept a TCP port number from 1 to 65535."""
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(f"{name}: {_show(raw)} is not a port number from 1 to 65535")
+    return int(raw)
+
+
+def _parse_days(name: str, raw: str) -> int:
+    """Accept a whole number of days from 1 to 36500."""
+    if not raw.isdigit() or not 1 <= int(raw) <= 36500:
+        raise ConfigError(f"{name}: {_show(raw)} is not a number of days from 1 to 36500")
+    return int(raw)
+
+
 def _setting(
     env: str,
     doc: str,
@@ -152,6 +197,41 @@ class Settings:
         "Messages per second the bot sends at most (Telegram's published bulk limit is 30).",
         _parse_send_rate,
         "30",
+    )
+    webhook_url: str | None = _setting(
+        "WEBHOOK_URL",
+        "Public https URL Telegram posts updates to; when set, the bot runs in webhook mode.",
+        _parse_webhook_url,
+    )
+    webhook_secret: str | None = _setting(
+        "WEBHOOK_SECRET",
+        "Secret Telegram sends in each webhook request (1-256 of A-Z a-z 0-9 _ -; required "
+        "in webhook mode).",
+        _parse_webhook_secret,
+        secret=True,
+    )
+    webhook_listen: str = _setting(
+        "WEBHOOK_LISTEN",
+        "Address the webhook and health server listens on (behind a TLS reverse proxy).",
+        _parse_host,
+        "127.0.0.1",
+    )
+    webhook_port: int = _setting(
+        "WEBHOOK_PORT",
+        "Port the webhook server listens on (it also serves GET /healthz).",
+        _parse_port,
+        "8443",
+    )
+    health_port: int | None = _setting(
+        "HEALTH_PORT",
+        "In polling mode, serve GET /healthz on this port (on WEBHOOK_LISTEN); empty: off.",
+        _parse_port,
+    )
+    retention_days: int | None = _setting(
+        "RETENTION_DAYS",
+        "Erase participants' personal data this many days after the last webinar ends; "
+        "empty: keep.",
+        _parse_days,
     )
 
 

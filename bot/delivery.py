@@ -18,6 +18,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot import survey
 from bot.clock import to_iso
 from bot.messages import compose
 from bot.reminders import offset_of, skip_reason, start_of
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 PER_CHAT_INTERVAL = 1.0  # Telegram: no more than one message a second to the same chat
+SURVEY_CHECK_INTERVAL = 1.0  # seconds between looks for surveys and nudges to queue
 
 Outcome = tuple[str, dict[str, Any]]
 
@@ -51,7 +53,13 @@ class OutboxSender:
         self._runner: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._last_sent: dict[int, float] = {}
+        self._surveys_checked = -1e9
         self.sent = 0
+
+    @property
+    def running(self) -> bool:
+        """Whether the sweeper task is running."""
+        return self._runner is not None and not self._runner.done() and not self._stopping
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next poll."""
@@ -99,12 +107,16 @@ class OutboxSender:
         """One pass; returns True when more rows may be due right away."""
         now = self.services.clock.now()
         await self.fill_due_slots(now)
+        await self.plan_surveys(now)
         free = self.concurrency - len(self._in_flight)
         if free <= 0:
             await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
             return True
         self._forget_old_chats()
         claimed = await self.services.outbox.claim_due(now, free, self._chat_busy)
+        if claimed:
+            log.info("outbox batch: %d claimed, %d in flight, %d sent since start",
+                     len(claimed), len(self._in_flight) + len(claimed), self.sent)
         for delivery in claimed:
             if delivery.telegram_id is not None:
                 self._last_sent[delivery.telegram_id] = time.monotonic()
@@ -132,6 +144,26 @@ class OutboxSender:
             count = await schedule.fill_slot(slot, now, reason)
             log.info("reminder %s before %s: %d %s%s", slot.offset, slot.webinar_id, count,
                      "queued" if reason is None else "skipped", f" ({reason})" if reason else "")
+
+    async def plan_surveys(self, now: datetime) -> None:
+        """Queue survey invitations once a webinar is over, and the one nudge later on."""
+        if time.monotonic() - self._surveys_checked < SURVEY_CHECK_INTERVAL:
+            return
+        self._surveys_checked = time.monotonic()
+        series = self.services.series
+        store = self.services.survey
+        queued = await store.surveys_queued()
+        for webinar in series.webinars:
+            if not survey.is_open(series, webinar, now):
+                continue
+            if queued.get(webinar.id) is None:
+                if survey.invitation_due(series, webinar) <= now:
+                    count = await store.queue_invitations(webinar.id, now)
+                    log.info("survey of %s: %d invitations queued", webinar.id, count)
+                continue
+            nudges = await store.queue_nudges(webinar.id, series.feedback_nudge_after, now)
+            if nudges:
+                log.info("survey of %s: %d nudges queued", webinar.id, nudges)
 
     def _chat_busy(self, chat: int | None) -> bool:
         """Whether this chat had a message less than a second ago."""
@@ -185,7 +217,27 @@ class OutboxSender:
             return "skipped", {"last_error": "the webinar had ended"}
         if delivery.kind == "change_notice" and delivery.purpose != f"v{delivery.webinar_version}":
             return "cancelled", {"last_error": "superseded by a later change"}
+        if delivery.kind in ("survey", "nudge"):
+            if not delivery.registered:
+                return "cancelled", {"last_error": "no longer registered for the webinar"}
+            if not survey.is_open(self.services.series, webinar, now):
+                return "skipped", {"last_error": "the survey had closed"}
         return None
+
+    async def _survey_message(self, delivery: Delivery, now: datetime) -> Any:
+        """The survey invitation or nudge, with the response it belongs to (or an Outcome)."""
+        services = self.services
+        webinar = services.series.webinar(delivery.webinar_id or "")
+        response = await services.survey.ensure_response(
+            webinar.id, delivery.participant_id, now)
+        if delivery.kind == "nudge" and response.status in ("completed", "absent"):
+            return ("cancelled", {"last_error": "already answered"}), None
+        attended = await services.survey.attended(delivery.participant_id, webinar.id)
+        text, markup = survey.render_invitation(
+            services.texts, delivery.language, webinar, response, attended,
+            delivery.kind == "nudge", survey.closes_at(services.series, webinar),
+            delivery.timezone)
+        return (text, markup), response
 
     async def _attempt(self, delivery: Delivery) -> Outcome:
         """Decide, send, and classify Telegram's answer."""
@@ -193,7 +245,14 @@ class OutboxSender:
         unwanted = self._still_wanted(delivery, now)
         if unwanted is not None:
             return unwanted
-        text, markup = compose(self.services.texts, self.services.series, delivery, now)
+        response = None
+        if delivery.kind in ("survey", "nudge"):
+            prepared, response = await self._survey_message(delivery, now)
+            if response is None:
+                return prepared
+            text, markup = prepared
+        else:
+            text, markup = compose(self.services.texts, self.services.series, delivery, now)
         try:
             message = await self.bot.send_message(
                 delivery.telegram_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
@@ -220,5 +279,7 @@ class OutboxSender:
             return "pending", {"last_error": exc.message, "due_at": to_iso(later)}
         if delivery.telegram_id is not None:
             self._last_sent[delivery.telegram_id] = time.monotonic()
+        if response is not None:  # the survey now lives in this message
+            await self.services.survey.update(response.id, now, message_id=message.message_id)
         return "sent", {"telegram_message_id": message.message_id,
                         "sent_at": to_iso(self.services.clock.now())}

@@ -19,14 +19,18 @@ def time_left(starts_at: datetime, now: datetime, lang: str) -> str:
                             add_direction=True, locale=lang)
 
 
-def webinar_buttons(texts: Texts, series: Series, webinar: Webinar,
-                    lang: str) -> InlineKeyboardMarkup:
-    """Join link and 'add to calendar' under a message about a webinar."""
+def webinar_buttons(texts: Texts, series: Series, webinar: Webinar, lang: str,
+                    attending: bool = False) -> InlineKeyboardMarkup:
+    """Join link and 'add to calendar' (and 'I'm attending' once it is on) under a message."""
     index = [w.id for w in series.webinars].index(webinar.id)
-    return InlineKeyboardMarkup([[
+    rows = [[
         InlineKeyboardButton(texts.label(lang, "buttons.join"), url=webinar.join_url),
         InlineKeyboardButton(texts.label(lang, "buttons.calendar"), callback_data=f"cal:{index}"),
-    ]])
+    ]]
+    if attending:
+        rows.append([InlineKeyboardButton(texts.label(lang, "survey.attending"),
+                                          callback_data=f"att:{index}")])
+    return InlineKeyboardMarkup(rows)
 
 
 def compose(texts: Texts, series: Series, delivery: Delivery,
@@ -44,14 +48,17 @@ def compose(texts: Texts, series: Series, delivery: Delivery,
         "minutes": max(0, int((webinar.starts_at - now).total_seconds() // 60)),
         "organizer_zone": series.timezone.key,
     }
+    attending = False
     if delivery.kind == "reminder":
         context["starting_now"] = offset_of(delivery.purpose).total_seconds() == 0
+        attending = context["starting_now"]
         template = "reminder"
     elif delivery.kind == "late_reminder":
+        attending = context["live"]
         template = "late_reminder"
     elif delivery.kind == "change_notice":
         template = "change_notice"
     else:
         raise LookupError(f"no message for outbox kind {delivery.kind!r}")
     return (texts.render(lang, template, **context),
-            webinar_buttons(texts, series, webinar, lang))
+            webinar_buttons(texts, series, webinar, lang, attending))

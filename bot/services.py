@@ -17,6 +17,7 @@ from storage.database import Database
 from storage.outbox import OutboxStore
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
+from storage.survey import SurveyStore
 
 SERVICES_KEY = "services"
 
@@ -34,6 +35,7 @@ class Services:
     clock: Clock
     outbox: OutboxStore
     schedule: ScheduleStore
+    survey: SurveyStore
     sender: Any = None  # the OutboxSender, once the bot exists
     invites: InviteFiles = field(default_factory=InviteFiles)
 

@@ -10,6 +10,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.logs import log_update
+
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """Runs different users' updates side by side and each user's in arrival order.
@@ -28,13 +30,13 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         """Await the update's handling under its user's lock."""
         key = _user_key(update)
         if key is None:
-            await self._timed(coroutine)
+            await self._timed(update, coroutine)
             return
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
-                await self._timed(coroutine)
+                await self._timed(update, coroutine)
         finally:
             lock, users = self._locks[key]
             if users <= 1:
@@ -42,14 +44,14 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             else:
                 self._locks[key] = (lock, users - 1)
 
-    async def _timed(self, coroutine: Awaitable[Any]) -> None:
-        """Run the handlers, recording how long they took when timings are kept."""
+    async def _timed(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the handlers (logging one line), recording how long they took when kept."""
         if self.timings is None:
-            await coroutine
+            await log_update(update, coroutine)
             return
         started = time.perf_counter()
         try:
-            await coroutine
+            await log_update(update, coroutine)
         finally:
             self.timings.append(time.perf_counter() - started)
 

@@ -10,11 +10,12 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.services import BotContext
-from handlers import account, organizer, registration, schedule
+from handlers import account, organizer, registration, schedule, survey
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "schedule", "profile", "settings", "mydata", "forget", "help", "cancel")
+COMMANDS = ("start", "schedule", "feedback", "profile", "settings", "mydata", "forget", "help",
+            "cancel")
 
 
 def register_handlers(application: Application) -> None:
@@ -24,6 +25,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("start", registration.start, filters=private))
     application.add_handler(CommandHandler("schedule", schedule.schedule, filters=private))
     application.add_handler(CommandHandler("settings", schedule.settings, filters=private))
+    application.add_handler(CommandHandler("feedback", survey.feedback, filters=private))
     application.add_handler(CommandHandler("delivery", organizer.delivery, filters=private))
     application.add_handler(CommandHandler("profile", account.profile, filters=private))
     application.add_handler(CommandHandler("mydata", account.mydata, filters=private))
@@ -35,6 +37,8 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(registration.button, pattern=r"^[rp]:[a-z_]+:"))
     application.add_handler(CallbackQueryHandler(schedule.join_or_leave, pattern=r"^s:"))
     application.add_handler(CallbackQueryHandler(schedule.calendar_file, pattern=r"^cal:"))
+    application.add_handler(CallbackQueryHandler(survey.survey_button, pattern=r"^sv:"))
+    application.add_handler(CallbackQueryHandler(survey.attending, pattern=r"^att:"))
     application.add_handler(CallbackQueryHandler(schedule.toggle_reminders,
                                                  pattern=r"^set:reminders:"))
     application.add_handler(CallbackQueryHandler(stale_button))

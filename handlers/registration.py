@@ -34,6 +34,7 @@ from handlers.flow import (
     show_next,
 )
 from handlers.schedule import send_calendar
+from handlers.survey import text_answer as survey_text_answer
 from storage.conversations import Conversation
 from storage.participants import AlreadyRegistered
 
@@ -185,6 +186,9 @@ async def text_answer(update: Update, context: BotContext) -> None:
     assert user is not None and message is not None
     conv = await services.conversations.get(user.id)
     lang = draft_language(conv, user)
+    if conv is not None and conv.flow == "survey":
+        await survey_text_answer(update, context, conv)
+        return
     if conv is None or conv.flow == "forget":
         await message.reply_text(services.texts.render(lang, "unknown"), parse_mode=ParseMode.HTML)
         return

@@ -218,6 +218,12 @@ def test_settings_doc_is_complete() -> None:
         "SERIES_FILE",
         "LOG_LEVEL",
         "SEND_RATE",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "WEBHOOK_LISTEN",
+        "WEBHOOK_PORT",
+        "HEALTH_PORT",
+        "RETENTION_DAYS",
     ]
     for name, doc in SETTINGS_DOC.items():
         assert doc.strip() and "\n" not in doc, name

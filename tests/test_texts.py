@@ -54,7 +54,10 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "minutes": 30, "organizer_zone": "America/Port_of_Spain", "starting_now": False,
         "reminders": True, "is_participant": True,
         "rows": [{"webinar_id": "w", "kind": "reminder", "status": "sent", "n": 3}],
-        "unreachable_total": 1,
+        "unreachable_total": 1, "nudge": True, "attended": None, "count": 11, "closes": NOW,
+        "number": 3, "total": 11, "question": "How useful was <x>?", "kind": "rating",
+        "required": False, "max_length": 1000, "previous": "4",
+        "surveys": [{"title": "T <&>", "state": "answered", "closes": NOW}],
         "unreachable": [{"name": "A <b>", "country": "GY", "when": NOW, "reason": "x & y"}],
     }
 

@@ -1,0 +1,232 @@
+"""Database operations outside the bot: the run lock, inspection, online backup and restore.
+
+A running bot holds an exclusive `flock` on `<database>.lock` (released by the kernel even
+after kill -9); restore takes the same lock, so it refuses while the bot runs, and a bot does
+not start while a restore is under way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from storage.database import available_migrations
+
+Progress = Callable[[int, int], None]
+
+
+class OpsError(Exception):
+    """An operation could not be done; str() is one line saying why."""
+
+
+class DatabaseLock:
+    """An exclusive, non-blocking flock on `<database>.lock` for as long as it is held."""
+
+    def __init__(self, database: Path) -> None:
+        """Lock file beside the database."""
+        self.path = database.with_name(database.name + ".lock")
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise OpsError when another process holds it."""
+        handle = open(self.path, "a+")  # noqa: SIM115 - kept open while the lock is held
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise OpsError(f"{self.path.with_suffix('')}: in use by a running webinar-bot "
+                           f"(lock {self.path} is held); stop the bot first") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        """Let go of the lock (the file stays; only the flock matters)."""
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> DatabaseLock:
+        """Acquire."""
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Release."""
+        self.release()
+
+
+@dataclass
+class DatabaseInfo:
+    """What inspecting a database file found."""
+
+    path: Path
+    schema_version: int = 0
+    latest: int = 0
+    participants: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def latest_schema() -> int:
+    """The newest migration this program has."""
+    return available_migrations()[-1][0]
+
+
+def _connect_ro(path: Path) -> sqlite3.Connection:
+    """Open a database file read-only (never creating it)."""
+    return sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=5.0)
+
+
+def inspect_database(path: Path, full: bool = True) -> DatabaseInfo:
+    """Read-only checks: schema version against the migrations, integrity, foreign keys."""
+    info = DatabaseInfo(path=path, latest=latest_schema())
+    try:
+        conn = _connect_ro(path)
+    except sqlite3.Error as exc:
+        info.problems.append(f"{path}: cannot open ({exc})")
+        return info
+    try:
+        has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table'"
+                                 " AND name='schema_migrations'").fetchone()
+        if has_table:
+            info.schema_version = int(conn.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0])
+        if info.schema_version > info.latest:
+            info.problems.append(f"{path}: schema version {info.schema_version} is newer than "
+                                 f"this program's ({info.latest}); upgrade webinar-bot")
+        if full:
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+            if result != ["ok"]:
+                info.problems.append(f"{path}: integrity check failed: {'; '.join(result[:3])}")
+            bad = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if bad:
+                tables = sorted({str(row[0]) for row in bad})
+                info.problems.append(f"{path}: {len(bad)} rows break foreign keys "
+                                     f"(in {', '.join(tables)})")
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name='participants'").fetchone():
+            info.participants = int(conn.execute(
+                "SELECT COUNT(*) FROM participants").fetchone()[0])
+    except sqlite3.Error as exc:
+        info.problems.append(f"{path}: not a usable SQLite database ({exc})")
+    finally:
+        conn.close()
+    return info
+
+
+def stderr_progress(label: str) -> Progress | None:
+    """A one-line progress bar on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        """Redraw the bar."""
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done}/{total} pages{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def _copy(source: sqlite3.Connection, target: Path, pages: int,
+          progress: Progress | None) -> None:
+    """Copy an open database into `target` with the online backup API."""
+    dest = sqlite3.connect(str(target))
+    try:
+        def step(status: int, remaining: int, total: int) -> None:
+            if progress is not None:
+                progress(total - remaining, total)
+
+        source.backup(dest, pages=pages, progress=step)
+        dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+    finally:
+        dest.close()
+
+
+def backup_database(database: Path, target: Path, pages: int = 1024,
+                    progress: Progress | None = None, overwrite: bool = False) -> DatabaseInfo:
+    """A consistent copy of a live database, then an integrity check of the copy."""
+    if not database.is_file():
+        raise OpsError(f"{database}: no such database")
+    if target.exists() and not overwrite:
+        raise OpsError(f"{target}: already exists (use --force to replace it)")
+    if not target.parent.is_dir():
+        raise OpsError(f"{target.parent}: no such folder")
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        source = _connect_ro(database)
+        try:
+            # One read transaction for the whole copy: in WAL mode the bot keeps writing, and
+            # the copy is the database as it stood at this moment (no restarts of the backup).
+            source.execute("BEGIN")
+            source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            _copy(source, partial, pages, progress)
+            source.execute("COMMIT")
+        finally:
+            source.close()
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise OpsError(f"{database}: backup failed ({exc})") from None
+    info = inspect_database(partial)
+    if info.problems:
+        partial.unlink(missing_ok=True)
+        raise OpsError(f"the copy failed its check: {info.problems[0]}")
+    os.replace(partial, target)
+    info.path = target
+    return info
+
+
+def _sidecars(path: Path) -> Iterator[Path]:
+    """The WAL and shared-memory files SQLite keeps beside a database."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        yield path.with_name(path.name + suffix)
+
+
+def restore_database(database: Path, source: Path, now: datetime | None = None,
+                     progress: Progress | None = None) -> Path | None:
+    """Replace the database with a checked copy of `source`; return where the old one went.
+
+    The caller holds the DatabaseLock. The old database (with its WAL folded in) is kept as
+    `<name>.before-restore-<timestamp>`.
+    """
+    info = inspect_database(source)
+    if info.problems:
+        raise OpsError(info.problems[0])
+    kept: Path | None = None
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    incoming = database.with_name(database.name + ".restoring")
+    incoming.unlink(missing_ok=True)
+    try:
+        with contextlib.closing(_connect_ro(source)) as conn:
+            _copy(conn, incoming, 1024, progress)
+    except sqlite3.Error as exc:
+        incoming.unlink(missing_ok=True)
+        raise OpsError(f"{source}: cannot copy ({exc})") from None
+    if database.exists():
+        try:
+            with contextlib.closing(sqlite3.connect(str(database), timeout=5.0)) as old:
+                old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                old.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.Error as exc:
+            incoming.unlink(missing_ok=True)
+            raise OpsError(f"{database}: cannot fold its WAL in ({exc})") from None
+        kept = database.with_name(f"{database.name}.before-restore-{stamp}")
+        os.replace(database, kept)
+    for sidecar in _sidecars(database):
+        sidecar.unlink(missing_ok=True)
+    os.replace(incoming, database)
+    return kept

@@ -1,0 +1,58 @@
+"""GET /healthz: the database, the schema, the outbox sender and how updates come in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from telegram.ext import Application
+
+from bot.services import SERVICES_KEY, Services
+from storage.database import available_migrations
+
+log = logging.getLogger(__name__)
+
+
+async def health_report(application: Application, mode: str, receiving: bool) -> dict[str, Any]:
+    """Check the parts the bot needs; `healthy` is true only when all of them are fine."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    report: dict[str, Any] = {"mode": mode, "receiving_updates": receiving,
+                              "application_running": application.running}
+    database: dict[str, Any] = {"ok": False}
+    try:
+        row = await services.db.fetchone("SELECT 1 AS one")
+        database["ok"] = bool(row and row["one"] == 1)
+        database["schema_version"] = await services.db.schema_version()
+        database["schema_latest"] = available_migrations()[-1][0]
+        rows = await services.db.fetchall(
+            "SELECT status, COUNT(*) AS n FROM outbox"
+            " WHERE status IN ('pending', 'sending', 'failed') GROUP BY status")
+        counts = {r["status"]: int(r["n"]) for r in rows}
+        report["outbox"] = {"pending": counts.get("pending", 0),
+                            "sending": counts.get("sending", 0),
+                            "failed": counts.get("failed", 0)}
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
+        database["error"] = type(exc).__name__
+        log.warning("health check: database not usable (%s)", type(exc).__name__)
+    report["database"] = database
+    sender = services.sender
+    report["outbox_sender_running"] = bool(sender is not None and sender.running)
+    report["healthy"] = bool(
+        database["ok"] and report["outbox_sender_running"] and application.running and receiving
+        and database.get("schema_version") == database.get("schema_latest"))
+    return report
+
+
+def healthz_handler(
+    application: Application, mode: str, receiving: Callable[[], bool]
+) -> Callable[[web.Request], Any]:
+    """An aiohttp handler answering the report with 200 when healthy, 503 otherwise."""
+
+    async def healthz(request: web.Request) -> web.Response:
+        """GET /healthz."""
+        report = await health_report(application, mode, receiving())
+        return web.json_response(report, status=200 if report["healthy"] else 503)
+
+    return healthz
