@@ -28,7 +28,7 @@ def _parse(data: str) -> tuple[int, int, str, str] | None:
     """sv:<response>:<question>:<action>[:<value>] -> its parts, or None when malformed."""
     parts = data.split(":")
     if len(parts) not in (4, 5) or parts[0] != "sv" or not parts[1].isdigit() \
-            or not parts[2].isdigit() or len(parts[2]) > 3:
+            or len(parts[1]) > 15 or not parts[2].isdigit() or len(parts[2]) > 3:
         return None
     return int(parts[1]), int(parts[2]), parts[3], parts[4] if len(parts) == 5 else ""
 
@@ -160,7 +160,11 @@ async def survey_button(update: Update, context: BotContext) -> None:
             await query.answer()
             await show_question(context, participant, webinar, response, index - 1, message)
             return
-        elif action != "k":
+        elif action == "k":
+            given = await services.survey.answers(response.id)
+            if question.key not in given or (question.required and given[question.key] is None):
+                raise Invalid("error_button")  # nothing to keep: a forged button
+        else:
             raise Invalid("error_button")
     except Invalid:
         await query.answer(services.texts.label(lang, "toasts.invalid"))

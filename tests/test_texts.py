@@ -55,7 +55,7 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "reminders": True, "is_participant": True,
         "rows": [{"webinar_id": "w", "kind": "reminder", "status": "sent", "n": 3}],
         "unreachable_total": 1, "nudge": True, "attended": None, "count": 11, "closes": NOW,
-        "number": 3, "total": 11, "question": "How useful was <x>?", "kind": "rating",
+        "number": 3, "total": 11, "kind": "rating",
         "required": False, "max_length": 1000, "previous": "4",
         "surveys": [{"title": "T <&>", "state": "answered", "closes": NOW}],
         "unreachable": [{"name": "A <b>", "country": "GY", "when": NOW, "reason": "x & y"}],
