@@ -136,14 +136,14 @@ async def test_the_command(database: Path, tmp_path: Path) -> None:
     env = dict(os.environ, DATABASE_PATH=str(database),
                SERIES_FILE=str(ROOT / "series.example.toml"))
     env.pop("BOT_TOKEN", None)
-    done = subprocess.run([sys.executable, "-m", "bot", "import-attendance",
+    done = subprocess.run([sys.executable, "-m", "bot", "import-attendance",  # noqa: ASYNC221
                            "crime-gun-strategy", str(report)], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "2 of 5 people in the report matched participants (1 by e-mail, 1 by name)" in (
         done.stdout)
     assert "  - Stranger Danger" in done.stdout
-    bad = subprocess.run([sys.executable, "-m", "bot", "import-attendance", "nope",
+    bad = subprocess.run([sys.executable, "-m", "bot", "import-attendance", "nope",  # noqa: ASYNC221
                           str(report)], env=env, cwd=tmp_path, capture_output=True, text=True,
                          timeout=60)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
