@@ -45,6 +45,8 @@ async def answer_all(user: SimUser, question: dict) -> dict:
         elif "most useful" in text:
             await user.press(question, "Ballistic imaging")
         elif "next webinar cover" in text:
+            await user.say("x" * 1001)
+            await user.expect("between 1 and 1000")
             await user.say("Firearms tracing <and> marking & more")
         else:
             await user.press(question, "Skip")
