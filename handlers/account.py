@@ -35,15 +35,21 @@ async def show_profile(
     )
 
 
-async def profile(update: Update, context: BotContext) -> None:
-    """Show the participant's registration, or explain how to register."""
-    services, user = context.services, update.effective_user
+async def registered_or_explain(update: Update, context: BotContext) -> Participant | None:
+    """The sender as a registered participant; otherwise say how to register and return None."""
+    user = update.effective_user
     assert user is not None and update.effective_chat is not None
-    participant = await services.participants.get(user.id)
+    participant = await context.services.participants.get(user.id)
     if participant is None:
         await no_data(update, context)
-        return
-    await show_profile(update, context, participant)
+    return participant
+
+
+async def profile(update: Update, context: BotContext) -> None:
+    """Show the participant's registration, or explain how to register."""
+    participant = await registered_or_explain(update, context)
+    if participant is not None:
+        await show_profile(update, context, participant)
 
 
 async def profile_field(update: Update, context: BotContext) -> None:

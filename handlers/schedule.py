@@ -8,7 +8,7 @@ from telegram.constants import ParseMode
 from bot.calendar import calendar_filename, series_calendar, webinar_calendar
 from bot.enrolment import after_joining
 from bot.services import BotContext, Services
-from handlers.account import no_data
+from handlers.account import registered_or_explain
 from handlers.flow import draft_language
 from storage.participants import Participant
 
@@ -130,13 +130,11 @@ async def send_calendar(context: BotContext, chat_id: int, participant: Particip
 
 async def settings(update: Update, context: BotContext) -> None:
     """Show the participant's settings: reminders on or off, time zone, language."""
-    services, user = context.services, update.effective_user
-    assert user is not None and update.effective_chat is not None
-    participant = await services.participants.get(user.id)
+    participant = await registered_or_explain(update, context)
     if participant is None:
-        await no_data(update, context)
         return
-    text, markup = settings_view(services, participant)
+    assert update.effective_chat is not None
+    text, markup = settings_view(context.services, participant)
     await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 

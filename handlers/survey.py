@@ -15,7 +15,7 @@ from bot.series import Webinar
 from bot.services import BotContext, Services
 from bot.survey import ATTENDANCE_GRACE_MINUTES
 from bot.validation import Invalid
-from handlers.account import no_data
+from handlers.account import registered_or_explain
 from handlers.flow import draft_language
 from storage.conversations import Conversation
 from storage.participants import Participant
@@ -219,12 +219,11 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
 
 async def feedback(update: Update, context: BotContext) -> None:
     """List the surveys open to the participant, to start, continue or change."""
-    services, user = context.services, update.effective_user
-    assert user is not None and update.effective_chat is not None
-    participant = await services.participants.get(user.id)
+    services = context.services
+    participant = await registered_or_explain(update, context)
     if participant is None:
-        await no_data(update, context)
         return
+    assert update.effective_chat is not None
     lang, now = participant.language, services.clock.now()
     rows, buttons = [], []
     for webinar in services.series.webinars:
