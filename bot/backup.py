@@ -219,11 +219,14 @@ def restore_database(database: Path, source: Path, now: datetime | None = None,
     if database.exists():
         try:
             with contextlib.closing(sqlite3.connect(str(database), timeout=5.0)) as old:
-                old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                old.execute("PRAGMA journal_mode=DELETE")
+                busy = old.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         except sqlite3.Error as exc:
+            busy, reason = 1, str(exc)
+        else:
+            reason = "another program has it open"
+        if busy:
             incoming.unlink(missing_ok=True)
-            raise OpsError(f"{database}: cannot fold its WAL in ({exc})") from None
+            raise OpsError(f"{database}: cannot fold its WAL in ({reason})")
         kept = database.with_name(f"{database.name}.before-restore-{stamp}")
         os.replace(database, kept)
     for sidecar in _sidecars(database):

@@ -87,7 +87,7 @@ async def get_updates(core: SandboxCore, params: Params) -> Any:
 
 
 async def set_webhook(core: SandboxCore, params: Params) -> Any:
-    """setWebhook (only stored; no delivery)."""
+    """setWebhook (sandbox.webhook posts updates to it when it is a loopback URL)."""
     url = (params.get_str("url") or "").strip()
     secret = params.get_str("secret_token")
     if secret is not None and secret and not SECRET_RE.match(secret):

@@ -144,6 +144,8 @@ class Stats:
     rate_limited: int = 0
     injected_5xx: int = 0
     dropped: int = 0
+    webhook_deliveries: int = 0
+    webhook_failures: int = 0
     errors: Counter[int] = field(default_factory=Counter)
     send_timestamps: deque[float] = field(default_factory=lambda: deque(maxlen=TIMESTAMP_LIMIT))
     edit_timestamps: deque[float] = field(default_factory=lambda: deque(maxlen=TIMESTAMP_LIMIT))
@@ -157,6 +159,8 @@ class Stats:
             "rate_limited": self.rate_limited,
             "injected_5xx": self.injected_5xx,
             "dropped": self.dropped,
+            "webhook_deliveries": self.webhook_deliveries,
+            "webhook_failures": self.webhook_failures,
             "errors": {str(k): v for k, v in self.errors.items()},
             "send_timestamps": list(self.send_timestamps),
             "edit_timestamps": list(self.edit_timestamps),

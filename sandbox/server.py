@@ -16,6 +16,7 @@ from sandbox.core import SandboxCore
 from sandbox.limits import FAULT_TEXTS, SandboxConfig
 from sandbox.methods import CHAT_METHODS, Method
 from sandbox.state import SandboxState
+from sandbox.webhook import WebhookDeliverer
 
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
 MAX_BODY = 64 * 1024 * 1024
@@ -40,6 +41,7 @@ class SandboxServer:
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
         self._port = 0
+        self._deliverer = WebhookDeliverer(self.core)
         methods = {**CHAT_METHODS, **BOT_METHODS}
         self._methods: dict[str, tuple[str, Method]] = {
             name.lower(): (name, func) for name, func in methods.items()
@@ -96,6 +98,7 @@ class SandboxServer:
         self.core.stopping = False
         self._host = host
         self._port = int(runner.addresses[0][1])
+        self._deliverer.start()
 
     async def stop(self) -> None:
         """Stop listening and close open connections."""
@@ -104,6 +107,7 @@ class SandboxServer:
             self.core.stopping = True
             self.core.state.updates_changed.fire()
             self.core.state.events_changed.fire()
+            await self._deliverer.stop()
             await runner.cleanup()
 
     async def __aenter__(self) -> SandboxServer:
