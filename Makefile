@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed.stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test bench lint clean
+.PHONY: help venv run demo test bench lint clean
 
 # Reinstall when the entry point has gone missing even if the stamp looks fresh.
 ifeq ($(wildcard $(BIN)/webinar-bot),)
@@ -28,7 +28,14 @@ run: $(STAMP)  ## Run the bot (copies series.example.toml to series.toml if miss
 		cp series.example.toml series.toml; \
 		echo "series.toml was missing: copied series.example.toml; edit it with the real webinars."; \
 	fi
+	@if [ -z "$$BOT_TOKEN" ] && ! grep -qs '^BOT_TOKEN=.' .env; then \
+		echo "No BOT_TOKEN: running on the local sandbox. Put BOT_TOKEN=... (from @BotFather) in .env"; \
+		echo "to run on Telegram, or try 'make demo' for a chat with the bot in your browser."; \
+	fi
 	$(BIN)/webinar-bot run
+
+demo: $(STAMP)  ## Run the demo: the bot on a local sandbox with a chat page at http://127.0.0.1:8080
+	$(BIN)/webinar-bot demo $(if $(DEMO_PORT),--port $(DEMO_PORT))
 
 test: $(STAMP)  ## Run the test suite
 	$(BIN)/python -m pytest -q

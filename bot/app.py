@@ -57,7 +57,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .rate_limiter(HaltingRateLimiter(send_rate=send_rate or settings.send_rate))
         .concurrent_updates(update_processor or PerUserUpdateProcessor(256))
-        .connection_pool_size(64)
+        .connection_pool_size(16)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

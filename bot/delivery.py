@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 PER_CHAT_INTERVAL = 1.0  # Telegram: no more than one message a second to the same chat
 SURVEY_CHECK_INTERVAL = 1.0  # seconds between looks for surveys and nudges to queue
+SLOT_CHECK_INTERVAL = 0.5  # seconds between looks for due reminder slots (wake() looks at once)
 
 Outcome = tuple[str, dict[str, Any]]
 
@@ -54,6 +55,9 @@ class OutboxSender:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._last_sent: dict[int, float] = {}
         self._surveys_checked = -1e9
+        self._slots_checked = -1e9
+        self._check_slots = True
+        self._outcomes: list[tuple[int, str, dict[str, Any]]] = []
         self.sent = 0
 
     @property
@@ -62,7 +66,8 @@ class OutboxSender:
         return self._runner is not None and not self._runner.done() and not self._stopping
 
     def wake(self) -> None:
-        """Look at the outbox now rather than at the next poll."""
+        """Look at the outbox (and the reminder slots) now rather than at the next poll."""
+        self._check_slots = True
         self._wake.set()
 
     async def start(self) -> None:
@@ -85,6 +90,7 @@ class OutboxSender:
             _, pending = await asyncio.wait(self._in_flight, timeout=timeout)
             for task in pending:
                 task.cancel()  # left 'sending': requeued at the next start
+        await self.flush()
 
     async def _run(self) -> None:
         """Sweep until stopped: fill slots, claim, send; sleep only when nothing is due."""
@@ -106,10 +112,15 @@ class OutboxSender:
     async def sweep(self) -> bool:
         """One pass; returns True when more rows may be due right away."""
         now = self.services.clock.now()
-        await self.fill_due_slots(now)
+        if self._check_slots or time.monotonic() - self._slots_checked >= SLOT_CHECK_INTERVAL:
+            self._check_slots = False
+            self._slots_checked = time.monotonic()
+            await self.fill_due_slots(now)
         await self.plan_surveys(now)
+        await self.flush()
         free = self.concurrency - len(self._in_flight)
-        if free <= 0:
+        if self._in_flight and free < max(1, self.concurrency // 4):
+            # Claim in batches: one claim for many rows costs far less than one per row.
             await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
             return True
         self._forget_old_chats()
@@ -187,11 +198,19 @@ class OutboxSender:
         except Exception as exc:  # noqa: BLE001 - recorded, never lost
             log.exception("outbox row %d could not be sent", delivery.id)
             status, fields = "failed", {"last_error": f"internal error: {exc!r}"[:500]}
-        await self.services.outbox.settle([(delivery.id, status, fields)])
+        # Outcomes are written together by the sweeper (before it claims more), so the rows
+        # marked 'sending' never number more than `concurrency`.
+        self._outcomes.append((delivery.id, status, fields))
         if status == "sent":
             self.sent += 1
-        elif status == "pending" and fields.get("due_at") is None:
+        if len(self._in_flight) <= 1 or (status == "pending" and fields.get("due_at") is None):
             self.wake()
+
+    async def flush(self) -> None:
+        """Record the outcomes of finished deliveries in one transaction."""
+        if self._outcomes:
+            outcomes, self._outcomes = self._outcomes, []
+            await self.services.outbox.settle(outcomes)
 
     def _still_wanted(self, delivery: Delivery, now: datetime) -> Outcome | None:
         """Why a row should not be sent after all (cancelled or skipped), or None."""

@@ -32,12 +32,17 @@ _UNCOUNTED = frozenset({"getUpdates", "getMe", "answerCallbackQuery", "setMyComm
 
 
 class SlidingWindow:
-    """Admits at most `limit` acquisitions in any `period` seconds."""
+    """Admits at most `limit` acquisitions in any `period` seconds, evenly spaced.
+
+    Spacing them `period / limit` apart (rather than letting `limit` start at once) keeps a
+    short stall on either side from bunching a whole second's worth into a server's window.
+    """
 
     def __init__(self, limit: int, period: float = 1.0) -> None:
         self.limit = max(1, limit)
         self.period = period
         self._starts: deque[float] = deque()
+        self._next = 0.0
         self._lock = asyncio.Lock()
 
     async def acquire(self, ready: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
@@ -51,10 +56,14 @@ class SlidingWindow:
                 if ready is not None:
                     await ready()
                 now = time.monotonic()
+                if now < self._next:
+                    await asyncio.sleep(self._next - now)
+                    continue
                 while self._starts and now - self._starts[0] >= self.period:
                     self._starts.popleft()
                 if len(self._starts) < self.limit:
                     self._starts.append(now)
+                    self._next = now + self.period / self.limit
                     return
                 await asyncio.sleep(self._starts[0] + self.period - now)
 
@@ -63,15 +72,17 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
     """Overall send-rate limit plus a shared, deadline-based halt after a 429."""
 
     def __init__(
-        self, send_rate: float = 30.0, max_retries: int = 5, period: float = 1.05
+        self, send_rate: float = 30.0, max_retries: int = 5, period: float = 1.02,
+        recover_every: float = 2.0,
     ) -> None:
         self.send_rate = send_rate
         self.max_retries = max_retries
-        # A little over a second: requests that leave together may arrive a little apart.
+        # A little over a second: requests that leave in order may arrive a little apart.
         self._window = SlidingWindow(int(send_rate), period=period)
         self._halt_until = 0.0
-        self._calm_sends = 0
         self._last_slowdown = 0.0
+        self._last_speedup = 0.0
+        self.recover_every = recover_every
         self.retries = 0
 
     async def initialize(self) -> None:
@@ -140,16 +151,16 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
             return
         self._last_slowdown = now
         self._window.limit = max(1, int(self._window.limit * 0.75))
-        self._calm_sends = 0
 
     def _speed_up(self) -> None:
-        """After a few seconds' worth of sends without a 429, allow one more per second."""
-        self._calm_sends += 1
-        if self._calm_sends >= 3 * self._window.limit and self._window.limit < int(
-            self.send_rate
-        ):
-            self._window.limit += 1
-            self._calm_sends = 0
+        """Every `recover_every` seconds without a 429, allow 5% of the full rate more."""
+        now = time.monotonic()
+        full = int(self.send_rate)
+        if self._window.limit >= full or now - self._last_slowdown < self.recover_every \
+                or now - self._last_speedup < self.recover_every:
+            return
+        self._last_speedup = now
+        self._window.limit = min(full, self._window.limit + max(1, round(full * 0.05)))
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

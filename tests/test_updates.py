@@ -89,7 +89,7 @@ async def test_gives_up_after_max_retries() -> None:
 
 
 async def test_slows_down_after_429_and_recovers() -> None:
-    limiter = HaltingRateLimiter(send_rate=20, max_retries=3, period=0.01)
+    limiter = HaltingRateLimiter(send_rate=20, max_retries=3, period=0.01, recover_every=0.3)
     calls = {"n": 0}
 
     async def first_refused() -> bool:
@@ -106,10 +106,13 @@ async def test_slows_down_after_429_and_recovers() -> None:
 
     for _ in range(400):
         await limiter.process_request(fine, (), {}, "sendMessage", {"chat_id": 1}, None)
+        if limiter.current_rate == 20:
+            break
+        await asyncio.sleep(0.01)
     assert limiter.current_rate == 20
 
 
-async def test_sliding_window_admits_at_most_limit_per_period() -> None:
+async def test_sliding_window_admits_at_most_limit_per_period_evenly() -> None:
     window = SlidingWindow(5, period=0.2)
     stamps = []
     for _ in range(12):
@@ -117,3 +120,6 @@ async def test_sliding_window_admits_at_most_limit_per_period() -> None:
         stamps.append(time.monotonic())
     for i in range(5, 12):
         assert stamps[i] - stamps[i - 5] >= 0.2 - 1e-3
+    # spaced about period/limit apart, not five at once then a pause
+    gaps = [b - a for a, b in zip(stamps[1:], stamps[2:], strict=False)]
+    assert min(gaps) >= 0.04 - 5e-3

@@ -1,0 +1,1 @@
+"""Demo mode: the sandbox Bot API, the real bot and a browser chat page on one machine."""
