@@ -1,10 +1,11 @@
-"""Run the benchmarks: `python -m benchmarks [--quick] [--only registration|outbox] ...`.
+"""Run the benchmarks: `python -m benchmarks [--quick] [--only registration|outbox|export]`.
 
 registration: our bot against the bare PTB echo bot on complete registrations, and handler
 latency over a seeded database. outbox (issue 3): a reminder fan-out at 100 messages/s, the
 bot's CPU per delivered message against the echo bot's per reply, and start-up with 100,000
-participants (see benchmarks/outbox.py). Both run by default; their tables are printed
-together at the end.
+participants (see benchmarks/outbox.py). export: the feedback CSV of 300,000 answers against
+the sqlite3 shell's, and the XLSX (see benchmarks/export.py). All run by default; their tables
+are printed together at the end.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.echo import run_echo
+from benchmarks.export import run_export_benchmark
+from benchmarks.export import table_rows as export_table_rows
 from benchmarks.harness import LoadGen, LoadGenError, RunResult
 from benchmarks.outbox import OutboxOptions, run_outbox, table_rows
 from benchmarks.registration import example_series, percentiles_ms, run_registrations
@@ -34,6 +37,7 @@ RATIO_TARGET = 0.6
 P99_TARGET_MS = 20.0
 RESULTS = Path(__file__).resolve().parent / "results" / "registration.json"
 OUTBOX_RESULTS = Path(__file__).resolve().parent / "results" / "outbox.json"
+EXPORT_RESULTS = Path(__file__).resolve().parent / "results" / "export.json"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -42,7 +46,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="small run: 40 users, 1,000 seeded; outbox: 1,000 fan-out,"
                         " 10,000 at start-up")
-    parser.add_argument("--only", choices=("registration", "outbox"),
+    parser.add_argument("--only", choices=("registration", "outbox", "export"),
                         help="run one benchmark suite (default: both)")
     parser.add_argument("--participants", type=int, help="registrations per run (default 200)")
     parser.add_argument("--concurrency", type=int, default=50, help="simultaneous users")
@@ -222,10 +226,16 @@ def main(argv: list[str] | None = None) -> int:
     quiet_logging()
     registration: dict[str, Any] | None = None
     outbox: dict[str, Any] | None = None
+    export: dict[str, Any] | None = None
     try:
         if args.only in (None, "registration"):
             registration = asyncio.run(main_async(args, command))
             write_json(registration, args.output)
+        if args.only in (None, "export"):
+            with tempfile.TemporaryDirectory(prefix="webinar-bench-export-") as tmpdir:
+                export = {"command": command, **run_export_benchmark(
+                    args.quick, Path(tmpdir), lambda text: print(text, flush=True))}
+            write_json(export, EXPORT_RESULTS)
         if args.only in (None, "outbox"):
             outbox = asyncio.run(outbox_async(args, command))
             write_json(outbox, args.outbox_output)
@@ -239,7 +249,12 @@ def main(argv: list[str] | None = None) -> int:
         s = outbox["settings"]
         print_rows(f"outbox: sandbox limit {s['send_rate']:g} messages/s,"
                    f" {s['latency_s'] * 1000:g} ms latency, {s['cpus']} CPUs", table_rows(outbox))
-    for path, summary in ((args.output, registration), (args.outbox_output, outbox)):
+    if export is not None:
+        s = export["settings"]
+        print_rows(f"export: feedback of {s['answers']:,} answers ({s['webinars']} webinars),"
+                   f" baseline {s['baseline']}, {s['cpus']} CPUs", export_table_rows(export))
+    for path, summary in ((args.output, registration), (args.outbox_output, outbox),
+                          (EXPORT_RESULTS, export)):
         if summary is not None:
             print(f"results written to {os.path.relpath(path)}")
     return 0

@@ -8,9 +8,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.attendance_import import add_import_parser
 from bot.config import ConfigError, Settings, ensure_database_dir, load_settings, require_token
+from bot.export_cli import add_export_parser
 from bot.ops_cli import add_ops_commands
 from bot.series import Series, SeriesError, load_series
+from demo.cli import add_demo_parser
 
 log = logging.getLogger("bot")
 
@@ -65,7 +68,9 @@ def run_local(settings: Settings, series: Series, args: argparse.Namespace) -> i
     print(
         "webinar-bot: BOT_TOKEN is not set, so the bot runs against the local sandbox Bot API\n"
         "  (no Telegram account needed; nothing leaves this machine). To run it on Telegram,\n"
-        "  get a token from @BotFather and put BOT_TOKEN=... in .env (see README).",
+        "  get a token from @BotFather and put BOT_TOKEN=... in .env (see README).\n"
+        "  To chat with the bot in your browser instead, run `make demo`\n"
+        "  (or `webinar-bot demo`) and open http://127.0.0.1:8080.",
         file=sys.stderr,
     )
     try:
@@ -111,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_parser.add_argument("--port", type=int, default=8081)
     sandbox_parser.set_defaults(func=sandbox)
     add_ops_commands(sub)
+    add_export_parser(sub)
+    add_demo_parser(sub)
+    add_import_parser(sub)
     return parser
 
 

@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.services import BotContext
-from handlers import account, organizer, registration, schedule, survey
+from handlers import account, export, organizer, registration, schedule, survey
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("settings", schedule.settings, filters=private))
     application.add_handler(CommandHandler("feedback", survey.feedback, filters=private))
     application.add_handler(CommandHandler("delivery", organizer.delivery, filters=private))
+    application.add_handler(CommandHandler("export", export.export_command, filters=private))
     application.add_handler(CommandHandler("profile", account.profile, filters=private))
     application.add_handler(CommandHandler("mydata", account.mydata, filters=private))
     application.add_handler(CommandHandler("forget", account.forget, filters=private))
@@ -41,6 +42,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(survey.attending, pattern=r"^att:"))
     application.add_handler(CallbackQueryHandler(schedule.toggle_reminders,
                                                  pattern=r"^set:reminders:"))
+    application.add_handler(CallbackQueryHandler(export.export_button, pattern=r"^x:"))
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(
         MessageHandler(private & ~filters.COMMAND & ~filters.UpdateType.EDITED,
