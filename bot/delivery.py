@@ -58,6 +58,7 @@ class OutboxSender:
         self._slots_checked = -1e9
         self._check_slots = True
         self._outcomes: list[tuple[int, str, dict[str, Any]]] = []
+        self._compose_cache: dict[tuple[object, ...], tuple[str, Any]] = {}
         self.sent = 0
 
     @property
@@ -176,6 +177,26 @@ class OutboxSender:
             if nudges:
                 log.info("survey of %s: %d nudges queued", webinar.id, nudges)
 
+    def _composed(self, delivery: Delivery, now: datetime) -> tuple[str, Any]:
+        """The message for a row; identical for everyone with the same language and zone.
+
+        In a fan-out all recipients with the same language and time zone get the same text,
+        so it is rendered once per minute for each of them instead of once per message.
+        """
+        webinar = self.services.series.webinar(delivery.webinar_id or "")
+        minute = now.replace(second=0, microsecond=0)
+        key = (delivery.kind, delivery.purpose if delivery.kind == "reminder" else "",
+               delivery.webinar_id, webinar.starts_at if webinar else None,
+               webinar.join_url if webinar else None, delivery.language, delivery.timezone,
+               minute)
+        found = self._compose_cache.get(key)
+        if found is None:
+            if len(self._compose_cache) > 2000:
+                self._compose_cache.clear()
+            found = self._compose_cache[key] = compose(
+                self.services.texts, self.services.series, delivery, minute)
+        return found
+
     def _chat_busy(self, chat: int | None) -> bool:
         """Whether this chat had a message less than a second ago."""
         if chat is None:
@@ -271,7 +292,7 @@ class OutboxSender:
                 return prepared
             text, markup = prepared
         else:
-            text, markup = compose(self.services.texts, self.services.series, delivery, now)
+            text, markup = self._composed(delivery, now)
         try:
             message = await self.bot.send_message(
                 delivery.telegram_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,

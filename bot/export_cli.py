@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
-from bot.exports import FORMATS, KINDS, ExportError, ExportRequest, Progress, run_export
+from bot.export_writers import ExportRequest, run_export
+from bot.exports import FORMATS, KINDS, ExportError, Progress
 
 PROGRESS_FROM: Final = 50_000  # rows; smaller exports finish before a bar would help
 

@@ -63,7 +63,10 @@ class SlidingWindow:
                     self._starts.popleft()
                 if len(self._starts) < self.limit:
                     self._starts.append(now)
-                    self._next = now + self.period / self.limit
+                    # Keep the cadence from the ideal time, so sleeping a little late does not
+                    # slow the whole run; after a pause at most two go out together.
+                    gap = self.period / self.limit
+                    self._next = max(self._next, now - gap) + gap
                     return
                 await asyncio.sleep(self._starts[0] + self.period - now)
 

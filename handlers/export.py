@@ -15,7 +15,8 @@ from typing import Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 
-from bot.exports import FORMATS, KINDS, ExportError, ExportRequest, run_export
+from bot.export_writers import ExportRequest, run_export
+from bot.exports import FORMATS, KINDS, ExportError
 from bot.services import BotContext
 from bot.texts import Texts
 from handlers.account import unknown

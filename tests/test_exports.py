@@ -19,17 +19,15 @@ import openpyxl
 import pytest
 
 from bot.clock import to_iso
+from bot.export_writers import ExportRequest, feedback_csv, run_export
 from bot.exports import (
     COLUMNS,
     FEEDBACK_SQL,
     ExportContext,
     ExportError,
-    ExportRequest,
     connect_readonly,
-    feedback_csv,
     feedback_rows,
     neutralise,
-    run_export,
 )
 from bot.series import Series
 from bot.xlsx_export import sheet_name
