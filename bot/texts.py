@@ -42,8 +42,17 @@ class Texts:
         )
         self.labels: dict[str, dict[str, Any]] = {}
         for lang in LANGUAGES:
-            with (directory / lang / "labels.toml").open("rb") as handle:
-                self.labels[lang] = tomllib.load(handle)
+            # labels.toml plus any other *.toml of the language (one per feature), merged;
+            # a table defined in two files is an error, not a silent override.
+            merged: dict[str, Any] = {}
+            for path in sorted((directory / lang).glob("*.toml")):
+                with path.open("rb") as handle:
+                    table = tomllib.load(handle)
+                clash = set(table) & set(merged)
+                if clash:
+                    raise ValueError(f"{path}: {sorted(clash)} already defined in another file")
+                merged.update(table)
+            self.labels[lang] = merged
         self.env.filters["localtime"] = self._localtime
         self.env.filters["localdate"] = self._localdate
         self.env.filters["hourminute"] = self._hourminute
