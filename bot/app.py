@@ -22,6 +22,7 @@ from bot.updates import PerUserUpdateProcessor
 from handlers import COMMANDS, register_handlers
 from storage.conversations import ConversationStore
 from storage.database import Database
+from storage.organizers import OrganizerStore
 from storage.outbox import OutboxStore
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
@@ -48,6 +49,7 @@ def build_application(
         outbox=OutboxStore(db),
         schedule=ScheduleStore(db),
         survey=SurveyStore(db),
+        organizers=OrganizerStore(db),
     )
     application = (
         ApplicationBuilder()

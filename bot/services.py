@@ -14,6 +14,7 @@ from bot.series import Series
 from bot.texts import Texts
 from storage.conversations import ConversationStore
 from storage.database import Database
+from storage.organizers import OrganizerStore
 from storage.outbox import OutboxStore
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
@@ -36,6 +37,7 @@ class Services:
     outbox: OutboxStore
     schedule: ScheduleStore
     survey: SurveyStore
+    organizers: OrganizerStore
     sender: Any = None  # the OutboxSender, once the bot exists
     invites: InviteFiles = field(default_factory=InviteFiles)
 

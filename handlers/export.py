@@ -20,7 +20,7 @@ from bot.exports import FORMATS, KINDS, ExportError
 from bot.services import BotContext
 from bot.texts import Texts
 from handlers.account import unknown
-from handlers.organizer import is_organizer
+from handlers.organizer import is_organizer, record_action
 
 TELEGRAM_UPLOAD_LIMIT: Final = 50 * 1024 * 1024
 
@@ -52,7 +52,7 @@ def format_keyboard(kind: str) -> InlineKeyboardMarkup:
 async def export_command(update: Update, context: BotContext) -> None:
     """/export: buttons, or an export straight from its arguments."""
     user, message = update.effective_user, update.effective_message
-    if not is_organizer(context, user.id if user else None) or message is None:
+    if not await is_organizer(context, user.id if user else None) or message is None:
         await unknown(update, context)  # others learn nothing, not even that it exists
         return
     texts, lang = context.services.texts, _lang(user)
@@ -74,7 +74,7 @@ async def export_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     texts, lang = context.services.texts, _lang(query.from_user)
-    if not is_organizer(context, query.from_user.id):
+    if not await is_organizer(context, query.from_user.id):
         await query.answer(texts.label(lang, "toasts.invalid"))
         return
     parts = (query.data or "").split(":")
@@ -124,3 +124,5 @@ async def send_export(context: BotContext, message: Message, lang: str, kind: st
                 message.chat.id, document=handle, filename=name,
                 caption=caption.format(kind=texts.label(lang, f"export.{kind}"), rows=rows,
                                        webinar=webinar))
+    await record_action(context, message.chat.id, "export", kind=kind, format=fmt,
+                        webinar=webinar, rows=rows)

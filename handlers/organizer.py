@@ -10,15 +10,25 @@ from bot.services import BotContext
 from handlers.account import unknown
 
 
-def is_organizer(context: BotContext, user_id: int | None) -> bool:
-    """Whether this Telegram user is one of the organizers."""
-    return user_id is not None and user_id in context.services.settings.admin_ids
+async def is_organizer(context: BotContext, user_id: int | None) -> bool:
+    """Whether this Telegram user is an organizer: in ADMIN_IDS or added in the chat."""
+    if user_id is None:
+        return False
+    if user_id in context.services.settings.admin_ids:
+        return True
+    return user_id in await context.services.organizers.ids()
+
+
+async def record_action(context: BotContext, user_id: int, action: str, **detail: object) -> None:
+    """Record what an organizer did: who, when, what."""
+    await context.services.organizers.record(user_id, action, detail,
+                                             context.services.clock.now())
 
 
 async def delivery(update: Update, context: BotContext) -> None:
     """Show what the outbox sent, skipped or could not deliver, and who is unreachable."""
     user = update.effective_user
-    if not is_organizer(context, user.id if user else None):
+    if not await is_organizer(context, user.id if user else None):
         await unknown(update, context)  # others learn nothing, not even that it exists
         return
     assert update.effective_chat is not None and user is not None

@@ -10,7 +10,7 @@ from typing import Any
 from bot.clock import to_iso
 from storage.database import Database
 
-FLOWS = ("register", "profile", "forget", "survey")
+FLOWS = ("register", "profile", "forget", "survey", "broadcast", "webinar", "organizers")
 
 
 @dataclass
