@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 PER_CHAT_INTERVAL = 1.0  # Telegram: no more than one message a second to the same chat
 SURVEY_CHECK_INTERVAL = 1.0  # seconds between looks for surveys and nudges to queue
-SLOT_CHECK_INTERVAL = 0.5  # seconds between looks for due reminder slots (wake() looks at once)
+SLOT_CHECK_INTERVAL = 0.2  # seconds between looks for due reminder slots (wake() looks at once)
 
 Outcome = tuple[str, dict[str, Any]]
 
