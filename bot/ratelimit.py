@@ -84,6 +84,7 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
         self._window = SlidingWindow(int(send_rate), period=period)
         self._halt_until = 0.0
         self._last_slowdown = 0.0
+        self._last_429 = -1e9
         self._last_speedup = 0.0
         self.recover_every = recover_every
         self.retries = 0
@@ -145,12 +146,18 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
         return self._window.limit
 
     def _slow_down(self) -> None:
-        """After a 429 the server's limit is lower than ours: send a quarter less.
+        """After repeated 429s the server's limit is lower than ours: send a quarter less.
 
-        The requests in flight when the first 429 arrives all get one; they count as one.
+        One 429 alone is usually timing jitter and only costs its pause; a second one within
+        ten seconds means the rate itself is too high. The requests in flight when a 429
+        arrives all get one; they count as one.
         """
         now = time.monotonic()
-        if now - self._last_slowdown < 1.0:
+        if now - self._last_429 < 1.0:
+            return
+        repeated = now - self._last_429 < 10.0
+        self._last_429 = now
+        if not repeated:
             return
         self._last_slowdown = now
         self._window.limit = max(1, int(self._window.limit * 0.75))

@@ -88,18 +88,23 @@ async def test_gives_up_after_max_retries() -> None:
         await limiter.process_request(always, (), {}, "sendMessage", {"chat_id": 1}, None)
 
 
-async def test_slows_down_after_429_and_recovers() -> None:
+async def test_slows_down_after_repeated_429s_and_recovers() -> None:
     limiter = HaltingRateLimiter(send_rate=20, max_retries=3, period=0.01, recover_every=0.3)
     calls = {"n": 0}
 
-    async def first_refused() -> bool:
+    async def refused_once(seconds: int) -> bool:
         calls["n"] += 1
         if calls["n"] == 1:
-            raise RetryAfter(0)
+            raise RetryAfter(seconds)
         return True
 
-    await limiter.process_request(first_refused, (), {}, "sendMessage", {"chat_id": 1}, None)
-    assert limiter.current_rate == 15
+    await limiter.process_request(lambda: refused_once(1), (), {}, "sendMessage",
+                                  {"chat_id": 1}, None)
+    assert limiter.current_rate == 20  # one 429 alone: only its pause
+    calls["n"] = 0
+    await limiter.process_request(lambda: refused_once(0), (), {}, "sendMessage",
+                                  {"chat_id": 1}, None)
+    assert limiter.current_rate == 15  # a second within ten seconds: a quarter slower
 
     async def fine() -> bool:
         return True
