@@ -24,6 +24,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmarks.broadcast import RESULTS as BROADCAST_RESULTS
+from benchmarks.broadcast import run_broadcast_benchmark
+from benchmarks.broadcast import table_rows as broadcast_rows
 from benchmarks.echo import run_echo
 from benchmarks.export import run_export_benchmark
 from benchmarks.export import table_rows as export_table_rows
@@ -46,7 +49,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="small run: 40 users, 1,000 seeded; outbox: 1,000 fan-out,"
                         " 10,000 at start-up")
-    parser.add_argument("--only", choices=("registration", "outbox", "export"),
+    parser.add_argument("--only", choices=("registration", "outbox", "export", "broadcast"),
                         help="run one benchmark suite (default: both)")
     parser.add_argument("--participants", type=int, help="registrations per run (default 200)")
     parser.add_argument("--concurrency", type=int, default=50, help="simultaneous users")
@@ -227,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     registration: dict[str, Any] | None = None
     outbox: dict[str, Any] | None = None
     export: dict[str, Any] | None = None
+    broadcast: dict[str, Any] | None = None
     try:
         if args.only in (None, "registration"):
             registration = asyncio.run(main_async(args, command))
@@ -239,6 +243,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "outbox"):
             outbox = asyncio.run(outbox_async(args, command))
             write_json(outbox, args.outbox_output)
+        if args.only in (None, "broadcast"):
+            with tempfile.TemporaryDirectory(prefix="webinar-bench-broadcast-") as tmpdir:
+                broadcast = asyncio.run(run_broadcast_benchmark(
+                    args.quick, None, command, Path(tmpdir), lambda t: print(t, flush=True)))
+            write_json(broadcast, BROADCAST_RESULTS)
     except LoadGenError as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
         return 1
@@ -253,8 +262,13 @@ def main(argv: list[str] | None = None) -> int:
         s = export["settings"]
         print_rows(f"export: feedback of {s['answers']:,} answers ({s['webinars']} webinars),"
                    f" baseline {s['baseline']}, {s['cpus']} CPUs", export_table_rows(export))
+    if broadcast is not None:
+        s = broadcast["settings"]
+        print_rows(f"broadcast: sandbox limit {s['send_rate']:g} messages/s,"
+                   f" {s['latency_s'] * 1000:g} ms latency, {s['cpus']} CPUs",
+                   broadcast_rows(broadcast))
     for path, summary in ((args.output, registration), (args.outbox_output, outbox),
-                          (EXPORT_RESULTS, export)):
+                          (EXPORT_RESULTS, export), (BROADCAST_RESULTS, broadcast)):
         if summary is not None:
             print(f"results written to {os.path.relpath(path)}")
     return 0

@@ -13,6 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, ensure_database_dir
 from bot.delivery import OutboxSender
 from bot.logs import instrument_handlers
+from bot.overrides import series_with_overrides
 from bot.ratelimit import HaltingRateLimiter
 from bot.retention import start_retention
 from bot.series import Series, SeriesError, load_series
@@ -76,7 +77,7 @@ async def _post_init(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
     ensure_database_dir(services.settings)
     await services.db.open()
-    await apply_series(services, services.series)
+    await apply_series(services, await series_with_overrides(services.db, services.series))
     await set_commands(application, services.texts)
     await services.sender.start()
     instrument_handlers(application)
@@ -109,6 +110,7 @@ async def reload_series(application: Application) -> None:
     except SeriesError as exc:
         log.error("series file not reloaded: %s", exc)
         return
+    series = await series_with_overrides(services.db, series)  # changes made in the chat
     changed = await apply_series(services, series)
     log.info("series file reloaded: %d webinars, %d changed", len(series.webinars), changed)
 

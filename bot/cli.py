@@ -12,6 +12,7 @@ from bot.attendance_import import add_import_parser
 from bot.config import ConfigError, Settings, ensure_database_dir, load_settings, require_token
 from bot.export_cli import add_export_parser
 from bot.ops_cli import add_ops_commands
+from bot.report_cli import add_report_parser
 from bot.series import Series, SeriesError, load_series
 from demo.cli import add_demo_parser
 
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_parser.set_defaults(func=sandbox)
     add_ops_commands(sub)
     add_export_parser(sub)
+    add_report_parser(sub)
     add_demo_parser(sub)
     add_import_parser(sub)
     return parser

@@ -19,6 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot import survey
+from bot.broadcasts import BroadcastRuntime
 from bot.clock import to_iso
 from bot.messages import compose
 from bot.reminders import offset_of, skip_reason, start_of
@@ -59,6 +60,7 @@ class OutboxSender:
         self._check_slots = True
         self._outcomes: list[tuple[int, str, dict[str, Any]]] = []
         self._compose_cache: dict[tuple[object, ...], tuple[str, Any]] = {}
+        self.broadcasts = BroadcastRuntime(services, bot)
         self.sent = 0
 
     @property
@@ -79,6 +81,7 @@ class OutboxSender:
                         requeued)
         self._stopping = False
         self._runner = asyncio.create_task(self._run(), name="outbox-sender")
+        await self.broadcasts.resume()
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming, let messages in flight finish (up to `timeout`), then stop."""
@@ -92,6 +95,7 @@ class OutboxSender:
             for task in pending:
                 task.cancel()  # left 'sending': requeued at the next start
         await self.flush()
+        await self.broadcasts.stop()
 
     async def _run(self) -> None:
         """Sweep until stopped: fill slots, claim, send; sleep only when nothing is due."""
@@ -239,6 +243,8 @@ class OutboxSender:
             return "cancelled", {"last_error": "the participant erased their data"}
         if delivery.unreachable:
             return "unreachable", {"last_error": "the participant cannot be reached"}
+        if delivery.kind == "broadcast":
+            return None  # checked in _attempt, against its broadcast
         webinar = self.services.series.webinar(delivery.webinar_id or "")
         if webinar is None:
             return "cancelled", {"last_error": "the webinar is no longer in the series"}
@@ -286,7 +292,12 @@ class OutboxSender:
         if unwanted is not None:
             return unwanted
         response = None
-        if delivery.kind in ("survey", "nudge"):
+        if delivery.kind == "broadcast":
+            unwanted = await self.broadcasts.unwanted(delivery)
+            if unwanted is not None:
+                return unwanted
+            text, markup = "", None
+        elif delivery.kind in ("survey", "nudge"):
             prepared, response = await self._survey_message(delivery, now)
             if response is None:
                 return prepared
@@ -294,10 +305,13 @@ class OutboxSender:
         else:
             text, markup = self._composed(delivery, now)
         try:
-            message = await self.bot.send_message(
-                delivery.telegram_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                rate_limit_args=0,
-            )
+            if delivery.kind == "broadcast":
+                message = await self.broadcasts.send(delivery)
+            else:
+                message = await self.bot.send_message(
+                    delivery.telegram_id, text, parse_mode=ParseMode.HTML,
+                    reply_markup=markup, rate_limit_args=0,
+                )
         except RetryAfter:
             # The rate limiter has already paused every sender; this row simply goes again.
             return "pending", {"attempts_delta": -1}

@@ -39,6 +39,7 @@ _SERIES_KEYS: Final = (
     "feedback_closes_after",
     "feedback_nudge_after",
     "registration_code",
+    "survey_anonymous",
 )
 _WEBINAR_KEYS: Final = (
     "id",
@@ -109,6 +110,7 @@ class Series:
     webinars: tuple[Webinar, ...]
     feedback_closes_after: timedelta = timedelta(days=7)
     feedback_nudge_after: timedelta = timedelta(days=1)
+    survey_anonymous: bool = True  # when true the report quotes no free-text answers
 
     def webinar(self, id: str) -> Webinar | None:
         """Return the webinar with this id, or None."""
@@ -362,6 +364,9 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     if not isinstance(code, str):
         raise table.error("registration_code", f"must be text in quotes, not {_type_name(code)}")
     code = code.strip()
+    anonymous = table.raw("survey_anonymous", required=False)
+    if not isinstance(anonymous, bool | None):
+        raise table.error("survey_anonymous", f"must be true or false, not {_type_name(anonymous)}")
     if code and not _CODE_RE.fullmatch(code):
         raise table.error(
             "registration_code", "must be empty or 4-64 characters of A-Z, a-z, 0-9, _ and -"
@@ -376,6 +381,7 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         webinars=_parse_webinars(data, source, reminders),
         feedback_closes_after=closes_after,
         feedback_nudge_after=nudge_after,
+        survey_anonymous=anonymous is not False,
     )
 
 

@@ -17,6 +17,7 @@ from xlsxwriter import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from bot.exports import COLUMNS, ExportContext, Progress, neutralise, sections
+from bot.stats import DIMENSIONS, Summary, summarise
 
 SHEET_MAX: Final = 31
 _BAD_SHEET_CHARS: Final = re.compile(r"[\[\]:*?/\\]")
@@ -103,106 +104,59 @@ def write_xlsx(conn: sqlite3.Connection, ctx: ExportContext, kind: str, webinars
     return written
 
 
-def _placeholders(values: list[str]) -> str:
-    """'?, ?, ?' for a list of values (NULL when empty)."""
-    return ", ".join("?" * len(values)) or "NULL"
-
-
-def _ratio(numerator: int, denominator: int) -> float | None:
-    """A ratio rounded to 4 places, or None when the denominator is 0."""
-    return round(numerator / denominator, 4) if denominator else None
-
-
 def write_summary(conn: sqlite3.Connection, ctx: ExportContext, out: _Sheet,
                   webinars: list[str]) -> None:
     """People by country, sex and institution; attendance; response rates; average ratings."""
-    marks = _placeholders(webinars)
+    summary = summarise(conn, ctx, webinars)  # the numbers of /stats and the report as well
     out.write(["Summary"], bold=True)
     out.write([ERASED_NOTE])
     out.skip()
-    dimensions = (("country", "Registered participants by country", ctx.countries),
-                  ("sex", "Registered participants by sex", ctx.sexes),
-                  ("institution", "Registered participants by institution type",
-                   ctx.institutions))
-    for column, title, names in dimensions:
-        per_webinar: dict[tuple[str, str], int] = {
-            (w, v): n for w, v, n in conn.execute(
-                f"SELECT r.webinar_id, p.{column}, COUNT(*) FROM registrations r"
-                f" JOIN participants p ON p.id = r.participant_id"
-                f" WHERE r.webinar_id IN ({marks}) GROUP BY 1, 2", webinars)}
-        unique: dict[str, int] = dict(conn.execute(
-            f"SELECT p.{column}, COUNT(*) FROM participants p WHERE EXISTS (SELECT 1"
-            f" FROM registrations r WHERE r.participant_id = p.id AND r.webinar_id IN ({marks}))"
-            " GROUP BY 1", webinars).fetchall())
-        codes = [c for c in names if c in unique] + sorted(c for c in unique if c not in names)
-        out.write([title, *webinars, "All (unique people)"], bold=True)
-        for code in codes:
-            out.write([names.get(code, code), *(per_webinar.get((w, code), 0) for w in webinars),
-                       unique[code]])
-        out.write(["Total", *(sum(n for (w, _), n in per_webinar.items() if w == webinar)
-                              for webinar in webinars), sum(unique.values())], bold=True)
-        out.skip()
-    _attendance_table(conn, ctx, out, webinars)
-    _survey_table(conn, out, webinars)
-    _ratings_table(conn, ctx, out, webinars)
+    names = {"country": ctx.countries, "sex": ctx.sexes, "institution": ctx.institutions}
+    words = {"country": "country", "sex": "sex", "institution": "institution type"}
+    for verb, breakdowns in (("Registered", summary.registered), ("Attended", summary.attended)):
+        for column in DIMENSIONS:
+            found = breakdowns[column]
+            out.write([f"{verb} participants by {words[column]}", *webinars,
+                       "All (unique people)"], bold=True)
+            for code in found.codes:
+                out.write([names[column].get(code, code),
+                           *(found.count(w, code) for w in webinars), found.unique[code]])
+            out.write(["Total", *(found.total(w) for w in webinars), found.unique_total],
+                      bold=True)
+            out.skip()
+    _attendance_table(summary, ctx, out)
+    _survey_table(summary, out)
+    _ratings_table(summary, ctx, out)
 
 
-def _attendance_table(conn: sqlite3.Connection, ctx: ExportContext, out: _Sheet,
-                      webinars: list[str]) -> None:
+def _attendance_table(summary: Summary, ctx: ExportContext, out: _Sheet) -> None:
     """Registered, attended (by sex), recorded absent, and the attendance rate per webinar."""
     sexes = list(ctx.sexes)
     out.write(["Attendance per webinar", "registered", "attended",
                *(f"attended: {ctx.sexes[s]}" for s in sexes), "recorded not attending",
                "attendance rate (attended / registered)"], bold=True)
-    for webinar in webinars:
-        registered = conn.execute("SELECT COUNT(*) FROM registrations WHERE webinar_id = ?",
-                                  (webinar,)).fetchone()[0]
-        by_sex: dict[tuple[int, str], int] = {
-            (attended, sex): n for attended, sex, n in conn.execute(
-                "SELECT a.attended, p.sex, COUNT(*) FROM attendance a"
-                " JOIN participants p ON p.id = a.participant_id WHERE a.webinar_id = ?"
-                " GROUP BY 1, 2", (webinar,))}
-        attended = sum(n for (flag, _), n in by_sex.items() if flag)
-        absent = sum(n for (flag, _), n in by_sex.items() if not flag)
-        out.write([webinar, registered, attended, *(by_sex.get((1, s), 0) for s in sexes),
-                   absent, _ratio(attended, registered)])
+    for row in summary.attendance:
+        out.write([row.webinar, row.registered, row.attended,
+                   *(row.by_sex.get(s, 0) for s in sexes), row.absent, row.rate])
     out.skip()
 
 
-def _survey_table(conn: sqlite3.Connection, out: _Sheet, webinars: list[str]) -> None:
+def _survey_table(summary: Summary, out: _Sheet) -> None:
     """Invited, started, completed, absent and the response rates per webinar."""
     out.write(["Survey per webinar", "invited", "not started", "started, not finished",
                "completed", "said they did not attend", "response rate",
                "completed / attended"], bold=True)
-    for webinar in webinars:
-        status = dict(conn.execute("SELECT status, COUNT(*) FROM responses WHERE webinar_id = ?"
-                                   " GROUP BY 1", (webinar,)).fetchall())
-        attended = conn.execute("SELECT COUNT(*) FROM attendance WHERE webinar_id = ?"
-                                " AND attended = 1", (webinar,)).fetchone()[0]
-        invited = sum(status.values())
-        completed, absent = status.get("completed", 0), status.get("absent", 0)
-        out.write([webinar, invited, status.get("invited", 0), status.get("open", 0), completed,
-                   absent, _ratio(completed, invited - absent), _ratio(completed, attended)])
+    for row in summary.survey:
+        out.write([row.webinar, row.invited, row.not_started, row.started, row.completed,
+                   row.absent, row.response_rate, row.completed_per_attended])
     out.write([RESPONSE_RATE_NOTE])
     out.skip()
 
 
-def _ratings_table(conn: sqlite3.Connection, ctx: ExportContext, out: _Sheet,
-                   webinars: list[str]) -> None:
+def _ratings_table(summary: Summary, ctx: ExportContext, out: _Sheet) -> None:
     """The average of every rating question (1-5), per webinar, with the answers counted."""
     out.write(["Average ratings (1-5)", "question key", "question", "answers", "average"],
               bold=True)
-    for webinar in webinars:
-        questions = ctx.questions.get(webinar, {})
-        averages = {key: (n, avg) for key, n, avg in conn.execute(
-            "SELECT a.question_key, COUNT(*), AVG(CAST(a.value AS INTEGER)) FROM answers a"
-            " JOIN responses r ON r.id = a.response_id WHERE r.webinar_id = ?"
-            " AND a.value GLOB '[1-5]' GROUP BY 1", (webinar,))}
-        ratings = sorted((info.order, key) for key, info in questions.items()
-                         if info.kind == "rating")
-        for _, key in ratings:
-            n, avg = averages.get(key, (0, None))
-            text = questions[key].text if key in questions else None
-            out.write([webinar, key, neutralise(text), n,
-                       None if avg is None else round(avg, 2)])
+    for row in summary.ratings:
+        out.write([row.webinar, row.key, neutralise(row.text), row.answers, row.average])
     out.skip()

@@ -10,7 +10,18 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.services import BotContext
-from handlers import account, export, organizer, registration, schedule, survey
+from handlers import (
+    account,
+    broadcast,
+    export,
+    organizer,
+    registration,
+    schedule,
+    stats,
+    survey,
+    team,
+    webinar_edit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +39,13 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("feedback", survey.feedback, filters=private))
     application.add_handler(CommandHandler("delivery", organizer.delivery, filters=private))
     application.add_handler(CommandHandler("export", export.export_command, filters=private))
+    application.add_handler(CommandHandler("stats", stats.stats_command, filters=private))
+    application.add_handler(CommandHandler("report", stats.report_command, filters=private))
+    application.add_handler(CommandHandler("broadcast", broadcast.broadcast_command,
+                                           filters=private))
+    application.add_handler(CommandHandler("organizers", team.organizers, filters=private))
+    application.add_handler(CommandHandler("webinar", webinar_edit.webinar_command,
+                                           filters=private))
     application.add_handler(CommandHandler("profile", account.profile, filters=private))
     application.add_handler(CommandHandler("mydata", account.mydata, filters=private))
     application.add_handler(CommandHandler("forget", account.forget, filters=private))
@@ -43,7 +61,13 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(schedule.toggle_reminders,
                                                  pattern=r"^set:reminders:"))
     application.add_handler(CallbackQueryHandler(export.export_button, pattern=r"^x:"))
+    application.add_handler(CallbackQueryHandler(team.organizers_button, pattern=r"^org:"))
+    application.add_handler(CallbackQueryHandler(webinar_edit.webinar_button, pattern=r"^wb:"))
+    application.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
     application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_handler(
+        MessageHandler(private & (filters.PHOTO | filters.Document.ALL)
+                       & ~filters.UpdateType.EDITED, broadcast.media))
     application.add_handler(
         MessageHandler(private & ~filters.COMMAND & ~filters.UpdateType.EDITED,
                        registration.text_answer)

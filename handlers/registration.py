@@ -23,6 +23,7 @@ from bot.registration import (
 from bot.services import BotContext
 from bot.validation import Invalid, clean_payload
 from handlers.account import save_profile_edit, show_profile
+from handlers.broadcast import answer as broadcast_answer
 from handlers.flow import (
     FLOW_NAMES,
     advance,
@@ -35,10 +36,15 @@ from handlers.flow import (
 )
 from handlers.schedule import send_calendar
 from handlers.survey import text_answer as survey_text_answer
+from handlers.team import text_answer as organizers_text_answer
+from handlers.webinar_edit import text_answer as webinar_text_answer
 from storage.conversations import Conversation
 from storage.participants import AlreadyRegistered
 
 log = logging.getLogger(__name__)
+
+# Typed answers of the organizer console's conversations, by flow.
+CONSOLE_TEXT_ANSWERS = {"organizers": organizers_text_answer, "webinar": webinar_text_answer}
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -188,6 +194,12 @@ async def text_answer(update: Update, context: BotContext) -> None:
     lang = draft_language(conv, user)
     if conv is not None and conv.flow == "survey":
         await survey_text_answer(update, context, conv)
+        return
+    if conv is not None and conv.flow == "broadcast":
+        await broadcast_answer(update, context, conv)
+        return
+    if conv is not None and conv.flow in CONSOLE_TEXT_ANSWERS:
+        await CONSOLE_TEXT_ANSWERS[conv.flow](update, context, conv)
         return
     if conv is None or conv.flow == "forget":
         await message.reply_text(services.texts.render(lang, "unknown"), parse_mode=ParseMode.HTML)

@@ -125,6 +125,22 @@ class SandboxClient:
         result = await self._call("POST", f"/control/users/{user_id}/messages", {"text": text})
         return int(result["message_id"])
 
+    async def send_rich(
+        self,
+        user_id: int,
+        text: str | None = None,
+        entities: list[dict[str, Any]] | None = None,
+        photo: bool = False,
+        document: str | None = None,
+        caption: str | None = None,
+        caption_entities: list[dict[str, Any]] | None = None,
+    ) -> int:
+        """The user sends a text with entities, or a photo / document (file name) with a caption."""
+        body = {"text": text, "entities": entities, "photo": photo, "document": document,
+                "caption": caption, "caption_entities": caption_entities}
+        result = await self._call("POST", f"/control/users/{user_id}/rich_messages", body)
+        return int(result["message_id"])
+
     async def press(self, user_id: int, message_id: int, data: str) -> str:
         """Press the inline button with this callback_data; returns the callback_query id."""
         body = {"message_id": message_id, "data": data, "force": False}

@@ -61,6 +61,7 @@ class ControlRoutes:
         return [
             web.post("/control/users", w(self.add_user)),
             web.post("/control/users/{user_id}/messages", w(self.send_text)),
+            web.post("/control/users/{user_id}/rich_messages", w(self.send_rich)),
             web.post("/control/users/{user_id}/press", w(self.press)),
             web.post("/control/users/{user_id}/{action:block|unblock|deactivate}", w(self.flag)),
             web.get("/control/users/{user_id}/transcript", w(self.transcript)),
@@ -127,6 +128,20 @@ class ControlRoutes:
         if user.deactivated:
             raise ControlError(409, "user is deactivated")
         message = self.core.state.user_message(user, text)
+        return _ok({"message_id": message.message_id})
+
+    async def send_rich(self, request: web.Request) -> web.Response:
+        """The user sends a text with entities, or a photo/document with a caption."""
+        user = self._user(request)
+        body = await _body(request)
+        if not (body.get("photo") or body.get("document") or str(body.get("text") or "").strip()):
+            raise ControlError(400, "text, photo or document is required")
+        for key in ("entities", "caption_entities"):
+            if not isinstance(body.get(key) or [], list):
+                raise ControlError(400, f"{key} must be a list of MessageEntity objects")
+        if user.deactivated:
+            raise ControlError(409, "user is deactivated")
+        message = self.core.state.user_rich_message(user, body)
         return _ok({"message_id": message.message_id})
 
     async def press(self, request: web.Request) -> web.Response:

@@ -205,6 +205,29 @@ class SandboxState:
         self.push_update("message", self.message_json(message, None))
         return message
 
+    def user_rich_message(self, user: User, body: dict[str, Any]) -> StoredMessage:
+        """Store a user's formatted text, photo or document (Bot API fields) and queue it."""
+        user.blocked = False
+        message = self.new_message(user.id, from_bot=False)
+        if body.get("photo") or body.get("document"):
+            stored = self.store_file(b"\x89PNG\r\n\x1a\n" if body.get("photo") else b"%PDF-1.4",
+                                     body.get("document"), None if body.get("photo") else
+                                     "application/pdf", "AgAC" if body.get("photo") else "BQAC")
+            ids = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                   "file_size": len(stored.content)}
+            if body.get("photo"):
+                message.photo = [{**ids, "width": 800, "height": 600}]
+            else:
+                message.document = {**ids, "file_name": stored.file_name,
+                                    "mime_type": stored.mime_type}
+            message.caption = body.get("caption")
+            message.caption_entities = list(body.get("caption_entities") or [])
+        else:
+            message.text = str(body.get("text") or "")
+            message.entities = list(body.get("entities") or [])
+        self.push_update("message", self.message_json(message, None))
+        return message
+
     def add_event(self, chat_id: int, kind: str, data: dict[str, Any]) -> dict[str, Any]:
         """Record a bot-side event in a chat and wake wait_for_event callers."""
         self.seq += 1

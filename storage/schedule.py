@@ -109,8 +109,19 @@ class ScheduleStore:
         ]
         await conn.executemany(  # type: ignore[attr-defined]
             "INSERT INTO reminder_slots(webinar_id, offset_s, starts_at, due_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(webinar_id, offset_s, starts_at) DO UPDATE"
+            # a webinar moved back to an earlier start gets that start's cancelled slots back
+            " SET status = 'planned', reason = NULL, updated_at = excluded.updated_at"
+            " WHERE reminder_slots.status = 'cancelled'",
             wanted,
+        )
+        # ... and its reminders that were queued, not sent, when it moved away
+        await conn.execute(  # type: ignore[attr-defined]
+            "UPDATE outbox SET status = 'pending', last_error = NULL"
+            " WHERE kind = 'reminder' AND webinar_id = ? AND status = 'cancelled'"
+            " AND last_error = 'the webinar moved'"
+            " AND substr(purpose, instr(purpose, '@') + 1) = ?",
+            (webinar.id, start),
         )
         offsets = [row[1] for row in wanted] or [-1]
         marks = ", ".join("?" * len(offsets))

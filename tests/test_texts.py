@@ -59,6 +59,25 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "required": False, "max_length": 1000, "previous": "4",
         "surveys": [{"title": "T <&>", "state": "answered", "closes": NOW}],
         "unreachable": [{"name": "A <b>", "country": "GY", "when": NOW, "reason": "x & y"}],
+        "audience": "By state: <Belize>", "due_at": NOW, "spanish": True, "n_sent": 5,
+        "n_failed": 1, "n_unreachable": 1, "n_cancelled": 2, "n_pending": 3, "n_total": 12,
+        "left_min": 1, "left_s": 5, "scheduled": False, "stopped": False,
+        # the organizer console (/organizers, /webinar)
+        "org_outcome": "add", "org_id": 123, "org_admins": [1000], "org_action": "add",
+        "org_name": "Ana <b>", "org_added": [{"id": 123, "name": "Ana <b>", "added_by": 1000}],
+        "wb_webinars": [{"title": "T <&>", "starts_at": NOW, "join_url": "https://x.org?a&b"}],
+        "wb_field": "start", "wb_example": "2027-01-22 10:00", "wb_problem": "past",
+        "wb_old_start": NOW, "wb_new_start": NOW, "wb_old_link": "https://x.org/a?b&c",
+        "wb_new_link": "https://x.org/<n>", "wb_notified": 2,
+        # /stats
+        "stat_webinars": [{"number": 1, "title": "T <&>", "registered": 5, "attended": 3,
+                           "attendance_rate": "60.0%", "invited": 4, "expected": 3,
+                           "completed": 2, "response_rate": "66.7%",
+                           "ratings": [{"text": "A & <b>", "average": "4.50", "answers": 2}]}],
+        "per_webinar": "1 / 2", "unique_registered": 7, "unique_attended": 4,
+        "by_state": [{"name": "Belize <x>", "total": 3, "per": "1 / 2"}],
+        "by_sex": [{"name": "Woman", "total": 3, "per": "1 / 2"}],
+        "by_institution": [{"name": "Police & co", "total": 3, "per": "1 / 2"}],
     }
 
 

@@ -1,0 +1,356 @@
+"""/broadcast (organizers only): a message to a chosen audience, previewed, then sent.
+
+The dialogue: the message (text with the organizer's own formatting, or a photo or document
+with a caption), the audience, an optional Spanish text, now or at a set time, then a preview
+exactly as recipients will see it with the number of recipients, and Confirm or Cancel. Each
+step is saved (the conversation holds the step, the `broadcasts` row the content), so a
+restart resumes it. Buttons carry the broadcast id and the step (`bc:<id>:<step>:<value>`)
+and the presser is checked again, so a replayed or forged button does nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram.constants import ParseMode
+
+from bot.broadcast_html import CAPTION_LIMIT, TEXT_LIMIT, UnsafeMessage, safe_html
+from bot.broadcasts import BroadcastRuntime, body_for, send_content
+from bot.catalogue import COUNTRIES, INSTITUTIONS
+from bot.services import BotContext, Services
+from handlers.account import unknown
+from handlers.organizer import is_organizer, record_action
+from storage.broadcasts import AUDIENCES, WEBINAR_AUDIENCES, Broadcast
+from storage.conversations import Conversation
+
+TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
+
+
+def _lang(user: User | None) -> str:
+    """The organizer's language, from Telegram's language code."""
+    return "es" if user and (user.language_code or "").startswith("es") else "en"
+
+
+def runtime(context: BotContext) -> BroadcastRuntime:
+    """The broadcasts' runtime, kept by the outbox sender."""
+    return context.services.sender.broadcasts  # type: ignore[no-any-return]
+
+
+def _label(services: Services, lang: str, key: str, **values: Any) -> str:
+    """A broadcast label, with its {placeholders} filled."""
+    text = services.texts.label(lang, f"broadcast.{key}")
+    return text.format(**values) if values else text
+
+
+def _keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Inline buttons from (label, callback data) rows."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data)
+                                  for text, data in row] for row in rows])
+
+
+def _choices(services: Services, lang: str, conv: Conversation) -> InlineKeyboardMarkup:
+    """The buttons of the conversation's current step (always with Cancel)."""
+    prefix = f"bc:{conv.data['id']}:{conv.step}:"
+    label = services.texts.label
+    rows: list[list[tuple[str, str]]] = []
+    if conv.step == "audience":
+        rows = [[(_label(services, lang, f"audiences.{kind}"), prefix + kind)]
+                for kind in AUDIENCES]
+    elif conv.step == "value" and conv.data.get("kind") in WEBINAR_AUDIENCES:
+        rows = [[(w.title_for(lang)[:60], f"{prefix}{n}")]
+                for n, w in enumerate(services.series.webinars)]
+    elif conv.step == "value" and conv.data.get("kind") == "country":
+        rows = [[(label(lang, f"countries.{code}"), prefix + code)] for code in COUNTRIES]
+    elif conv.step == "value":
+        rows = [[(label(lang, f"institutions.{code}"), prefix + code)] for code in INSTITUTIONS]
+    elif conv.step == "spanish":
+        rows = [[(_label(services, lang, "skip"), prefix + "skip")]]
+    elif conv.step == "when":
+        rows = [[(_label(services, lang, "now"), prefix + "now"),
+                 (_label(services, lang, "later"), prefix + "later")]]
+    return _keyboard([*rows, [(_label(services, lang, "cancel"), prefix + "cancel")]])
+
+
+PROMPTS = {"content": "ask_content", "audience": "ask_audience", "spanish": "ask_spanish",
+           "when": "ask_when", "time": "ask_time"}
+
+
+async def _ask(context: BotContext, conv: Conversation) -> None:
+    """Show the prompt of the conversation's current step."""
+    services, lang = context.services, conv.data["lang"]
+    if conv.step == "value":
+        key = {"country": "ask_country", "institution": "ask_institution"}.get(
+            conv.data.get("kind", ""), "ask_webinar")
+    else:
+        key = PROMPTS[conv.step]
+    text = _label(services, lang, key, zone=services.series.timezone.key,
+                  example=_example(services))
+    await context.bot.send_message(conv.telegram_id, text,
+                                   reply_markup=_choices(services, lang, conv))
+
+
+def _example(services: Services) -> str:
+    """A sample time, tomorrow at 09:00 in the organizers' zone."""
+    zone = services.series.timezone
+    tomorrow = services.clock.now().astimezone(zone) + timedelta(days=1)
+    return tomorrow.replace(hour=9, minute=0).strftime(TIME_FORMATS[0])
+
+
+async def _go(context: BotContext, conv: Conversation, step: str) -> None:
+    """Save the conversation at a new step and ask its question."""
+    conv.step = step
+    await context.services.conversations.save(conv, context.services.clock.now())
+    await _ask(context, conv)
+
+
+async def broadcast_command(update: Update, context: BotContext) -> None:
+    """/broadcast: start a draft (or resume the open one)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or not await is_organizer(context, user.id):
+        await unknown(update, context)  # others learn nothing, not even that it exists
+        return
+    services = context.services
+    conv = await services.conversations.get(user.id)
+    if conv is not None and conv.flow == "broadcast":
+        await _resume(context, conv)
+        return
+    lang = _lang(user)
+    broadcast_id = await runtime(context).store.create(user.id, chat.id, lang,
+                                                      services.clock.now())
+    await _go(context, Conversation(user.id, "broadcast", "content",
+                                    {"id": broadcast_id, "lang": lang}), "content")
+
+
+async def _resume(context: BotContext, conv: Conversation) -> None:
+    """Ask the open step again (the confirmation shows the preview again)."""
+    if conv.step == "confirm":
+        await _preview(context, conv)
+    else:
+        await _ask(context, conv)
+
+
+async def answer(update: Update, context: BotContext, conv: Conversation) -> None:
+    """A message (text, photo or document) typed during the broadcast dialogue."""
+    services, message, user = context.services, update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if not await is_organizer(context, user.id):
+        await services.conversations.delete(user.id)
+        await unknown(update, context)
+        return
+    lang, broadcast_id = conv.data["lang"], int(conv.data["id"])
+    store = runtime(context).store
+    try:
+        if conv.step == "content":
+            kind, body, file_id = _content(message)
+            limit = TEXT_LIMIT if kind == "text" else CAPTION_LIMIT
+            body = safe_html(body, limit) if kind == "text" or body.strip() else None
+            await store.update(broadcast_id, content_type=kind, body_html=body, file_id=file_id)
+            await _go(context, conv, "audience")
+            return
+        if conv.step == "spanish" and message.text:
+            broadcast = await store.get(broadcast_id)
+            limit = TEXT_LIMIT if broadcast and broadcast.content_type == "text" else (
+                CAPTION_LIMIT)
+            await store.update(broadcast_id, body_es_html=safe_html(message.text_html, limit))
+            await _go(context, conv, "when")
+            return
+        if conv.step == "time" and message.text:
+            due = _parse_time(services, message.text)
+            if due is None or due <= services.clock.now():
+                key = "error_time" if due is None else "error_past"
+                await message.reply_text(_label(services, lang, key,
+                                                example=_example(services)))
+                return
+            await store.update(broadcast_id, due_at=due)
+            conv.step = "confirm"
+            await services.conversations.save(conv, services.clock.now())
+            await _preview(context, conv)
+            return
+    except UnsafeMessage as refusal:
+        await message.reply_text(_label(services, lang, f"error_{refusal.reason}",
+                                        limit=refusal.limit))
+        return
+    except ValueError:
+        await message.reply_text(_label(services, lang, "error_kind"))
+        return
+    await message.reply_text(_label(services, lang, "use_buttons"))
+
+
+def _content(message: Message) -> tuple[str, str, str | None]:
+    """(kind, HTML, file_id) of the organizer's message; ValueError for other kinds."""
+    if message.photo:
+        return "photo", message.caption_html or "", message.photo[-1].file_id
+    if message.document is not None:
+        return "document", message.caption_html or "", message.document.file_id
+    if message.text:
+        return "text", message.text_html, None
+    raise ValueError("not a text, photo or document")
+
+
+def _parse_time(services: Services, text: str) -> datetime | None:
+    """A typed date and time in the organizers' zone, as an aware datetime (None if unreadable)."""
+    for pattern in TIME_FORMATS:
+        try:
+            naive = datetime.strptime(" ".join(text.split()), pattern)
+        except ValueError:
+            continue
+        return naive.replace(tzinfo=services.series.timezone)
+    return None
+
+
+def describe(services: Services, lang: str, audience: dict[str, str]) -> str:
+    """The audience in words, e.g. 'By state: Belize'."""
+    kind, value = audience.get("kind", "all"), audience.get("value", "")
+    name = _label(services, lang, f"audiences.{kind}")
+    if kind in WEBINAR_AUDIENCES:
+        webinar = services.series.webinar(value)
+        return f"{name}: {webinar.title_for(lang) if webinar else value}"
+    if kind == "country":
+        return f"{name}: {services.texts.label(lang, f'countries.{value}')}"
+    if kind == "institution":
+        return f"{name}: {services.texts.label(lang, f'institutions.{value}')}"
+    return name
+
+
+async def _preview(context: BotContext, conv: Conversation) -> None:
+    """Send the message exactly as recipients will get it, then the count and Confirm/Cancel."""
+    services, lang = context.services, conv.data["lang"]
+    store = runtime(context).store
+    broadcast = await store.get(int(conv.data["id"]))
+    assert broadcast is not None
+    chat = conv.telegram_id
+    await context.bot.send_message(chat, _label(services, lang, "preview"))
+    await send_content(context.bot, chat, broadcast, body_for(broadcast, "en"))
+    if broadcast.body_es_html:
+        await context.bot.send_message(chat, _label(services, lang, "preview_es"))
+        await send_content(context.bot, chat, broadcast, body_for(broadcast, "es"))
+    count = await store.count_recipients(broadcast.audience)
+    text = services.texts.render(
+        lang, "broadcast_summary", count=count,
+        audience=describe(services, lang, broadcast.audience), due_at=broadcast.due_at,
+        zone=services.series.timezone.key, spanish=bool(broadcast.body_es_html))
+    prefix = f"bc:{broadcast.id}:confirm:"
+    rows = [[(_label(services, lang, "confirm"), prefix + "ok")]] if count else []
+    rows.append([(_label(services, lang, "cancel"), prefix + "cancel")])
+    await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML,
+                                   reply_markup=_keyboard(rows))
+
+
+async def button(update: Update, context: BotContext) -> None:
+    """A broadcast button: check the presser again, then apply it to the open step."""
+    query, services = update.callback_query, context.services
+    assert query is not None
+    lang = _lang(query.from_user)
+    if not await is_organizer(context, query.from_user.id):
+        await query.answer(services.texts.label(lang, "toasts.invalid"))
+        return
+    parts = (query.data or "").split(":", 3)
+    if len(parts) == 3 and parts[2] == "stop" and parts[1].isdigit():
+        await _stop(update, context, int(parts[1]))
+        return
+    conv = await services.conversations.get(query.from_user.id)
+    if len(parts) != 4 or conv is None or conv.flow != "broadcast" \
+            or str(conv.data.get("id")) != parts[1] or conv.step != parts[2]:
+        await query.answer(services.texts.label(lang, "toasts.stale"))
+        return
+    value, lang = parts[3], conv.data["lang"]
+    if value == "cancel":
+        await runtime(context).store.discard(int(conv.data["id"]))
+        await services.conversations.delete(conv.telegram_id)
+        await query.answer()
+        await context.bot.send_message(conv.telegram_id, _label(services, lang, "discarded"))
+        return
+    if conv.step == "confirm" and value == "ok":
+        await _confirm(update, context, conv)
+        return
+    step = _choose(services, conv, value)
+    if step is None:
+        await query.answer(services.texts.label(lang, "toasts.invalid"))
+        return
+    if "audience" in conv.data:
+        await runtime(context).store.update(int(conv.data["id"]),
+                                            audience=conv.data.pop("audience"))
+    await query.answer()
+    if step == "confirm":
+        conv.step = step
+        await services.conversations.save(conv, services.clock.now())
+        await _preview(context, conv)
+        return
+    await _go(context, conv, step)
+
+
+def _choose(services: Services, conv: Conversation, value: str) -> str | None:
+    """Record a button choice in the conversation; return the next step (None: invalid)."""
+    step, kind = conv.step, conv.data.get("kind")
+    if step == "audience" and value in AUDIENCES:
+        conv.data["kind"] = value
+        if value == "all":
+            conv.data["audience"] = {"kind": "all"}
+            return "spanish"
+        return "value"
+    if step == "value":
+        webinars = services.series.webinars
+        if kind in WEBINAR_AUDIENCES and value.isdigit() and int(value) < len(webinars):
+            value = webinars[int(value)].id
+        elif not ((kind == "country" and value in COUNTRIES)
+                  or (kind == "institution" and value in INSTITUTIONS)):
+            return None
+        conv.data["audience"] = {"kind": kind, "value": value}
+        return "spanish"
+    if step == "spanish" and value == "skip":
+        return "when"
+    if step == "when" and value in ("now", "later"):
+        return "confirm" if value == "now" else "time"
+    return None
+
+
+async def _confirm(update: Update, context: BotContext, conv: Conversation) -> None:
+    """Queue the broadcast (one outbox row per recipient), then show its progress message."""
+    query, services, rt = update.callback_query, context.services, runtime(context)
+    assert query is not None
+    broadcast_id, lang, now = int(conv.data["id"]), conv.data["lang"], services.clock.now()
+    queued = await rt.store.queue(broadcast_id, now)
+    if queued is None:
+        await query.answer(services.texts.label(lang, "toasts.stale"))
+        return
+    await services.conversations.delete(conv.telegram_id)
+    await query.answer(_label(services, lang, "queued", count=queued))
+    services.sender.wake()
+    rt.follow(broadcast_id, fresh=True)  # it sends the progress message, then edits it
+    broadcast = await rt.store.get(broadcast_id)
+    assert broadcast is not None
+    await record_action(context, conv.telegram_id, "broadcast.sent", broadcast=broadcast_id,
+                        recipients=queued, audience=broadcast.audience,
+                        due_at=broadcast.due_at, content=broadcast.content_type)
+
+
+async def _stop(update: Update, context: BotContext, broadcast_id: int) -> None:
+    """The Cancel button under a running broadcast: the rest is not sent."""
+    query, services, rt = update.callback_query, context.services, runtime(context)
+    assert query is not None
+    broadcast: Broadcast | None = await rt.store.get(broadcast_id)
+    lang = broadcast.lang if broadcast else _lang(query.from_user)
+    cancelled = None if broadcast is None else await rt.store.cancel(
+        broadcast_id, services.clock.now())
+    if cancelled is None:
+        await query.answer(services.texts.label(lang, "toasts.stale"))
+        return
+    rt.forget(broadcast_id)
+    await query.answer(_label(services, lang, "stopping", count=cancelled))
+    await record_action(context, query.from_user.id, "broadcast.cancelled",
+                        broadcast=broadcast_id, not_sent=cancelled)
+
+
+async def media(update: Update, context: BotContext) -> None:
+    """A photo or document: the broadcast's content when one is being written."""
+    user = update.effective_user
+    conv = await context.services.conversations.get(user.id) if user else None
+    if conv is not None and conv.flow == "broadcast":
+        await answer(update, context, conv)
+        return
+    from handlers.registration import text_answer  # here: registration imports this module
+
+    await text_answer(update, context)

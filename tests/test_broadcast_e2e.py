@@ -1,0 +1,319 @@
+"""End to end: /broadcast through the sandbox, from the dialogue to the final report."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.catalogue import COUNTRY_ZONES
+from bot.clock import to_iso
+from sandbox import SandboxClient, SandboxServer
+from tests.conftest import TOKEN, RunningBot, example_series, settings_for
+from tests.e2e import SimUser, button_data
+from tests.test_outbox_e2e import drain_outbox
+
+ORGANIZER = 1000  # ADMIN_IDS in the test settings
+FIRST_ID = 70_000
+TEXT = "Hello <team> & friends, see the agenda."
+
+
+def entities_of(text: str) -> list[dict[str, Any]]:
+    """Bold 'Hello', italic 'friends', and a link on 'agenda' (offsets: ASCII = UTF-16)."""
+    return [
+        {"type": "bold", "offset": 0, "length": 5},
+        {"type": "italic", "offset": text.index("friends"), "length": 7},
+        {"type": "text_link", "offset": text.index("agenda"), "length": 6,
+         "url": "https://example.org/a?x=1&y=2"},
+    ]
+
+
+async def seed(bot: RunningBot, client: SandboxClient,
+               people: list[tuple[str, str, str]]) -> list[int]:
+    """Store participants given as (country, language, institution); return their ids."""
+    store = bot.services.participants
+    webinar = bot.services.series.webinars[0]
+    ids = []
+    for number, (country, lang, institution) in enumerate(people):
+        telegram_id = FIRST_ID + number
+        await client.add_user(telegram_id, first_name=f"P{number}", language_code=lang)
+        await store.create(telegram_id, {
+            "language": lang, "full_name": f"Participant {number}", "country": country,
+            "timezone": COUNTRY_ZONES[country], "institution": institution,
+            "position": "Officer", "sex": "woman", "email": None, "webinars": [webinar.id],
+            "consent_at": to_iso(bot.clock.now()), "consent_version": "test",
+        }, bot.clock.now())
+        ids.append(telegram_id)
+    return ids
+
+
+async def compose(organizer: SimUser, *, text: str | None = TEXT, photo: bool = False,
+                  caption: str | None = None, audience: tuple[str, str] = ("By state", "Belize"),
+                  spanish: str | None = None) -> dict[str, Any]:
+    """/broadcast up to the "When" question; return that question's message."""
+    await organizer.say("/broadcast")
+    await organizer.expect("New broadcast")
+    if photo:
+        await organizer.client.send_rich(organizer.id, photo=True, caption=caption,
+                                         caption_entities=entities_of(caption or ""))
+    else:
+        await organizer.client.send_rich(organizer.id, text=text, entities=entities_of(text))
+    question = await organizer.expect("Who should get it?")
+    await organizer.press(question, audience[0])
+    if audience[0] != "Everyone":
+        choice = await organizer.expect("which")
+        await organizer.press(choice, audience[1])
+    question = await organizer.expect("Spanish")
+    if spanish is None:
+        await organizer.press(question, "Skip")
+    else:
+        await organizer.say(spanish)
+    return await organizer.expect("When should it go out?")
+
+
+Preview = tuple[dict[str, Any], list[dict[str, Any]]]
+
+
+async def send_now(organizer: SimUser, question: dict[str, Any],
+                   spanish: bool = False) -> Preview:
+    """Press "Send now" and read the preview; return the summary and the previewed messages."""
+    await organizer.press(question, "Send now")
+    return await _preview(organizer, spanish)
+
+
+async def _preview(organizer: SimUser, spanish: bool) -> Preview:
+    """Read the preview; return the summary (with Confirm / Cancel) and the messages."""
+    await organizer.expect("Preview")
+    shown = [await organizer.next_message()]
+    if spanish:
+        await organizer.expect("in Spanish will see")
+        shown.append(await organizer.next_message())
+    return await organizer.expect("Ready to send"), shown
+
+
+async def confirm(organizer: SimUser, summary: dict[str, Any]) -> dict[str, Any]:
+    """Press Confirm; return the progress message."""
+    await organizer.press(summary, "Confirm and send")
+    return await organizer.next_message(timeout=15)
+
+
+async def wait_text(client: SandboxClient, chat: int, message_id: int, fragment: str,
+                    timeout: float = 30.0) -> dict[str, Any]:
+    """Wait until a message of the chat shows `fragment`; return it."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        for message in await client.transcript(chat):
+            if message["message_id"] == message_id and fragment in (message["text"] or ""):
+                return message
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"message {message_id} never showed {fragment!r}")
+        await asyncio.sleep(0.1)
+
+
+async def wait_sent(bot: RunningBot, count: int, timeout: float = 30.0) -> None:
+    """Wait until `count` broadcast rows are sent."""
+    for _ in range(int(timeout / 0.05)):
+        if (await bot.services.outbox.counts(kind="broadcast")).get("sent", 0) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"fewer than {count} sent")
+
+
+async def got(client: SandboxClient, user_id: int) -> list[dict[str, Any]]:
+    """The bot's messages to a participant."""
+    return [m for m in await client.transcript(user_id) if m["from_bot"]]
+
+
+def most_edits_per_second(stamps: list[float]) -> int:
+    """The largest number of edits within any one-second window."""
+    stamps, most, start = sorted(stamps), 0, 0
+    for end, moment in enumerate(stamps):
+        while moment - stamps[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+async def test_filtered_bilingual_broadcast_with_faults_and_a_blocked_participant(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    people = [("BZ", "en", "police")] * 20 + [("BZ", "es", "customs")] * 10 + [
+        ("GY", "en", "police")] * 5
+    ids = await seed(bot, client, people)
+    belize_en, belize_es, guyana = ids[:20], ids[20:30], ids[30:]
+    await client.block(belize_en[0])
+    organizer = await SimUser(client, ORGANIZER).join()
+    question = await compose(organizer, spanish="Hola <equipo> & amigos")
+    summary, (english, spanish) = await send_now(organizer, question, spanish=True)
+    assert "Recipients: 30" in summary["text"] and "By state: Belize" in summary["text"]
+    assert english["html"] == ('<b>Hello</b> &lt;team&gt; &amp; <i>friends</i>, see the '
+                               '<a href="https://example.org/a?x=1&amp;y=2">agenda</a>.')
+    assert spanish["text"] == "Hola <equipo> & amigos"
+    assert spanish["html"] == "Hola &lt;equipo&gt; &amp; amigos"
+    assert await bot.services.outbox.counts(kind="broadcast") == {}  # nothing before Confirm
+    await client.inject_faults(method="sendMessage", status=502, probability=0.1)
+    await client.inject_faults(method="sendMessage", status=502, count=1)  # one at least
+    progress = await confirm(organizer, summary)
+    counts = await drain_outbox(bot)
+    assert counts == {"sent": 29, "unreachable": 1}
+    report = await wait_text(client, ORGANIZER, progress["message_id"], "Broadcast finished")
+    assert "sent: 29" in report["text"] and "unreachable" in report["text"]
+    assert report["reply_markup"] is None  # no Cancel button on the report
+    assert (await client.stats())["injected_5xx"] > 0
+    for user_id in belize_en[1:]:
+        [message] = await got(client, user_id)
+        assert message["html"] == english["html"] and message["entities"] == english["entities"]
+        assert {"type": "text_link", "offset": TEXT.index("agenda"), "length": 6,
+                "url": "https://example.org/a?x=1&y=2"} in message["entities"]
+    for user_id in belize_es:
+        [message] = await got(client, user_id)
+        assert message["text"] == "Hola <equipo> & amigos"
+    for user_id in [belize_en[0], *guyana]:
+        assert await got(client, user_id) == []
+    for _ in range(100):  # the report is shown, then the broadcast is marked finished
+        actions = [row["action"] for row in await bot.services.db.fetchall(
+            "SELECT action FROM organizer_actions ORDER BY id")]
+        if len(actions) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert actions == ["broadcast.sent", "broadcast.finished"]
+
+
+async def slow_down(bot: RunningBot, client: SandboxClient) -> None:
+    """Two messages in flight and 150 ms per request: about 13 sends a second."""
+    bot.services.sender.concurrency = 2
+    await client.configure(latency=0.15)
+
+
+async def test_cancel_half_way_and_progress_edits_at_most_once_a_second(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    ids = await seed(bot, client, [("GY", "en", "police")] * 120)
+    organizer = await SimUser(client, ORGANIZER).join()
+    question = await compose(organizer, audience=("Everyone", ""))
+    summary, _ = await send_now(organizer, question)
+    assert "Recipients: 120" in summary["text"]
+    await slow_down(bot, client)
+    progress = await confirm(organizer, summary)
+    assert "Sending the broadcast" in progress["text"]
+    await wait_sent(bot, 40)
+    live = await wait_text(client, ORGANIZER, progress["message_id"], "Time left")
+    await organizer.press(live, "Cancel the rest")
+    report = await wait_text(client, ORGANIZER, progress["message_id"], "Broadcast cancelled")
+    counts = await bot.services.outbox.counts(kind="broadcast")
+    assert set(counts) == {"sent", "cancelled"} and sum(counts.values()) == 120
+    assert 40 <= counts["sent"] < 90
+    assert f"sent: {counts['sent']}" in report["text"]
+    assert f"not sent (cancelled): {counts['cancelled']}" in report["text"]
+    received = [len(await got(client, user_id)) for user_id in ids]
+    assert max(received) == 1 and sum(received) == counts["sent"]
+    stats = await client.stats()
+    assert stats["edits"] >= 3  # edited live, then into the report
+    assert most_edits_per_second(stats["edit_timestamps"]) == 1
+    assert "400" not in stats["errors"]  # never "message is not modified"
+    await asyncio.sleep(1.5)  # nothing more is sent after the report
+    assert sum([len(await got(client, user_id)) for user_id in ids]) == counts["sent"]
+
+
+async def test_photo_broadcast_keeps_the_file_and_the_caption(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    ids = await seed(bot, client, [("TT", "en", "police"), ("TT", "es", "customs"),
+                                   ("LC", "en", "police")])
+    organizer = await SimUser(client, ORGANIZER).join()
+    caption = "Hello <all> & friends: the agenda"
+    question = await compose(organizer, photo=True, caption=caption,
+                             audience=("By institution", "Police"))
+    summary, [preview] = await send_now(organizer, question)
+    assert "Recipients: 2" in summary["text"]
+    file_id = preview["photo"][0]["file_id"]
+    await confirm(organizer, summary)
+    await drain_outbox(bot)
+    for user_id in (ids[0], ids[2]):
+        [message] = await got(client, user_id)
+        assert message["photo"][0]["file_id"] == file_id
+        assert message["caption"] == caption
+        assert message["html"].startswith("<b>Hello</b> &lt;all&gt; &amp; <i>friends</i>")
+    assert await got(client, ids[1]) == []
+
+
+async def test_scheduled_broadcast_waits_for_its_time(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    ids = await seed(bot, client, [("AG", "en", "police")] * 3)
+    organizer = await SimUser(client, ORGANIZER).join()
+    question = await compose(organizer, audience=("Everyone", ""))
+    await organizer.press(question, "At a set time")
+    await organizer.expect("America/Port_of_Spain")
+    await organizer.say("tomorrow morning")
+    await organizer.expect("could not read")
+    await organizer.say("2027-01-05 09:00")  # 13:00 UTC: an hour ago
+    await organizer.expect("already passed")
+    await organizer.say("2027-01-05 12:30")  # 16:30 UTC, the clock is at 14:00 UTC
+    summary, _ = await _preview(organizer, False)
+    assert "Tuesday 5 January 2027, 12:30 (UTC−4)" in summary["text"]
+    progress = await confirm(organizer, summary)
+    assert "scheduled" in progress["text"]
+    await asyncio.sleep(1.0)
+    assert [await got(client, i) for i in ids] == [[], [], []]
+    assert (await bot.services.outbox.counts(kind="broadcast")) == {"pending": 3}
+    bot.clock.set(bot.clock.now() + timedelta(hours=2, minutes=30))
+    bot.services.sender.wake()
+    await drain_outbox(bot, step=timedelta(0), rounds=200)
+    assert [len(await got(client, i)) for i in ids] == [1, 1, 1]
+    await wait_text(client, ORGANIZER, progress["message_id"], "Broadcast finished")
+
+
+async def test_non_organizers_get_nothing(bot: RunningBot, client: SandboxClient) -> None:
+    await seed(bot, client, [("BZ", "en", "police")] * 2)
+    stranger = await SimUser(client, 1001).join()
+    await stranger.say("/broadcast")
+    refusal = await stranger.expect("did not understand")
+    assert "broadcast" not in refusal["text"].lower()
+    organizer = await SimUser(client, ORGANIZER).join()
+    question = await compose(organizer)
+    summary, _ = await send_now(organizer, question)
+    confirm_data = button_data(summary, "Confirm")
+    broadcast_id = int(confirm_data.split(":")[1])
+    for data in (confirm_data, f"bc:{broadcast_id}:stop", f"bc:{broadcast_id}:confirm:cancel"):
+        await client.press_forged(stranger.id, summary["message_id"], data)
+        assert await stranger.toast() == "That button is not valid."
+    assert await bot.services.outbox.counts(kind="broadcast") == {}
+    assert (await bot.services.db.fetchone(
+        "SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)))["status"] == "draft"
+    assert await got(client, stranger.id) == [m for m in await got(client, stranger.id)
+                                              if "did not understand" in (m["text"] or "")]
+    progress = await confirm(organizer, summary)  # the organizer's buttons still work
+    await drain_outbox(bot)
+    await wait_text(client, ORGANIZER, progress["message_id"], "sent: 2")
+    await organizer.drain()
+    await organizer.press(summary, "Confirm and send")  # a second tap queues nothing more
+    assert await organizer.toast() == "This button is no longer active."
+    assert await bot.services.outbox.counts(kind="broadcast") == {"sent": 2}
+
+
+async def test_restart_mid_broadcast_resumes_without_duplicates(
+    bot: RunningBot, client: SandboxClient, sandbox: SandboxServer, tmp_path: Any
+) -> None:
+    ids = await seed(bot, client, [("VC", "en", "police")] * 60)
+    organizer = await SimUser(client, ORGANIZER).join()
+    question = await compose(organizer, audience=("Everyone", ""))
+    summary, _ = await send_now(organizer, question)
+    await slow_down(bot, client)
+    progress = await confirm(organizer, summary)
+    await wait_sent(bot, 15)
+    await stop_polling(bot.application)
+    again = build_application(settings_for(tmp_path, sandbox.api_base_url), example_series(),
+                              TOKEN, clock=bot.clock)
+    await start_polling(again, poll_timeout=1)
+    try:
+        report = await wait_text(client, ORGANIZER, progress["message_id"],
+                                 "Broadcast finished", timeout=60)
+        assert "sent: 60" in report["text"]
+        received = [len(await got(client, user_id)) for user_id in ids]
+        assert received == [1] * 60
+        stats = await client.stats()
+        assert most_edits_per_second(stats["edit_timestamps"]) == 1
+    finally:
+        await stop_polling(again)

@@ -1,0 +1,256 @@
+"""The report: every figure equals the exports' numbers; escaping; quotes; the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import csv
+import dataclasses
+import io
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from bot.charts import HEIGHT, WIDTH
+from bot.export_writers import ExportRequest, run_export
+from bot.exports import ExportError
+from bot.report import make_report, md_escape, natural_join, rounded
+from bot.series import Series, SeriesError, parse_series
+from tests.conftest import ROOT, example_series
+from tests.stats_data import DataSet, make
+from tests.test_stats import png_chunks
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> DataSet:
+    """The data set, built once for the module."""
+    path = tmp_path_factory.mktemp("report") / "report.sqlite3"
+    return asyncio.run(make(path, example_series()))
+
+
+@pytest.fixture(scope="module")
+def sheet(data: DataSet, tmp_path_factory: pytest.TempPathFactory) -> list[list[Any]]:
+    """The XLSX Summary sheet of the feedback export, as rows."""
+    out = tmp_path_factory.mktemp("xlsx") / "feedback.xlsx"
+    run_export(data.path, data.series, ExportRequest("feedback", "xlsx", None, out))
+    book = openpyxl.load_workbook(out, read_only=True)
+    rows = [list(r) for r in book["Summary"].iter_rows(values_only=True)]
+    book.close()
+    return rows
+
+
+@pytest.fixture(scope="module")
+def feedback(data: DataSet, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
+    """The feedback CSV export, as dicts by header."""
+    out = tmp_path_factory.mktemp("csv") / "feedback.csv"
+    run_export(data.path, data.series, ExportRequest("feedback", "csv", None, out))
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def table(rows: list[list[Any]], title: str) -> dict[str, list[Any]]:
+    """One table of the Summary sheet: first cell -> the other cells, until a blank row."""
+    start = next(i for i, r in enumerate(rows) if r[0] == title)
+    found = {}
+    for row in rows[start + 1:]:
+        if row[0] is None:
+            break
+        found[str(row[0])] = row[1:]
+    return found
+
+
+def sections(report: str) -> dict[str, str]:
+    """The report's text per webinar section (## title), and the totals."""
+    parts = re.split(r"^## ", report, flags=re.M)[1:]
+    return {part.split("\n", 1)[0]: part for part in parts}
+
+
+def figures(section: str) -> dict[str, str]:
+    """The 'In figures' table of a section."""
+    return dict(re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|$", section, flags=re.M))
+
+
+def check_people(sentence: str, total: int, women: int, undisclosed: int) -> None:
+    """'Over 45 officials (21 women; 2 did not state their sex)' agrees with the numbers."""
+    match = re.search(r"(Over )?(\d+) officials? \((\d+) wom[ae]n(?:; (\d+) did not state "
+                      r"their sex)?\)", sentence)
+    assert match, sentence[:300]
+    shown = int(match.group(2))
+    if match.group(1):
+        assert shown < total < shown + 5 and shown % 5 == 0
+    else:
+        assert shown == total
+    assert int(match.group(3)) == women
+    assert int(match.group(4) or 0) == undisclosed
+
+
+def test_every_figure_equals_the_exports(data: DataSet, sheet: list[list[Any]],
+                                         feedback: list[dict[str, str]]) -> None:
+    report = make_report(data.path, data.series, None, "md")
+    by_section = sections(report)
+    attendance = table(sheet, "Attendance per webinar")
+    survey = table(sheet, "Survey per webinar")
+    ratings = [r for r in sheet[next(i for i, r in enumerate(sheet)
+                                     if r[0] == "Average ratings (1-5)") + 1:] if r[0]]
+    states_attended = table(sheet, "Attended participants by country")
+    states_registered = table(sheet, "Registered participants by country")
+    ids = [w.id for w in data.series.webinars]
+    for column, webinar in enumerate(data.series.webinars):
+        text = by_section[webinar.title.replace("[", "\\[").replace("]", "\\]")]
+        got = figures(text)
+        registered, attended, women, men, undisclosed, absent, rate = attendance[webinar.id][:7]
+        assert int(got["Registered"]) == registered and int(got["Attended"]) == attended
+        basis = "Attended" if attended else "Registered"
+        if not attended:
+            assert webinar.id == data.no_attendance
+            assert "No attendance was recorded for this webinar" in text
+            sex = table(sheet, "Registered participants by sex")
+            women, men, undisclosed = (sex[name][column] for name in
+                                       ("Woman", "Man", "Prefer not to say"))
+            total = registered
+        else:
+            assert " took part." in text
+            total = attended
+        assert int(got[f"{basis}: women"]) == women
+        assert int(got[f"{basis}: men"]) == men
+        assert int(got[f"{basis}: did not state their sex"]) == undisclosed
+        check_people(text, total, women, undisclosed)
+        states = states_attended if attended else states_registered
+        count = sum(1 for name, cells in states.items()
+                    if name not in ("Other", "Total") and cells[column])
+        assert int(got["States"]) == count
+        assert re.search(rf"of {count} states? \(", text)
+        invited, _, _, completed, said_absent, response_rate, _ = survey[webinar.id]
+        assert int(got["Survey: invited"]) == invited
+        assert int(got["Survey: completed"]) == completed
+        assert int(got["Survey: said they did not attend"]) == said_absent
+        assert float(got["Survey: response rate"].rstrip("%")) == pytest.approx(
+            response_rate * 100, abs=0.05)
+        assert f"{completed} of the {invited - said_absent} participants" in text
+        rows = [r for r in ratings if r[0] == webinar.id]
+        assert float(got["Average rating: overall"]) == rows[0][4]
+        for row in rows[1:]:
+            topic = webinar.topics[int(row[1].split("_")[1]) - 1]
+            escaped = str(md_escape(topic))
+            assert f"- {escaped}: {row[4]:.2f} ({row[3]} answers)" in text
+        votes = Counter(r["answer"] for r in feedback
+                        if r["webinar id"] == webinar.id and r["question key"] == "most_useful")
+        best = max(votes.values())
+        top = sorted((t for t, n in votes.items() if n == best), key=webinar.topics.index)
+        assert f"chosen by {best} of {sum(votes.values())} respondents" in text
+        assert str(natural_join(top, md_escape)) in text
+    totals = by_section["The series in total"]
+    registered_sex = table(sheet, "Registered participants by sex")
+    attended_sex = table(sheet, "Attended participants by sex")
+    got = figures(totals)
+    assert int(got["Registered (unique people)"]) == registered_sex["Total"][len(ids)] == 200
+    assert int(got["Attended at least one webinar (unique people)"]) == \
+        attended_sex["Total"][len(ids)]
+    check_people(totals.split("Each person is counted once")[0], attended_sex["Total"][len(ids)],
+                 attended_sex["Woman"][len(ids)], attended_sex["Prefer not to say"][len(ids)])
+    assert int(got["Surveys completed"]) == sum(survey[w][3] for w in ids)
+
+
+def test_one_webinar_and_wording(data: DataSet) -> None:
+    webinar = data.series.webinars[0]
+    report = make_report(data.path, data.series, webinar.id, "md")
+    assert report.startswith(f"# {webinar.title}\n")
+    assert "On Wednesday 20 January 2027, from 10:00 to 12:00 (UTC−4" in report
+    assert f"{data.series.organizer} hosted the webinar" in report
+    assert "6 states (Antigua and Barbuda, Belize, Guyana, Saint Lucia, Saint Vincent and the " \
+           "Grenadines and Trinidad and Tobago)" in report
+    assert "ministries of Foreign Affairs, National Security / Home Affairs and Finance, " \
+           "police forces" in report
+    assert "The series in total" not in report
+
+
+def test_rounding_and_joining() -> None:
+    assert rounded(47) == {"over": True, "value": 45}
+    assert rounded(45) == {"over": False, "value": 45}
+    assert rounded(7) == {"over": False, "value": 7}
+    assert str(natural_join(["A", "B", "C"], md_escape)) == "A, B and C"
+    assert str(natural_join(["A"], md_escape)) == "A"
+    assert str(md_escape("- *x* <b> [a](b)\n# y")) == r"\- \*x\* \<b\> \[a\](b) # y"
+    assert str(md_escape("12. done")) == r"12\. done"
+
+
+def test_nobody_is_named_and_quotes_only_when_not_anonymous(data: DataSet) -> None:
+    anonymous = make_report(data.path, data.series, None, "md")
+    assert data.series.survey_anonymous
+    assert "In their own words" not in anonymous and "ballistics" not in anonymous
+    open_series = dataclasses.replace(data.series, survey_anonymous=False)
+    for fmt in ("md", "html"):
+        report = make_report(data.path, open_series, None, fmt)
+        assert "In their own words" in report
+        assert "Person " not in report and "Erased Person" not in report
+        if fmt == "md":
+            assert r"“More on \*ballistics\* \<b\>please\</b\>”" in report
+            assert "Panamá \\<i\\>" in report and "Coast \\*Guard\\*" in report
+        else:
+            assert "“More on *ballistics* &lt;b&gt;please&lt;/b&gt;”" in report
+            assert "<b>please" not in report and "Panamá &lt;i&gt;" in report
+
+
+def test_html_embeds_the_charts_and_is_deterministic(data: DataSet) -> None:
+    first = make_report(data.path, data.series, None, "html")
+    assert first == make_report(data.path, data.series, None, "html")
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', first)
+    assert len(images) == 5
+    for image in images:
+        chunks = png_chunks(base64.b64decode(image))
+        assert chunks[0][1][:8] == WIDTH.to_bytes(4, "big") + HEIGHT.to_bytes(4, "big")
+    assert first.startswith("<!DOCTYPE html>") and "<script" not in first
+
+
+def test_unknown_webinar(data: DataSet) -> None:
+    with pytest.raises(ExportError, match="unknown webinar id 'nope'"):
+        make_report(data.path, data.series, "nope", "md")
+
+
+def test_survey_anonymous_setting() -> None:
+    text = (ROOT / "series.example.toml").read_text()
+    assert parse_series(text).survey_anonymous is True
+    lines = text.replace('registration_code = ""',
+                         'registration_code = ""\nsurvey_anonymous = false')
+    series: Series = parse_series(lines)
+    assert series.survey_anonymous is False
+    with pytest.raises(SeriesError, match="series.survey_anonymous: must be true or false"):
+        parse_series(text.replace('registration_code = ""',
+                                  'registration_code = ""\nsurvey_anonymous = "no"'))
+
+
+def run_cli(data: DataSet, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot report ...` as a real process."""
+    series_file = tmp_path / "series.toml"
+    series_file.write_text((ROOT / "series.example.toml").read_text(), encoding="utf-8")
+    env = {**os.environ, "DATABASE_PATH": str(data.path), "SERIES_FILE": str(series_file),
+           "BOT_TOKEN": ""}
+    done = subprocess.run([sys.executable, "-m", "bot", "report", *args, "--env-file",
+                           os.devnull], cwd=tmp_path, env=env, capture_output=True, timeout=120,
+                          check=False)
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(),
+                                       done.stderr.decode())
+
+
+async def test_cli(data: DataSet, tmp_path: Path) -> None:
+    done = await asyncio.to_thread(run_cli, data, tmp_path, "--format", "md")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == make_report(data.path, data.series, None, "md")
+    out = tmp_path / "out" / "report.html"
+    webinar = data.series.webinars[1].id
+    done = await asyncio.to_thread(run_cli, data, tmp_path, "--webinar", webinar, "--format",
+                                   "html", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_text(encoding="utf-8") == make_report(data.path, data.series, webinar,
+                                                          "html")
+    bad = await asyncio.to_thread(run_cli, data, tmp_path, "--webinar", "nope")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1 and "unknown webinar id 'nope'" in bad.stderr
+    assert io.StringIO(bad.stderr).readline().startswith("webinar-bot: ")

@@ -1,0 +1,74 @@
+"""/stats and /report through the sandbox: organizers get text, charts and the report file."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.charts import HEIGHT, WIDTH
+from sandbox import SandboxClient
+from tests.conftest import START, RunningBot
+from tests.e2e import SimUser
+from tests.stats_data import ERASED_NAME, build
+from tests.test_stats import png_chunks
+
+
+async def test_stats_for_an_organizer(bot: RunningBot, client: SandboxClient) -> None:
+    data = await build(bot.services.db, bot.services.series, count=60)
+    organizer = await SimUser(client, 1000, timeout=30).join()
+    await organizer.say("/stats")
+    message = await organizer.next_message()
+    text = message["text"]
+    assert text.startswith("Statistics: ") and "All webinars: 60 people registered" in text
+    assert ERASED_NAME not in text and "Person " not in text
+    for _ in range(5):
+        photo = await organizer.next_message()
+        assert photo["caption"]
+        size = photo["photo"][-1]
+        assert (size["width"], size["height"]) == (WIDTH, HEIGHT)
+        png = await client.file_content(size["file_id"])
+        assert png_chunks(png)[0][0] == b"IHDR"
+    assert data.erased  # erased people were in the data, counted, never named
+
+
+async def test_stats_in_spanish(bot: RunningBot, client: SandboxClient) -> None:
+    await build(bot.services.db, bot.services.series, count=20)
+    organizer = await SimUser(client, 1000, language_code="es", timeout=30).join()
+    await organizer.say("/stats")
+    message = await organizer.next_message()
+    assert message["text"].startswith("Estadísticas: ") and "Por sexo" in message["text"]
+    photo = await organizer.next_message()
+    assert photo["caption"].startswith("Inscritos, asistentes")
+
+
+async def test_report_for_an_organizer(bot: RunningBot, client: SandboxClient) -> None:
+    await build(bot.services.db, bot.services.series, count=60)
+    organizer = await SimUser(client, 1000, timeout=30).join()
+    await organizer.say("/report")
+    document = (await organizer.next_message())["document"]
+    assert document["file_name"] == f"report-{START.date().isoformat()}.html"
+    html = (await client.file_content(document["file_id"])).decode("utf-8")
+    assert "The series in total" in html and "data:image/png;base64," in html
+    assert ERASED_NAME not in html
+    webinar = bot.services.series.webinars[0].id
+    await organizer.say(f"/report md {webinar}")
+    document = (await organizer.next_message())["document"]
+    assert document["file_name"] == f"report-{webinar}-{START.date().isoformat()}.md"
+    markdown = (await client.file_content(document["file_id"])).decode("utf-8")
+    assert markdown.startswith("# Building a Crime Gun") and "took part." in markdown
+    await organizer.say("/report md nope")
+    reply = await organizer.next_message()
+    assert "unknown webinar id 'nope'" in reply["text"] and not reply.get("document")
+
+
+async def test_others_get_nothing(bot: RunningBot, client: SandboxClient) -> None:
+    await build(bot.services.db, bot.services.series, count=10)
+    stranger = await SimUser(client, 1001).join()
+    for command in ("/stats", "/report", "/report md"):
+        await stranger.say(command)
+        reply = await stranger.next_message()
+        assert "did not understand" in reply["text"]
+    await asyncio.sleep(1.0)
+    transcript = await client.transcript(1001)
+    bot_messages = [m for m in transcript if m.get("from_bot", True) and m.get("text") is None]
+    assert not any(m.get("photo") or m.get("document") for m in transcript), bot_messages
+    assert sum(1 for m in transcript if "did not understand" in (m.get("text") or "")) == 3
