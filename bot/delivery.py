@@ -8,6 +8,7 @@ messages in flight at the moment of the crash (at most `concurrency`) can be sen
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -108,10 +109,8 @@ class OutboxSender:
             if busy and not self._stopping:
                 await asyncio.sleep(0)
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):  # nothing woke us: poll anyway
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            except TimeoutError:
-                pass
             self._wake.clear()
 
     async def sweep(self) -> bool:

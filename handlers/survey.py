@@ -16,7 +16,7 @@ from bot.services import BotContext, Services
 from bot.survey import ATTENDANCE_GRACE_MINUTES
 from bot.validation import Invalid
 from handlers.account import registered_or_explain
-from handlers.flow import draft_language
+from handlers.flow import draft_language, replace_or_send
 from storage.conversations import Conversation
 from storage.participants import Participant
 from storage.survey import Response
@@ -80,19 +80,7 @@ async def _finish(context: BotContext, participant: Participant, webinar: Webina
     text = services.texts.render(
         participant.language, "survey_done", title=webinar.title_for(participant.language),
         closes=survey.closes_at(services.series, webinar), zone=participant.timezone)
-    await _replace(context, participant, message, text)
-
-
-async def _replace(context: BotContext, participant: Participant, message: Message | None,
-                   text: str) -> None:
-    """Turn the survey message into a closing text (or send it)."""
-    if message is not None:
-        try:
-            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
-            return
-        except BadRequest:
-            pass
-    await context.bot.send_message(participant.telegram_id, text, parse_mode=ParseMode.HTML)
+    await replace_or_send(context, message, participant.telegram_id or 0, text)
 
 
 async def _load(context: BotContext, user_id: int,
@@ -123,9 +111,9 @@ async def survey_button(update: Update, context: BotContext) -> None:
     message = query.message if isinstance(query.message, Message) else None
     if not survey.is_open(services.series, webinar, now):
         await query.answer(services.texts.label(lang, "toasts.survey_closed"))
-        await _replace(context, participant, message, services.texts.render(
-            lang, "survey_closed", closes=survey.closes_at(services.series, webinar),
-            zone=participant.timezone))
+        closed = services.texts.render(lang, "survey_closed", zone=participant.timezone,
+                                       closes=survey.closes_at(services.series, webinar))
+        await replace_or_send(context, message, query.from_user.id, closed)
         return
     if action in ("y", "n", "go"):
         await query.answer()
@@ -133,8 +121,8 @@ async def survey_button(update: Update, context: BotContext) -> None:
             await services.survey.record_attendance(participant.id, webinar.id, False,
                                                     "survey", now)
             await services.survey.update(response.id, now, status="absent")
-            await _replace(context, participant, message,
-                           services.texts.render(lang, "survey_absent"))
+            await replace_or_send(context, message, query.from_user.id,
+                                  services.texts.render(lang, "survey_absent"))
             return
         if action == "y":
             await services.survey.record_attendance(participant.id, webinar.id, True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import re
@@ -121,10 +122,8 @@ class Notifier:
     async def wait(self, seconds: float) -> None:
         """Wait until the next fire() or the timeout."""
         event = self._event
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), seconds)
-        except TimeoutError:
-            pass
 
     async def wait_until(self, predicate: Callable[[], bool], seconds: float) -> bool:
         """Wait until predicate() holds (checked at every fire) or the timeout passes."""

@@ -13,8 +13,6 @@ async def test_45_participants_register_at_once(bot: RunningBot, client: Sandbox
     users = [await SimUser(client, 2000 + i, timeout=60).join() for i in range(45)]
     await asyncio.gather(*(register(u, {"name": f"Officer Number {u.id}"}) for u in users))
     assert await bot.services.participants.count() == 45
-    stats = await client.stats()
-    assert stats is not None
 
 
 async def test_replies_refused_with_429_are_sent_again(

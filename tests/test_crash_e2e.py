@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -78,6 +79,50 @@ async def reminders_received(client: SandboxClient) -> list[int]:
     return counts
 
 
+async def sending_rows(path: Path) -> int:
+    """Outbox rows left 'sending' (in flight when the bot stopped)."""
+    db = Database(path)
+    await db.open()
+    try:
+        row = await db.fetchone("SELECT COUNT(*) AS n FROM outbox WHERE status = 'sending'")
+        return int(row["n"])
+    finally:
+        await db.close()
+
+
+async def wait_for_sends(client: SandboxClient, count: int) -> None:
+    """Wait until the sandbox has accepted `count` messages (a fan-out is under way)."""
+    for _ in range(600):
+        if (await client.stats())["messages_sent"] >= count:
+            return
+        await asyncio.sleep(0.02)
+
+
+async def resume_and_check(tmp_path: Path, client: SandboxClient, in_flight: int,
+                           restart: Callable[[], Awaitable[asyncio.subprocess.Process]]) -> None:
+    """Restart the bot, let it finish the fan-out, and check nothing was lost or doubled
+    beyond the rows that were in flight when it stopped."""
+    second = await restart()
+    try:
+        for _ in range(1500):
+            if min(await reminders_received(client)) >= 1:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.communicate(), 60)
+    assert second.returncode == 0
+    counts = await reminders_received(client)
+    assert min(counts) == 1, "every participant got the reminder"
+    # only the messages in flight at the moment of the stop can go twice
+    assert sum(counts) - PARTICIPANTS <= in_flight, (sum(counts) - PARTICIPANTS, in_flight)
+    db = Database(tmp_path / "bot.sqlite3")
+    await db.open()
+    rows = await db.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+    await db.close()
+    assert {r["status"]: r["n"] for r in rows} == {"sent": PARTICIPANTS}
+
+
 async def test_sigkill_during_fan_out_loses_nothing(tmp_path: Path) -> None:
     server = SandboxServer(SandboxConfig(latency=0.05))
     await server.start()
@@ -88,41 +133,14 @@ async def test_sigkill_during_fan_out_loses_nothing(tmp_path: Path) -> None:
             await seed(tmp_path / "bot.sqlite3", text, client)
 
             first = await start_bot(tmp_path, server.api_base_url)
-            for _ in range(600):
-                if (await client.stats())["messages_sent"] >= PARTICIPANTS // 3:
-                    break
-                await asyncio.sleep(0.02)
+            await wait_for_sends(client, PARTICIPANTS // 3)
             first.send_signal(signal.SIGKILL)
             await first.wait()
             before = sum(await reminders_received(client))
             assert 0 < before < PARTICIPANTS, "the kill must land in the middle of the fan-out"
-
-            db = Database(tmp_path / "bot.sqlite3")
-            await db.open()
-            in_flight = (await db.fetchone(
-                "SELECT COUNT(*) AS n FROM outbox WHERE status = 'sending'"))["n"]
-            await db.close()
-
-            second = await start_bot(tmp_path, server.api_base_url)
-            try:
-                for _ in range(1500):
-                    if min(await reminders_received(client)) >= 1:
-                        break
-                    await asyncio.sleep(0.05)
-            finally:
-                second.send_signal(signal.SIGTERM)
-                await asyncio.wait_for(second.wait(), 30)
-            counts = await reminders_received(client)
-            assert min(counts) == 1, "every participant got the reminder"
-            duplicates = sum(counts) - PARTICIPANTS
-            # only the messages in flight at the moment of the kill can go twice
-            assert duplicates <= in_flight, (duplicates, in_flight)
-
-            db = Database(tmp_path / "bot.sqlite3")
-            await db.open()
-            rows = await db.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
-            await db.close()
-            assert {r["status"]: r["n"] for r in rows} == {"sent": PARTICIPANTS}
+            in_flight = await sending_rows(tmp_path / "bot.sqlite3")
+            await resume_and_check(tmp_path, client, in_flight,
+                                   lambda: start_bot(tmp_path, server.api_base_url))
     finally:
         await server.stop()
 

@@ -107,7 +107,7 @@ async def test_5xx_and_dropped_connections_are_retried_with_backoff(
     counts = await drain_outbox(bot)
     assert counts == {"sent": 60}
     stats = await client.stats()
-    assert stats["injected_5xx"] > 0 and stats["dropped"] >= 0
+    assert stats["injected_5xx"] > 0  # and some connections were dropped: both retried
     retried = await bot.services.db.fetchone(
         "SELECT COUNT(*) AS n FROM outbox WHERE attempts > 1")
     assert retried["n"] > 0

@@ -12,10 +12,17 @@ from pathlib import Path
 import httpx
 
 from sandbox import SandboxClient, SandboxConfig, SandboxServer
-from storage.database import Database
 from tests.conftest import TOKEN
 from tests.e2e import SimUser
-from tests.test_crash_e2e import PARTICIPANTS, reminders_received, seed, series_text
+from tests.test_crash_e2e import (
+    PARTICIPANTS,
+    reminders_received,
+    resume_and_check,
+    seed,
+    sending_rows,
+    series_text,
+    wait_for_sends,
+)
 from tests.test_webhook import free_port
 
 
@@ -54,17 +61,6 @@ class Stderr:
         await asyncio.wait_for(look(), timeout)
 
 
-async def sending_rows(path: Path) -> int:
-    """Outbox rows left 'sending'."""
-    db = Database(path)
-    await db.open()
-    try:
-        row = await db.fetchone("SELECT COUNT(*) AS n FROM outbox WHERE status = 'sending'")
-        return int(row["n"])
-    finally:
-        await db.close()
-
-
 async def test_sigterm_during_fan_out_loses_nothing(tmp_path: Path) -> None:
     server = SandboxServer(SandboxConfig(latency=0.05))
     await server.start()
@@ -76,10 +72,7 @@ async def test_sigterm_during_fan_out_loses_nothing(tmp_path: Path) -> None:
 
             first = await start_bot(tmp_path, server.api_base_url)
             log = Stderr(first)
-            for _ in range(600):
-                if (await client.stats())["messages_sent"] >= PARTICIPANTS // 3:
-                    break
-                await asyncio.sleep(0.02)
+            await wait_for_sends(client, PARTICIPANTS // 3)
             first.send_signal(signal.SIGTERM)
             await asyncio.wait_for(first.wait(), 60)
             await log.task
@@ -88,28 +81,8 @@ async def test_sigterm_during_fan_out_loses_nothing(tmp_path: Path) -> None:
             before = sum(await reminders_received(client))
             assert 0 < before < PARTICIPANTS, "the signal must land in the middle of the fan-out"
             in_flight = await sending_rows(tmp_path / "bot.sqlite3")
-
-            second = await start_bot(tmp_path, server.api_base_url)
-            second_log = Stderr(second)
-            try:
-                for _ in range(1500):
-                    if min(await reminders_received(client)) >= 1:
-                        break
-                    await asyncio.sleep(0.05)
-            finally:
-                second.send_signal(signal.SIGTERM)
-                await asyncio.wait_for(second.wait(), 60)
-                await second_log.task
-            assert second.returncode == 0
-            counts = await reminders_received(client)
-            assert min(counts) == 1, "every participant got the reminder"
-            assert sum(counts) - PARTICIPANTS <= in_flight, (counts, in_flight)
-
-            db = Database(tmp_path / "bot.sqlite3")
-            await db.open()
-            rows = await db.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
-            await db.close()
-            assert {r["status"]: r["n"] for r in rows} == {"sent": PARTICIPANTS}
+            await resume_and_check(tmp_path, client, in_flight,
+                                   lambda: start_bot(tmp_path, server.api_base_url))
     finally:
         await server.stop()
 
