@@ -1,6 +1,6 @@
 """Stand-in for `python -m bot run` when bot/config.py has no SEND_RATE setting.
 
-The same steps as bot.cli.run (settings from the environment, long polling), except that
+The same steps as bot.cli.main.run (settings from the environment, long polling), except that
 the send rate comes from the SEND_RATE environment variable via build_application(send_rate=).
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 from telegram import Update
 
 from bot.app import build_application
-from bot.cli import configure_logging
+from bot.cli.main import configure_logging
 from bot.config import load_settings, require_token
-from bot.series import load_series
+from bot.domain.series import load_series
 
 
 def main() -> int:

@@ -36,7 +36,7 @@ from benchmarks.report import mark
 from benchmarks.sandboxproc import busiest_window
 from benchmarks.seed import FIRST_TELEGRAM_ID, seed_database
 from bot.config import setting_defaults
-from bot.series import parse_series
+from bot.domain.series import parse_series
 from sandbox.client import SandboxClient
 
 RESULTS = ROOT / "benchmarks" / "results" / "broadcast.json"

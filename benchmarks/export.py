@@ -27,8 +27,8 @@ from typing import Any, Final
 from benchmarks.report import mark
 from benchmarks.seed import seed_database
 from bot.clock import to_iso
-from bot.exports import FEEDBACK_SQL
-from bot.series import Series, parse_series
+from bot.domain.series import Series, parse_series
+from bot.reporting.export_rows import FEEDBACK_SQL
 
 TIME_RATIO_TARGET: Final = 2.0
 MEMORY_TARGET_MB: Final = 150.0
@@ -176,7 +176,8 @@ def run_export_benchmark(quick: bool, tmp: Path, say: Any, runs: int = 3) -> dic
         say(f"  round {number + 1}: ours {ours[-1]['seconds']:.2f} s"
             f" ({ours[-1]['peak_rss_mb']:.0f} MB), {'sqlite3 shell' if shell else 'python'}"
             f" {floor[-1]['seconds']:.2f} s")
-    startup = run_measured([sys.executable, "-c", "import bot.cli, bot.exports"], env)
+    startup = run_measured([sys.executable, "-c", "import bot.cli.main, bot.reporting.export_rows"],
+                           env)
     rows_ours, rows_floor = count_csv_rows(ours_csv), count_csv_rows(shell_csv)
     xlsx = run_measured([*export, "--format", "xlsx", "--out", str(tmp / "ours.xlsx")], env)
     say(f"  xlsx: {xlsx['seconds']:.2f} s ({xlsx['peak_rss_mb']:.0f} MB)")
@@ -203,7 +204,7 @@ def run_export_benchmark(quick: bool, tmp: Path, say: Any, runs: int = 3) -> dic
 
 _PYTHON_FLOOR: Final = """
 import csv, sqlite3, sys
-from bot.exports import FEEDBACK_SQL
+from bot.reporting.export_rows import FEEDBACK_SQL
 conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
 with open(sys.argv[2], "w", newline="") as out:
     writer = csv.writer(out)

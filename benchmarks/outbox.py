@@ -45,7 +45,7 @@ from benchmarks.report import mark
 from benchmarks.seed import FIRST_TELEGRAM_ID, seed_database
 from bot.clock import to_iso
 from bot.config import setting_defaults
-from bot.series import parse_series
+from bot.domain.series import parse_series
 
 SEND_RATE = 100.0
 LATENCY = 0.05

@@ -11,8 +11,8 @@ from benchmarks.harness import ROOT, TOKEN, LoadGen, RunResult, measure
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
-from bot.series import Series, parse_series
-from bot.updates import PerUserUpdateProcessor
+from bot.domain.series import Series, parse_series
+from bot.runtime.update_processor import PerUserUpdateProcessor
 
 START = datetime(2027, 1, 5, 14, 0, tzinfo=UTC)
 POLL_TIMEOUT = 1

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.catalogue import COUNTRIES, COUNTRY_ZONES, INSTITUTIONS, SEXES
 from bot.clock import to_iso
-from bot.registration import PRIVACY_NOTICE_VERSION
-from bot.series import Series
+from bot.domain.catalogue import COUNTRIES, COUNTRY_ZONES, INSTITUTIONS, SEXES
+from bot.domain.registration import PRIVACY_NOTICE_VERSION
+from bot.domain.series import Series
 from storage.database import Database
 from storage.participants import PROFILE_COLUMNS
 

@@ -8,18 +8,18 @@ import logging
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot.catalogue import LANGUAGES
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, ensure_database_dir
-from bot.delivery import OutboxSender
-from bot.logs import instrument_handlers
-from bot.overrides import series_with_overrides
-from bot.ratelimit import HaltingRateLimiter
-from bot.retention import start_retention
-from bot.series import Series, SeriesError, load_series
+from bot.delivery.sender import OutboxSender
+from bot.domain.catalogue import LANGUAGES
+from bot.domain.overrides import series_with_overrides
+from bot.domain.series import Series, SeriesError, load_series
+from bot.render.texts import Texts
+from bot.runtime.logs import instrument_handlers
+from bot.runtime.rate_limiter import HaltingRateLimiter
+from bot.runtime.retention import start_retention
+from bot.runtime.update_processor import PerUserUpdateProcessor
 from bot.services import SERVICES_KEY, BotContext, Services
-from bot.texts import Texts
-from bot.updates import PerUserUpdateProcessor
 from handlers import COMMANDS, register_handlers
 from storage.conversations import ConversationStore
 from storage.database import Database

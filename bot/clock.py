@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from storage.timestamps import from_iso, to_iso
+
+__all__ = ["Clock", "ManualClock", "SystemClock", "from_iso", "to_iso"]
+
 
 class Clock(Protocol):
     """Something that tells the current time as an aware UTC datetime."""
@@ -41,13 +45,3 @@ class ManualClock:
     def set(self, moment: datetime) -> None:
         """Put the clock at `moment`."""
         self._now = moment.astimezone(UTC)
-
-
-def to_iso(moment: datetime) -> str:
-    """Format an aware datetime as UTC ISO 8601 text ending in 'Z' (how SQLite stores time)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def from_iso(text: str) -> datetime:
-    """Parse the stored UTC ISO 8601 text back into an aware datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

@@ -7,11 +7,11 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.calendar import InviteFiles
 from bot.clock import Clock
 from bot.config import Settings
-from bot.series import Series
-from bot.texts import Texts
+from bot.domain.series import Series
+from bot.render.calendar_files import InviteFiles
+from bot.render.texts import Texts
 from storage.conversations import ConversationStore
 from storage.database import Database
 from storage.organizers import OrganizerStore

@@ -51,8 +51,8 @@ def demo(args: argparse.Namespace) -> int:
     import asyncio
     import dataclasses
 
-    from bot.cli import configure_logging
-    from bot.durations import parse_duration
+    from bot.cli.main import configure_logging
+    from bot.domain.durations import parse_duration
     from demo.run import DemoConfig, serve_demo
     from demo.series import DemoTiming
     from sandbox.server import is_loopback

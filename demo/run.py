@@ -16,8 +16,8 @@ from telegram.ext import Application
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, load_settings
-from bot.local import SANDBOX_TOKEN
-from bot.series import parse_series
+from bot.domain.series import parse_series
+from bot.runtime.sandbox_mode import SANDBOX_TOKEN
 from demo.series import DEMO_WEBINAR_ID, ORGANIZER, PARTICIPANTS, DemoTiming, demo_series_toml
 from demo.web import DemoWeb
 from sandbox import SandboxConfig, SandboxServer

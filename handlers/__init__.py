@@ -13,13 +13,13 @@ from bot.services import BotContext
 from handlers import (
     account,
     broadcast,
+    delivery_report,
     export,
-    organizer,
+    organizers,
     registration,
     schedule,
     stats,
     survey,
-    team,
     webinar_edit,
 )
 
@@ -37,13 +37,13 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("schedule", schedule.schedule, filters=private))
     application.add_handler(CommandHandler("settings", schedule.settings, filters=private))
     application.add_handler(CommandHandler("feedback", survey.feedback, filters=private))
-    application.add_handler(CommandHandler("delivery", organizer.delivery, filters=private))
+    application.add_handler(CommandHandler("delivery", delivery_report.delivery, filters=private))
     application.add_handler(CommandHandler("export", export.export_command, filters=private))
     application.add_handler(CommandHandler("stats", stats.stats_command, filters=private))
     application.add_handler(CommandHandler("report", stats.report_command, filters=private))
     application.add_handler(CommandHandler("broadcast", broadcast.broadcast_command,
                                            filters=private))
-    application.add_handler(CommandHandler("organizers", team.organizers, filters=private))
+    application.add_handler(CommandHandler("organizers", organizers.organizers, filters=private))
     application.add_handler(CommandHandler("webinar", webinar_edit.webinar_command,
                                            filters=private))
     application.add_handler(CommandHandler("profile", account.profile, filters=private))
@@ -61,7 +61,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(schedule.toggle_reminders,
                                                  pattern=r"^set:reminders:"))
     application.add_handler(CallbackQueryHandler(export.export_button, pattern=r"^x:"))
-    application.add_handler(CallbackQueryHandler(team.organizers_button, pattern=r"^org:"))
+    application.add_handler(CallbackQueryHandler(organizers.organizers_button, pattern=r"^org:"))
     application.add_handler(CallbackQueryHandler(webinar_edit.webinar_button, pattern=r"^wb:"))
     application.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
     application.add_handler(CallbackQueryHandler(stale_button))

@@ -8,10 +8,10 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 
 from bot.clock import from_iso
-from bot.enrolment import after_joining
-from bot.registration import EDITABLE_FIELDS, reset_field
+from bot.delivery.enrolment import after_joining
+from bot.domain.registration import EDITABLE_FIELDS, reset_field
+from bot.render.views import profile_view
 from bot.services import BotContext
-from bot.views import profile_view
 from handlers.flow import advance, draft_language, replace_or_send, send_prompt
 from handlers.keyboards import forget_keyboard, profile_keyboard
 from storage.conversations import Conversation

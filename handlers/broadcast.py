@@ -16,12 +16,12 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ParseMode
 
-from bot.broadcast_html import CAPTION_LIMIT, TEXT_LIMIT, UnsafeMessage, safe_html
-from bot.broadcasts import BroadcastRuntime, body_for, send_content
-from bot.catalogue import COUNTRIES, INSTITUTIONS
+from bot.delivery.broadcast_sending import BroadcastRuntime, body_for, send_content
+from bot.domain.catalogue import COUNTRIES, INSTITUTIONS
+from bot.render.broadcast_html import CAPTION_LIMIT, TEXT_LIMIT, UnsafeMessage, safe_html
 from bot.services import BotContext, Services
+from handlers.access import is_organizer, record_action
 from handlers.account import unknown
-from handlers.organizer import is_organizer, record_action
 from storage.broadcasts import AUDIENCES, WEBINAR_AUDIENCES, Broadcast
 from storage.conversations import Conversation
 

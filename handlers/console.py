@@ -16,8 +16,8 @@ from telegram import InlineKeyboardButton, Message, Update, User
 from telegram.constants import ParseMode
 
 from bot.services import BotContext
+from handlers.access import is_organizer
 from handlers.account import unknown
-from handlers.organizer import is_organizer
 from storage.conversations import Conversation
 
 

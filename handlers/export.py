@@ -15,12 +15,12 @@ from typing import Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 
-from bot.export_writers import ExportRequest, run_export
-from bot.exports import FORMATS, KINDS, ExportError
+from bot.render.texts import Texts
+from bot.reporting.export_rows import FORMATS, KINDS, ExportError
+from bot.reporting.export_writers import ExportRequest, run_export
 from bot.services import BotContext
-from bot.texts import Texts
+from handlers.access import is_organizer, record_action
 from handlers.account import unknown
-from handlers.organizer import is_organizer, record_action
 
 TELEGRAM_UPLOAD_LIMIT: Final = 50 * 1024 * 1024
 

@@ -10,10 +10,10 @@ from telegram import Message, User
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.catalogue import ZONE_CHOICES, language_for
-from bot.registration import PRIVACY_NOTICE_VERSION, Step, next_step
+from bot.domain.catalogue import ZONE_CHOICES, language_for
+from bot.domain.registration import PRIVACY_NOTICE_VERSION, Step, next_step
+from bot.render.views import profile_view, webinar_rows, zone_label
 from bot.services import BotContext, Services
-from bot.views import profile_view, webinar_rows, zone_label
 from handlers.keyboards import step_keyboard
 from storage.conversations import Conversation
 

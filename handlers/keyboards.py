@@ -6,9 +6,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES, ZONE_CHOICES
-from bot.registration import EDITABLE_FIELDS, Step
-from bot.texts import Texts
+from bot.domain.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES, ZONE_CHOICES
+from bot.domain.registration import EDITABLE_FIELDS, Step
+from bot.render.texts import Texts
 
 
 def _button(text: str, data: str) -> InlineKeyboardButton:

@@ -8,8 +8,8 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 
 from bot.clock import to_iso
-from bot.enrolment import after_joining
-from bot.registration import (
+from bot.delivery.enrolment import after_joining
+from bot.domain.registration import (
     EDITABLE_FIELDS,
     TEXT_STEPS,
     Step,
@@ -20,8 +20,8 @@ from bot.registration import (
     reset_field,
     start_draft,
 )
+from bot.domain.validation import Invalid, clean_payload
 from bot.services import BotContext
-from bot.validation import Invalid, clean_payload
 from handlers.account import save_profile_edit, show_profile
 from handlers.broadcast import answer as broadcast_answer
 from handlers.flow import (
@@ -34,9 +34,9 @@ from handlers.flow import (
     send_prompt,
     show_next,
 )
+from handlers.organizers import text_answer as organizers_text_answer
 from handlers.schedule import send_calendar
 from handlers.survey import text_answer as survey_text_answer
-from handlers.team import text_answer as organizers_text_answer
 from handlers.webinar_edit import text_answer as webinar_text_answer
 from storage.conversations import Conversation
 from storage.participants import AlreadyRegistered

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ParseMode
 
-from bot.calendar import calendar_filename, series_calendar, webinar_calendar
-from bot.enrolment import after_joining
+from bot.delivery.enrolment import after_joining
+from bot.render.calendar_files import calendar_filename, series_calendar, webinar_calendar
 from bot.services import BotContext, Services
 from handlers.account import registered_or_explain
 from handlers.flow import draft_language

@@ -11,12 +11,12 @@ import asyncio
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.exports import ExportError
-from bot.report import FORMATS, make_report
+from bot.reporting.export_rows import ExportError
+from bot.reporting.narrative import FORMATS, make_report
+from bot.reporting.stats_message import collect
 from bot.services import BotContext
-from bot.stats_view import collect
+from handlers.access import is_organizer, record_action
 from handlers.account import unknown
-from handlers.organizer import is_organizer, record_action
 
 
 def _lang(update: Update) -> str:

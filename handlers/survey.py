@@ -9,12 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot import survey
-from bot.reminders import is_live
-from bot.series import Webinar
+from bot.domain import survey
+from bot.domain.reminders import is_live
+from bot.domain.series import Webinar
+from bot.domain.survey import ATTENDANCE_GRACE_MINUTES
+from bot.domain.validation import Invalid
 from bot.services import BotContext, Services
-from bot.survey import ATTENDANCE_GRACE_MINUTES
-from bot.validation import Invalid
 from handlers.account import registered_or_explain
 from handlers.flow import draft_language, replace_or_send
 from storage.conversations import Conversation

@@ -13,11 +13,12 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.clock import from_iso, to_iso
-from bot.console import START_EXAMPLE, clean_join_url, parse_start
-from bot.overrides import series_with_overrides
-from bot.series import Webinar
+from bot.domain.organizer_input import START_EXAMPLE, clean_join_url, parse_start
+from bot.domain.overrides import series_with_overrides
+from bot.domain.series import Webinar
+from bot.domain.validation import Invalid
 from bot.services import BotContext
-from bot.validation import Invalid
+from handlers.access import record_action
 from handlers.console import (
     button,
     claim_press,
@@ -29,7 +30,6 @@ from handlers.console import (
     show,
     still_organizer,
 )
-from handlers.organizer import record_action
 from storage.conversations import Conversation
 from storage.overrides import OverrideStore
 

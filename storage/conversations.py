@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.clock import to_iso
 from storage.database import Database
+from storage.timestamps import to_iso
 
 FLOWS = ("register", "profile", "forget", "survey", "broadcast", "webinar", "organizers")
 

@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.clock import to_iso
 from storage.database import Database
+from storage.timestamps import to_iso
 
 
 class OrganizerStore:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.clock import from_iso, to_iso
 from storage.database import Database
+from storage.timestamps import from_iso, to_iso
 
 FINAL_STATUSES = ("sent", "failed", "skipped", "unreachable", "cancelled")
 

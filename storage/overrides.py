@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.clock import to_iso
 from storage.database import Database
+from storage.timestamps import to_iso
 
 
 class OverrideStore:

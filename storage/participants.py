@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.clock import to_iso
 from storage.database import Database
+from storage.timestamps import to_iso
 
 PROFILE_COLUMNS = (
     "language", "full_name", "country", "country_other", "institution", "institution_other",

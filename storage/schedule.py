@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.clock import from_iso, to_iso
 from storage.database import Database
+from storage.timestamps import from_iso, to_iso
 
 
 class PlannedWebinar(Protocol):

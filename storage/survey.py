@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import to_iso
 from storage.database import Database
+from storage.timestamps import to_iso
 
 
 @dataclass(frozen=True)

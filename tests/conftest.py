@@ -13,7 +13,7 @@ from telegram.ext import Application
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
-from bot.series import Series, parse_series
+from bot.domain.series import Series, parse_series
 from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxClient, SandboxConfig, SandboxServer
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import to_iso
-from bot.series import Series
+from bot.domain.series import Series
 from storage.database import Database
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.attendance_import import AttendanceFileError, import_attendance, normalise
 from bot.clock import to_iso
-from bot.series import load_series
+from bot.domain.series import load_series
+from bot.reporting.attendance_import import AttendanceFileError, import_attendance, normalise
 from storage.database import Database
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore

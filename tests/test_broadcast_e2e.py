@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.app import build_application, start_polling, stop_polling
-from bot.catalogue import COUNTRY_ZONES
 from bot.clock import to_iso
+from bot.domain.catalogue import COUNTRY_ZONES
 from sandbox import SandboxClient, SandboxServer
 from tests.conftest import TOKEN, RunningBot, example_series, settings_for
 from tests.e2e import SimUser, button_data

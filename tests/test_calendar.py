@@ -1,4 +1,4 @@
-"""Tests for bot.calendar: files are read back with icalendar and with the independent `ical`."""
+"""Tests for bot.render.calendar_files: read back with icalendar and the independent `ical`."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import pytest
 from ical.calendar import Calendar as IcalCalendar
 from ical.calendar_stream import IcsCalendarStream
 
-from bot.calendar import (
+from bot.domain.series import Series, Webinar, parse_series
+from bot.render.calendar_files import (
     ORGANIZER_ADDRESS,
     calendar_filename,
     series_calendar,
     webinar_calendar,
     webinar_event,
 )
-from bot.series import Series, Webinar, parse_series
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = (ROOT / "series.example.toml").read_text()

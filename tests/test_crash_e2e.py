@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import to_iso
-from bot.series import parse_series
+from bot.domain.series import parse_series
 from sandbox import SandboxClient, SandboxConfig, SandboxServer
 from storage.database import Database
 from storage.participants import ParticipantStore

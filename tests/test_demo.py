@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bot.clock import ManualClock
-from bot.series import parse_series
+from bot.domain.series import parse_series
 from bot.services import SERVICES_KEY
 from demo.cli import _default_port
 from demo.present import keyboard
@@ -188,7 +188,7 @@ def test_demo_series_has_short_delays_and_a_soon_webinar() -> None:
 
 
 def test_demo_port_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.cli import build_parser
+    from bot.cli.main import build_parser
 
     monkeypatch.setenv("DEMO_PORT", "8099")
     assert _default_port() == 8099

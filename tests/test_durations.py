@@ -1,4 +1,4 @@
-"""Tests for bot.durations."""
+"""Tests for bot.domain.durations."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.durations import format_duration, parse_duration
+from bot.domain.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

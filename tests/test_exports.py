@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 
 from bot.clock import to_iso
-from bot.export_writers import ExportRequest, feedback_csv, run_export
-from bot.exports import (
+from bot.domain.series import Series
+from bot.reporting.export_rows import (
     COLUMNS,
     FEEDBACK_SQL,
     ExportContext,
@@ -29,8 +29,8 @@ from bot.exports import (
     feedback_rows,
     neutralise,
 )
-from bot.series import Series
-from bot.xlsx_export import sheet_name
+from bot.reporting.export_writers import ExportRequest, feedback_csv, run_export
+from bot.reporting.xlsx_writer import sheet_name
 from sandbox import SandboxClient
 from storage.database import Database
 from storage.participants import ParticipantStore

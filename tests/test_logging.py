@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import REDACTED, RedactingFilter, install_redaction
+from bot.runtime.logs import REDACTED, RedactingFilter, install_redaction
 from sandbox import SandboxClient, SandboxConfig, SandboxServer
 from tests.conftest import TOKEN, RunningBot
 from tests.e2e import ENGLISH, SimUser, register
@@ -72,7 +72,7 @@ async def test_a_full_registration_logs_no_token_and_no_personal_data(
     assert captured.lines and REDACTED in text, "httpx's request lines went through the filter"
     assert TOKEN not in text and TOKEN.split(":")[1] not in text
     info = [line for level, line in captured.lines if level >= logging.INFO]
-    updates = [line for line in info if "bot.updates: update " in line]
+    updates = [line for line in info if "bot.runtime.update_processor: update " in line]
     assert any(" command handler=" in line and "registration.start" in line
                and line.endswith(" ok") for line in updates), updates
     assert any(" callback_query handler=" in line for line in updates)
@@ -93,7 +93,7 @@ async def test_an_update_whose_handler_fails_is_logged_as_an_error(
     await user.say("/help")
     await user.next_message()
     await asyncio.sleep(0.1)
-    lines = [line for _, line in captured.lines if "bot.updates: update " in line]
+    lines = [line for _, line in captured.lines if "bot.runtime.update_processor: update " in line]
     assert any(" command " in line and line.endswith(" error") for line in lines), lines
 
 
@@ -128,7 +128,7 @@ async def test_the_bot_process_at_debug_never_prints_the_token(tmp_path: Path) -
         stderr = b"".join(collected).decode()
         assert process.returncode == 0, stderr[-2000:]
         assert TOKEN not in stderr and TOKEN.split(":")[1] not in stderr
-        assert "bot.updates: update " in stderr and "DEBUG" in stderr
+        assert "bot.runtime.update_processor: update " in stderr and "DEBUG" in stderr
         assert "Traceback" not in stderr
     finally:
         await server.stop()

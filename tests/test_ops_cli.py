@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_application, start_polling, stop_polling
-from bot.backup import DatabaseLock, backup_database, inspect_database, latest_schema
+from bot.cli.ops_commands import restore
 from bot.clock import ManualClock, to_iso
-from bot.ops_cli import restore
-from bot.retention import retention_deadline, run_retention
+from bot.runtime.backup import DatabaseLock, backup_database, inspect_database, latest_schema
+from bot.runtime.retention import retention_deadline, run_retention
 from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxServer
 from storage.database import Database

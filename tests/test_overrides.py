@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import to_iso
-from bot.console import clean_join_url, clean_user_id, parse_start
-from bot.overrides import apply_overrides
-from bot.validation import Invalid
+from bot.domain.organizer_input import clean_join_url, clean_user_id, parse_start
+from bot.domain.overrides import apply_overrides
+from bot.domain.validation import Invalid
 from tests.conftest import example_series
 
 PORT_OF_SPAIN = ZoneInfo("America/Port_of_Spain")

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.questions import default_questions
-from bot.series import SeriesError, parse_series
-from bot.survey import choice_labels, parse_button_answer, parse_text_answer, question_text
-from bot.texts import Texts
-from bot.validation import Invalid
+from bot.domain.questions import default_questions
+from bot.domain.series import SeriesError, parse_series
+from bot.domain.survey import choice_labels, parse_button_answer, parse_text_answer, question_text
+from bot.domain.validation import Invalid
+from bot.render.texts import Texts
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = (ROOT / "series.example.toml").read_text()

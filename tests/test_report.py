@@ -18,11 +18,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-from bot.charts import HEIGHT, WIDTH
-from bot.export_writers import ExportRequest, run_export
-from bot.exports import ExportError
-from bot.report import make_report, md_escape, natural_join, rounded
-from bot.series import Series, SeriesError, parse_series
+from bot.domain.series import Series, SeriesError, parse_series
+from bot.reporting.charts import HEIGHT, WIDTH
+from bot.reporting.export_rows import ExportError
+from bot.reporting.export_writers import ExportRequest, run_export
+from bot.reporting.narrative import make_report, md_escape, natural_join, rounded
 from tests.conftest import ROOT, example_series
 from tests.stats_data import DataSet, make
 from tests.test_stats import png_chunks

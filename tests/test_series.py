@@ -1,4 +1,4 @@
-"""Tests for bot.series."""
+"""Tests for bot.domain.series."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.series import Series, SeriesError, load_series, parse_series
+from bot.domain.series import Series, SeriesError, load_series, parse_series
 
 ROOT = Path(__file__).resolve().parent.parent
 

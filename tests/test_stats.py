@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.charts import HEIGHT, WIDTH, chart_words, rating_labels, render_charts
-from bot.exports import ExportContext, connect_readonly, webinar_ids
-from bot.stats import Summary, free_texts, summarise, typed_names
-from bot.stats_view import collect
-from bot.texts import Texts
+from bot.render.texts import Texts
+from bot.reporting.charts import HEIGHT, WIDTH, chart_words, rating_labels, render_charts
+from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
+from bot.reporting.statistics import Summary, free_texts, summarise, typed_names
+from bot.reporting.stats_message import collect
 from tests.conftest import example_series
 from tests.stats_data import DataSet, make
 
@@ -147,7 +147,8 @@ def test_matplotlib_is_not_imported_by_the_modules() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, bot.stats, bot.charts, bot.report, bot.stats_view, handlers.stats;"
+    code = ("import sys, bot.reporting.statistics, bot.reporting.charts, bot.reporting.narrative,"
+            " bot.reporting.stats_message, handlers.stats;"
             "print('matplotlib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=Path(__file__).resolve().parent.parent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.charts import HEIGHT, WIDTH
+from bot.reporting.charts import HEIGHT, WIDTH
 from sandbox import SandboxClient
 from tests.conftest import START, RunningBot
 from tests.e2e import SimUser

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.series import load_series
+from bot.domain.series import load_series
 from storage.conversations import Conversation, ConversationStore
 from storage.database import Database, MigrationError, available_migrations
 from storage.participants import AlreadyRegistered, ParticipantStore

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES
-from bot.registration import EDITABLE_FIELDS, Step
-from bot.series import load_series
-from bot.texts import TEMPLATES_DIR, Texts, utc_offset_label
-from bot.views import profile_view, webinar_rows
+from bot.domain.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES
+from bot.domain.registration import EDITABLE_FIELDS, Step
+from bot.domain.series import load_series
+from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label
+from bot.render.views import profile_view, webinar_rows
 from handlers import COMMANDS
 from sandbox.html import parse_html
 

@@ -10,8 +10,8 @@ import pytest
 from telegram import Chat, Message, Update, User
 from telegram.error import RetryAfter
 
-from bot.ratelimit import HaltingRateLimiter, SlidingWindow
-from bot.updates import PerUserUpdateProcessor
+from bot.runtime.rate_limiter import HaltingRateLimiter, SlidingWindow
+from bot.runtime.update_processor import PerUserUpdateProcessor
 
 
 def message_update(update_id: int, user_id: int) -> Update:

@@ -17,9 +17,9 @@ from aiohttp import web
 from bot.app import build_application, stop_polling
 from bot.clock import ManualClock
 from bot.config import ConfigError, load_settings
-from bot.serve import start_webhook
+from bot.runtime.serve import start_webhook
+from bot.runtime.webhook_server import SECRET_HEADER, BotServer
 from bot.services import SERVICES_KEY, Services
-from bot.webhook import SECRET_HEADER, BotServer
 from sandbox import SandboxClient, SandboxServer
 from tests.conftest import START, TOKEN, RunningBot, example_series, settings_for
 from tests.e2e import SimUser, register

@@ -1,0 +1,1 @@
+"""What a message looks like: texts, views, bulk messages, calendar files, safe HTML."""

@@ -1,0 +1,180 @@
+"""Build iCalendar (.ics) files for the webinars of a series, with the icalendar library.
+
+Each webinar keeps one UID for its whole life (derived from its id only), so a calendar
+client that imports an updated file replaces the old entry; the bot passes a higher
+``version`` (written as SEQUENCE) when the start time or the join link changes.
+All times are written in UTC. Text escaping and line folding are left to icalendar.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+import icalendar
+
+from bot.domain.series import Series, Webinar
+
+PRODID: Final = "-//webinar-bot//webinar-bot//EN"
+UID_DOMAIN: Final = "webinar-bot"
+# ORGANIZER is a cal-address (a URI), and RFC 5546 expects one on a PUBLISHed event, but
+# the series file only names the organizer. The reserved ".invalid" domain (RFC 2606)
+# gives an address that can never reach anyone; the organizer's name goes in CN.
+ORGANIZER_ADDRESS: Final = "mailto:noreply@webinar-bot.invalid"
+FILENAME_MAX: Final = 60
+_SLUG_RE: Final = re.compile(r"[^a-z0-9]+", re.ASCII)
+
+_LABELS: Final = {
+    "en": {"join": "Join", "topics": "Topics", "series": "Series", "reminder": "Reminder"},
+    "es": {"join": "Unirse", "topics": "Temas", "series": "Serie", "reminder": "Recordatorio"},
+}
+
+
+class _Trigger(icalendar.vDuration):
+    """A TRIGGER offset that writes zero as -PT0S (icalendar alone writes P0D)."""
+
+    def to_ical(self) -> bytes:
+        """Serialise the duration, spelling zero as -PT0S."""
+        return b"-PT0S" if self.td == timedelta(0) else super().to_ical()
+
+
+def _labels(lang: str) -> dict[str, str]:
+    """Return the description labels for a language code such as "es" or "es-TT"."""
+    base = (lang or "").lower().replace("_", "-").split("-")[0]
+    return _LABELS.get(base, _LABELS["en"])
+
+
+def webinar_uid(webinar: Webinar) -> str:
+    """Return the stable UID of a webinar, derived only from its id."""
+    return f"{webinar.id}@{UID_DOMAIN}"
+
+
+def _description(series: Series, webinar: Webinar, lang: str) -> str:
+    """Return the plain-text event description: link, topics and series title."""
+    labels = _labels(lang)
+    topics = "\n".join(f"- {topic}" for topic in webinar.topics_for(lang))
+    return (
+        f"{labels['join']}: {webinar.join_url}\n\n"
+        f"{labels['topics']}:\n{topics}\n\n"
+        f"{labels['series']}: {series.title}"
+    )
+
+
+def _alarm(webinar: Webinar, lang: str, offset: timedelta) -> icalendar.Alarm:
+    """Return a display alarm firing `offset` before the webinar starts."""
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"{_labels(lang)['reminder']}: {webinar.title_for(lang)}")
+    alarm.add("trigger", _Trigger(-offset), parameters={"RELATED": "START"})
+    return alarm
+
+
+def webinar_event(series: Series, webinar: Webinar, lang: str, version: int = 1) -> icalendar.Event:
+    """Return the VEVENT of one webinar in a language, with one VALARM per reminder."""
+    organizer = icalendar.vCalAddress(ORGANIZER_ADDRESS)
+    organizer.params["CN"] = icalendar.vText(series.organizer)
+    event = icalendar.Event()
+    event.add("uid", webinar_uid(webinar))
+    event.add("sequence", version)
+    event.add("dtstamp", datetime.now(UTC).replace(microsecond=0))
+    event.add("dtstart", webinar.starts_at.astimezone(UTC))
+    event.add("dtend", webinar.ends_at.astimezone(UTC))
+    event.add("summary", webinar.title_for(lang))
+    event.add("description", _description(series, webinar, lang))
+    event.add("url", webinar.join_url)
+    event.add("location", webinar.join_url)
+    event.add("organizer", organizer)
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    for offset in webinar.reminders:
+        event.add_component(_alarm(webinar, lang, offset))
+    return event
+
+
+def _calendar(series: Series, events: Sequence[icalendar.Event]) -> bytes:
+    """Wrap events in a published VCALENDAR named after the series and serialise it."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    # icalendar 7 writes unknown properties verbatim, so mark the names as TEXT to escape them.
+    calendar.add("name", icalendar.vText(series.title))
+    calendar.add("x-wr-calname", icalendar.vText(series.title))
+    for event in events:
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def webinar_calendar(series: Series, webinar: Webinar, lang: str, version: int = 1) -> bytes:
+    """Return a serialised VCALENDAR holding the one webinar's event."""
+    return _calendar(series, [webinar_event(series, webinar, lang, version)])
+
+
+def series_calendar(
+    series: Series,
+    lang: str,
+    webinar_ids: Sequence[str] | None = None,
+    versions: Mapping[str, int] | None = None,
+) -> bytes:
+    """Return a serialised VCALENDAR with an event per webinar (only `webinar_ids` if given).
+
+    Unknown ids are skipped (a webinar may have left the series file); ValueError is
+    raised when no webinar is left, as RFC 5545 needs at least one component.
+    """
+    wanted = None if webinar_ids is None else set(webinar_ids)
+    webinars = [w for w in series.webinars if wanted is None or w.id in wanted]
+    if not webinars:
+        raise ValueError("series_calendar: no webinar selected")
+    versions = versions or {}
+    events = [webinar_event(series, w, lang, versions.get(w.id, 1)) for w in webinars]
+    return _calendar(series, events)
+
+
+def _slug(text: str) -> str:
+    """Return lowercase ASCII letters, digits and single hyphens made from text."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = _SLUG_RE.sub("-", ascii_text.lower()).strip("-")
+    return slug[:FILENAME_MAX].rstrip("-")
+
+
+def calendar_filename(series: Series, webinar: Webinar | None = None) -> str:
+    """Return a safe ASCII .ics file name for one webinar, or for the series when None."""
+    slug = _slug(webinar.id if webinar is not None else series.title)
+    return f"{slug or 'webinar-series'}.ics"
+
+
+class InviteFiles:
+    """Calendar files built once per content, and Telegram's file_id once one is uploaded.
+
+    Every participant with the same language and webinars gets the same bytes, so the bot
+    builds each file once and, after the first upload, sends Telegram's file_id instead.
+    """
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self.max_entries = max_entries
+        self._files: dict[tuple[object, ...], tuple[str, bytes]] = {}
+        self._file_ids: dict[tuple[object, ...], str] = {}
+
+    def get(self, key: tuple[object, ...],
+            build: Callable[[], tuple[str, bytes]]) -> tuple[str, bytes]:
+        """The (file name, content) for a key, built on first use."""
+        found = self._files.get(key)
+        if found is None:
+            if len(self._files) >= self.max_entries:
+                self._files.clear()
+                self._file_ids.clear()
+            found = self._files[key] = build()
+        return found
+
+    def file_id(self, key: tuple[object, ...]) -> str | None:
+        """Telegram's id of this file once uploaded, or None."""
+        return self._file_ids.get(key)
+
+    def remember(self, key: tuple[object, ...], file_id: str) -> None:
+        """Keep Telegram's id of an uploaded file."""
+        if key in self._files:
+            self._file_ids[key] = file_id

@@ -1,0 +1,1 @@
+"""What organizers take away: statistics, charts, the report, exports and attendance import."""

@@ -1,0 +1,327 @@
+"""Organizer exports: participants, attendance and feedback as CSV, JSON or XLSX.
+
+Rows are read from a read-only `sqlite3` connection with `fetchmany`, so an export of any size
+runs in bounded memory. Participants erased with /forget appear in no export; their survey
+answers remain in the feedback export only without identity (every participant column blank).
+In CSV and XLSX a text cell that a spreadsheet could take for a formula (starting with =, +, -,
+@, a tab or a carriage return) is prefixed with a single quote; JSON keeps the stored text.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from bot.domain.series import Series, Webinar
+from templates import TEMPLATES_DIR
+
+KINDS: Final = ("feedback", "participants", "attendance")
+FORMATS: Final = ("csv", "xlsx", "json")
+LABELS_FILE: Final = TEMPLATES_DIR / "en" / "labels.toml"
+CHUNK: Final = 2000
+NO_WEBINAR: Final = "No webinar"
+_DANGEROUS: Final = frozenset("=+-@\t\r")
+
+Row = tuple[Any, ...]
+Progress = Callable[[int], None]
+
+# (JSON key, CSV/XLSX header) of each export's columns, in order.
+COLUMNS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "participants": (
+        ("id", "id"), ("full_name", "full name"), ("country", "country"),
+        ("institution", "institution"), ("position", "position"), ("sex", "sex"),
+        ("email", "e-mail"), ("language", "language"), ("timezone", "time zone"),
+        ("registered_at", "registered at (UTC)"), ("webinars", "webinars"),
+    ),
+    "attendance": (
+        ("webinar_id", "webinar id"), ("participant_id", "participant id"),
+        ("full_name", "full name"), ("country", "country"), ("institution", "institution"),
+        ("sex", "sex"), ("attended", "attended"), ("source", "source"), ("minutes", "minutes"),
+    ),
+    "feedback": (
+        ("webinar_id", "webinar id"), ("response_id", "response id"),
+        ("participant_id", "participant id"), ("full_name", "full name"),
+        ("country", "country"), ("institution", "institution"), ("sex", "sex"),
+        ("question_key", "question key"), ("question", "question"), ("answer", "answer"),
+        ("answered_at", "answered at (UTC)"),
+    ),
+}
+
+
+class ExportError(Exception):
+    """An export cannot be made; str() is one line saying why."""
+
+
+def neutralise(value: str | None) -> str | None:
+    """Prefix a quote to text a spreadsheet would run as a formula; other values pass."""
+    if value and value[0] in _DANGEROUS:
+        return "'" + value
+    return value
+
+
+def unchanged(value: str | None) -> str | None:
+    """Leave a value as stored (JSON)."""
+    return value
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What an export needs of one survey question: its order, English text and choices."""
+
+    order: int
+    text: str
+    kind: str
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """English names of the codes stored, and each webinar's questions."""
+
+    countries: dict[str, str]
+    institutions: dict[str, str]
+    sexes: dict[str, str]
+    questions: dict[str, dict[str, QuestionInfo]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, series: Series | None, labels_file: Path = LABELS_FILE) -> ExportContext:
+        """Read the English labels and the series' questions."""
+        with labels_file.open("rb") as handle:
+            labels = tomllib.load(handle)
+        survey = labels.get("survey", {})
+        questions = {w.id: _questions(w, survey) for w in (series.webinars if series else ())}
+        return cls(dict(labels["countries"]), dict(labels["institutions"]),
+                   dict(labels["sexes"]), questions)
+
+    def country(self, code: str | None, other: str | None) -> str | None:
+        """A country's English name, or the text typed for "other"."""
+        if code is None:
+            return None
+        if code == "other" and other:
+            return other
+        return self.countries.get(code, code)
+
+    def institution(self, code: str | None, other: str | None) -> str | None:
+        """An institution type's English name, or the text typed for "other"."""
+        if code is None:
+            return None
+        if code == "other" and other:
+            return other
+        return self.institutions.get(code, code)
+
+
+def _questions(webinar: Webinar, survey: dict[str, str]) -> dict[str, QuestionInfo]:
+    """A webinar's questions by key, with their English text (as bot.domain.survey words them)."""
+    found: dict[str, QuestionInfo] = {}
+    for order, q in enumerate(webinar.questions):
+        if q.label is None:
+            text = q.text or q.key
+        else:
+            topic = webinar.topics[q.topic_index] if q.topic_index is not None else ""
+            text = survey.get(q.label, q.label).format(topic=topic)
+        choices = webinar.topics if q.topic_choices else q.choices
+        found[q.key] = QuestionInfo(order, text, q.kind, tuple(choices))
+    return found
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """Open the database read-only in one snapshot (a read transaction)."""
+    if not path.is_file():
+        raise ExportError(f"DATABASE_PATH: {path} not found")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        conn.execute("BEGIN")
+        conn.execute("SELECT 1 FROM webinars LIMIT 1").fetchall()
+    except sqlite3.Error as exc:
+        raise ExportError(f"DATABASE_PATH: cannot read {path} ({exc})") from None
+    return conn
+
+
+def webinar_ids(conn: sqlite3.Connection, only: str | None = None) -> list[str]:
+    """The stored webinars in series order, or just `only` (ExportError when unknown)."""
+    ids = [row[0] for row in conn.execute("SELECT id FROM webinars ORDER BY position, id")]
+    if only is None:
+        return ids
+    if only not in ids:
+        known = ", ".join(ids) or "none stored"
+        raise ExportError(f"--webinar: unknown webinar id {only!r} (known: {known})")
+    return [only]
+
+
+def _stream(cursor: sqlite3.Cursor) -> Iterator[Row]:
+    """Every row of a cursor, fetched in chunks."""
+    while rows := cursor.fetchmany(CHUNK):
+        yield from rows
+
+
+_PARTICIPANTS_SQL: Final = (
+    "SELECT p.id, p.full_name, p.country, p.country_other, p.institution, p.institution_other,"
+    " p.position, p.sex, p.email, p.language, p.timezone, p.registered_at,"
+    " (SELECT group_concat(webinar_id, ';') FROM (SELECT r2.webinar_id FROM registrations r2"
+    "   JOIN webinars w ON w.id = r2.webinar_id WHERE r2.participant_id = p.id"
+    "   ORDER BY w.position)) FROM participants p WHERE p.erased_at IS NULL {where} ORDER BY p.id"
+)
+
+
+def participant_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str | None,
+                     clean: Callable[[str | None], str | None] = unchanged) -> Iterator[Row]:
+    """Participants not erased: all, a webinar's registrants, or (NO_WEBINAR) the unregistered."""
+    if webinar is None:
+        cursor = conn.execute(_PARTICIPANTS_SQL.format(where=""))
+    elif webinar == NO_WEBINAR:
+        cursor = conn.execute(_PARTICIPANTS_SQL.format(
+            where="AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id)"))
+    else:
+        cursor = conn.execute(_PARTICIPANTS_SQL.format(
+            where="AND EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id"
+                  " AND r.webinar_id = ?)"), (webinar,))
+    sexes = ctx.sexes
+    for (pid, name, country, country_other, institution, institution_other, position, sex,
+         email, language, timezone, registered_at, webinars) in _stream(cursor):
+        yield (pid, clean(name), clean(ctx.country(country, country_other)),
+               clean(ctx.institution(institution, institution_other)), clean(position),
+               sexes.get(sex, sex), clean(email), language, timezone, registered_at,
+               clean(webinars or ""))
+
+
+def attendance_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str,
+                    clean: Callable[[str | None], str | None] = unchanged) -> Iterator[Row]:
+    """A webinar's attendance records of participants not erased."""
+    cursor = conn.execute(
+        "SELECT p.id, p.full_name, p.country, p.country_other, p.institution,"
+        " p.institution_other, p.sex, a.attended, a.source, a.minutes FROM attendance a"
+        " JOIN participants p ON p.id = a.participant_id"
+        " WHERE a.webinar_id = ? AND p.erased_at IS NULL ORDER BY p.id", (webinar,))
+    sexes = ctx.sexes
+    for (pid, name, country, country_other, institution, institution_other, sex, attended,
+         source, minutes) in _stream(cursor):
+        yield (clean(webinar), pid, clean(name), clean(ctx.country(country, country_other)),
+               clean(ctx.institution(institution, institution_other)), sexes.get(sex, sex),
+               "yes" if attended else "no", source, minutes)
+
+
+# The feedback export's rows in one SELECT (what the benchmark gives the sqlite3 shell). The
+# export reads the same rows as two streams merged in order: respondents, then their answers.
+FEEDBACK_SQL: Final = (
+    "SELECT r.id, r.participant_id, p.erased_at, p.full_name, p.country, p.country_other,"
+    " p.institution, p.institution_other, p.sex, a.question_key, a.value, a.answered_at"
+    " FROM responses r JOIN answers a ON a.response_id = r.id"
+    " JOIN participants p ON p.id = r.participant_id"
+    " WHERE r.webinar_id = ? ORDER BY r.participant_id, a.question_key"
+)
+_RESPONDENTS_SQL: Final = (
+    "SELECT r.id, r.participant_id, p.erased_at, p.full_name, p.country, p.country_other,"
+    " p.institution, p.institution_other, p.sex FROM responses r"
+    " JOIN participants p ON p.id = r.participant_id"
+    " WHERE r.webinar_id = ? ORDER BY r.participant_id"
+)
+QUOTE_NEEDED: Final = re.compile(r'[",\r\n]').search
+
+
+def answer_value(info: QuestionInfo | None, value: str | None) -> str | int | None:
+    """A stored answer as exported: ratings as numbers, a choice's text for its number."""
+    if value is None or info is None:
+        return value
+    if info.kind == "rating" and value.isdigit():
+        return int(value)
+    if info.kind == "choice" and value.isdigit() and int(value) < len(info.choices):
+        return info.choices[int(value)]
+    return value
+
+
+def answer_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str,
+             raw: bool = False) -> tuple[sqlite3.Cursor, Iterator[Row]]:
+    """Cursors over a webinar's answers, in response and question order, and respondents.
+
+    Answer rows are (response id, question key, value, answered at); respondent rows are
+    in the same response order, so the two streams merge without holding either. With
+    `raw`, answer rows are (response id, b"key=value", answered at as bytes): no decoding,
+    and one lookup finds a rating's or choice's encoded cells (the CSV fast path); they come
+    in key order (the primary key's, no sorting), and the caller puts them in question order.
+    """
+    keys = [] if raw else list(ctx.questions.get(webinar, {}))
+    ranks = " ".join(f"WHEN ? THEN {n}" for n in range(len(keys)))
+    position = f"CASE a.question_key {ranks} ELSE {len(keys)} END, " if keys else ""
+    # raw: key and value as one blob b"key=value" (b"key" when skipped) and answered at.
+    columns = ("CAST(a.question_key || coalesce('=' || a.value, '') AS BLOB),"
+               " CAST(a.answered_at AS BLOB)" if raw else "a.question_key, a.value, a.answered_at")
+    answers = conn.execute(
+        f"SELECT r.id, {columns} FROM responses r"
+        " JOIN answers a ON a.response_id = r.id WHERE r.webinar_id = ?"
+        f" ORDER BY r.participant_id, {position}a.question_key", (webinar, *keys))
+    return answers, _stream(conn.execute(_RESPONDENTS_SQL, (webinar,)))
+
+
+def identity_cells(ctx: ExportContext, webinar: str, person: Row,
+              clean: Callable[[str | None], str | None]) -> Row:
+    """The first seven feedback columns; blank participant columns for an erased person."""
+    rid, pid, erased, name, country, country_other, institution, institution_other, sex = person
+    if erased:
+        return (clean(webinar), rid, None, None, None, None, None)
+    return (clean(webinar), rid, pid, clean(name), clean(ctx.country(country, country_other)),
+            clean(ctx.institution(institution, institution_other)), ctx.sexes.get(sex, sex))
+
+
+def feedback_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str,
+                  clean: Callable[[str | None], str | None] = unchanged) -> Iterator[Row]:
+    """A webinar's answers, one row each, in question order; erased people stay anonymous."""
+    questions = ctx.questions.get(webinar, {})
+    texts = {key: clean(info.text) for key, info in questions.items()}
+    answers, people = answer_rows(conn, ctx, webinar)
+    current, identity = None, ()
+    for rid, key, value, answered_at in _stream(answers):
+        if rid != current:
+            current = rid
+            person = next(p for p in people if p[0] == rid)
+            identity = identity_cells(ctx, webinar, person, clean)
+        answer = answer_value(questions.get(key), value)
+        if type(answer) is str:
+            answer = clean(answer)
+        yield (*identity, key, texts.get(key), answer, answered_at)
+
+
+def sections(conn: sqlite3.Connection, ctx: ExportContext, kind: str, webinars: list[str],
+             clean: Callable[[str | None], str | None], per_webinar: bool,
+             filtered: bool) -> Iterator[tuple[str, Iterator[Row]]]:
+    """(title, rows) for each part of an export: per webinar, or one part for participants."""
+    if kind == "participants" and not per_webinar:
+        yield ("participants", participant_rows(conn, ctx, webinars[0] if filtered else None,
+                                                clean))
+        return
+    make = {"participants": participant_rows, "attendance": attendance_rows,
+            "feedback": feedback_rows}[kind]
+    for webinar in webinars:
+        yield (webinar, make(conn, ctx, webinar, clean))
+    if kind == "participants" and not filtered:
+        unregistered = participant_rows(conn, ctx, NO_WEBINAR, clean)
+        first = next(unregistered, None)
+        if first is not None:
+            yield (NO_WEBINAR, _prepend(first, unregistered))
+
+
+def _prepend(first: Row, rest: Iterator[Row]) -> Iterator[Row]:
+    """An iterator of `first` then `rest`."""
+    yield first
+    yield from rest
+
+
+def count_rows(conn: sqlite3.Connection, kind: str, webinars: list[str], filtered: bool) -> int:
+    """How many rows an export will have (for the progress bar)."""
+    marks = ", ".join("?" * len(webinars)) or "NULL"
+    if kind == "participants":
+        where = (f" AND EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id"
+                 f" AND r.webinar_id IN ({marks}))") if filtered else ""
+        sql = f"SELECT COUNT(*) FROM participants p WHERE p.erased_at IS NULL{where}"
+        return int(conn.execute(sql, webinars if filtered else ()).fetchone()[0])
+    if kind == "attendance":
+        sql = ("SELECT COUNT(*) FROM attendance a JOIN participants p ON p.id = a.participant_id"
+               f" WHERE p.erased_at IS NULL AND a.webinar_id IN ({marks})")
+    else:
+        sql = ("SELECT COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"
+               f" WHERE r.webinar_id IN ({marks})")
+    return int(conn.execute(sql, webinars).fetchone()[0])

@@ -1,0 +1,282 @@
+"""The series' statistics: one source for the XLSX Summary sheet, /stats and the report.
+
+Everything is read from a `sqlite3` connection (the exports' read-only snapshot). People are
+counted with the codes stored (country, sex, institution type), erased participants included:
+their codes remain, anonymously. Free text (a typed state or institution, survey answers) is
+read only from participants who have not erased their data.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from bot.reporting.export_rows import ExportContext
+
+DIMENSIONS: Final = ("country", "sex", "institution")
+# Where people are counted from: registrations, or attendance records of people who attended.
+SOURCES: Final = {
+    "registered": ("registrations", ""),
+    "attended": ("attendance", " AND x.attended = 1"),
+}
+
+
+def placeholders(values: Sequence[object]) -> str:
+    """'?, ?, ?' for a list of values (NULL when empty)."""
+    return ", ".join("?" * len(values)) or "NULL"
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    """A ratio rounded to 4 places, or None when the denominator is 0."""
+    return round(numerator / denominator, 4) if denominator else None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """People counted by one characteristic: per webinar, and over the webinars (unique)."""
+
+    column: str
+    codes: tuple[str, ...]                      # display order: the labels' order, then others
+    per_webinar: Mapping[str, Mapping[str, int]]  # webinar -> code -> people
+    unique: Mapping[str, int]                    # code -> people in any of the webinars
+
+    def count(self, webinar: str, code: str) -> int:
+        """People of one webinar with this code."""
+        return self.per_webinar.get(webinar, {}).get(code, 0)
+
+    def total(self, webinar: str) -> int:
+        """People of one webinar."""
+        return sum(self.per_webinar.get(webinar, {}).values())
+
+    @property
+    def unique_total(self) -> int:
+        """People in any of the webinars, each counted once."""
+        return sum(self.unique.values())
+
+    def present(self, webinar: str | None) -> tuple[str, ...]:
+        """The codes with at least one person (in one webinar, or in any)."""
+        counts = self.unique if webinar is None else self.per_webinar.get(webinar, {})
+        return tuple(code for code in self.codes if counts.get(code, 0))
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    """One webinar's attendance: registered, attended (by sex), recorded absent."""
+
+    webinar: str
+    registered: int
+    attended: int
+    by_sex: Mapping[str, int]
+    absent: int
+
+    @property
+    def rate(self) -> float | None:
+        """Attended / registered."""
+        return ratio(self.attended, self.registered)
+
+
+@dataclass(frozen=True)
+class SurveyRow:
+    """One webinar's survey: responses by status and the response rate."""
+
+    webinar: str
+    invited: int        # every response created: sent the survey, or opened it with /feedback
+    not_started: int
+    started: int
+    completed: int
+    absent: int         # said they did not attend
+    attended: int
+
+    @property
+    def response_rate(self) -> float | None:
+        """Completed / (invited - those who said they did not attend)."""
+        return ratio(self.completed, self.invited - self.absent)
+
+    @property
+    def completed_per_attended(self) -> float | None:
+        """Completed / attended."""
+        return ratio(self.completed, self.attended)
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    """The average answer (1-5) of one rating question of one webinar."""
+
+    webinar: str
+    key: str
+    text: str | None
+    answers: int
+    average: float | None   # rounded to 2 places
+
+
+@dataclass(frozen=True)
+class ChoiceRow:
+    """How often each choice of one choice question was picked."""
+
+    webinar: str
+    key: str
+    counts: Mapping[int, int]  # choice number -> answers
+
+    @property
+    def top(self) -> tuple[int, ...]:
+        """The choices picked most often (several when tied; none without answers)."""
+        best = max(self.counts.values(), default=0)
+        return tuple(sorted(c for c, n in self.counts.items() if n == best and n))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Every statistic of a set of webinars."""
+
+    webinars: tuple[str, ...]
+    registered: Mapping[str, Breakdown]   # by dimension
+    attended: Mapping[str, Breakdown]     # by dimension
+    attendance: tuple[AttendanceRow, ...]
+    survey: tuple[SurveyRow, ...]
+    ratings: tuple[RatingRow, ...]
+    choices: tuple[ChoiceRow, ...]
+
+    def attendance_of(self, webinar: str) -> AttendanceRow:
+        """The attendance row of a webinar."""
+        return next(row for row in self.attendance if row.webinar == webinar)
+
+    def survey_of(self, webinar: str) -> SurveyRow:
+        """The survey row of a webinar."""
+        return next(row for row in self.survey if row.webinar == webinar)
+
+    def ratings_of(self, webinar: str) -> tuple[RatingRow, ...]:
+        """The rating rows of a webinar, in question order."""
+        return tuple(row for row in self.ratings if row.webinar == webinar)
+
+    def choice(self, webinar: str, key: str) -> ChoiceRow | None:
+        """The counts of one choice question of a webinar."""
+        return next((r for r in self.choices if r.webinar == webinar and r.key == key), None)
+
+
+def breakdown(conn: sqlite3.Connection, column: str, names: Mapping[str, str],
+              webinars: Sequence[str], source: str = "registered") -> Breakdown:
+    """Registered (or attending) people per webinar and unique, by one participant column."""
+    if column not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {column!r}")
+    (table, condition), marks = SOURCES[source], placeholders(webinars)
+    per_webinar: dict[str, dict[str, int]] = {}
+    for webinar, code, n in conn.execute(
+            f"SELECT x.webinar_id, p.{column}, COUNT(*) FROM {table} x JOIN participants p"
+            f" ON p.id = x.participant_id WHERE x.webinar_id IN ({marks}){condition}"
+            " GROUP BY 1, 2", webinars):
+        per_webinar.setdefault(webinar, {})[code] = n
+    unique = dict(conn.execute(
+        f"SELECT p.{column}, COUNT(*) FROM participants p WHERE EXISTS (SELECT 1 FROM {table} x"
+        f" WHERE x.participant_id = p.id AND x.webinar_id IN ({marks}){condition}) GROUP BY 1",
+        webinars).fetchall())
+    codes = [c for c in names if c in unique] + sorted(c for c in unique if c not in names)
+    return Breakdown(column, tuple(codes), per_webinar, unique)
+
+
+def attendance_row(conn: sqlite3.Connection, webinar: str, sexes: Sequence[str]) -> AttendanceRow:
+    """Registered, attended (by sex) and recorded absent for one webinar."""
+    registered = conn.execute("SELECT COUNT(*) FROM registrations WHERE webinar_id = ?",
+                              (webinar,)).fetchone()[0]
+    counts: dict[tuple[int, str], int] = {
+        (attended, sex): n for attended, sex, n in conn.execute(
+            "SELECT a.attended, p.sex, COUNT(*) FROM attendance a"
+            " JOIN participants p ON p.id = a.participant_id WHERE a.webinar_id = ?"
+            " GROUP BY 1, 2", (webinar,))}
+    by_sex = {sex: counts.get((1, sex), 0) for sex in sexes}
+    by_sex.update({sex: n for (flag, sex), n in counts.items() if flag and sex not in by_sex})
+    return AttendanceRow(webinar, registered, sum(n for (f, _), n in counts.items() if f),
+                         by_sex, sum(n for (f, _), n in counts.items() if not f))
+
+
+def survey_row(conn: sqlite3.Connection, webinar: str) -> SurveyRow:
+    """Responses by status and attendance for one webinar."""
+    status = dict(conn.execute("SELECT status, COUNT(*) FROM responses WHERE webinar_id = ?"
+                               " GROUP BY 1", (webinar,)).fetchall())
+    attended = conn.execute("SELECT COUNT(*) FROM attendance WHERE webinar_id = ?"
+                            " AND attended = 1", (webinar,)).fetchone()[0]
+    return SurveyRow(webinar, sum(status.values()), status.get("invited", 0),
+                     status.get("open", 0), status.get("completed", 0), status.get("absent", 0),
+                     attended)
+
+
+def rating_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str) -> list[RatingRow]:
+    """The average of every rating question (1-5) of one webinar, in question order."""
+    questions = ctx.questions.get(webinar, {})
+    averages = {key: (n, avg) for key, n, avg in conn.execute(
+        "SELECT a.question_key, COUNT(*), AVG(CAST(a.value AS INTEGER)) FROM answers a"
+        " JOIN responses r ON r.id = a.response_id WHERE r.webinar_id = ?"
+        " AND a.value GLOB '[1-5]' GROUP BY 1", (webinar,))}
+    rows = []
+    for _, key in sorted((info.order, key) for key, info in questions.items()
+                         if info.kind == "rating"):
+        n, avg = averages.get(key, (0, None))
+        rows.append(RatingRow(webinar, key, questions[key].text, n,
+                              None if avg is None else round(avg, 2)))
+    return rows
+
+
+def choice_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str) -> list[ChoiceRow]:
+    """How often each choice of every choice question of one webinar was picked."""
+    rows = []
+    for key, info in sorted(ctx.questions.get(webinar, {}).items(), key=lambda i: i[1].order):
+        if info.kind != "choice":
+            continue
+        counts = {int(value): n for value, n in conn.execute(
+            "SELECT a.value, COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"
+            " WHERE r.webinar_id = ? AND a.question_key = ? AND a.value GLOB '[0-9]*'"
+            " AND a.value NOT GLOB '*[^0-9]*' GROUP BY 1", (webinar, key))
+            if int(value) < len(info.choices)}
+        rows.append(ChoiceRow(webinar, key, counts))
+    return rows
+
+
+def summarise(conn: sqlite3.Connection, ctx: ExportContext, webinars: Sequence[str]) -> Summary:
+    """Every statistic of these webinars (erased participants counted anonymously)."""
+    names = {"country": ctx.countries, "sex": ctx.sexes, "institution": ctx.institutions}
+    return Summary(
+        webinars=tuple(webinars),
+        registered={d: breakdown(conn, d, names[d], webinars) for d in DIMENSIONS},
+        attended={d: breakdown(conn, d, names[d], webinars, "attended") for d in DIMENSIONS},
+        attendance=tuple(attendance_row(conn, w, list(ctx.sexes)) for w in webinars),
+        survey=tuple(survey_row(conn, w) for w in webinars),
+        ratings=tuple(row for w in webinars for row in rating_rows(conn, ctx, w)),
+        choices=tuple(row for w in webinars for row in choice_rows(conn, ctx, w)),
+    )
+
+
+def typed_names(conn: sqlite3.Connection, column: str, webinars: Sequence[str],
+                source: str = "registered") -> list[str]:
+    """The texts typed for "other" (state or institution) by people not erased, distinct."""
+    if column not in ("country", "institution"):
+        raise ValueError(f"no typed text for {column!r}")
+    table, condition = SOURCES[source]
+    found: dict[str, str] = {}
+    for (text,) in conn.execute(
+            f"SELECT p.{column}_other FROM participants p WHERE p.{column} = 'other'"
+            f" AND p.erased_at IS NULL AND p.{column}_other IS NOT NULL AND EXISTS"
+            f" (SELECT 1 FROM {table} x WHERE x.participant_id = p.id"
+            f" AND x.webinar_id IN ({placeholders(webinars)}){condition}) ORDER BY p.id",
+            list(webinars)):
+        found.setdefault(" ".join(text.split()).casefold(), " ".join(text.split()))
+    return sorted(found.values(), key=str.casefold)
+
+
+def free_texts(conn: sqlite3.Connection, webinar: str, keys: Sequence[str],
+               limit: int) -> list[str]:
+    """Up to `limit` distinct answers to text questions (completed responses, not erased)."""
+    if not keys:
+        return []
+    rows = conn.execute(
+        "SELECT a.value FROM answers a JOIN responses r ON r.id = a.response_id"
+        " JOIN participants p ON p.id = r.participant_id WHERE r.webinar_id = ?"
+        f" AND r.status = 'completed' AND p.erased_at IS NULL AND a.question_key IN"
+        f" ({placeholders(keys)}) AND a.value IS NOT NULL ORDER BY r.id, a.question_key",
+        (webinar, *keys))
+    found: dict[str, str] = {}
+    for (value,) in rows:
+        text = " ".join(value.split())
+        if len(text) >= 3:
+            found.setdefault(text.casefold(), text)
+    return list(found.values())[:limit]

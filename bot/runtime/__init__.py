@@ -1,0 +1,1 @@
+"""Running the process: rate limits, updates, webhook and health servers, logs, backups."""
