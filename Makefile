@@ -43,8 +43,9 @@ test: $(STAMP)  ## Run the test suite
 bench: $(STAMP)  ## Run the benchmarks
 	$(BIN)/python -m benchmarks
 
-lint: $(STAMP)  ## Check the code with ruff
+lint: $(STAMP)  ## Check the code: ruff check and ruff format --check
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:  ## Remove .venv, caches and build artifacts (keeps data/, .env and series.toml)
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -46,28 +46,48 @@ EXPORT_RESULTS = Path(__file__).resolve().parent / "results" / "export.json"
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Command-line options (--quick shrinks the defaults)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="small run: 40 users, 1,000 seeded; outbox: 1,000 fan-out,"
-                        " 10,000 at start-up")
-    parser.add_argument("--only", choices=("registration", "outbox", "export", "broadcast"),
-                        help="run one benchmark suite (default: both)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small run: 40 users, 1,000 seeded; outbox: 1,000 fan-out, 10,000 at start-up",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("registration", "outbox", "export", "broadcast"),
+        help="run one benchmark suite (default: both)",
+    )
     parser.add_argument("--participants", type=int, help="registrations per run (default 200)")
     parser.add_argument("--concurrency", type=int, default=50, help="simultaneous users")
     parser.add_argument("--rounds", type=int, help="echo/bot pairs for the ratio (default 2)")
     parser.add_argument("--seeded", type=int, help="participants stored for the latency run")
-    parser.add_argument("--latency-concurrency", type=int, default=1,
-                        help="simultaneous users in the latency run (1: service time, no queueing)")
+    parser.add_argument(
+        "--latency-concurrency",
+        type=int,
+        default=1,
+        help="simultaneous users in the latency run (1: service time, no queueing)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
     parser.add_argument("--profile", type=Path, help="cProfile our bot's runs into this file")
     outbox = parser.add_argument_group("outbox")
     outbox.add_argument("--fan-out", type=int, help="reminder recipients (default 10,000)")
-    outbox.add_argument("--startup-participants", type=int,
-                        help="participants stored for the start-up run (default 100,000)")
+    outbox.add_argument(
+        "--startup-participants",
+        type=int,
+        help="participants stored for the start-up run (default 100,000)",
+    )
     outbox.add_argument("--startup-runs", type=int, help="start-ups of each kind (default 3)")
-    outbox.add_argument("--py-spy", type=Path, metavar="DIR",
-                        help="record py-spy profiles of the bot process into DIR")
-    outbox.add_argument("--outbox-output", type=Path, default=OUTBOX_RESULTS,
-                        help="JSON results file of the outbox benchmarks")
+    outbox.add_argument(
+        "--py-spy",
+        type=Path,
+        metavar="DIR",
+        help="record py-spy profiles of the bot process into DIR",
+    )
+    outbox.add_argument(
+        "--outbox-output",
+        type=Path,
+        default=OUTBOX_RESULTS,
+        help="JSON results file of the outbox benchmarks",
+    )
     args = parser.parse_args(argv)
     args.participants = args.participants or (40 if args.quick else 200)
     args.seeded = args.seeded if args.seeded is not None else (1_000 if args.quick else 10_000)
@@ -99,7 +119,10 @@ class IdBlocks:
 
 
 async def throughput(
-    args: argparse.Namespace, loadgen: LoadGen, tmp: Path, ids: IdBlocks,
+    args: argparse.Namespace,
+    loadgen: LoadGen,
+    tmp: Path,
+    ids: IdBlocks,
     profiler: cProfile.Profile | None,
 ) -> tuple[list[RunResult], list[RunResult]]:
     """Alternate echo and bot runs (after a small warm-up of each); return both lists."""
@@ -112,15 +135,23 @@ async def throughput(
         if profiler is not None:
             profiler.enable()
         try:
-            bots.append(await run_registrations(
-                loadgen, tmp / f"throughput-{number}.sqlite3", ids.take(), args.participants,
-                args.concurrency,
-            ))
+            bots.append(
+                await run_registrations(
+                    loadgen,
+                    tmp / f"throughput-{number}.sqlite3",
+                    ids.take(),
+                    args.participants,
+                    args.concurrency,
+                )
+            )
         finally:
             if profiler is not None:
                 profiler.disable()
-        print(f"  round {number + 1}: echo {echoes[-1].updates_per_s:8.1f} updates/s,"
-              f" bot {bots[-1].updates_per_s:8.1f} updates/s", flush=True)
+        print(
+            f"  round {number + 1}: echo {echoes[-1].updates_per_s:8.1f} updates/s,"
+            f" bot {bots[-1].updates_per_s:8.1f} updates/s",
+            flush=True,
+        )
     return echoes, bots
 
 
@@ -130,54 +161,90 @@ async def latency(
     """Seed the database, then time every update of new registrations at light and full load."""
     database = tmp / "seeded.sqlite3"
     seeded = await seed_database(database, example_series(), args.seeded)
-    print(f"  seeded {seeded['participants']:,} participants"
-          f" ({seeded['registrations']:,} registrations) in {seeded['seconds']:.2f} s", flush=True)
+    print(
+        f"  seeded {seeded['participants']:,} participants"
+        f" ({seeded['registrations']:,} registrations) in {seeded['seconds']:.2f} s",
+        flush=True,
+    )
     light: list[float] = []
     light_run = await run_registrations(
-        loadgen, database, ids.take(), args.participants, args.latency_concurrency,
-        timings=light, label="bot (seeded, light load)",
+        loadgen,
+        database,
+        ids.take(),
+        args.participants,
+        args.latency_concurrency,
+        timings=light,
+        label="bot (seeded, light load)",
     )
     full: list[float] = []
     full_run = await run_registrations(
-        loadgen, database, ids.take(), args.participants, args.concurrency,
-        timings=full, label="bot (seeded, full load)",
+        loadgen,
+        database,
+        ids.take(),
+        args.participants,
+        args.concurrency,
+        timings=full,
+        label="bot (seeded, full load)",
     )
     return {
         "seed": seeded,
-        "light": {"concurrency": args.latency_concurrency, **percentiles_ms(light),
-                  "run": light_run.as_dict()},
-        "full": {"concurrency": args.concurrency, **percentiles_ms(full),
-                 "run": full_run.as_dict()},
+        "light": {
+            "concurrency": args.latency_concurrency,
+            **percentiles_ms(light),
+            "run": light_run.as_dict(),
+        },
+        "full": {
+            "concurrency": args.concurrency,
+            **percentiles_ms(full),
+            "run": full_run.as_dict(),
+        },
     }
 
 
-def summarise(args: argparse.Namespace, command: str, echoes: list[RunResult],
-              bots: list[RunResult], lat: dict[str, Any]) -> dict[str, Any]:
+def summarise(
+    args: argparse.Namespace,
+    command: str,
+    echoes: list[RunResult],
+    bots: list[RunResult],
+    lat: dict[str, Any],
+) -> dict[str, Any]:
     """All figures, with the ratio and verdicts, as one JSON-ready dict."""
     ratios = [b.updates_per_s / e.updates_per_s for e, b in zip(echoes, bots, strict=True)]
-    cpu_ratios = [e.bot_cpu_ms_per_update / b.bot_cpu_ms_per_update
-                  for e, b in zip(echoes, bots, strict=True)]
+    cpu_ratios = [
+        e.bot_cpu_ms_per_update / b.bot_cpu_ms_per_update for e, b in zip(echoes, bots, strict=True)
+    ]
     ratio = statistics.median(ratios)
     p99 = lat["light"]["p99_ms"]
     return {
         "command": command,
-        "settings": {"participants": args.participants, "concurrency": args.concurrency,
-                     "rounds": args.rounds, "seeded": args.seeded,
-                     "latency_concurrency": args.latency_concurrency,
-                     "updates_per_participant": 11, "cpus": os.cpu_count()},
+        "settings": {
+            "participants": args.participants,
+            "concurrency": args.concurrency,
+            "rounds": args.rounds,
+            "seeded": args.seeded,
+            "latency_concurrency": args.latency_concurrency,
+            "updates_per_participant": 11,
+            "cpus": os.cpu_count(),
+        },
         "throughput": {
-            "echo": [r.as_dict() for r in echoes], "bot": [r.as_dict() for r in bots],
-            "echo_updates_per_s_median": round(statistics.median(
-                r.updates_per_s for r in echoes), 2),
-            "bot_updates_per_s_median": round(statistics.median(
-                r.updates_per_s for r in bots), 2),
-            "ratios": [round(r, 4) for r in ratios], "ratio_median": round(ratio, 4),
+            "echo": [r.as_dict() for r in echoes],
+            "bot": [r.as_dict() for r in bots],
+            "echo_updates_per_s_median": round(
+                statistics.median(r.updates_per_s for r in echoes), 2
+            ),
+            "bot_updates_per_s_median": round(statistics.median(r.updates_per_s for r in bots), 2),
+            "ratios": [round(r, 4) for r in ratios],
+            "ratio_median": round(ratio, 4),
             "cpu_cost_ratios": [round(r, 4) for r in cpu_ratios],
             "cpu_cost_ratio_median": round(statistics.median(cpu_ratios), 4),
-            "target": RATIO_TARGET, "pass": ratio >= RATIO_TARGET,
+            "target": RATIO_TARGET,
+            "pass": ratio >= RATIO_TARGET,
         },
-        "latency": {**lat, "target_p99_ms": P99_TARGET_MS,
-                    "pass": p99 is not None and p99 <= P99_TARGET_MS},
+        "latency": {
+            **lat,
+            "target_p99_ms": P99_TARGET_MS,
+            "pass": p99 is not None and p99 <= P99_TARGET_MS,
+        },
     }
 
 
@@ -189,11 +256,17 @@ async def main_async(args: argparse.Namespace, command: str) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory(prefix="webinar-bench-") as tmpdir:
             tmp, ids = Path(tmpdir), IdBlocks()
-            print(f"throughput: {args.participants} participants x 11 updates,"
-                  f" {args.concurrency} concurrent users, {args.rounds} round(s)", flush=True)
+            print(
+                f"throughput: {args.participants} participants x 11 updates,"
+                f" {args.concurrency} concurrent users, {args.rounds} round(s)",
+                flush=True,
+            )
             echoes, bots = await throughput(args, loadgen, tmp, ids, profiler)
-            print(f"latency: {args.participants} new registrations over {args.seeded:,}"
-                  " stored participants", flush=True)
+            print(
+                f"latency: {args.participants} new registrations over {args.seeded:,}"
+                " stored participants",
+                flush=True,
+            )
             lat = await latency(args, loadgen, tmp, ids)
     finally:
         await loadgen.close()
@@ -208,13 +281,16 @@ async def main_async(args: argparse.Namespace, command: str) -> dict[str, Any]:
 async def outbox_async(args: argparse.Namespace, command: str) -> dict[str, Any]:
     """Run the outbox benchmarks and return their summary."""
     options = OutboxOptions.make(
-        args.quick, fan_out=args.fan_out, startup=args.startup_participants,
-        startup_runs=args.startup_runs, concurrency=args.concurrency, py_spy=args.py_spy,
+        args.quick,
+        fan_out=args.fan_out,
+        startup=args.startup_participants,
+        startup_runs=args.startup_runs,
+        concurrency=args.concurrency,
+        py_spy=args.py_spy,
         output=args.outbox_output,
     )
     with tempfile.TemporaryDirectory(prefix="webinar-bench-outbox-") as tmpdir:
-        summary = await run_outbox(options, Path(tmpdir),
-                                   lambda text: print(text, flush=True))
+        summary = await run_outbox(options, Path(tmpdir), lambda text: print(text, flush=True))
     return {"command": command, **summary}
 
 
@@ -237,16 +313,23 @@ def main(argv: list[str] | None = None) -> int:
             write_json(registration, args.output)
         if args.only in (None, "export"):
             with tempfile.TemporaryDirectory(prefix="webinar-bench-export-") as tmpdir:
-                export = {"command": command, **run_export_benchmark(
-                    args.quick, Path(tmpdir), lambda text: print(text, flush=True))}
+                export = {
+                    "command": command,
+                    **run_export_benchmark(
+                        args.quick, Path(tmpdir), lambda text: print(text, flush=True)
+                    ),
+                }
             write_json(export, EXPORT_RESULTS)
         if args.only in (None, "outbox"):
             outbox = asyncio.run(outbox_async(args, command))
             write_json(outbox, args.outbox_output)
         if args.only in (None, "broadcast"):
             with tempfile.TemporaryDirectory(prefix="webinar-bench-broadcast-") as tmpdir:
-                broadcast = asyncio.run(run_broadcast_benchmark(
-                    args.quick, None, command, Path(tmpdir), lambda t: print(t, flush=True)))
+                broadcast = asyncio.run(
+                    run_broadcast_benchmark(
+                        args.quick, None, command, Path(tmpdir), lambda t: print(t, flush=True)
+                    )
+                )
             write_json(broadcast, BROADCAST_RESULTS)
     except LoadGenError as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
@@ -256,19 +339,31 @@ def main(argv: list[str] | None = None) -> int:
         print_table(registration)
     if outbox is not None:
         s = outbox["settings"]
-        print_rows(f"outbox: sandbox limit {s['send_rate']:g} messages/s,"
-                   f" {s['latency_s'] * 1000:g} ms latency, {s['cpus']} CPUs", table_rows(outbox))
+        print_rows(
+            f"outbox: sandbox limit {s['send_rate']:g} messages/s,"
+            f" {s['latency_s'] * 1000:g} ms latency, {s['cpus']} CPUs",
+            table_rows(outbox),
+        )
     if export is not None:
         s = export["settings"]
-        print_rows(f"export: feedback of {s['answers']:,} answers ({s['webinars']} webinars),"
-                   f" baseline {s['baseline']}, {s['cpus']} CPUs", export_table_rows(export))
+        print_rows(
+            f"export: feedback of {s['answers']:,} answers ({s['webinars']} webinars),"
+            f" baseline {s['baseline']}, {s['cpus']} CPUs",
+            export_table_rows(export),
+        )
     if broadcast is not None:
         s = broadcast["settings"]
-        print_rows(f"broadcast: sandbox limit {s['send_rate']:g} messages/s,"
-                   f" {s['latency_s'] * 1000:g} ms latency, {s['cpus']} CPUs",
-                   broadcast_rows(broadcast))
-    for path, summary in ((args.output, registration), (args.outbox_output, outbox),
-                          (EXPORT_RESULTS, export), (BROADCAST_RESULTS, broadcast)):
+        print_rows(
+            f"broadcast: sandbox limit {s['send_rate']:g} messages/s,"
+            f" {s['latency_s'] * 1000:g} ms latency, {s['cpus']} CPUs",
+            broadcast_rows(broadcast),
+        )
+    for path, summary in (
+        (args.output, registration),
+        (args.outbox_output, outbox),
+        (EXPORT_RESULTS, export),
+        (BROADCAST_RESULTS, broadcast),
+    ):
         if summary is not None:
             print(f"results written to {os.path.relpath(path)}")
     return 0

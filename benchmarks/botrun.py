@@ -23,10 +23,15 @@ def main() -> int:
     settings = load_settings(env_file=Path(os.devnull))
     series = load_series(settings.series_file)
     configure_logging(settings.log_level)
-    application = build_application(settings, series, require_token(settings),
-                                    send_rate=float(os.environ.get("SEND_RATE", "30")))
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
-                            poll_interval=0.02)
+    application = build_application(
+        settings,
+        series,
+        require_token(settings),
+        send_rate=float(os.environ.get("SEND_RATE", "30")),
+    )
+    application.run_polling(
+        allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, poll_interval=0.02
+    )
     return 0
 
 

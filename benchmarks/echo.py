@@ -19,11 +19,7 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def build_echo_application(api_base_url: str) -> Application:
     """An ApplicationBuilder application with one text handler, 256 concurrent updates."""
     application = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .base_url(api_base_url)
-        .concurrent_updates(256)
-        .build()
+        ApplicationBuilder().token(TOKEN).base_url(api_base_url).concurrent_updates(256).build()
     )
     application.add_handler(MessageHandler(filters.TEXT, echo))
     return application

@@ -36,20 +36,33 @@ WEBINARS: Final = 3
 TOPICS: Final = 7  # default questions: overall, 7 topics, most useful, 2 texts = 11
 ANSWERS_PER_RESPONSE: Final = 10
 SEED: Final = 4242
-TEXTS: Final = ("More on ballistic imaging, please.", "Regional data sharing", "=1+1",
-                "Training for customs officers", "-2", "@SUM(A1)", "Más sesiones en español",
-                "Funding for forensic laboratories", "+cmd", "A follow-up webinar")
+TEXTS: Final = (
+    "More on ballistic imaging, please.",
+    "Regional data sharing",
+    "=1+1",
+    "Training for customs officers",
+    "-2",
+    "@SUM(A1)",
+    "Más sesiones en español",
+    "Funding for forensic laboratories",
+    "+cmd",
+    "A follow-up webinar",
+)
 
 
 def series_toml() -> str:
     """A series of WEBINARS webinars, each with TOPICS topics (so 11 default questions)."""
-    parts = ['[series]\ntitle = "Export benchmark"\norganizer = "UN regional centre"\n'
-             'timezone = "America/Port_of_Spain"\nreminders = ["1d"]\nfeedback_after = "15m"\n']
+    parts = [
+        '[series]\ntitle = "Export benchmark"\norganizer = "UN regional centre"\n'
+        'timezone = "America/Port_of_Spain"\nreminders = ["1d"]\nfeedback_after = "15m"\n'
+    ]
     for n in range(1, WEBINARS + 1):
         topics = ", ".join(f'"Topic {n}.{t}"' for t in range(1, TOPICS + 1))
-        parts.append(f'[[webinars]]\nid = "webinar-{n}"\ntitle = "Webinar {n}"\n'
-                     f"starts_at = 2027-0{n}-20T10:00:00-04:00\nduration = \"2h\"\n"
-                     f'join_url = "https://example.org/join/{n}"\ntopics = [{topics}]\n')
+        parts.append(
+            f'[[webinars]]\nid = "webinar-{n}"\ntitle = "Webinar {n}"\n'
+            f'starts_at = 2027-0{n}-20T10:00:00-04:00\nduration = "2h"\n'
+            f'join_url = "https://example.org/join/{n}"\ntopics = [{topics}]\n'
+        )
     return "\n".join(parts)
 
 
@@ -69,23 +82,42 @@ def build_database(path: Path, series: Series, answers: int) -> dict[str, Any]:
             responses.append((rid, webinar.id, pid, "completed", stamp))
             attendance.append((pid, webinar.id, 1, "survey", rng.randint(10, 120), stamp))
             for key in rng.sample(keys, ANSWERS_PER_RESPONSE):
-                value = (str(rng.randint(1, 5)) if key == "overall" or key.startswith("topic_")
-                         else str(rng.randrange(TOPICS)) if key == "most_useful"
-                         else rng.choice(TEXTS))
+                value = (
+                    str(rng.randint(1, 5))
+                    if key == "overall" or key.startswith("topic_")
+                    else str(rng.randrange(TOPICS))
+                    if key == "most_useful"
+                    else rng.choice(TEXTS)
+                )
                 answered = webinar.ends_at + timedelta(minutes=rng.randrange(10_000))
                 rows.append((rid, key, value, to_iso(answered)))
     with conn:
-        conn.executemany("INSERT INTO responses(id, webinar_id, participant_id, status,"
-                         " updated_at) VALUES (?, ?, ?, ?, ?)", responses)
-        conn.executemany("INSERT INTO answers(response_id, question_key, value, answered_at)"
-                         " VALUES (?, ?, ?, ?)", rows)
-        conn.executemany("INSERT INTO attendance(participant_id, webinar_id, attended, source,"
-                         " minutes, recorded_at) VALUES (?, ?, ?, ?, ?, ?)", attendance)
-        conn.execute("UPDATE participants SET telegram_id = NULL, full_name = NULL,"
-                     " position = NULL, email = NULL, erased_at = ? WHERE id % 100 = 0", (stamp,))
+        conn.executemany(
+            "INSERT INTO responses(id, webinar_id, participant_id, status,"
+            " updated_at) VALUES (?, ?, ?, ?, ?)",
+            responses,
+        )
+        conn.executemany(
+            "INSERT INTO answers(response_id, question_key, value, answered_at)"
+            " VALUES (?, ?, ?, ?)",
+            rows,
+        )
+        conn.executemany(
+            "INSERT INTO attendance(participant_id, webinar_id, attended, source,"
+            " minutes, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+            attendance,
+        )
+        conn.execute(
+            "UPDATE participants SET telegram_id = NULL, full_name = NULL,"
+            " position = NULL, email = NULL, erased_at = ? WHERE id % 100 = 0",
+            (stamp,),
+        )
     conn.close()
-    return {"participants": participants, "answers": len(rows),
-            "seconds": round(time.perf_counter() - started, 2)}
+    return {
+        "participants": participants,
+        "answers": len(rows),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 def _high_water_kb(pid: int) -> int:
@@ -100,8 +132,12 @@ def _high_water_kb(pid: int) -> int:
     return 0
 
 
-def run_measured(command: list[str], env: dict[str, str] | None = None,
-                 stdin: Path | None = None, stdout: Path | None = None) -> dict[str, float]:
+def run_measured(
+    command: list[str],
+    env: dict[str, str] | None = None,
+    stdin: Path | None = None,
+    stdout: Path | None = None,
+) -> dict[str, float]:
     """Run a process to the end: its wall time, CPU time (wait4) and peak RSS (VmHWM).
 
     The peak is sampled from /proc every 5 ms: ru_maxrss would include the memory of this
@@ -112,8 +148,9 @@ def run_measured(command: list[str], env: dict[str, str] | None = None,
     peak_kb = 0
     try:
         started = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdin=handle_in, stdout=handle_out,
-                                   stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            command, env=env, stdin=handle_in, stdout=handle_out, stderr=subprocess.PIPE
+        )
         while True:
             peak_kb = max(peak_kb, _high_water_kb(process.pid))
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -129,8 +166,11 @@ def run_measured(command: list[str], env: dict[str, str] | None = None,
                 handle.close()
     if process.returncode != 0:
         raise RuntimeError(f"{command[0]} failed ({process.returncode}): {error.strip()}")
-    return {"seconds": round(wall, 3), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-            "peak_rss_mb": round(peak_kb / 1024, 1)}
+    return {
+        "seconds": round(wall, 3),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+    }
 
 
 def shell_script(series: Series, path: Path) -> None:
@@ -156,10 +196,17 @@ def run_export_benchmark(quick: bool, tmp: Path, say: Any, runs: int = 3) -> dic
     series_file.write_text(series_toml(), encoding="utf-8")
     series = parse_series(series_toml(), str(series_file))
     built = build_database(database, series, answers)
-    say(f"export: {built['answers']:,} answers of {built['participants']:,} participants x"
-        f" {WEBINARS} webinars built in {built['seconds']:.1f} s")
-    env = {**os.environ, "DATABASE_PATH": str(database), "SERIES_FILE": str(series_file),
-           "BOT_TOKEN": "", "LOG_LEVEL": "WARNING"}
+    say(
+        f"export: {built['answers']:,} answers of {built['participants']:,} participants x"
+        f" {WEBINARS} webinars built in {built['seconds']:.1f} s"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_PATH": str(database),
+        "SERIES_FILE": str(series_file),
+        "BOT_TOKEN": "",
+        "LOG_LEVEL": "WARNING",
+    }
     ours_csv, shell_csv, script = tmp / "ours.csv", tmp / "shell.csv", tmp / "shell.sql"
     shell_script(series, script)
     shell = shutil.which("sqlite3")
@@ -168,16 +215,30 @@ def run_export_benchmark(quick: bool, tmp: Path, say: Any, runs: int = 3) -> dic
     for number in range(runs):
         ours.append(run_measured([*export, "--format", "csv", "--out", str(ours_csv)], env))
         if shell:
-            floor.append(run_measured([shell, "-readonly", str(database)], stdin=script,
-                                      stdout=shell_csv))
+            floor.append(
+                run_measured([shell, "-readonly", str(database)], stdin=script, stdout=shell_csv)
+            )
         else:
-            floor.append(run_measured([sys.executable, "-c", _PYTHON_FLOOR, str(database),
-                                       str(shell_csv), *(w.id for w in series.webinars)]))
-        say(f"  round {number + 1}: ours {ours[-1]['seconds']:.2f} s"
+            floor.append(
+                run_measured(
+                    [
+                        sys.executable,
+                        "-c",
+                        _PYTHON_FLOOR,
+                        str(database),
+                        str(shell_csv),
+                        *(w.id for w in series.webinars),
+                    ]
+                )
+            )
+        say(
+            f"  round {number + 1}: ours {ours[-1]['seconds']:.2f} s"
             f" ({ours[-1]['peak_rss_mb']:.0f} MB), {'sqlite3 shell' if shell else 'python'}"
-            f" {floor[-1]['seconds']:.2f} s")
-    startup = run_measured([sys.executable, "-c", "import bot.cli.main, bot.reporting.export_rows"],
-                           env)
+            f" {floor[-1]['seconds']:.2f} s"
+        )
+    startup = run_measured(
+        [sys.executable, "-c", "import bot.cli.main, bot.reporting.export_rows"], env
+    )
     rows_ours, rows_floor = count_csv_rows(ours_csv), count_csv_rows(shell_csv)
     xlsx = run_measured([*export, "--format", "xlsx", "--out", str(tmp / "ours.xlsx")], env)
     say(f"  xlsx: {xlsx['seconds']:.2f} s ({xlsx['peak_rss_mb']:.0f} MB)")
@@ -186,17 +247,30 @@ def run_export_benchmark(quick: bool, tmp: Path, say: Any, runs: int = 3) -> dic
     peak = max(r["peak_rss_mb"] for r in ours)
     ratio = ours_s / floor_s
     return {
-        "settings": {"answers": built["answers"], "participants": built["participants"],
-                     "webinars": WEBINARS, "runs": runs, "cpus": os.cpu_count(),
-                     "baseline": "sqlite3 shell -csv" if shell else
-                     "python sqlite3 + csv (sqlite3 shell not installed)",
-                     "sqlite3_shell": shell},
+        "settings": {
+            "answers": built["answers"],
+            "participants": built["participants"],
+            "webinars": WEBINARS,
+            "runs": runs,
+            "cpus": os.cpu_count(),
+            "baseline": "sqlite3 shell -csv"
+            if shell
+            else "python sqlite3 + csv (sqlite3 shell not installed)",
+            "sqlite3_shell": shell,
+        },
         "rows": {"ours": rows_ours, "baseline": rows_floor},
-        "csv": {"ours": ours, "baseline": floor, "ours_median_s": round(ours_s, 3),
-                "baseline_median_s": round(floor_s, 3), "time_ratio": round(ratio, 3),
-                "time_ratio_target": TIME_RATIO_TARGET, "time_pass": ratio <= TIME_RATIO_TARGET,
-                "peak_rss_mb": peak, "memory_target_mb": MEMORY_TARGET_MB,
-                "memory_pass": peak <= MEMORY_TARGET_MB},
+        "csv": {
+            "ours": ours,
+            "baseline": floor,
+            "ours_median_s": round(ours_s, 3),
+            "baseline_median_s": round(floor_s, 3),
+            "time_ratio": round(ratio, 3),
+            "time_ratio_target": TIME_RATIO_TARGET,
+            "time_pass": ratio <= TIME_RATIO_TARGET,
+            "peak_rss_mb": peak,
+            "memory_target_mb": MEMORY_TARGET_MB,
+            "memory_pass": peak <= MEMORY_TARGET_MB,
+        },
         "xlsx": xlsx,
         "python_startup": startup,
     }
@@ -223,16 +297,36 @@ def table_rows(summary: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return [
         (f"{base} CSV (median of {s['runs']})", f"{c['baseline_median_s']:.2f} s", "", ""),
         ("our feedback CSV (median)", f"{c['ours_median_s']:.2f} s", "", ""),
-        (f"time ours / {base}", f"{c['time_ratio']:.2f}", f"<= {c['time_ratio_target']:g}",
-         mark(c["time_pass"])),
-        ("  of which Python start-up and imports", f"{summary['python_startup']['seconds']:.2f} s",
-         "info", ""),
-        ("CPU time ours / baseline (median)",
-         f"{statistics.median(r['cpu_s'] for r in c['ours']):.2f} /"
-         f" {statistics.median(r['cpu_s'] for r in c['baseline']):.2f} s", "info", ""),
-        ("our CSV peak RSS", f"{c['peak_rss_mb']:.0f} MB", f"<= {c['memory_target_mb']:g} MB",
-         mark(c["memory_pass"])),
-        ("rows ours / baseline", f"{summary['rows']['ours']:,} / {summary['rows']['baseline']:,}",
-         "equal", mark(summary["rows"]["ours"] == summary["rows"]["baseline"])),
+        (
+            f"time ours / {base}",
+            f"{c['time_ratio']:.2f}",
+            f"<= {c['time_ratio_target']:g}",
+            mark(c["time_pass"]),
+        ),
+        (
+            "  of which Python start-up and imports",
+            f"{summary['python_startup']['seconds']:.2f} s",
+            "info",
+            "",
+        ),
+        (
+            "CPU time ours / baseline (median)",
+            f"{statistics.median(r['cpu_s'] for r in c['ours']):.2f} /"
+            f" {statistics.median(r['cpu_s'] for r in c['baseline']):.2f} s",
+            "info",
+            "",
+        ),
+        (
+            "our CSV peak RSS",
+            f"{c['peak_rss_mb']:.0f} MB",
+            f"<= {c['memory_target_mb']:g} MB",
+            mark(c["memory_pass"]),
+        ),
+        (
+            "rows ours / baseline",
+            f"{summary['rows']['ours']:,} / {summary['rows']['baseline']:,}",
+            "equal",
+            mark(summary["rows"]["ours"] == summary["rows"]["baseline"]),
+        ),
         ("our feedback XLSX", f"{x['seconds']:.2f} s, {x['peak_rss_mb']:.0f} MB", "info", ""),
     ]

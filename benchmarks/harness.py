@@ -30,8 +30,12 @@ class LoadGen:
     async def start(self) -> None:
         """Spawn the subprocess and read the sandbox's URLs."""
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "benchmarks.loadgen", cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "benchmarks.loadgen",
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
         )
         hello = await self._read(30.0)
         self.api_base_url, self.url = hello["api_base_url"], hello["url"]
@@ -44,12 +48,18 @@ class LoadGen:
             raise LoadGenError("load generator exited unexpectedly")
         return dict(json.loads(line))
 
-    async def run(self, scenario: str, first_id: int, users: int, concurrency: int
-                  ) -> dict[str, Any]:
+    async def run(
+        self, scenario: str, first_id: int, users: int, concurrency: int
+    ) -> dict[str, Any]:
         """Drive `users` simulated users through `scenario` ("register" or "echo")."""
         assert self.process is not None and self.process.stdin is not None
-        command = {"cmd": "run", "scenario": scenario, "first_id": first_id, "users": users,
-                   "concurrency": concurrency}
+        command = {
+            "cmd": "run",
+            "scenario": scenario,
+            "first_id": first_id,
+            "users": users,
+            "concurrency": concurrency,
+        }
         self.process.stdin.write((json.dumps(command) + "\n").encode())
         await self.process.stdin.drain()
         answer = await self._read(600.0)
@@ -97,19 +107,29 @@ class RunResult:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready figures."""
         return {
-            "label": self.label, "updates": self.updates, "wall_s": round(self.wall, 4),
+            "label": self.label,
+            "updates": self.updates,
+            "wall_s": round(self.wall, 4),
             "updates_per_s": round(self.updates_per_s, 2),
-            "bot_cpu_s": round(self.bot_cpu, 4), "loadgen_cpu_s": round(self.loadgen_cpu, 4),
+            "bot_cpu_s": round(self.bot_cpu, 4),
+            "loadgen_cpu_s": round(self.loadgen_cpu, 4),
             "bot_cpu_ms_per_update": round(self.bot_cpu_ms_per_update, 4),
             "bot_cpu_utilisation": round(self.bot_cpu / self.wall, 3) if self.wall else 0.0,
             "loadgen_cpu_utilisation": round(self.loadgen_cpu / self.wall, 3) if self.wall else 0.0,
-            "sandbox_requests": self.requests, "rate_limited": self.rate_limited,
+            "sandbox_requests": self.requests,
+            "rate_limited": self.rate_limited,
         }
 
 
 async def measure(
-    label: str, loadgen: LoadGen, scenario: str, first_id: int, users: int, concurrency: int,
-    start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]],
+    label: str,
+    loadgen: LoadGen,
+    scenario: str,
+    first_id: int,
+    users: int,
+    concurrency: int,
+    start: Callable[[], Awaitable[None]],
+    stop: Callable[[], Awaitable[None]],
 ) -> RunResult:
     """Start a bot, drive the load through it, stop it; CPU is counted over the load only."""
     await start()
@@ -120,7 +140,11 @@ async def measure(
     finally:
         await stop()
     return RunResult(
-        label=label, updates=int(answer["updates"]), wall=float(answer["wall"]),
-        bot_cpu=bot_cpu, loadgen_cpu=float(answer["cpu"]),
-        requests=dict(answer["requests"]), rate_limited=int(answer["rate_limited"]),
+        label=label,
+        updates=int(answer["updates"]),
+        wall=float(answer["wall"]),
+        bot_cpu=bot_cpu,
+        loadgen_cpu=float(answer["cpu"]),
+        requests=dict(answer["requests"]),
+        rate_limited=int(answer["rate_limited"]),
     )

@@ -94,13 +94,16 @@ class Driver:
         state.callback_queries[query_id] = CallbackQuery(
             query_id, user_id, stored.message_id, data, time.monotonic()
         )
-        state.push_update("callback_query", {
-            "id": query_id,
-            "from": user.as_user(),
-            "message": state.message_json(stored, self.core.bot_user()),
-            "chat_instance": str(7_000_000_000 + user_id),
-            "data": data,
-        })
+        state.push_update(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": user.as_user(),
+                "message": state.message_json(stored, self.core.bot_user()),
+                "chat_instance": str(7_000_000_000 + user_id),
+                "data": data,
+            },
+        )
 
     async def next_message(self, user_id: int) -> dict[str, Any]:
         """Wait for what the bot shows the user next: a new message or one edited in place."""
@@ -145,8 +148,9 @@ class Driver:
             await self.expect(user_id, text)
         return UPDATES_PER_REGISTRATION
 
-    async def run(self, scenario: str, first_id: int, users: int, concurrency: int
-                  ) -> dict[str, Any]:
+    async def run(
+        self, scenario: str, first_id: int, users: int, concurrency: int
+    ) -> dict[str, Any]:
         """Run `users` users through a scenario, `concurrency` at a time (closed loop)."""
         walk: Callable[[int], Awaitable[int]] = (
             self.register if scenario == "register" else self.echo
@@ -173,8 +177,11 @@ class Driver:
             if count != before.get(name, 0)
         }
         return {
-            "updates": counted, "wall": wall, "cpu": time.process_time() - cpu,
-            "requests": requests, "rate_limited": self.core.stats.rate_limited,
+            "updates": counted,
+            "wall": wall,
+            "cpu": time.process_time() - cpu,
+            "requests": requests,
+            "rate_limited": self.core.stats.rate_limited,
         }
 
 
@@ -200,7 +207,9 @@ async def serve() -> None:
                 break
             try:
                 result = await driver.run(
-                    command["scenario"], command["first_id"], command["users"],
+                    command["scenario"],
+                    command["first_id"],
+                    command["users"],
                     command["concurrency"],
                 )
             except Exception as exc:  # reported to the parent, which stops the benchmark

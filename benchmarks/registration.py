@@ -39,13 +39,21 @@ def bot_settings(database: Path, api_base_url: str) -> Settings:
 
 
 async def run_registrations(
-    loadgen: LoadGen, database: Path, first_id: int, users: int, concurrency: int,
-    timings: list[float] | None = None, label: str = "bot",
+    loadgen: LoadGen,
+    database: Path,
+    first_id: int,
+    users: int,
+    concurrency: int,
+    timings: list[float] | None = None,
+    label: str = "bot",
 ) -> RunResult:
     """Measure our bot (own send limit out of the way) with `users` complete registrations."""
     application = build_application(
-        bot_settings(database, loadgen.api_base_url), example_series(), TOKEN,
-        clock=ManualClock(START), send_rate=UNLIMITED_SEND_RATE,
+        bot_settings(database, loadgen.api_base_url),
+        example_series(),
+        TOKEN,
+        clock=ManualClock(START),
+        send_rate=UNLIMITED_SEND_RATE,
         update_processor=PerUserUpdateProcessor(256, timings=timings),
     )
 
@@ -65,8 +73,11 @@ def percentiles_ms(timings: list[float]) -> dict[str, Any]:
     if not timings:
         return {"count": 0, "p50_ms": None, "p90_ms": None, "p99_ms": None, "max_ms": None}
     ordered = sorted(timings)
-    cuts = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else (
-        ordered * 99)
+    cuts = (
+        statistics.quantiles(ordered, n=100, method="inclusive")
+        if len(ordered) > 1
+        else (ordered * 99)
+    )
     return {
         "count": len(ordered),
         "p50_ms": round(1000 * cuts[49], 3),

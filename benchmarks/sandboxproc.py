@@ -103,10 +103,12 @@ class Controller:
         """Counters cheap enough to poll."""
         stats = self.server.core.stats
         return {
-            "requests": dict(stats.requests), "messages_sent": stats.messages_sent,
-            "rate_limited": stats.rate_limited, "errors": {str(k): v for k, v in
-                                                             stats.errors.items()},
-            "first_arrival": dict(self.server.first_arrival), "now": time.time(),
+            "requests": dict(stats.requests),
+            "messages_sent": stats.messages_sent,
+            "rate_limited": stats.rate_limited,
+            "errors": {str(k): v for k, v in stats.errors.items()},
+            "first_arrival": dict(self.server.first_arrival),
+            "now": time.time(),
             "cpu": time.process_time(),
         }
 

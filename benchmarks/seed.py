@@ -20,16 +20,58 @@ FIRST_TELEGRAM_ID = 10_000_000
 SEEDED_FROM = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 FIRST_NAMES = (
-    "Ana", "José", "Kim", "Marlon", "Aaliyah", "Devon", "Shanice", "Ravi", "Keisha", "Andre",
-    "María", "Luis", "Nadia", "Trevor", "Camille", "Rohan", "Yolanda", "Kwame", "Indira", "Omar",
+    "Ana",
+    "José",
+    "Kim",
+    "Marlon",
+    "Aaliyah",
+    "Devon",
+    "Shanice",
+    "Ravi",
+    "Keisha",
+    "Andre",
+    "María",
+    "Luis",
+    "Nadia",
+    "Trevor",
+    "Camille",
+    "Rohan",
+    "Yolanda",
+    "Kwame",
+    "Indira",
+    "Omar",
 )
 LAST_NAMES = (
-    "Smith", "Pérez", "Lee", "Joseph", "Charles", "Ramdial", "Baptiste", "Williams", "Singh",
-    "Alleyne", "Gómez", "Thomas", "Persaud", "Alexander", "Mohammed", "Hernández", "Greene",
+    "Smith",
+    "Pérez",
+    "Lee",
+    "Joseph",
+    "Charles",
+    "Ramdial",
+    "Baptiste",
+    "Williams",
+    "Singh",
+    "Alleyne",
+    "Gómez",
+    "Thomas",
+    "Persaud",
+    "Alexander",
+    "Mohammed",
+    "Hernández",
+    "Greene",
 )
 POSITIONS = (
-    "Inspector", "Analyst", "Director", "Superintendent", "Customs Officer", "Legal Advisor",
-    "Forensic Examiner", "Permanent Secretary", "Sergeant", "Policy Officer", "Prosecutor",
+    "Inspector",
+    "Analyst",
+    "Director",
+    "Superintendent",
+    "Customs Officer",
+    "Legal Advisor",
+    "Forensic Examiner",
+    "Permanent Secretary",
+    "Sergeant",
+    "Policy Officer",
+    "Prosecutor",
 )
 OTHER_COUNTRIES = ("Jamaica", "Barbados", "Grenada", "Dominica", "Suriname", "Bahamas")
 OTHER_INSTITUTIONS = ("Ministry of Justice", "Coast Guard", "Prison Service", "Academia")
@@ -38,8 +80,11 @@ SEX_WEIGHTS = (48, 47, 5)
 
 
 def participant_rows(
-    count: int, webinar_ids: list[str], rng: random.Random,
-    registered_from: datetime = SEEDED_FROM, spread: timedelta = timedelta(days=60),
+    count: int,
+    webinar_ids: list[str],
+    rng: random.Random,
+    registered_from: datetime = SEEDED_FROM,
+    spread: timedelta = timedelta(days=60),
     every_webinar: bool = False,
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Build `count` participant rows and their registrations.
@@ -72,20 +117,34 @@ def participant_rows(
             ),
             "timezone": COUNTRY_ZONES.get(country, "America/Port_of_Spain"),
         }
-        participants.append((
-            number, FIRST_TELEGRAM_ID + number, *(profile[c] for c in PROFILE_COLUMNS),
-            stamp, PRIVACY_NOTICE_VERSION, stamp, stamp,
-        ))
-        chosen = webinar_ids if every_webinar else rng.sample(
-            webinar_ids, rng.randint(1, min(3, len(webinar_ids))))
+        participants.append(
+            (
+                number,
+                FIRST_TELEGRAM_ID + number,
+                *(profile[c] for c in PROFILE_COLUMNS),
+                stamp,
+                PRIVACY_NOTICE_VERSION,
+                stamp,
+                stamp,
+            )
+        )
+        chosen = (
+            webinar_ids
+            if every_webinar
+            else rng.sample(webinar_ids, rng.randint(1, min(3, len(webinar_ids))))
+        )
         for webinar_id in chosen:
             registrations.append((number, webinar_id, stamp))
     return participants, registrations
 
 
 async def seed_database(
-    path: Path, series: Series, count: int, registered_from: datetime = SEEDED_FROM,
-    spread: timedelta = timedelta(days=60), every_webinar: bool = False,
+    path: Path,
+    series: Series,
+    count: int,
+    registered_from: datetime = SEEDED_FROM,
+    spread: timedelta = timedelta(days=60),
+    every_webinar: bool = False,
 ) -> dict[str, Any]:
     """Create the schema at `path` and insert `count` participants; return what was done.
 
@@ -100,23 +159,43 @@ async def seed_database(
         await db.executemany(
             "INSERT OR IGNORE INTO webinars(id, title, starts_at, ends_at, join_url, position,"
             " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(w.id, w.title, to_iso(w.starts_at), to_iso(w.ends_at), w.join_url, i,
-              to_iso(SEEDED_FROM)) for i, w in enumerate(series.webinars)],
+            [
+                (
+                    w.id,
+                    w.title,
+                    to_iso(w.starts_at),
+                    to_iso(w.ends_at),
+                    w.join_url,
+                    i,
+                    to_iso(SEEDED_FROM),
+                )
+                for i, w in enumerate(series.webinars)
+            ],
         )
         participants, registrations = participant_rows(
-            count, [w.id for w in series.webinars], random.Random(SEED),
-            registered_from, spread, every_webinar,
+            count,
+            [w.id for w in series.webinars],
+            random.Random(SEED),
+            registered_from,
+            spread,
+            every_webinar,
         )
-        columns = ("id", "telegram_id", *PROFILE_COLUMNS, "consent_at", "consent_version",
-                   "registered_at", "updated_at")
+        columns = (
+            "id",
+            "telegram_id",
+            *PROFILE_COLUMNS,
+            "consent_at",
+            "consent_version",
+            "registered_at",
+            "updated_at",
+        )
         await db.executemany(
             f"INSERT INTO participants({', '.join(columns)})"
             f" VALUES ({', '.join('?' * len(columns))})",
             participants,
         )
         await db.executemany(
-            "INSERT INTO registrations(participant_id, webinar_id, registered_at)"
-            " VALUES (?, ?, ?)",
+            "INSERT INTO registrations(participant_id, webinar_id, registered_at) VALUES (?, ?, ?)",
             registrations,
         )
         row = await db.fetchone("SELECT COUNT(*) AS n FROM participants")
@@ -124,6 +203,7 @@ async def seed_database(
     finally:
         await db.close()
     return {
-        "participants": stored, "registrations": len(registrations),
+        "participants": stored,
+        "registrations": len(registrations),
         "seconds": round(time.perf_counter() - started, 3),
     }

@@ -33,8 +33,12 @@ log = logging.getLogger(__name__)
 
 
 def build_application(
-    settings: Settings, series: Series, token: str, clock: Clock | None = None,
-    texts: Texts | None = None, send_rate: float | None = None,
+    settings: Settings,
+    series: Series,
+    token: str,
+    clock: Clock | None = None,
+    texts: Texts | None = None,
+    send_rate: float | None = None,
     update_processor: PerUserUpdateProcessor | None = None,
 ) -> Application:
     """Create the Application; the database opens in post_init and closes in post_shutdown."""
@@ -83,8 +87,11 @@ async def _post_init(application: Application) -> None:
     instrument_handlers(application)
     await start_retention(application)
     _watch_sighup(application)
-    log.info("ready: %d participants, %d webinars", await services.participants.count(),
-             len(services.series.webinars))
+    log.info(
+        "ready: %d participants, %d webinars",
+        await services.participants.count(),
+        len(services.series.webinars),
+    )
 
 
 async def apply_series(services: Services, series: Series) -> int:
@@ -94,9 +101,14 @@ async def apply_series(services: Services, series: Series) -> int:
     changes = await services.schedule.sync(series.webinars, now)
     for change in changes:
         queued = await services.schedule.enqueue_for_registrants(
-            "change_notice", change.webinar_id, f"v{change.version}", now)
-        log.info("webinar %s changed (version %d): change notice for %d registrants",
-                 change.webinar_id, change.version, queued)
+            "change_notice", change.webinar_id, f"v{change.version}", now
+        )
+        log.info(
+            "webinar %s changed (version %d): change notice for %d registrants",
+            change.webinar_id,
+            change.version,
+            queued,
+        )
     if services.sender is not None:
         services.sender.wake()
     return len(changes)
@@ -121,7 +133,8 @@ def _watch_sighup(application: Application) -> None:
 
     try:
         asyncio.get_running_loop().add_signal_handler(
-            signal.SIGHUP, lambda: application.create_task(reload_series(application)))
+            signal.SIGHUP, lambda: application.create_task(reload_series(application))
+        )
     except (NotImplementedError, RuntimeError, AttributeError):
         log.debug("SIGHUP reloading is not available here")
 

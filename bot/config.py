@@ -90,8 +90,10 @@ def _parse_send_rate(name: str, raw: str) -> float:
     except ValueError:
         rate = -1.0
     if not 1 <= rate <= 1000:
-        raise ConfigError(f"{name}: {_show(raw)} is not a number of messages per second "
-                          "from 1 to 1000 (Telegram's bulk limit is 30)")
+        raise ConfigError(
+            f"{name}: {_show(raw)} is not a number of messages per second "
+            "from 1 to 1000 (Telegram's bulk limit is 30)"
+        )
     return rate
 
 

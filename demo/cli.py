@@ -30,19 +30,37 @@ def _default_port() -> int:
 def add_demo_parser(sub: Any) -> None:
     """Register the `demo` subcommand on the CLI's subparsers."""
     parser = sub.add_parser(
-        "demo", help="run the demo: the bot on a local sandbox, chat in the browser",
+        "demo",
+        help="run the demo: the bot on a local sandbox, chat in the browser",
         description="Start the sandbox Bot API, the real bot against it and a chat page in "
-                    "the browser. Uses its own database (recreated at each launch) and a "
-                    "demo series whose first webinar starts a few minutes after launch.")
-    parser.add_argument("--port", type=_port, default=None,
-                        help=f"port of the page (default DEMO_PORT or {DEFAULT_PORT})")
+        "the browser. Uses its own database (recreated at each launch) and a "
+        "demo series whose first webinar starts a few minutes after launch.",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=None,
+        help=f"port of the page (default DEMO_PORT or {DEFAULT_PORT})",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
-    parser.add_argument("--sandbox-port", type=_port, default=0,
-                        help="port of the sandbox Bot API (default: any free port)")
-    parser.add_argument("--data-dir", type=Path, default=Path("data"),
-                        help="folder of demo.sqlite3 and demo-series.toml (default data)")
-    parser.add_argument("--starts-in", default="4m", metavar="DURATION",
-                        help='when the demo webinar starts after launch (default "4m")')
+    parser.add_argument(
+        "--sandbox-port",
+        type=_port,
+        default=0,
+        help="port of the sandbox Bot API (default: any free port)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("data"),
+        help="folder of demo.sqlite3 and demo-series.toml (default data)",
+    )
+    parser.add_argument(
+        "--starts-in",
+        default="4m",
+        metavar="DURATION",
+        help='when the demo webinar starts after launch (default "4m")',
+    )
     parser.set_defaults(func=demo)
 
 
@@ -68,13 +86,21 @@ def demo(args: argparse.Namespace) -> int:
     port = _default_port() if args.port is None else args.port
     configure_logging("INFO")
     timing = dataclasses.replace(DemoTiming(), starts_in=starts_in)
-    config = DemoConfig(host=args.host, port=port, sandbox_port=args.sandbox_port,
-                        data_dir=args.data_dir, timing=timing)
+    config = DemoConfig(
+        host=args.host,
+        port=port,
+        sandbox_port=args.sandbox_port,
+        data_dir=args.data_dir,
+        timing=timing,
+    )
     try:
         asyncio.run(serve_demo(config))
     except OSError as exc:
-        print(f"webinar-bot demo: cannot listen on {args.host}:{port} "
-              f"({exc.strerror or exc}); try --port or DEMO_PORT", file=sys.stderr)
+        print(
+            f"webinar-bot demo: cannot listen on {args.host}:{port} "
+            f"({exc.strerror or exc}); try --port or DEMO_PORT",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 0

@@ -55,22 +55,32 @@ def present_message(message: dict[str, Any], files: dict[str, dict[str, Any]]) -
         files[str(entry["file_id"])] = entry
         shown["document"] = entry
     if photos:
-        largest = max(photos, key=lambda size: int(size.get("width", 0)) * int(
-            size.get("height", 0)))
+        largest = max(
+            photos, key=lambda size: int(size.get("width", 0)) * int(size.get("height", 0))
+        )
         entry = file_entry({**largest, "file_name": "photo", "mime_type": "image"})
         files[str(entry["file_id"])] = entry
         shown["photo"] = entry
     return shown
 
 
-def present_event(user_id: int, event: dict[str, Any],
-                  files: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def present_event(
+    user_id: int, event: dict[str, Any], files: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     """A sandbox event for the page's event stream."""
     if event.get("kind") == "callback_answer":
         return {
-            "user_id": user_id, "kind": "callback_answer", "seq": event.get("seq"),
-            "message_id": event.get("message_id"), "text": event.get("text"),
-            "show_alert": bool(event.get("show_alert")), "url": safe_url(event.get("url")),
+            "user_id": user_id,
+            "kind": "callback_answer",
+            "seq": event.get("seq"),
+            "message_id": event.get("message_id"),
+            "text": event.get("text"),
+            "show_alert": bool(event.get("show_alert")),
+            "url": safe_url(event.get("url")),
         }
-    return {"user_id": user_id, "kind": event.get("kind"), "seq": event.get("seq"),
-            "message": present_message(event, files)}
+    return {
+        "user_id": user_id,
+        "kind": event.get("kind"),
+        "seq": event.get("seq"),
+        "message": present_message(event, files),
+    }

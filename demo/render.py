@@ -18,17 +18,62 @@ _COMMAND_RE: Final = re.compile(r"/[A-Za-z0-9_]{1,32}")
 _BARE_URL_RE: Final = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 _NO_AUTOLINK: Final = frozenset({"url", "text_link", "email", "code", "pre", "bot_command"})
 _SIMPLE_TAGS: Final[dict[str, str]] = {
-    "bold": "b", "italic": "i", "underline": "u", "strikethrough": "s", "code": "code",
-    "pre": "pre", "blockquote": "blockquote", "expandable_blockquote": "blockquote",
+    "bold": "b",
+    "italic": "i",
+    "underline": "u",
+    "strikethrough": "s",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "expandable_blockquote": "blockquote",
 }
 _HTML_TAGS: Final[dict[str, str]] = {
-    "b": "b", "strong": "b", "i": "i", "em": "i", "u": "u", "ins": "u", "s": "s",
-    "strike": "s", "del": "s", "code": "code", "pre": "pre", "blockquote": "blockquote",
+    "b": "b",
+    "strong": "b",
+    "i": "i",
+    "em": "i",
+    "u": "u",
+    "ins": "u",
+    "s": "s",
+    "strike": "s",
+    "del": "s",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
 }
-_DROP_CONTENT: Final = frozenset({"script", "style", "iframe", "object", "embed", "noscript",
-                                  "template", "svg", "math", "textarea", "title"})
-_VOID: Final = frozenset({"img", "hr", "input", "meta", "link", "wbr", "area", "base", "col",
-                          "source", "track", "param", "keygen", "embed"})
+_DROP_CONTENT: Final = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "textarea",
+        "title",
+    }
+)
+_VOID: Final = frozenset(
+    {
+        "img",
+        "hr",
+        "input",
+        "meta",
+        "link",
+        "wbr",
+        "area",
+        "base",
+        "col",
+        "source",
+        "track",
+        "param",
+        "keygen",
+        "embed",
+    }
+)
 _LINK_ATTRS: Final = ' target="_blank" rel="noopener noreferrer"'
 
 
@@ -85,11 +130,14 @@ def _utf16_units(text: str) -> list[str]:
 
 def _bare_links(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`url` entities for addresses typed in plain text (as Telegram's servers detect them)."""
-    taken = [(int(e.get("offset", 0)), int(e.get("offset", 0)) + int(e.get("length", 0)))
-             for e in entities if e.get("type") in _NO_AUTOLINK]
+    taken = [
+        (int(e.get("offset", 0)), int(e.get("offset", 0)) + int(e.get("length", 0)))
+        for e in entities
+        if e.get("type") in _NO_AUTOLINK
+    ]
     found: list[dict[str, Any]] = []
     for match in _BARE_URL_RE.finditer(text):
-        start = len(text[:match.start()].encode("utf-16-le")) // 2
+        start = len(text[: match.start()].encode("utf-16-le")) // 2
         length = len(match.group(0).encode("utf-16-le")) // 2
         if not any(start < end and begin < start + length for begin, end in taken):
             found.append({"type": "url", "offset": start, "length": length})
@@ -210,8 +258,9 @@ def sanitize_html(raw: str | None) -> str:
     return parser.result()
 
 
-def message_html(text: str | None, entities: list[dict[str, Any]] | None,
-                 raw_html: str | None) -> str:
+def message_html(
+    text: str | None, entities: list[dict[str, Any]] | None, raw_html: str | None
+) -> str:
     """Safe HTML for a text or caption: from its entities, else from sanitised raw HTML."""
     if text is not None:
         return render_entities(text, entities)

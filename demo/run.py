@@ -88,9 +88,13 @@ async def running_demo(config: DemoConfig) -> AsyncIterator[Demo]:
         await start_polling(application, poll_timeout=10)
         webinar = series.webinar(DEMO_WEBINAR_ID)
         assert webinar is not None
-        info = {"id": webinar.id, "title": webinar.title,
-                "starts_at": webinar.starts_at.isoformat(), "ends_at": webinar.ends_at.isoformat(),
-                "organizer_zone": series.timezone.key}
+        info = {
+            "id": webinar.id,
+            "title": webinar.title,
+            "starts_at": webinar.starts_at.isoformat(),
+            "ends_at": webinar.ends_at.isoformat(),
+            "organizer_zone": series.timezone.key,
+        }
         web_server = DemoWeb(server.url, clock, info, [*PARTICIPANTS, ORGANIZER])
         await web_server.start(config.host, config.port)
         yield Demo(web_server.url, server, application, web_server, clock, settings)
@@ -111,14 +115,17 @@ async def serve_demo(config: DemoConfig) -> None:
             loop.add_signal_handler(signum, stop.set)
     async with running_demo(config) as demo:
         start = config.timing.starts_in
-        print(f"\nwebinar-bot demo: open {demo.url} in your browser\n"
-              f"  the real bot runs on a local sandbox Bot API ({demo.sandbox.url}); "
-              "no Telegram account needed\n"
-              f"  demo webinar starts in {int(start.total_seconds() // 60)} min "
-              f"{int(start.total_seconds() % 60)} s; reminders "
-              f"{', '.join(config.timing.reminders)} before; survey {config.timing.feedback_after}"
-              " after the end\n"
-              f"  database {demo.settings.database_path} (recreated at each launch); "
-              "Ctrl-C stops the demo\n", flush=True)
+        print(
+            f"\nwebinar-bot demo: open {demo.url} in your browser\n"
+            f"  the real bot runs on a local sandbox Bot API ({demo.sandbox.url}); "
+            "no Telegram account needed\n"
+            f"  demo webinar starts in {int(start.total_seconds() // 60)} min "
+            f"{int(start.total_seconds() % 60)} s; reminders "
+            f"{', '.join(config.timing.reminders)} before; survey {config.timing.feedback_after}"
+            " after the end\n"
+            f"  database {demo.settings.database_path} (recreated at each launch); "
+            "Ctrl-C stops the demo\n",
+            flush=True,
+        )
         await stop.wait()
         log.info("stopping the demo")

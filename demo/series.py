@@ -35,20 +35,42 @@ class Persona:
         return {**asdict(self), "name": self.name}
 
 
-ORGANIZER: Final = Persona(900001, "Rosa", "Organizer", "en", role="organizer",
-                           institution="UN regional centre")
+ORGANIZER: Final = Persona(
+    900001, "Rosa", "Organizer", "en", role="organizer", institution="UN regional centre"
+)
 
 PARTICIPANTS: Final[tuple[Persona, ...]] = (
-    Persona(700101, "Shanice", "Persaud", "en", country="Guyana", sex="woman",
-            institution="Police"),
-    Persona(700102, "Carlos", "Méndez", "es", country="Belize", sex="man",
-            institution="Customs"),
-    Persona(700103, "Marlon", "Joseph", "en", country="Saint Lucia", sex="man",
-            institution="Forensic laboratory"),
-    Persona(700104, "Keisha", "Ramdial", "en", country="Trinidad and Tobago", sex="woman",
-            institution="Ministry of National Security"),
-    Persona(700105, "Lucía", "Chan", "es", country="Belize", sex="woman",
-            institution="Ministry of Foreign Affairs"),
+    Persona(
+        700101, "Shanice", "Persaud", "en", country="Guyana", sex="woman", institution="Police"
+    ),
+    Persona(700102, "Carlos", "Méndez", "es", country="Belize", sex="man", institution="Customs"),
+    Persona(
+        700103,
+        "Marlon",
+        "Joseph",
+        "en",
+        country="Saint Lucia",
+        sex="man",
+        institution="Forensic laboratory",
+    ),
+    Persona(
+        700104,
+        "Keisha",
+        "Ramdial",
+        "en",
+        country="Trinidad and Tobago",
+        sex="woman",
+        institution="Ministry of National Security",
+    ),
+    Persona(
+        700105,
+        "Lucía",
+        "Chan",
+        "es",
+        country="Belize",
+        sex="woman",
+        institution="Ministry of Foreign Affairs",
+    ),
 )
 
 
@@ -61,8 +83,7 @@ class DemoTiming:
     reminders: tuple[str, ...] = ("3m", "1m", "0m")
     feedback_after: str = "30s"
     nudge_after: str = "3m"
-    later_webinars: tuple[timedelta, ...] = field(
-        default=(timedelta(days=14), timedelta(days=42)))
+    later_webinars: tuple[timedelta, ...] = field(default=(timedelta(days=14), timedelta(days=42)))
 
 
 def _toml(value: Any) -> str:
@@ -93,19 +114,32 @@ def demo_series_toml(now: datetime, timing: DemoTiming | None = None) -> str:
         "",
     ]
     webinars = [
-        (DEMO_WEBINAR_ID, "Building a Crime Gun Preventive Strategy in the Caribbean",
-         "Construyendo una estrategia preventiva contra las armas del crimen en el Caribe",
-         start, timing.duration,
-         ["Stakeholder buy-in", "Ballistic imaging", "Public buy-in"],
-         ["Compromiso de las partes interesadas", "Imágenes balísticas",
-          "Compromiso del público"]),
+        (
+            DEMO_WEBINAR_ID,
+            "Building a Crime Gun Preventive Strategy in the Caribbean",
+            "Construyendo una estrategia preventiva contra las armas del crimen en el Caribe",
+            start,
+            timing.duration,
+            ["Stakeholder buy-in", "Ballistic imaging", "Public buy-in"],
+            [
+                "Compromiso de las partes interesadas",
+                "Imágenes balísticas",
+                "Compromiso del público",
+            ],
+        ),
     ]
     for number, later in enumerate(timing.later_webinars, 2):
-        webinars.append((
-            f"demo-webinar-{number}", f"Regional webinar {number}: firearms tracing",
-            f"Webinario regional {number}: rastreo de armas de fuego",
-            now + later, "2h", ["Marking and record-keeping", "Tracing requests"],
-            ["Marcaje y registro", "Solicitudes de rastreo"]))
+        webinars.append(
+            (
+                f"demo-webinar-{number}",
+                f"Regional webinar {number}: firearms tracing",
+                f"Webinario regional {number}: rastreo de armas de fuego",
+                now + later,
+                "2h",
+                ["Marking and record-keeping", "Tracing requests"],
+                ["Marcaje y registro", "Solicitudes de rastreo"],
+            )
+        )
     for webinar_id, title, title_es, starts_at, duration, topics, topics_es in webinars:
         lines += [
             "[[webinars]]",

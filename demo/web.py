@@ -22,8 +22,11 @@ from sandbox.client import SandboxClient, SandboxControlError
 log = logging.getLogger(__name__)
 
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
-STATIC_FILES: Final = {"index.html": "text/html", "demo.css": "text/css",
-                       "demo.js": "text/javascript"}
+STATIC_FILES: Final = {
+    "index.html": "text/html",
+    "demo.css": "text/css",
+    "demo.js": "text/javascript",
+}
 HEARTBEAT: Final = 5.0
 EVENT_WAIT: Final = 20.0
 NAME_RE: Final = re.compile(r"^[^\x00-\x1f\x7f<>]{1,64}$")
@@ -32,8 +35,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def _sniff(content: bytes, declared: str) -> str:
     """The content type of a served file (images recognised by their first bytes)."""
-    for magic, kind in ((b"\x89PNG", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
-                        (b"GIF8", "image/gif")):
+    for magic, kind in (
+        (b"\x89PNG", "image/png"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"GIF8", "image/gif"),
+    ):
         if content.startswith(magic):
             return kind
     return declared if "/" in declared else "application/octet-stream"
@@ -42,8 +48,9 @@ def _sniff(content: bytes, declared: str) -> str:
 class DemoWeb:
     """Serves the page and relays between the browser and the sandbox's control API."""
 
-    def __init__(self, sandbox_url: str, clock: Clock, webinar: dict[str, Any],
-                 personas: list[Persona]) -> None:
+    def __init__(
+        self, sandbox_url: str, clock: Clock, webinar: dict[str, Any], personas: list[Persona]
+    ) -> None:
         """Prepare the server for a running sandbox; personas are added on start."""
         self.client = SandboxClient(sandbox_url)
         self.clock = clock
@@ -61,26 +68,29 @@ class DemoWeb:
         """The aiohttp application with every route."""
         app = web.Application()
         w = self._guard
-        app.add_routes([
-            web.get("/", self.index),
-            web.get("/static/{name}", self.static),
-            web.get("/api/state", w(self.state)),
-            web.post("/api/users", w(self.add_user)),
-            web.get("/api/users/{user_id}/messages", w(self.transcript)),
-            web.post("/api/users/{user_id}/messages", w(self.send_text)),
-            web.post("/api/users/{user_id}/press", w(self.press)),
-            web.get("/api/users/{user_id}/commands", w(self.commands)),
-            web.get("/api/files/{file_id}", w(self.file)),
-            web.get("/api/events", self.events),
-        ])
+        app.add_routes(
+            [
+                web.get("/", self.index),
+                web.get("/static/{name}", self.static),
+                web.get("/api/state", w(self.state)),
+                web.post("/api/users", w(self.add_user)),
+                web.get("/api/users/{user_id}/messages", w(self.transcript)),
+                web.post("/api/users/{user_id}/messages", w(self.send_text)),
+                web.post("/api/users/{user_id}/press", w(self.press)),
+                web.get("/api/users/{user_id}/commands", w(self.commands)),
+                web.get("/api/files/{file_id}", w(self.file)),
+                web.get("/api/events", self.events),
+            ]
+        )
         return app
 
     async def start(self, host: str, port: int) -> None:
         """Create the personas in the sandbox, then listen on host:port (0: a free port)."""
         for persona in self._initial:
             await self._add(persona)
-        runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False,
-                               shutdown_timeout=1.0)
+        runner = web.AppRunner(
+            self.make_app(), access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         try:
@@ -108,9 +118,12 @@ class DemoWeb:
 
     async def _add(self, persona: Persona) -> None:
         """Create a simulated user in the sandbox and relay its chat's events."""
-        await self.client.add_user(persona.id, first_name=persona.first_name,
-                                   last_name=persona.last_name or None,
-                                   language_code=persona.language)
+        await self.client.add_user(
+            persona.id,
+            first_name=persona.first_name,
+            last_name=persona.last_name or None,
+            language_code=persona.language,
+        )
         self.personas[persona.id] = persona
         self._pumps[persona.id] = asyncio.create_task(self._pump(persona.id))
 
@@ -169,16 +182,19 @@ class DemoWeb:
         if name not in STATIC_FILES:
             raise web.HTTPNotFound()
         body = (STATIC_DIR / name).read_bytes()
-        return web.Response(body=body, content_type=STATIC_FILES[name], charset="utf-8",
-                            headers=_SECURITY_HEADERS)
+        return web.Response(
+            body=body, content_type=STATIC_FILES[name], charset="utf-8", headers=_SECURITY_HEADERS
+        )
 
     async def state(self, request: web.Request) -> web.Response:
         """The people of the demo, the demo webinar and the bot's clock."""
-        return web.json_response({
-            "now": self.clock.now().isoformat(),
-            "webinar": self.webinar,
-            "users": [persona.as_json() for persona in self.personas.values()],
-        })
+        return web.json_response(
+            {
+                "now": self.clock.now().isoformat(),
+                "webinar": self.webinar,
+                "users": [persona.as_json() for persona in self.personas.values()],
+            }
+        )
 
     async def add_user(self, request: web.Request) -> web.Response:
         """Add a participant with a name and a language (en or es)."""
@@ -186,8 +202,9 @@ class DemoWeb:
         name = str(body.get("name", "")).strip()
         language = str(body.get("language", "en"))
         if not NAME_RE.match(name) or language not in ("en", "es"):
-            return web.json_response({"error": "give a name (1-64 characters) and en or es"},
-                                     status=400)
+            return web.json_response(
+                {"error": "give a name (1-64 characters) and en or es"}, status=400
+            )
         first, _, last = name.partition(" ")
         persona = Persona(next(self._ids), first, last.strip(), language)
         await self._add(persona)
@@ -208,8 +225,15 @@ class DemoWeb:
         if not text.strip() or len(text) > 4096:
             return web.json_response({"error": "type 1-4096 characters"}, status=400)
         message_id = await self.client.send_text(persona.id, text)
-        mine = present_message({"message_id": message_id, "from_bot": False, "text": text,
-                                "date": int(self.clock.now().timestamp())}, self.files)
+        mine = present_message(
+            {
+                "message_id": message_id,
+                "from_bot": False,
+                "text": text,
+                "date": int(self.clock.now().timestamp()),
+            },
+            self.files,
+        )
         self.broadcast({"user_id": persona.id, "kind": "message", "message": mine})
         return web.json_response({"message_id": message_id})
 
@@ -224,7 +248,10 @@ class DemoWeb:
         """The command menu this person sees (the most specific setMyCommands list)."""
         persona = self._persona(request)
         scopes: list[dict[str, Any] | None] = [
-            {"type": "chat", "chat_id": persona.id}, {"type": "all_private_chats"}, None]
+            {"type": "chat", "chat_id": persona.id},
+            {"type": "all_private_chats"},
+            None,
+        ]
         for scope in scopes:
             for language in (persona.language, None):
                 found = await self.client.bot_commands(language, scope)
@@ -247,9 +274,13 @@ class DemoWeb:
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Server-sent events: every chat's bot events, and the clock every few seconds."""
-        response = web.StreamResponse(headers={
-            "Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-            "X-Accel-Buffering": "no"})
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",
+            }
+        )
         await response.prepare(request)
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._subscribers.add(queue)
@@ -260,8 +291,10 @@ class DemoWeb:
             while True:
                 wait = next_clock - loop.time()
                 if wait <= 0:  # the clock goes out every few seconds, busy or not
-                    item: dict[str, Any] | None = {"kind": "clock",
-                                                   "now": self.clock.now().isoformat()}
+                    item: dict[str, Any] | None = {
+                        "kind": "clock",
+                        "now": self.clock.now().isoformat(),
+                    }
                     next_clock = loop.time() + HEARTBEAT
                 else:
                     try:
@@ -281,8 +314,8 @@ class DemoWeb:
 
 _SECURITY_HEADERS: Final = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-                               "style-src 'self'; script-src 'self'; object-src 'none'; "
-                               "base-uri 'none'; frame-ancestors 'none'",
+    "style-src 'self'; script-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }

@@ -25,8 +25,17 @@ from handlers import (
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "schedule", "feedback", "profile", "settings", "mydata", "forget", "help",
-            "cancel")
+COMMANDS = (
+    "start",
+    "schedule",
+    "feedback",
+    "profile",
+    "settings",
+    "mydata",
+    "forget",
+    "help",
+    "cancel",
+)
 
 
 def register_handlers(application: Application) -> None:
@@ -41,11 +50,13 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("export", export.export_command, filters=private))
     application.add_handler(CommandHandler("stats", stats.stats_command, filters=private))
     application.add_handler(CommandHandler("report", stats.report_command, filters=private))
-    application.add_handler(CommandHandler("broadcast", broadcast.broadcast_command,
-                                           filters=private))
+    application.add_handler(
+        CommandHandler("broadcast", broadcast.broadcast_command, filters=private)
+    )
     application.add_handler(CommandHandler("organizers", organizers.organizers, filters=private))
-    application.add_handler(CommandHandler("webinar", webinar_edit.webinar_command,
-                                           filters=private))
+    application.add_handler(
+        CommandHandler("webinar", webinar_edit.webinar_command, filters=private)
+    )
     application.add_handler(CommandHandler("profile", account.profile, filters=private))
     application.add_handler(CommandHandler("mydata", account.mydata, filters=private))
     application.add_handler(CommandHandler("forget", account.forget, filters=private))
@@ -58,19 +69,24 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(schedule.calendar_file, pattern=r"^cal:"))
     application.add_handler(CallbackQueryHandler(survey.survey_button, pattern=r"^sv:"))
     application.add_handler(CallbackQueryHandler(survey.attending, pattern=r"^att:"))
-    application.add_handler(CallbackQueryHandler(schedule.toggle_reminders,
-                                                 pattern=r"^set:reminders:"))
+    application.add_handler(
+        CallbackQueryHandler(schedule.toggle_reminders, pattern=r"^set:reminders:")
+    )
     application.add_handler(CallbackQueryHandler(export.export_button, pattern=r"^x:"))
     application.add_handler(CallbackQueryHandler(organizers.organizers_button, pattern=r"^org:"))
     application.add_handler(CallbackQueryHandler(webinar_edit.webinar_button, pattern=r"^wb:"))
     application.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(
-        MessageHandler(private & (filters.PHOTO | filters.Document.ALL)
-                       & ~filters.UpdateType.EDITED, broadcast.media))
+        MessageHandler(
+            private & (filters.PHOTO | filters.Document.ALL) & ~filters.UpdateType.EDITED,
+            broadcast.media,
+        )
+    )
     application.add_handler(
-        MessageHandler(private & ~filters.COMMAND & ~filters.UpdateType.EDITED,
-                       registration.text_answer)
+        MessageHandler(
+            private & ~filters.COMMAND & ~filters.UpdateType.EDITED, registration.text_answer
+        )
     )
     application.add_handler(MessageHandler(private & filters.COMMAND, account.unknown))
     application.add_error_handler(error_handler)
@@ -107,5 +123,6 @@ async def error_handler(update: object, context: BotContext) -> None:
             context.services.texts.render(lang, "error_internal"), parse_mode=ParseMode.HTML
         )
     except Exception:  # noqa: BLE001 - reporting the failure must not fail again
-        log.warning("could not tell the user about an error: %s",
-                    html.escape(str(context.error))[:200])
+        log.warning(
+            "could not tell the user about an error: %s", html.escape(str(context.error))[:200]
+        )

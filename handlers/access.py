@@ -16,5 +16,4 @@ async def is_organizer(context: BotContext, user_id: int | None) -> bool:
 
 async def record_action(context: BotContext, user_id: int, action: str, **detail: object) -> None:
     """Record what an organizer did: who, when, what."""
-    await context.services.organizers.record(user_id, action, detail,
-                                             context.services.clock.now())
+    await context.services.organizers.record(user_id, action, detail, context.services.clock.now())

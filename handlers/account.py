@@ -25,8 +25,9 @@ async def show_profile(
 ) -> None:
     """Send the participant's profile card with a button per field."""
     services = context.services
-    view = profile_view(services.texts, services.series, participant.profile(),
-                        services.clock.now())
+    view = profile_view(
+        services.texts, services.series, participant.profile(), services.clock.now()
+    )
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
         services.texts.render(participant.language, template, p=view),
@@ -92,10 +93,14 @@ async def save_profile_edit(
     added = [w for w in participant.webinar_ids if w not in before.webinar_ids]
     if added:
         await after_joining(services, participant.id, added)
-    view = profile_view(services.texts, services.series, participant.profile(),
-                        services.clock.now())
+    view = profile_view(
+        services.texts, services.series, participant.profile(), services.clock.now()
+    )
     await replace_or_send(
-        context, message, chat_id, services.texts.render(participant.language, "profile", p=view),
+        context,
+        message,
+        chat_id,
+        services.texts.render(participant.language, "profile", p=view),
         profile_keyboard(services.texts, participant.language),
     )
 
@@ -109,11 +114,15 @@ async def mydata(update: Update, context: BotContext) -> None:
         await no_data(update, context)
         return
     conv = await services.conversations.get(user.id)
-    view = profile_view(services.texts, services.series, participant.profile(),
-                        services.clock.now())
+    view = profile_view(
+        services.texts, services.series, participant.profile(), services.clock.now()
+    )
     await update.effective_chat.send_message(
         services.texts.render(
-            participant.language, "mydata", p=view, telegram_id=user.id,
+            participant.language,
+            "mydata",
+            p=view,
+            telegram_id=user.id,
             registered_at=from_iso(participant.registered_at),
             consent_at=from_iso(participant.consent_at),
             consent_version=participant.consent_version,
@@ -130,8 +139,9 @@ async def no_data(update: Update, context: BotContext) -> None:
     assert user is not None and update.effective_chat is not None
     conv = await services.conversations.get(user.id)
     await update.effective_chat.send_message(
-        services.texts.render(draft_language(conv, user), "no_data",
-                              draft=conv.step if conv else None),
+        services.texts.render(
+            draft_language(conv, user), "no_data", draft=conv.step if conv else None
+        ),
         parse_mode=ParseMode.HTML,
     )
 
@@ -170,9 +180,12 @@ async def forget_button(update: Update, context: BotContext) -> None:
         log.info("a participant erased their personal data")
     await query.answer()
     message = query.message if isinstance(query.message, Message) else None
-    await replace_or_send(context, message, query.from_user.id,
-                          services.texts.render(lang, "forgotten" if choice == "yes"
-                                                else "forget_kept"))
+    await replace_or_send(
+        context,
+        message,
+        query.from_user.id,
+        services.texts.render(lang, "forgotten" if choice == "yes" else "forget_kept"),
+    )
 
 
 async def help_command(update: Update, context: BotContext) -> None:

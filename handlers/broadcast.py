@@ -46,8 +46,9 @@ def _label(services: Services, lang: str, key: str, **values: Any) -> str:
 
 def _keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     """Inline buttons from (label, callback data) rows."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data)
-                                  for text, data in row] for row in rows])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+    )
 
 
 def _choices(services: Services, lang: str, conv: Conversation) -> InlineKeyboardMarkup:
@@ -56,11 +57,14 @@ def _choices(services: Services, lang: str, conv: Conversation) -> InlineKeyboar
     label = services.texts.label
     rows: list[list[tuple[str, str]]] = []
     if conv.step == "audience":
-        rows = [[(_label(services, lang, f"audiences.{kind}"), prefix + kind)]
-                for kind in AUDIENCES]
+        rows = [
+            [(_label(services, lang, f"audiences.{kind}"), prefix + kind)] for kind in AUDIENCES
+        ]
     elif conv.step == "value" and conv.data.get("kind") in WEBINAR_AUDIENCES:
-        rows = [[(w.title_for(lang)[:60], f"{prefix}{n}")]
-                for n, w in enumerate(services.series.webinars)]
+        rows = [
+            [(w.title_for(lang)[:60], f"{prefix}{n}")]
+            for n, w in enumerate(services.series.webinars)
+        ]
     elif conv.step == "value" and conv.data.get("kind") == "country":
         rows = [[(label(lang, f"countries.{code}"), prefix + code)] for code in COUNTRIES]
     elif conv.step == "value":
@@ -68,13 +72,22 @@ def _choices(services: Services, lang: str, conv: Conversation) -> InlineKeyboar
     elif conv.step == "spanish":
         rows = [[(_label(services, lang, "skip"), prefix + "skip")]]
     elif conv.step == "when":
-        rows = [[(_label(services, lang, "now"), prefix + "now"),
-                 (_label(services, lang, "later"), prefix + "later")]]
+        rows = [
+            [
+                (_label(services, lang, "now"), prefix + "now"),
+                (_label(services, lang, "later"), prefix + "later"),
+            ]
+        ]
     return _keyboard([*rows, [(_label(services, lang, "cancel"), prefix + "cancel")]])
 
 
-PROMPTS = {"content": "ask_content", "audience": "ask_audience", "spanish": "ask_spanish",
-           "when": "ask_when", "time": "ask_time"}
+PROMPTS = {
+    "content": "ask_content",
+    "audience": "ask_audience",
+    "spanish": "ask_spanish",
+    "when": "ask_when",
+    "time": "ask_time",
+}
 
 
 async def _ask(context: BotContext, conv: Conversation) -> None:
@@ -82,13 +95,16 @@ async def _ask(context: BotContext, conv: Conversation) -> None:
     services, lang = context.services, conv.data["lang"]
     if conv.step == "value":
         key = {"country": "ask_country", "institution": "ask_institution"}.get(
-            conv.data.get("kind", ""), "ask_webinar")
+            conv.data.get("kind", ""), "ask_webinar"
+        )
     else:
         key = PROMPTS[conv.step]
-    text = _label(services, lang, key, zone=services.series.timezone.key,
-                  example=_example(services))
-    await context.bot.send_message(conv.telegram_id, text,
-                                   reply_markup=_choices(services, lang, conv))
+    text = _label(
+        services, lang, key, zone=services.series.timezone.key, example=_example(services)
+    )
+    await context.bot.send_message(
+        conv.telegram_id, text, reply_markup=_choices(services, lang, conv)
+    )
 
 
 def _example(services: Services) -> str:
@@ -117,10 +133,12 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
         await _resume(context, conv)
         return
     lang = _lang(user)
-    broadcast_id = await runtime(context).store.create(user.id, chat.id, lang,
-                                                      services.clock.now())
-    await _go(context, Conversation(user.id, "broadcast", "content",
-                                    {"id": broadcast_id, "lang": lang}), "content")
+    broadcast_id = await runtime(context).store.create(user.id, chat.id, lang, services.clock.now())
+    await _go(
+        context,
+        Conversation(user.id, "broadcast", "content", {"id": broadcast_id, "lang": lang}),
+        "content",
+    )
 
 
 async def _resume(context: BotContext, conv: Conversation) -> None:
@@ -152,8 +170,9 @@ async def answer(update: Update, context: BotContext, conv: Conversation) -> Non
             return
         if conv.step == "spanish" and message.text:
             broadcast = await store.get(broadcast_id)
-            limit = TEXT_LIMIT if broadcast and broadcast.content_type == "text" else (
-                CAPTION_LIMIT)
+            limit = (
+                TEXT_LIMIT if broadcast and broadcast.content_type == "text" else (CAPTION_LIMIT)
+            )
             await store.update(broadcast_id, body_es_html=safe_html(message.text_html, limit))
             await _go(context, conv, "when")
             return
@@ -161,8 +180,7 @@ async def answer(update: Update, context: BotContext, conv: Conversation) -> Non
             due = _parse_time(services, message.text)
             if due is None or due <= services.clock.now():
                 key = "error_time" if due is None else "error_past"
-                await message.reply_text(_label(services, lang, key,
-                                                example=_example(services)))
+                await message.reply_text(_label(services, lang, key, example=_example(services)))
                 return
             await store.update(broadcast_id, due_at=due)
             conv.step = "confirm"
@@ -170,8 +188,9 @@ async def answer(update: Update, context: BotContext, conv: Conversation) -> Non
             await _preview(context, conv)
             return
     except UnsafeMessage as refusal:
-        await message.reply_text(_label(services, lang, f"error_{refusal.reason}",
-                                        limit=refusal.limit))
+        await message.reply_text(
+            _label(services, lang, f"error_{refusal.reason}", limit=refusal.limit)
+        )
         return
     except ValueError:
         await message.reply_text(_label(services, lang, "error_kind"))
@@ -229,14 +248,20 @@ async def _preview(context: BotContext, conv: Conversation) -> None:
         await send_content(context.bot, chat, broadcast, body_for(broadcast, "es"))
     count = await store.count_recipients(broadcast.audience)
     text = services.texts.render(
-        lang, "broadcast_summary", count=count,
-        audience=describe(services, lang, broadcast.audience), due_at=broadcast.due_at,
-        zone=services.series.timezone.key, spanish=bool(broadcast.body_es_html))
+        lang,
+        "broadcast_summary",
+        count=count,
+        audience=describe(services, lang, broadcast.audience),
+        due_at=broadcast.due_at,
+        zone=services.series.timezone.key,
+        spanish=bool(broadcast.body_es_html),
+    )
     prefix = f"bc:{broadcast.id}:confirm:"
     rows = [[(_label(services, lang, "confirm"), prefix + "ok")]] if count else []
     rows.append([(_label(services, lang, "cancel"), prefix + "cancel")])
-    await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML,
-                                   reply_markup=_keyboard(rows))
+    await context.bot.send_message(
+        chat, text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(rows)
+    )
 
 
 async def button(update: Update, context: BotContext) -> None:
@@ -252,8 +277,13 @@ async def button(update: Update, context: BotContext) -> None:
         await _stop(update, context, int(parts[1]))
         return
     conv = await services.conversations.get(query.from_user.id)
-    if len(parts) != 4 or conv is None or conv.flow != "broadcast" \
-            or str(conv.data.get("id")) != parts[1] or conv.step != parts[2]:
+    if (
+        len(parts) != 4
+        or conv is None
+        or conv.flow != "broadcast"
+        or str(conv.data.get("id")) != parts[1]
+        or conv.step != parts[2]
+    ):
         await query.answer(services.texts.label(lang, "toasts.stale"))
         return
     value, lang = parts[3], conv.data["lang"]
@@ -271,8 +301,9 @@ async def button(update: Update, context: BotContext) -> None:
         await query.answer(services.texts.label(lang, "toasts.invalid"))
         return
     if "audience" in conv.data:
-        await runtime(context).store.update(int(conv.data["id"]),
-                                            audience=conv.data.pop("audience"))
+        await runtime(context).store.update(
+            int(conv.data["id"]), audience=conv.data.pop("audience")
+        )
     await query.answer()
     if step == "confirm":
         conv.step = step
@@ -295,8 +326,10 @@ def _choose(services: Services, conv: Conversation, value: str) -> str | None:
         webinars = services.series.webinars
         if kind in WEBINAR_AUDIENCES and value.isdigit() and int(value) < len(webinars):
             value = webinars[int(value)].id
-        elif not ((kind == "country" and value in COUNTRIES)
-                  or (kind == "institution" and value in INSTITUTIONS)):
+        elif not (
+            (kind == "country" and value in COUNTRIES)
+            or (kind == "institution" and value in INSTITUTIONS)
+        ):
             return None
         conv.data["audience"] = {"kind": kind, "value": value}
         return "spanish"
@@ -322,9 +355,16 @@ async def _confirm(update: Update, context: BotContext, conv: Conversation) -> N
     rt.follow(broadcast_id, fresh=True)  # it sends the progress message, then edits it
     broadcast = await rt.store.get(broadcast_id)
     assert broadcast is not None
-    await record_action(context, conv.telegram_id, "broadcast.sent", broadcast=broadcast_id,
-                        recipients=queued, audience=broadcast.audience,
-                        due_at=broadcast.due_at, content=broadcast.content_type)
+    await record_action(
+        context,
+        conv.telegram_id,
+        "broadcast.sent",
+        broadcast=broadcast_id,
+        recipients=queued,
+        audience=broadcast.audience,
+        due_at=broadcast.due_at,
+        content=broadcast.content_type,
+    )
 
 
 async def _stop(update: Update, context: BotContext, broadcast_id: int) -> None:
@@ -333,15 +373,21 @@ async def _stop(update: Update, context: BotContext, broadcast_id: int) -> None:
     assert query is not None
     broadcast: Broadcast | None = await rt.store.get(broadcast_id)
     lang = broadcast.lang if broadcast else _lang(query.from_user)
-    cancelled = None if broadcast is None else await rt.store.cancel(
-        broadcast_id, services.clock.now())
+    cancelled = (
+        None if broadcast is None else await rt.store.cancel(broadcast_id, services.clock.now())
+    )
     if cancelled is None:
         await query.answer(services.texts.label(lang, "toasts.stale"))
         return
     rt.forget(broadcast_id)
     await query.answer(_label(services, lang, "stopping", count=cancelled))
-    await record_action(context, query.from_user.id, "broadcast.cancelled",
-                        broadcast=broadcast_id, not_sent=cancelled)
+    await record_action(
+        context,
+        query.from_user.id,
+        "broadcast.cancelled",
+        broadcast=broadcast_id,
+        not_sent=cancelled,
+    )
 
 
 async def media(update: Update, context: BotContext) -> None:

@@ -40,24 +40,26 @@ def button(text: str, prefix: str, conv: Conversation, *parts: str) -> InlineKey
 async def organizer_or_unknown(update: Update, context: BotContext) -> User | None:
     """The sender when an organizer; otherwise the generic "did not understand" reply."""
     user = update.effective_user
-    if update.effective_chat is None or not await is_organizer(context,
-                                                               user.id if user else None):
+    if update.effective_chat is None or not await is_organizer(context, user.id if user else None):
         await unknown(update, context)  # others learn nothing, not even that it exists
         return None
     return user
 
 
-async def open_conversation(context: BotContext, user: User, flow: str, step: str,
-                            **data: Any) -> Conversation:
+async def open_conversation(
+    context: BotContext, user: User, flow: str, step: str, **data: Any
+) -> Conversation:
     """Start (replacing any other) a console conversation with a fresh token."""
-    conv = Conversation(user.id, flow, step,
-                        {"token": new_token(), "lang": organizer_language(user), **data})
+    conv = Conversation(
+        user.id, flow, step, {"token": new_token(), "lang": organizer_language(user), **data}
+    )
     await context.services.conversations.save(conv, context.services.clock.now())
     return conv
 
 
-async def claim_press(update: Update, context: BotContext,
-                      flow: str) -> tuple[Conversation, list[str]] | None:
+async def claim_press(
+    update: Update, context: BotContext, flow: str
+) -> tuple[Conversation, list[str]] | None:
     """The conversation a console button belongs to and the rest of its data, or None.
 
     None means the press was refused: it was already answered with the invalid-button toast.
@@ -70,9 +72,14 @@ async def claim_press(update: Update, context: BotContext,
     if await is_organizer(context, user.id):
         conv = await services.conversations.get(user.id)
     token = str(conv.data.get("token", "")) if conv is not None else ""
-    if (conv is None or conv.flow != flow or len(parts) < 3 or not token
-            or not hmac.compare_digest(parts[1].encode(), token.encode())
-            or parts[2] != conv.step):
+    if (
+        conv is None
+        or conv.flow != flow
+        or len(parts) < 3
+        or not token
+        or not hmac.compare_digest(parts[1].encode(), token.encode())
+        or parts[2] != conv.step
+    ):
         await query.answer(services.texts.label(organizer_language(user), "toasts.invalid"))
         return None
     return conv, parts[3:]
@@ -95,14 +102,16 @@ async def still_organizer(update: Update, context: BotContext, conv: Conversatio
     return False
 
 
-async def show(context: BotContext, message: Message | None, chat_id: int, text: str,
-               markup: Any = None) -> None:
+async def show(
+    context: BotContext, message: Message | None, chat_id: int, text: str, markup: Any = None
+) -> None:
     """Replace a console message in place, or send a new one when there is none."""
     if message is not None:
         await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     else:
-        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                       reply_markup=markup)
+        await context.bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
 
 
 def pressed_message(update: Update) -> Message | None:
@@ -111,10 +120,13 @@ def pressed_message(update: Update) -> Message | None:
     return query.message if query is not None and isinstance(query.message, Message) else None
 
 
-async def reply(update: Update, context: BotContext, lang: str, template: str,
-                markup: Any = None, **values: Any) -> None:
+async def reply(
+    update: Update, context: BotContext, lang: str, template: str, markup: Any = None, **values: Any
+) -> None:
     """Send a rendered template as a reply to the organizer's message."""
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
-        context.services.texts.render(lang, template, **values), parse_mode=ParseMode.HTML,
-        reply_markup=markup)
+        context.services.texts.render(lang, template, **values),
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+    )

@@ -23,10 +23,19 @@ async def delivery(update: Update, context: BotContext) -> None:
     total, unreachable = await services.outbox.unreachable()
     lang = "es" if (user.language_code or "").startswith("es") else "en"
     text = services.texts.render(
-        lang, "delivery", rows=rows, unreachable_total=total,
-        unreachable=[{"name": r["full_name"] or "—", "country": r["country"],
-                      "when": from_iso(r["unreachable_at"]), "reason": r["unreachable_reason"]}
-                     for r in unreachable],
+        lang,
+        "delivery",
+        rows=rows,
+        unreachable_total=total,
+        unreachable=[
+            {
+                "name": r["full_name"] or "—",
+                "country": r["country"],
+                "when": from_iso(r["unreachable_at"]),
+                "reason": r["unreachable_reason"],
+            }
+            for r in unreachable
+        ],
         zone=services.series.timezone.key,
     )
     await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)

@@ -37,16 +37,19 @@ def file_name(kind: str, fmt: str, webinar: str | None, day: str) -> str:
 
 def kind_keyboard(texts: Texts, lang: str) -> InlineKeyboardMarkup:
     """Buttons to pick what to export."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.label(lang, f"export.{kind}"),
-                                                       callback_data=f"x:k:{kind}")]
-                                 for kind in KINDS])
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.label(lang, f"export.{kind}"), callback_data=f"x:k:{kind}")]
+            for kind in KINDS
+        ]
+    )
 
 
 def format_keyboard(kind: str) -> InlineKeyboardMarkup:
     """Buttons to pick the format of an export."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(fmt.upper(),
-                                                       callback_data=f"x:f:{kind}:{fmt}")
-                                  for fmt in FORMATS]])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(fmt.upper(), callback_data=f"x:f:{kind}:{fmt}") for fmt in FORMATS]]
+    )
 
 
 async def export_command(update: Update, context: BotContext) -> None:
@@ -58,8 +61,9 @@ async def export_command(update: Update, context: BotContext) -> None:
     texts, lang = context.services.texts, _lang(user)
     args = list(context.args or [])
     if not args:
-        await message.reply_text(texts.label(lang, "export.ask_kind"),
-                                 reply_markup=kind_keyboard(texts, lang))
+        await message.reply_text(
+            texts.label(lang, "export.ask_kind"), reply_markup=kind_keyboard(texts, lang)
+        )
         return
     kind, fmt = args[0].lower(), (args[1].lower() if len(args) > 1 else "xlsx")
     webinar = args[2] if len(args) > 2 else None
@@ -82,22 +86,31 @@ async def export_button(update: Update, context: BotContext) -> None:
     if len(parts) == 3 and parts[1] == "k" and parts[2] in KINDS and message is not None:
         await query.answer()
         kind = texts.label(lang, f"export.{parts[2]}")
-        await message.edit_text(texts.label(lang, "export.ask_format").format(kind=kind),
-                                reply_markup=format_keyboard(parts[2]))
+        await message.edit_text(
+            texts.label(lang, "export.ask_format").format(kind=kind),
+            reply_markup=format_keyboard(parts[2]),
+        )
         return
-    if len(parts) == 4 and parts[1] == "f" and parts[2] in KINDS and parts[3] in FORMATS \
-            and message is not None:
+    if (
+        len(parts) == 4
+        and parts[1] == "f"
+        and parts[2] in KINDS
+        and parts[3] in FORMATS
+        and message is not None
+    ):
         await query.answer(texts.label(lang, "export.preparing"))
         kind = texts.label(lang, f"export.{parts[2]}")
-        await message.edit_text(texts.label(lang, "export.exporting").format(
-            kind=kind, fmt=parts[3].upper()))
+        await message.edit_text(
+            texts.label(lang, "export.exporting").format(kind=kind, fmt=parts[3].upper())
+        )
         await send_export(context, message, lang, parts[2], parts[3], None)
         return
     await query.answer(texts.label(lang, "toasts.invalid"))
 
 
-async def send_export(context: BotContext, message: Message, lang: str, kind: str, fmt: str,
-                      webinar: str | None) -> None:
+async def send_export(
+    context: BotContext, message: Message, lang: str, kind: str, fmt: str, webinar: str | None
+) -> None:
     """Make the export in a thread into a temporary file and send it as a document."""
     services = context.services
     texts = services.texts
@@ -107,22 +120,30 @@ async def send_export(context: BotContext, message: Message, lang: str, kind: st
         path = Path(folder) / name
         try:
             rows = await asyncio.to_thread(
-                run_export, services.settings.database_path, services.series,
-                ExportRequest(kind, fmt, webinar, path))
+                run_export,
+                services.settings.database_path,
+                services.series,
+                ExportRequest(kind, fmt, webinar, path),
+            )
         except ExportError as exc:
-            await message.chat.send_message(
-                texts.label(lang, "export.failed").format(error=exc))
+            await message.chat.send_message(texts.label(lang, "export.failed").format(error=exc))
             return
         if path.stat().st_size > TELEGRAM_UPLOAD_LIMIT:
             command = f"webinar-bot export {kind} --format {fmt} --out {name}"
             await message.chat.send_message(
-                texts.label(lang, "export.too_big").format(fmt=fmt.upper(), command=command))
+                texts.label(lang, "export.too_big").format(fmt=fmt.upper(), command=command)
+            )
             return
         caption = texts.label(lang, "export.caption_webinar" if webinar else "export.caption")
         with path.open("rb") as handle:
             await context.bot.send_document(
-                message.chat.id, document=handle, filename=name,
-                caption=caption.format(kind=texts.label(lang, f"export.{kind}"), rows=rows,
-                                       webinar=webinar))
-    await record_action(context, message.chat.id, "export", kind=kind, format=fmt,
-                        webinar=webinar, rows=rows)
+                message.chat.id,
+                document=handle,
+                filename=name,
+                caption=caption.format(
+                    kind=texts.label(lang, f"export.{kind}"), rows=rows, webinar=webinar
+                ),
+            )
+    await record_action(
+        context, message.chat.id, "export", kind=kind, format=fmt, webinar=webinar, rows=rows
+    )

@@ -59,8 +59,11 @@ def prompt(services: Services, conv: Conversation, lang: str) -> tuple[str, Any]
         context.update(version=PRIVACY_NOTICE_VERSION, organizer=series.organizer)
     elif step is Step.CONFIRM:
         context["p"] = profile_view(texts, series, conv.data, now)
-    name = "summary" if step is Step.CONFIRM else (
-        "edit_menu" if step is Step.EDIT_MENU else f"ask_{step.name.lower()}")
+    name = (
+        "summary"
+        if step is Step.CONFIRM
+        else ("edit_menu" if step is Step.EDIT_MENU else f"ask_{step.name.lower()}")
+    )
     titles = [(w.id, w.title_for(lang)) for w in series.webinars]
     markup = step_keyboard(texts, lang, FLOW_CODES[conv.flow], step, conv.data, titles)
     return texts.render(lang, name, **context), markup
@@ -101,27 +104,33 @@ def answer_label(services: Services, lang: str, step: Step, value: str, data: di
 
 
 async def show_next(
-    context: BotContext, message: Message | None, chat_id: int, conv: Conversation,
+    context: BotContext,
+    message: Message | None,
+    chat_id: int,
+    conv: Conversation,
     answer: str | None = None,
 ) -> None:
     """Show the current question in place of the answered one (noting the answer), or anew."""
     lang = draft_language(conv, None)
     text, markup = prompt(context.services, conv, lang)
     if message is None:
-        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                       reply_markup=markup)
+        await context.bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
         return
     if answer is not None:
-        shown = context.services.texts.render(lang, "answered", answer=answer,
-                                              question=Markup(text))
+        shown = context.services.texts.render(
+            lang, "answered", answer=answer, question=Markup(text)
+        )
     else:
         shown = text
     try:
         await message.edit_text(shown, parse_mode=ParseMode.HTML, reply_markup=markup)
     except BadRequest as exc:  # the message was deleted or is too old to edit
         log.info("could not edit a question in place (%s); sending it anew", exc.message)
-        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                       reply_markup=markup)
+        await context.bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
 
 
 async def replace_or_send(

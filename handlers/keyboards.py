@@ -22,40 +22,69 @@ def _grid(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKe
 
 
 def step_keyboard(
-    texts: Texts, lang: str, flow: str, step: Step, draft: dict[str, Any],
+    texts: Texts,
+    lang: str,
+    flow: str,
+    step: Step,
+    draft: dict[str, Any],
     webinar_titles: list[tuple[str, str]],
 ) -> InlineKeyboardMarkup | None:
     """The buttons for a question, or None when it is answered only by typing."""
     prefix = f"{flow}:{step}:"
     rows: list[list[InlineKeyboardButton]]
     if step is Step.LANGUAGE:
-        rows = [[_button(texts.label(lang, f"languages.{code}"), prefix + code)
-                 for code in LANGUAGES]]
+        rows = [
+            [_button(texts.label(lang, f"languages.{code}"), prefix + code) for code in LANGUAGES]
+        ]
     elif step is Step.COUNTRY:
-        rows = [[_button(texts.label(lang, f"countries.{code}"), prefix + code)]
-                for code in COUNTRIES]
+        rows = [
+            [_button(texts.label(lang, f"countries.{code}"), prefix + code)] for code in COUNTRIES
+        ]
     elif step is Step.TIMEZONE:
-        rows = _grid([_button(zone.split("/")[-1].replace("_", " "), prefix + str(i))
-                      for i, zone in enumerate(ZONE_CHOICES)], 2)
+        rows = _grid(
+            [
+                _button(zone.split("/")[-1].replace("_", " "), prefix + str(i))
+                for i, zone in enumerate(ZONE_CHOICES)
+            ],
+            2,
+        )
     elif step is Step.INSTITUTION:
-        rows = _grid([_button(texts.label(lang, f"institutions.{code}"), prefix + code)
-                      for code in INSTITUTIONS], 2)
+        rows = _grid(
+            [
+                _button(texts.label(lang, f"institutions.{code}"), prefix + code)
+                for code in INSTITUTIONS
+            ],
+            2,
+        )
     elif step is Step.SEX:
         rows = [[_button(texts.label(lang, f"sexes.{code}"), prefix + code)] for code in SEXES]
     elif step is Step.EMAIL:
         rows = [[_button(texts.label(lang, "buttons.skip"), prefix + "skip")]]
     elif step is Step.WEBINARS:
         choice = draft.get("webinar_choice", [w for w, _ in webinar_titles])
-        rows = [[_button(f"{'✅' if wid in choice else '⬜'} {i + 1}. {_short(title)}",
-                         prefix + str(i))]
-                for i, (wid, title) in enumerate(webinar_titles)]
+        rows = [
+            [
+                _button(
+                    f"{'✅' if wid in choice else '⬜'} {i + 1}. {_short(title)}", prefix + str(i)
+                )
+            ]
+            for i, (wid, title) in enumerate(webinar_titles)
+        ]
         rows.append([_button(texts.label(lang, "buttons.done"), prefix + "done")])
     elif step is Step.CONSENT:
-        rows = [[_button(texts.label(lang, "buttons.agree"), prefix + "yes"),
-                 _button(texts.label(lang, "buttons.decline"), prefix + "no")]]
+        rows = [
+            [
+                _button(texts.label(lang, "buttons.agree"), prefix + "yes"),
+                _button(texts.label(lang, "buttons.decline"), prefix + "no"),
+            ]
+        ]
     elif step is Step.CONFIRM:
-        rows = [[_button(texts.label(lang, "buttons.confirm"), prefix + "ok"),
-                 _button(texts.label(lang, "buttons.edit"), prefix + "edit")]]
+        rows = [
+            [
+                _button(texts.label(lang, "buttons.confirm"), prefix + "ok"),
+                _button(texts.label(lang, "buttons.edit"), prefix + "edit"),
+            ]
+        ]
     elif step is Step.EDIT_MENU:
         rows = field_rows(texts, lang, prefix)
     else:
@@ -65,8 +94,13 @@ def step_keyboard(
 
 def field_rows(texts: Texts, lang: str, prefix: str) -> list[list[InlineKeyboardButton]]:
     """Buttons naming each editable field, two per row."""
-    return _grid([_button(texts.label(lang, f"fields.{field}"), prefix + field)
-                  for field in EDITABLE_FIELDS], 2)
+    return _grid(
+        [
+            _button(texts.label(lang, f"fields.{field}"), prefix + field)
+            for field in EDITABLE_FIELDS
+        ],
+        2,
+    )
 
 
 def profile_keyboard(texts: Texts, lang: str) -> InlineKeyboardMarkup:
@@ -76,8 +110,14 @@ def profile_keyboard(texts: Texts, lang: str) -> InlineKeyboardMarkup:
 
 def forget_keyboard(texts: Texts, lang: str) -> InlineKeyboardMarkup:
     """Erase or keep, under the /forget question."""
-    return InlineKeyboardMarkup([[_button(texts.label(lang, "buttons.erase"), "f:confirm:yes"),
-                                  _button(texts.label(lang, "buttons.keep"), "f:confirm:no")]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(texts.label(lang, "buttons.erase"), "f:confirm:yes"),
+                _button(texts.label(lang, "buttons.keep"), "f:confirm:no"),
+            ]
+        ]
+    )
 
 
 def _short(title: str, limit: int = 40) -> str:

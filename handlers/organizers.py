@@ -41,21 +41,41 @@ async def organizers(update: Update, context: BotContext) -> None:
     await show(context, None, user.id, text, markup)
 
 
-async def _menu(context: BotContext, conv: Conversation, outcome: str | None = None,
-                target: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
+async def _menu(
+    context: BotContext, conv: Conversation, outcome: str | None = None, target: int | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
     """The list of organizers and the menu's buttons, after an optional outcome line."""
     services, lang = context.services, conv.data["lang"]
     admins = sorted(services.settings.admin_ids)
-    added = [row for row in await services.organizers.listing()
-             if row["telegram_id"] not in services.settings.admin_ids]
+    added = [
+        row
+        for row in await services.organizers.listing()
+        if row["telegram_id"] not in services.settings.admin_ids
+    ]
     text = services.texts.render(
-        lang, "organizers", org_outcome=outcome, org_id=target, org_admins=admins,
-        org_added=[{"id": r["telegram_id"], "name": r["name"], "added_by": r["added_by"]}
-                   for r in added])
+        lang,
+        "organizers",
+        org_outcome=outcome,
+        org_id=target,
+        org_admins=admins,
+        org_added=[
+            {"id": r["telegram_id"], "name": r["name"], "added_by": r["added_by"]} for r in added
+        ],
+    )
     label = services.texts.label
     remove = label(lang, "organizer.remove")
-    rows = [[button(remove.format(who=_short(r["name"]) or r["telegram_id"]), PREFIX, conv,
-                    "rm", str(r["telegram_id"]))] for r in added]
+    rows = [
+        [
+            button(
+                remove.format(who=_short(r["name"]) or r["telegram_id"]),
+                PREFIX,
+                conv,
+                "rm",
+                str(r["telegram_id"]),
+            )
+        ]
+        for r in added
+    ]
     rows.append([button(label(lang, "organizer.add"), PREFIX, conv, "add")])
     rows.append([button(label(lang, "organizer.close"), PREFIX, conv, "close")])
     return text, InlineKeyboardMarkup(rows)
@@ -77,8 +97,9 @@ async def organizers_button(update: Update, context: BotContext) -> None:
         await refuse_press(update, context, conv)
 
 
-async def _menu_press(update: Update, context: BotContext, conv: Conversation,
-                      parts: list[str]) -> None:
+async def _menu_press(
+    update: Update, context: BotContext, conv: Conversation, parts: list[str]
+) -> None:
     """Add, remove or close, from the menu."""
     services, lang = context.services, conv.data["lang"]
     query = update.callback_query
@@ -87,16 +108,23 @@ async def _menu_press(update: Update, context: BotContext, conv: Conversation,
     if parts == ["close"]:
         await services.conversations.delete(conv.telegram_id)
         await query.answer()
-        await show(context, message, conv.telegram_id,
-                   services.texts.render(lang, "console_closed"))
+        await show(
+            context, message, conv.telegram_id, services.texts.render(lang, "console_closed")
+        )
         return
     if parts == ["add"]:
         await _step(context, conv, "ask_id")
         await query.answer()
         markup = InlineKeyboardMarkup(
-            [[button(services.texts.label(lang, "organizer.cancel"), PREFIX, conv, "no")]])
-        await show(context, message, conv.telegram_id,
-                   services.texts.render(lang, "organizers_ask_id"), markup)
+            [[button(services.texts.label(lang, "organizer.cancel"), PREFIX, conv, "no")]]
+        )
+        await show(
+            context,
+            message,
+            conv.telegram_id,
+            services.texts.render(lang, "organizers_ask_id"),
+            markup,
+        )
         return
     if len(parts) != 2 or parts[0] != "rm" or not parts[1].isdigit():
         await refuse_press(update, context, conv)
@@ -134,25 +162,30 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
     await _ask_confirmation(context, conv, "add", target, None)
 
 
-async def _ask_confirmation(context: BotContext, conv: Conversation, action: str, target: int,
-                            message: Message | None) -> None:
+async def _ask_confirmation(
+    context: BotContext, conv: Conversation, action: str, target: int, message: Message | None
+) -> None:
     """Move to the confirmation step for adding or removing `target`."""
     services, lang = context.services, conv.data["lang"]
     conv.data.update(action=action, target=target)
     await _step(context, conv, "confirm")
     participant = await services.participants.get(target)
     name = participant.full_name if participant is not None else None
-    markup = InlineKeyboardMarkup([[
-        button(services.texts.label(lang, "organizer.confirm"), PREFIX, conv, "yes"),
-        button(services.texts.label(lang, "organizer.cancel"), PREFIX, conv, "no"),
-    ]])
-    text = services.texts.render(lang, "organizers_confirm", org_action=action, org_id=target,
-                                 org_name=name)
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                button(services.texts.label(lang, "organizer.confirm"), PREFIX, conv, "yes"),
+                button(services.texts.label(lang, "organizer.cancel"), PREFIX, conv, "no"),
+            ]
+        ]
+    )
+    text = services.texts.render(
+        lang, "organizers_confirm", org_action=action, org_id=target, org_name=name
+    )
     await show(context, message, conv.telegram_id, text, markup)
 
 
-async def _confirmed(update: Update, context: BotContext, conv: Conversation,
-                     yes: bool) -> None:
+async def _confirmed(update: Update, context: BotContext, conv: Conversation, yes: bool) -> None:
     """Do the confirmed add or remove, record it, and show the list again."""
     services = context.services
     action, target = conv.data.get("action"), int(conv.data.get("target", 0))
@@ -163,7 +196,8 @@ async def _confirmed(update: Update, context: BotContext, conv: Conversation,
     if action == "add":
         participant = await services.participants.get(target)
         done = await services.organizers.add(
-            target, participant.full_name if participant else None, by, now)
+            target, participant.full_name if participant else None, by, now
+        )
         if done:
             await record_action(context, by, "organizer.added", organizer_id=target)
     elif action == "remove" and target not in services.settings.admin_ids:
@@ -176,8 +210,13 @@ async def _confirmed(update: Update, context: BotContext, conv: Conversation,
     await _back_to_menu(update, context, conv, f"{action}{'' if done else '_none'}", target)
 
 
-async def _back_to_menu(update: Update, context: BotContext, conv: Conversation,
-                        outcome: str | None = None, target: int | None = None) -> None:
+async def _back_to_menu(
+    update: Update,
+    context: BotContext,
+    conv: Conversation,
+    outcome: str | None = None,
+    target: int | None = None,
+) -> None:
     """Show the menu again in place, with a fresh token so older buttons stop working."""
     query = update.callback_query
     assert query is not None
@@ -190,7 +229,7 @@ async def _back_to_menu(update: Update, context: BotContext, conv: Conversation,
 
 def _short(name: str | None, limit: int = 30) -> str | None:
     """A name short enough for a button."""
-    return name if not name or len(name) <= limit else name[:limit - 1] + "…"
+    return name if not name or len(name) <= limit else name[: limit - 1] + "…"
 
 
 async def _step(context: BotContext, conv: Conversation, step: str) -> None:

@@ -64,7 +64,9 @@ async def start(update: Update, context: BotContext) -> None:
     else:
         payload = clean_payload(context.args[0]) if context.args else None
         draft = start_draft(
-            payload, services.webinar_ids, services.series.registration_code,
+            payload,
+            services.webinar_ids,
+            services.series.registration_code,
             draft_language(None, user),
         )
         conv = Conversation(user.id, "register", "", draft)
@@ -100,8 +102,9 @@ async def button(update: Update, context: BotContext) -> None:
         if value == "no":
             await services.conversations.delete(user_id)
             await query.answer()
-            await replace_or_send(context, message, user_id,
-                                  services.texts.render(lang, "consent_declined"))
+            await replace_or_send(
+                context, message, user_id, services.texts.render(lang, "consent_declined")
+            )
             return
         give_consent(conv.data, to_iso(services.clock.now()))
     elif step is Step.EDIT_MENU:
@@ -113,8 +116,11 @@ async def button(update: Update, context: BotContext) -> None:
         try:
             finished = answer_button(conv.data, step, value, services.webinar_ids)
         except Invalid as refusal:
-            toast = "toasts.choose_webinar" if refusal.reason == "error_no_webinar" else (
-                "toasts.invalid")
+            toast = (
+                "toasts.choose_webinar"
+                if refusal.reason == "error_no_webinar"
+                else ("toasts.invalid")
+            )
             await query.answer(services.texts.label(lang, toast))
             return
         if not finished:
@@ -167,12 +173,16 @@ async def _confirm(
         return
     await services.conversations.delete(query.from_user.id)
     await query.answer()
-    log.info("participant %s registered for %d webinars", participant.id,
-             len(participant.webinar_ids))
+    log.info(
+        "participant %s registered for %d webinars", participant.id, len(participant.webinar_ids)
+    )
     await replace_or_send(
-        context, message, query.from_user.id,
-        services.texts.render(lang, "registered", name=participant.full_name,
-                              timezone=participant.timezone),
+        context,
+        message,
+        query.from_user.id,
+        services.texts.render(
+            lang, "registered", name=participant.full_name, timezone=participant.timezone
+        ),
     )
     await send_calendar(context, query.from_user.id, participant, lang)
     await after_joining(services, participant.id, participant.webinar_ids)
@@ -207,8 +217,7 @@ async def text_answer(update: Update, context: BotContext) -> None:
     step = Step(conv.step)
     if step not in TEXT_STEPS or not message.text:
         await message.reply_text(
-            services.texts.render(lang, "use_buttons" if step not in TEXT_STEPS
-                                  else "error_empty"),
+            services.texts.render(lang, "use_buttons" if step not in TEXT_STEPS else "error_empty"),
             parse_mode=ParseMode.HTML,
         )
         await send_prompt(context, user.id, conv)

@@ -13,37 +13,61 @@ from handlers.flow import draft_language
 from storage.participants import Participant
 
 
-def schedule_view(services: Services, participant: Participant | None,
-                  lang: str) -> tuple[str, InlineKeyboardMarkup]:
+def schedule_view(
+    services: Services, participant: Participant | None, lang: str
+) -> tuple[str, InlineKeyboardMarkup]:
     """The schedule text and its buttons for one reader."""
     texts, series = services.texts, services.series
     zone = participant.timezone if participant else series.timezone.key
     registered = set(participant.webinar_ids) if participant else set()
     rows = [
-        {"title": w.title_for(lang), "starts_at": w.starts_at, "topics": w.topics_for(lang),
-         "registered": w.id in registered, "join_url": w.join_url}
+        {
+            "title": w.title_for(lang),
+            "starts_at": w.starts_at,
+            "topics": w.topics_for(lang),
+            "registered": w.id in registered,
+            "join_url": w.join_url,
+        }
         for w in series.webinars
     ]
-    text = texts.render(lang, "schedule", webinars=rows, zone=zone,
-                        organizer_zone=series.timezone.key, series_title=series.title,
-                        is_participant=participant is not None)
+    text = texts.render(
+        lang,
+        "schedule",
+        webinars=rows,
+        zone=zone,
+        organizer_zone=series.timezone.key,
+        series_title=series.title,
+        is_participant=participant is not None,
+    )
     buttons = []
     for index, row in enumerate(rows):
         if participant is None:
             break
         if row["registered"]:
-            buttons.append([
-                InlineKeyboardButton(texts.label(lang, "buttons.leave").format(n=index + 1),
-                                     callback_data=f"s:leave:{index}"),
-                InlineKeyboardButton(texts.label(lang, "buttons.calendar_n").format(n=index + 1),
-                                     callback_data=f"cal:{index}"),
-            ])
+            buttons.append(
+                [
+                    InlineKeyboardButton(
+                        texts.label(lang, "buttons.leave").format(n=index + 1),
+                        callback_data=f"s:leave:{index}",
+                    ),
+                    InlineKeyboardButton(
+                        texts.label(lang, "buttons.calendar_n").format(n=index + 1),
+                        callback_data=f"cal:{index}",
+                    ),
+                ]
+            )
         else:
-            buttons.append([InlineKeyboardButton(
-                texts.label(lang, "buttons.register_for").format(n=index + 1),
-                callback_data=f"s:join:{index}")])
-    buttons.append([InlineKeyboardButton(texts.label(lang, "buttons.calendar_all"),
-                                         callback_data="cal:all")])
+            buttons.append(
+                [
+                    InlineKeyboardButton(
+                        texts.label(lang, "buttons.register_for").format(n=index + 1),
+                        callback_data=f"s:join:{index}",
+                    )
+                ]
+            )
+    buttons.append(
+        [InlineKeyboardButton(texts.label(lang, "buttons.calendar_all"), callback_data="cal:all")]
+    )
     return text, InlineKeyboardMarkup(buttons)
 
 
@@ -54,8 +78,9 @@ async def schedule(update: Update, context: BotContext) -> None:
     participant = await services.participants.get(user.id)
     lang = participant.language if participant else draft_language(None, user)
     text, markup = schedule_view(services, participant, lang)
-    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML,
-                                             reply_markup=markup, disable_web_page_preview=True)
+    await update.effective_chat.send_message(
+        text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+    )
 
 
 async def join_or_leave(update: Update, context: BotContext) -> None:
@@ -66,8 +91,12 @@ async def join_or_leave(update: Update, context: BotContext) -> None:
     lang = participant.language if participant else draft_language(None, query.from_user)
     _, action, index = (query.data.split(":") + ["", ""])[:3]
     ids = services.webinar_ids
-    if participant is None or action not in ("join", "leave") or not index.isdigit() \
-            or int(index) >= len(ids):
+    if (
+        participant is None
+        or action not in ("join", "leave")
+        or not index.isdigit()
+        or int(index) >= len(ids)
+    ):
         await query.answer(services.texts.label(lang, "toasts.invalid"))
         return
     webinar_id = ids[int(index)]
@@ -78,15 +107,19 @@ async def join_or_leave(update: Update, context: BotContext) -> None:
         chosen.discard(webinar_id)
     updated = await services.participants.update_profile(
         participant.telegram_id or query.from_user.id,
-        {"webinars": [w for w in ids if w in chosen]}, services.clock.now())
+        {"webinars": [w for w in ids if w in chosen]},
+        services.clock.now(),
+    )
     if action == "join" and webinar_id not in participant.webinar_ids:
         await after_joining(services, participant.id, [webinar_id])
-    await query.answer(services.texts.label(lang, "toasts.joined" if action == "join"
-                                            else "toasts.left"))
+    await query.answer(
+        services.texts.label(lang, "toasts.joined" if action == "join" else "toasts.left")
+    )
     if updated is not None and isinstance(query.message, Message):
         text, markup = schedule_view(services, updated, lang)
-        await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                      disable_web_page_preview=True)
+        await query.message.edit_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+        )
 
 
 async def calendar_file(update: Update, context: BotContext) -> None:
@@ -96,34 +129,51 @@ async def calendar_file(update: Update, context: BotContext) -> None:
     participant = await services.participants.get(query.from_user.id)
     lang = participant.language if participant else draft_language(None, query.from_user)
     await query.answer()
-    await send_calendar(context, query.from_user.id, participant, lang,
-                        query.data.removeprefix("cal:"))
+    await send_calendar(
+        context, query.from_user.id, participant, lang, query.data.removeprefix("cal:")
+    )
 
 
-async def send_calendar(context: BotContext, chat_id: int, participant: Participant | None,
-                        lang: str, which: str = "all") -> None:
+async def send_calendar(
+    context: BotContext,
+    chat_id: int,
+    participant: Participant | None,
+    lang: str,
+    which: str = "all",
+) -> None:
     """Send a calendar file: 'all' (the participant's webinars) or a webinar's index."""
     services = context.services
     series, versions = services.series, await services.schedule.versions()
     if which == "all":
-        chosen = tuple(participant.webinar_ids) if participant and participant.webinar_ids \
+        chosen = (
+            tuple(participant.webinar_ids)
+            if participant and participant.webinar_ids
             else tuple(services.webinar_ids)
+        )
         key: tuple[object, ...] = ("all", lang, chosen, tuple(sorted(versions.items())))
-        name, data = services.invites.get(key, lambda: (
-            calendar_filename(series), series_calendar(series, lang, chosen, versions)))
+        name, data = services.invites.get(
+            key,
+            lambda: (calendar_filename(series), series_calendar(series, lang, chosen, versions)),
+        )
     elif which.isdigit() and int(which) < len(series.webinars):
         webinar = series.webinars[int(which)]
         version = versions.get(webinar.id, 1)
         key = (webinar.id, lang, version)
-        name, data = services.invites.get(key, lambda: (
-            calendar_filename(series, webinar), webinar_calendar(series, webinar, lang, version)))
+        name, data = services.invites.get(
+            key,
+            lambda: (
+                calendar_filename(series, webinar),
+                webinar_calendar(series, webinar, lang, version),
+            ),
+        )
     else:
         return
     caption = services.texts.render(lang, "calendar_caption")
     known = services.invites.file_id(key)
     document: str | InputFile = known or InputFile(data, filename=name, attach=True)
-    message = await context.bot.send_document(chat_id, document, caption=caption,
-                                              parse_mode=ParseMode.HTML)
+    message = await context.bot.send_document(
+        chat_id, document, caption=caption, parse_mode=ParseMode.HTML
+    )
     if known is None and message.document is not None:
         services.invites.remember(key, message.document.file_id)
 
@@ -138,23 +188,35 @@ async def settings(update: Update, context: BotContext) -> None:
     await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
-def settings_view(
-    services: Services, participant: Participant
-) -> tuple[str, InlineKeyboardMarkup]:
+def settings_view(services: Services, participant: Participant) -> tuple[str, InlineKeyboardMarkup]:
     """The settings text and buttons."""
     texts, lang = services.texts, participant.language
     on = participant.reminders_enabled
-    text = texts.render(lang, "settings", reminders=on, zone=participant.timezone,
-                        unreachable=participant.unreachable_at is not None)
-    markup = InlineKeyboardMarkup([
-        [InlineKeyboardButton(texts.label(lang, "buttons.reminders_off" if on
-                                          else "buttons.reminders_on"),
-                              callback_data=f"set:reminders:{'off' if on else 'on'}")],
-        [InlineKeyboardButton(texts.label(lang, "fields.timezone"),
-                              callback_data="p:menu:timezone"),
-         InlineKeyboardButton(texts.label(lang, "fields.language"),
-                              callback_data="p:menu:language")],
-    ])
+    text = texts.render(
+        lang,
+        "settings",
+        reminders=on,
+        zone=participant.timezone,
+        unreachable=participant.unreachable_at is not None,
+    )
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.label(lang, "buttons.reminders_off" if on else "buttons.reminders_on"),
+                    callback_data=f"set:reminders:{'off' if on else 'on'}",
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    texts.label(lang, "fields.timezone"), callback_data="p:menu:timezone"
+                ),
+                InlineKeyboardButton(
+                    texts.label(lang, "fields.language"), callback_data="p:menu:language"
+                ),
+            ],
+        ]
+    )
     return text, markup
 
 
@@ -168,8 +230,9 @@ async def toggle_reminders(update: Update, context: BotContext) -> None:
     if participant is None or choice not in ("on", "off"):
         await query.answer(services.texts.label(lang, "toasts.invalid"))
         return
-    updated = await services.participants.set_reminders(participant.id, choice == "on",
-                                                        services.clock.now())
+    updated = await services.participants.set_reminders(
+        participant.id, choice == "on", services.clock.now()
+    )
     await query.answer(services.texts.label(lang, f"toasts.reminders_{choice}"))
     if updated is not None and isinstance(query.message, Message):
         text, markup = settings_view(services, updated)

@@ -34,8 +34,9 @@ async def stats_command(update: Update, context: BotContext) -> None:
     assert user is not None
     services, lang = context.services, _lang(update)
     try:
-        text, charts = await asyncio.to_thread(collect, services.settings.database_path,
-                                               services.series, services.texts, lang)
+        text, charts = await asyncio.to_thread(
+            collect, services.settings.database_path, services.series, services.texts, lang
+        )
     except ExportError as exc:
         await chat.send_message(services.texts.label(lang, "stats.failed").format(error=exc))
         return
@@ -61,16 +62,20 @@ async def report_command(update: Update, context: BotContext) -> None:
         return
     webinar = args[0] if args else None
     try:
-        report = await asyncio.to_thread(make_report, services.settings.database_path,
-                                         services.series, webinar, fmt)
+        report = await asyncio.to_thread(
+            make_report, services.settings.database_path, services.series, webinar, fmt
+        )
     except ExportError as exc:
         await chat.send_message(texts.label(lang, "stats.failed").format(error=exc))
         return
     day = services.clock.now().date().isoformat()
     name = f"report-{webinar + '-' if webinar else ''}{day}.{fmt}"
-    caption = (texts.label(lang, "stats.report_caption_webinar").format(webinar=webinar,
-                                                                        fmt=fmt.upper())
-               if webinar else texts.label(lang, "stats.report_caption").format(fmt=fmt.upper()))
-    await context.bot.send_document(chat.id, document=report.encode("utf-8"), filename=name,
-                                    caption=caption)
+    caption = (
+        texts.label(lang, "stats.report_caption_webinar").format(webinar=webinar, fmt=fmt.upper())
+        if webinar
+        else texts.label(lang, "stats.report_caption").format(fmt=fmt.upper())
+    )
+    await context.bot.send_document(
+        chat.id, document=report.encode("utf-8"), filename=name, caption=caption
+    )
     await record_action(context, user.id, "report", format=fmt, webinar=webinar)

@@ -27,21 +27,40 @@ log = logging.getLogger(__name__)
 def _parse(data: str) -> tuple[int, int, str, str] | None:
     """sv:<response>:<question>:<action>[:<value>] -> its parts, or None when malformed."""
     parts = data.split(":")
-    if len(parts) not in (4, 5) or parts[0] != "sv" or not parts[1].isdigit() \
-            or len(parts[1]) > 15 or not parts[2].isdigit() or len(parts[2]) > 3:
+    if (
+        len(parts) not in (4, 5)
+        or parts[0] != "sv"
+        or not parts[1].isdigit()
+        or len(parts[1]) > 15
+        or not parts[2].isdigit()
+        or len(parts[2]) > 3
+    ):
         return None
     return int(parts[1]), int(parts[2]), parts[3], parts[4] if len(parts) == 5 else ""
 
 
-async def show_question(context: BotContext, participant: Participant, webinar: Webinar,
-                        response: Response, index: int, message: Message | None) -> None:
+async def show_question(
+    context: BotContext,
+    participant: Participant,
+    webinar: Webinar,
+    response: Response,
+    index: int,
+    message: Message | None,
+) -> None:
     """Show question `index` in the survey message (or a new one) and remember where it is."""
     services = context.services
     now = services.clock.now()
     answers = await services.survey.answers(response.id)
     text, markup = survey.render_question(
-        services.texts, participant.language, webinar, response, index, answers,
-        survey.closes_at(services.series, webinar), participant.timezone)
+        services.texts,
+        participant.language,
+        webinar,
+        response,
+        index,
+        answers,
+        survey.closes_at(services.series, webinar),
+        participant.timezone,
+    )
     message_id = message.message_id if message is not None else None
     if message is not None:
         try:
@@ -50,15 +69,27 @@ async def show_question(context: BotContext, participant: Participant, webinar: 
             log.info("survey message not edited (%s); sending it anew", exc.message)
             message_id = None
     if message_id is None:
-        sent = await context.bot.send_message(participant.telegram_id, text,
-                                              parse_mode=ParseMode.HTML, reply_markup=markup)
+        sent = await context.bot.send_message(
+            participant.telegram_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
         message_id = sent.message_id
-    await services.survey.update(response.id, now, current=index, message_id=message_id,
-                                 status=None if response.status == "completed" else "open")
+    await services.survey.update(
+        response.id,
+        now,
+        current=index,
+        message_id=message_id,
+        status=None if response.status == "completed" else "open",
+    )
     if webinar.questions[index].kind == "text":
-        await services.conversations.save(Conversation(
-            participant.telegram_id or 0, "survey", "text",
-            {"response": response.id, "index": index}), now)
+        await services.conversations.save(
+            Conversation(
+                participant.telegram_id or 0,
+                "survey",
+                "text",
+                {"response": response.id, "index": index},
+            ),
+            now,
+        )
     else:
         await _end_text_wait(services, participant)
 
@@ -70,21 +101,30 @@ async def _end_text_wait(services: Services, participant: Participant) -> None:
         await services.conversations.delete(participant.telegram_id or 0)
 
 
-async def _finish(context: BotContext, participant: Participant, webinar: Webinar,
-                  response: Response, message: Message | None) -> None:
+async def _finish(
+    context: BotContext,
+    participant: Participant,
+    webinar: Webinar,
+    response: Response,
+    message: Message | None,
+) -> None:
     """Mark the response complete and thank the participant."""
     services = context.services
-    await services.survey.update(response.id, services.clock.now(), status="completed",
-                                 current=0)
+    await services.survey.update(response.id, services.clock.now(), status="completed", current=0)
     await _end_text_wait(services, participant)
     text = services.texts.render(
-        participant.language, "survey_done", title=webinar.title_for(participant.language),
-        closes=survey.closes_at(services.series, webinar), zone=participant.timezone)
+        participant.language,
+        "survey_done",
+        title=webinar.title_for(participant.language),
+        closes=survey.closes_at(services.series, webinar),
+        zone=participant.timezone,
+    )
     await replace_or_send(context, message, participant.telegram_id or 0, text)
 
 
-async def _load(context: BotContext, user_id: int,
-                response_id: int) -> tuple[Participant, Response, Webinar] | None:
+async def _load(
+    context: BotContext, user_id: int, response_id: int
+) -> tuple[Participant, Response, Webinar] | None:
     """The participant, their response and its webinar, when the response is theirs."""
     services = context.services
     participant = await services.participants.get(user_id)
@@ -111,22 +151,27 @@ async def survey_button(update: Update, context: BotContext) -> None:
     message = query.message if isinstance(query.message, Message) else None
     if not survey.is_open(services.series, webinar, now):
         await query.answer(services.texts.label(lang, "toasts.survey_closed"))
-        closed = services.texts.render(lang, "survey_closed", zone=participant.timezone,
-                                       closes=survey.closes_at(services.series, webinar))
+        closed = services.texts.render(
+            lang,
+            "survey_closed",
+            zone=participant.timezone,
+            closes=survey.closes_at(services.series, webinar),
+        )
         await replace_or_send(context, message, query.from_user.id, closed)
         return
     if action in ("y", "n", "go"):
         await query.answer()
         if action == "n":
-            await services.survey.record_attendance(participant.id, webinar.id, False,
-                                                    "survey", now)
+            await services.survey.record_attendance(
+                participant.id, webinar.id, False, "survey", now
+            )
             await services.survey.update(response.id, now, status="absent")
-            await replace_or_send(context, message, query.from_user.id,
-                                  services.texts.render(lang, "survey_absent"))
+            await replace_or_send(
+                context, message, query.from_user.id, services.texts.render(lang, "survey_absent")
+            )
             return
         if action == "y":
-            await services.survey.record_attendance(participant.id, webinar.id, True,
-                                                    "survey", now)
+            await services.survey.record_attendance(participant.id, webinar.id, True, "survey", now)
         start = response.current if response.status == "open" else 0
         await show_question(context, participant, webinar, response, start, message)
         return
@@ -140,8 +185,8 @@ async def survey_button(update: Update, context: BotContext) -> None:
     try:
         if action == "a":
             await services.survey.save_answer(
-                response.id, question.key, survey.parse_button_answer(webinar, question, value),
-                now)
+                response.id, question.key, survey.parse_button_answer(webinar, question, value), now
+            )
         elif action == "s" and not question.required:
             await services.survey.save_answer(response.id, question.key, None, now)
         elif action == "b" and index > 0:
@@ -161,8 +206,14 @@ async def survey_button(update: Update, context: BotContext) -> None:
     await _advance(context, participant, webinar, response, index, message)
 
 
-async def _advance(context: BotContext, participant: Participant, webinar: Webinar,
-                   response: Response, index: int, message: Message | None) -> None:
+async def _advance(
+    context: BotContext,
+    participant: Participant,
+    webinar: Webinar,
+    response: Response,
+    index: int,
+    message: Message | None,
+) -> None:
     """Show the question after `index`, or finish."""
     if index + 1 >= len(webinar.questions):
         await _finish(context, participant, webinar, response, message)
@@ -183,15 +234,23 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
     index = int(conv.data.get("index", -1))
     if not survey.is_open(services.series, webinar, now) or index != response.current:
         await services.conversations.delete(update.effective_user.id)
-        await message.reply_text(services.texts.render(
-            lang, "survey_closed", closes=survey.closes_at(services.series, webinar),
-            zone=participant.timezone), parse_mode=ParseMode.HTML)
+        await message.reply_text(
+            services.texts.render(
+                lang,
+                "survey_closed",
+                closes=survey.closes_at(services.series, webinar),
+                zone=participant.timezone,
+            ),
+            parse_mode=ParseMode.HTML,
+        )
         return
     try:
         value = survey.parse_text_answer(webinar.questions[index], message.text or "")
     except Invalid as refusal:
-        await message.reply_text(services.texts.render(lang, refusal.reason, **refusal.context()),
-                                 parse_mode=ParseMode.HTML)
+        await message.reply_text(
+            services.texts.render(lang, refusal.reason, **refusal.context()),
+            parse_mode=ParseMode.HTML,
+        )
         return
     await services.survey.save_answer(response.id, webinar.questions[index].key, value, now)
     if response.message_id is not None:  # the question now sits above the answer: tidy up
@@ -215,21 +274,35 @@ async def feedback(update: Update, context: BotContext) -> None:
     lang, now = participant.language, services.clock.now()
     rows, buttons = [], []
     for webinar in services.series.webinars:
-        if webinar.id not in participant.webinar_ids \
-                or not survey.is_open(services.series, webinar, now):
+        if webinar.id not in participant.webinar_ids or not survey.is_open(
+            services.series, webinar, now
+        ):
             continue
         response = await services.survey.ensure_response(webinar.id, participant.id, now)
         state = {"completed": "state_completed", "open": "state_open"}.get(
-            response.status, "state_new")
-        rows.append({"title": webinar.title_for(lang), "state": services.texts.label(
-            lang, f"survey.{state}"), "closes": survey.closes_at(services.series, webinar)})
+            response.status, "state_new"
+        )
+        rows.append(
+            {
+                "title": webinar.title_for(lang),
+                "state": services.texts.label(lang, f"survey.{state}"),
+                "closes": survey.closes_at(services.series, webinar),
+            }
+        )
         label = {"state_completed": "change", "state_open": "continue"}.get(state, "start")
-        buttons.append([InlineKeyboardButton(
-            f"{len(rows)}. {services.texts.label(lang, f'survey.{label}')}",
-            callback_data=f"sv:{response.id}:0:go")])
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    f"{len(rows)}. {services.texts.label(lang, f'survey.{label}')}",
+                    callback_data=f"sv:{response.id}:0:go",
+                )
+            ]
+        )
     await update.effective_chat.send_message(
         services.texts.render(lang, "feedback_list", surveys=rows, zone=participant.timezone),
-        parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
+        parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup(buttons) if buttons else None,
+    )
 
 
 async def attending(update: Update, context: BotContext) -> None:
@@ -248,10 +321,10 @@ async def attending(update: Update, context: BotContext) -> None:
         await query.answer(services.texts.label(lang, "toasts.not_registered"), show_alert=True)
         return
     now = services.clock.now()
-    if not is_live(webinar.starts_at, webinar.ends_at
-                   + timedelta(minutes=ATTENDANCE_GRACE_MINUTES), now):
-        await query.answer(services.texts.label(lang, "toasts.attendance_closed"),
-                           show_alert=True)
+    if not is_live(
+        webinar.starts_at, webinar.ends_at + timedelta(minutes=ATTENDANCE_GRACE_MINUTES), now
+    ):
+        await query.answer(services.texts.label(lang, "toasts.attendance_closed"), show_alert=True)
         return
     await services.survey.record_attendance(participant.id, webinar.id, True, "button", now)
     await query.answer(services.texts.label(lang, "toasts.attendance_recorded"))

@@ -48,13 +48,20 @@ async def webinar_command(update: Update, context: BotContext) -> None:
     conv = await open_conversation(context, user, FLOW, "pick")
     services, lang = context.services, conv.data["lang"]
     series = services.series
-    rows = [[button(f"{n}. {_short(w.title_for(lang))}", PREFIX, conv, "w", w.id)]
-            for n, w in enumerate(series.webinars, 1)]
+    rows = [
+        [button(f"{n}. {_short(w.title_for(lang))}", PREFIX, conv, "w", w.id)]
+        for n, w in enumerate(series.webinars, 1)
+    ]
     rows.append([button(services.texts.label(lang, "organizer.cancel"), PREFIX, conv, "x")])
     text = services.texts.render(
-        lang, "webinar_pick", zone=series.timezone.key,
-        wb_webinars=[{"title": w.title_for(lang), "starts_at": w.starts_at,
-                      "join_url": w.join_url} for w in series.webinars])
+        lang,
+        "webinar_pick",
+        zone=series.timezone.key,
+        wb_webinars=[
+            {"title": w.title_for(lang), "starts_at": w.starts_at, "join_url": w.join_url}
+            for w in series.webinars
+        ],
+    )
     await show(context, None, user.id, text, InlineKeyboardMarkup(rows))
 
 
@@ -76,8 +83,7 @@ async def webinar_button(update: Update, context: BotContext) -> None:
         await refuse_press(update, context, conv)
 
 
-async def _picked(update: Update, context: BotContext, conv: Conversation,
-                  webinar_id: str) -> None:
+async def _picked(update: Update, context: BotContext, conv: Conversation, webinar_id: str) -> None:
     """Show the chosen webinar and ask what to change."""
     services, lang = context.services, conv.data["lang"]
     webinar = services.series.webinar(webinar_id)
@@ -87,13 +93,23 @@ async def _picked(update: Update, context: BotContext, conv: Conversation,
     conv.data["webinar"] = webinar.id
     await _step(context, conv, "field")
     label = services.texts.label
-    markup = InlineKeyboardMarkup([
-        [button(label(lang, "organizer.field_start"), PREFIX, conv, "start"),
-         button(label(lang, "organizer.field_link"), PREFIX, conv, "link")],
-        [button(label(lang, "organizer.cancel"), PREFIX, conv, "x")]])
-    text = services.texts.render(lang, "webinar_field", title=webinar.title_for(lang),
-                                 starts_at=webinar.starts_at, join_url=webinar.join_url,
-                                 zone=services.series.timezone.key)
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                button(label(lang, "organizer.field_start"), PREFIX, conv, "start"),
+                button(label(lang, "organizer.field_link"), PREFIX, conv, "link"),
+            ],
+            [button(label(lang, "organizer.cancel"), PREFIX, conv, "x")],
+        ]
+    )
+    text = services.texts.render(
+        lang,
+        "webinar_field",
+        title=webinar.title_for(lang),
+        starts_at=webinar.starts_at,
+        join_url=webinar.join_url,
+        zone=services.series.timezone.key,
+    )
     await _answer(update)
     await show(context, pressed_message(update), conv.telegram_id, text, markup)
 
@@ -107,10 +123,16 @@ async def _field(update: Update, context: BotContext, conv: Conversation, field:
         return
     await _step(context, conv, field)
     markup = InlineKeyboardMarkup(
-        [[button(services.texts.label(lang, "organizer.cancel"), PREFIX, conv, "x")]])
-    text = services.texts.render(lang, "webinar_ask", wb_field=field,
-                                 title=webinar.title_for(lang), wb_example=START_EXAMPLE,
-                                 zone=services.series.timezone.key)
+        [[button(services.texts.label(lang, "organizer.cancel"), PREFIX, conv, "x")]]
+    )
+    text = services.texts.render(
+        lang,
+        "webinar_ask",
+        wb_field=field,
+        title=webinar.title_for(lang),
+        wb_example=START_EXAMPLE,
+        zone=services.series.timezone.key,
+    )
     await _answer(update)
     await show(context, pressed_message(update), conv.telegram_id, text, markup)
 
@@ -139,17 +161,37 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
                 raise Invalid("webinar_error_link", (("wb_problem", "same"), ("got", 0)))
             conv.data["value"] = new_link
     except Invalid as refusal:
-        await reply(update, context, lang, refusal.reason, wb_example=START_EXAMPLE,
-                    zone=zone.key, **refusal.context())
+        await reply(
+            update,
+            context,
+            lang,
+            refusal.reason,
+            wb_example=START_EXAMPLE,
+            zone=zone.key,
+            **refusal.context(),
+        )
         return
     conv.data["field"] = conv.step
     await _step(context, conv, "confirm")
-    markup = InlineKeyboardMarkup([[
-        button(services.texts.label(lang, "organizer.confirm"), PREFIX, conv, "yes"),
-        button(services.texts.label(lang, "organizer.cancel"), PREFIX, conv, "x")]])
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                button(services.texts.label(lang, "organizer.confirm"), PREFIX, conv, "yes"),
+                button(services.texts.label(lang, "organizer.cancel"), PREFIX, conv, "x"),
+            ]
+        ]
+    )
     notified = await OverrideStore(services.db).registrants_to_notify(webinar.id)
-    await reply(update, context, lang, "webinar_confirm", markup, **_change(conv, webinar),
-                zone=zone.key, wb_notified=notified)
+    await reply(
+        update,
+        context,
+        lang,
+        "webinar_confirm",
+        markup,
+        **_change(conv, webinar),
+        zone=zone.key,
+        wb_notified=notified,
+    )
 
 
 def _change(conv: Conversation, webinar: Webinar) -> dict[str, object]:
@@ -177,15 +219,23 @@ async def _apply(update: Update, context: BotContext, conv: Conversation) -> Non
     if field == "start" and from_iso(value) <= now:  # time passed while the question was open
         await services.conversations.delete(conv.telegram_id)
         await _answer(update)
-        await show(context, pressed_message(update), conv.telegram_id, services.texts.render(
-            lang, "webinar_error_start", wb_problem="past", wb_example=START_EXAMPLE,
-            zone=zone.key))
+        await show(
+            context,
+            pressed_message(update),
+            conv.telegram_id,
+            services.texts.render(
+                lang,
+                "webinar_error_start",
+                wb_problem="past",
+                wb_example=START_EXAMPLE,
+                zone=zone.key,
+            ),
+        )
         return
     details = _change(conv, webinar)
     store = OverrideStore(services.db)
     if field == "start":
-        await store.set(webinar.id, starts_at=from_iso(value), changed_by=conv.telegram_id,
-                        now=now)
+        await store.set(webinar.id, starts_at=from_iso(value), changed_by=conv.telegram_id, now=now)
     else:
         await store.set(webinar.id, join_url=value, changed_by=conv.telegram_id, now=now)
     await services.conversations.delete(conv.telegram_id)
@@ -195,21 +245,34 @@ async def _apply(update: Update, context: BotContext, conv: Conversation) -> Non
     await apply_series(services, await series_with_overrides(services.db, services.series))
     notified = await store.notices_queued(webinar.id)
     old = to_iso(webinar.starts_at) if field == "start" else webinar.join_url
-    await record_action(context, conv.telegram_id,
-                        "webinar.moved" if field == "start" else "webinar.link_changed",
-                        webinar=webinar.id, old=old, new=value, notified=notified)
-    log.info("webinar %s: %s changed in the chat, %d change notices", webinar.id, field,
-             notified)
-    await show(context, pressed_message(update), conv.telegram_id, services.texts.render(
-        lang, "webinar_done", **details, zone=zone.key, wb_notified=notified))
+    await record_action(
+        context,
+        conv.telegram_id,
+        "webinar.moved" if field == "start" else "webinar.link_changed",
+        webinar=webinar.id,
+        old=old,
+        new=value,
+        notified=notified,
+    )
+    log.info("webinar %s: %s changed in the chat, %d change notices", webinar.id, field, notified)
+    await show(
+        context,
+        pressed_message(update),
+        conv.telegram_id,
+        services.texts.render(lang, "webinar_done", **details, zone=zone.key, wb_notified=notified),
+    )
 
 
 async def _cancel(update: Update, context: BotContext, conv: Conversation) -> None:
     """End the conversation without changing anything."""
     await context.services.conversations.delete(conv.telegram_id)
     await _answer(update)
-    await show(context, pressed_message(update), conv.telegram_id,
-               context.services.texts.render(conv.data["lang"], "webinar_cancelled"))
+    await show(
+        context,
+        pressed_message(update),
+        conv.telegram_id,
+        context.services.texts.render(conv.data["lang"], "webinar_cancelled"),
+    )
 
 
 async def _answer(update: Update) -> None:
@@ -226,4 +289,4 @@ async def _step(context: BotContext, conv: Conversation, step: str) -> None:
 
 def _short(title: str, limit: int = 48) -> str:
     """A title short enough for a button."""
-    return title if len(title) <= limit else title[:limit - 1] + "…"
+    return title if len(title) <= limit else title[: limit - 1] + "…"

@@ -136,8 +136,14 @@ class SandboxClient:
         caption_entities: list[dict[str, Any]] | None = None,
     ) -> int:
         """The user sends a text with entities, or a photo / document (file name) with a caption."""
-        body = {"text": text, "entities": entities, "photo": photo, "document": document,
-                "caption": caption, "caption_entities": caption_entities}
+        body = {
+            "text": text,
+            "entities": entities,
+            "photo": photo,
+            "document": document,
+            "caption": caption,
+            "caption_entities": caption_entities,
+        }
         result = await self._call("POST", f"/control/users/{user_id}/rich_messages", body)
         return int(result["message_id"])
 

@@ -252,7 +252,8 @@ class ControlRoutes:
         description = body.get("description")
         if status in (400, 403):
             if not isinstance(description, str) or not description.startswith(
-                    ("Bad Request: ", "Forbidden: ")):
+                ("Bad Request: ", "Forbidden: ")
+            ):
                 raise ControlError(400, "a 400 or 403 needs Telegram's description")
         elif not 500 <= status <= 599:
             raise ControlError(400, "status must be a 5xx code, 400 or 403")

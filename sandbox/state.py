@@ -209,16 +209,25 @@ class SandboxState:
         user.blocked = False
         message = self.new_message(user.id, from_bot=False)
         if body.get("photo") or body.get("document"):
-            stored = self.store_file(b"\x89PNG\r\n\x1a\n" if body.get("photo") else b"%PDF-1.4",
-                                     body.get("document"), None if body.get("photo") else
-                                     "application/pdf", "AgAC" if body.get("photo") else "BQAC")
-            ids = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                   "file_size": len(stored.content)}
+            stored = self.store_file(
+                b"\x89PNG\r\n\x1a\n" if body.get("photo") else b"%PDF-1.4",
+                body.get("document"),
+                None if body.get("photo") else "application/pdf",
+                "AgAC" if body.get("photo") else "BQAC",
+            )
+            ids = {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "file_size": len(stored.content),
+            }
             if body.get("photo"):
                 message.photo = [{**ids, "width": 800, "height": 600}]
             else:
-                message.document = {**ids, "file_name": stored.file_name,
-                                    "mime_type": stored.mime_type}
+                message.document = {
+                    **ids,
+                    "file_name": stored.file_name,
+                    "mime_type": stored.mime_type,
+                }
             message.caption = body.get("caption")
             message.caption_entities = list(body.get("caption_entities") or [])
         else:

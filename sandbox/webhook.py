@@ -64,15 +64,15 @@ class WebhookDeliverer:
 
     async def _run(self) -> None:
         """Deliver until stopped."""
-        self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
         backoff = FIRST_BACKOFF
         while not self.core.stopping:
             state = self.core.state
             if not self._ready():
                 await state.updates_changed.wait_until(
-                    lambda s=state: self._ready() or self.core.state is not s
-                    or self.core.stopping, 1.0)
+                    lambda s=state: self._ready() or self.core.state is not s or self.core.stopping,
+                    1.0,
+                )
                 continue
             url, secret = state.webhook_url, state.webhook_secret
             update = state.updates[0]

@@ -11,28 +11,34 @@ from storage.database import Database
 from storage.timestamps import from_iso, to_iso
 
 # Audience kinds; those in WEBINAR_AUDIENCES take a webinar id as their value.
-AUDIENCES = ("all", "registrants", "country", "institution", "attendees", "absentees",
-             "no_survey")
+AUDIENCES = ("all", "registrants", "country", "institution", "attendees", "absentees", "no_survey")
 WEBINAR_AUDIENCES = ("registrants", "attendees", "absentees", "no_survey")
 ACTIVE = "queued"
 
-_REGISTERED = ("EXISTS (SELECT 1 FROM registrations r"
-               " WHERE r.participant_id = p.id AND r.webinar_id = :value)")
+_REGISTERED = (
+    "EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id AND r.webinar_id = :value)"
+)
 _FILTERS = {
     "all": "1",
     "registrants": _REGISTERED,
     "country": "p.country = :value",
     "institution": "p.institution = :value",
-    "attendees": ("EXISTS (SELECT 1 FROM attendance a WHERE a.participant_id = p.id"
-                  " AND a.webinar_id = :value AND a.attended = 1)"),
+    "attendees": (
+        "EXISTS (SELECT 1 FROM attendance a WHERE a.participant_id = p.id"
+        " AND a.webinar_id = :value AND a.attended = 1)"
+    ),
     # Registered, and not recorded as attending (recorded absent, or nothing recorded).
-    "absentees": (f"{_REGISTERED} AND NOT EXISTS (SELECT 1 FROM attendance a"
-                  " WHERE a.participant_id = p.id AND a.webinar_id = :value"
-                  " AND a.attended = 1)"),
+    "absentees": (
+        f"{_REGISTERED} AND NOT EXISTS (SELECT 1 FROM attendance a"
+        " WHERE a.participant_id = p.id AND a.webinar_id = :value"
+        " AND a.attended = 1)"
+    ),
     # Registered, and no completed survey response for the webinar.
-    "no_survey": (f"{_REGISTERED} AND NOT EXISTS (SELECT 1 FROM responses s"
-                  " WHERE s.participant_id = p.id AND s.webinar_id = :value"
-                  " AND s.status = 'completed')"),
+    "no_survey": (
+        f"{_REGISTERED} AND NOT EXISTS (SELECT 1 FROM responses s"
+        " WHERE s.participant_id = p.id AND s.webinar_id = :value"
+        " AND s.status = 'completed')"
+    ),
 }
 _REACHABLE = "p.telegram_id IS NOT NULL AND p.unreachable_at IS NULL"
 
@@ -95,14 +101,22 @@ def _broadcast(row: Any) -> Broadcast:
     except ValueError:
         audience = {}
     return Broadcast(
-        id=row["id"], created_by=row["created_by"], chat_id=row["chat_id"],
-        lang=row["lang"], status=row["status"], content_type=row["content_type"],
+        id=row["id"],
+        created_by=row["created_by"],
+        chat_id=row["chat_id"],
+        lang=row["lang"],
+        status=row["status"],
+        content_type=row["content_type"],
         body_html=row["body_html"],
-        body_es_html=row["body_es_html"], file_id=row["file_id"],
+        body_es_html=row["body_es_html"],
+        file_id=row["file_id"],
         audience=audience if isinstance(audience, dict) else {},
-        due_at=_optional_time(row["due_at"]), recipients=row["recipients"],
-        progress_message_id=row["progress_message_id"], progress_text=row["progress_text"],
-        created_at=from_iso(row["created_at"]), queued_at=_optional_time(row["queued_at"]),
+        due_at=_optional_time(row["due_at"]),
+        recipients=row["recipients"],
+        progress_message_id=row["progress_message_id"],
+        progress_text=row["progress_text"],
+        created_at=from_iso(row["created_at"]),
+        queued_at=_optional_time(row["queued_at"]),
         finished_at=_optional_time(row["finished_at"]),
     )
 
@@ -110,8 +124,18 @@ def _broadcast(row: Any) -> Broadcast:
 class BroadcastStore:
     """Reads and writes broadcasts and their outbox rows."""
 
-    _FIELDS = frozenset({"content_type", "body_html", "body_es_html", "file_id", "audience",
-                         "due_at", "progress_message_id", "progress_text"})
+    _FIELDS = frozenset(
+        {
+            "content_type",
+            "body_html",
+            "body_es_html",
+            "file_id",
+            "audience",
+            "due_at",
+            "progress_message_id",
+            "progress_text",
+        }
+    )
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -120,8 +144,9 @@ class BroadcastStore:
         """Start a draft; return its id."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT INTO broadcasts(created_by, chat_id, lang, created_at)"
-                " VALUES (?, ?, ?, ?)", (created_by, chat_id, lang, to_iso(now)))
+                "INSERT INTO broadcasts(created_by, chat_id, lang, created_at) VALUES (?, ?, ?, ?)",
+                (created_by, chat_id, lang, to_iso(now)),
+            )
             return int(cursor.lastrowid or 0)
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
@@ -142,20 +167,26 @@ class BroadcastStore:
                 value = to_iso(value)
             values.append(value)
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        await self.db.execute(f"UPDATE broadcasts SET {assignments} WHERE id = ?",
-                              (*values, broadcast_id))
+        await self.db.execute(
+            f"UPDATE broadcasts SET {assignments} WHERE id = ?", (*values, broadcast_id)
+        )
 
     async def discard(self, broadcast_id: int) -> bool:
         """Drop a draft (Cancel before confirming); False when it is no longer a draft."""
-        return await self.db.execute(
-            "UPDATE broadcasts SET status = 'discarded' WHERE id = ? AND status = 'draft'",
-            (broadcast_id,)) > 0
+        return (
+            await self.db.execute(
+                "UPDATE broadcasts SET status = 'discarded' WHERE id = ? AND status = 'draft'",
+                (broadcast_id,),
+            )
+            > 0
+        )
 
     async def count_recipients(self, audience: dict[str, str]) -> int:
         """How many participants the audience holds now."""
         where, params = audience_sql(audience)
         row = await self.db.fetchone(
-            f"SELECT COUNT(*) AS n FROM participants p WHERE {where}", params)
+            f"SELECT COUNT(*) AS n FROM participants p WHERE {where}", params
+        )
         return int(row["n"])
 
     async def queue(self, broadcast_id: int, now: datetime) -> int | None:
@@ -170,22 +201,30 @@ class BroadcastStore:
             cursor = await conn.execute(
                 "UPDATE broadcasts SET status = 'queued', queued_at = ?,"
                 " due_at = COALESCE(due_at, ?) WHERE id = ? AND status = 'draft'",
-                (to_iso(now), to_iso(now), broadcast_id))
+                (to_iso(now), to_iso(now), broadcast_id),
+            )
             if cursor.rowcount == 0:
                 return None
-            async with conn.execute("SELECT audience, due_at FROM broadcasts WHERE id = ?",
-                                    (broadcast_id,)) as found:
+            async with conn.execute(
+                "SELECT audience, due_at FROM broadcasts WHERE id = ?", (broadcast_id,)
+            ) as found:
                 row = await found.fetchone()
             where, params = audience_sql(json.loads(row["audience"] or "{}"))
             cursor = await conn.execute(
                 "INSERT INTO outbox(kind, webinar_id, participant_id, purpose, due_at,"
                 " created_at) SELECT 'broadcast', NULL, p.id, :purpose, :due, :now"
                 f" FROM participants p WHERE {where} ON CONFLICT DO NOTHING",
-                {**params, "purpose": purpose_of(broadcast_id), "due": row["due_at"],
-                 "now": to_iso(now)})
+                {
+                    **params,
+                    "purpose": purpose_of(broadcast_id),
+                    "due": row["due_at"],
+                    "now": to_iso(now),
+                },
+            )
             queued = cursor.rowcount
-            await conn.execute("UPDATE broadcasts SET recipients = ? WHERE id = ?",
-                               (queued, broadcast_id))
+            await conn.execute(
+                "UPDATE broadcasts SET recipients = ? WHERE id = ?", (queued, broadcast_id)
+            )
         return queued
 
     async def cancel(self, broadcast_id: int, now: datetime) -> int | None:
@@ -193,14 +232,16 @@ class BroadcastStore:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE broadcasts SET status = 'cancelled' WHERE id = ? AND status = ?",
-                (broadcast_id, ACTIVE))
+                (broadcast_id, ACTIVE),
+            )
             if cursor.rowcount == 0:
                 return None
             cursor = await conn.execute(
                 "UPDATE outbox SET status = 'cancelled',"
                 " last_error = 'the broadcast was cancelled'"
                 " WHERE kind = 'broadcast' AND purpose = ? AND status = 'pending'",
-                (purpose_of(broadcast_id),))
+                (purpose_of(broadcast_id),),
+            )
         return cursor.rowcount
 
     async def finish(self, broadcast_id: int, now: datetime) -> None:
@@ -208,18 +249,22 @@ class BroadcastStore:
         await self.db.execute(
             "UPDATE broadcasts SET finished_at = ?,"
             " status = CASE WHEN status = 'queued' THEN 'done' ELSE status END WHERE id = ?",
-            (to_iso(now), broadcast_id))
+            (to_iso(now), broadcast_id),
+        )
 
     async def counts(self, broadcast_id: int) -> dict[str, int]:
         """The broadcast's outbox rows per status."""
         rows = await self.db.fetchall(
             "SELECT status, COUNT(*) AS n FROM outbox WHERE kind = 'broadcast' AND purpose = ?"
-            " GROUP BY status", (purpose_of(broadcast_id),))
+            " GROUP BY status",
+            (purpose_of(broadcast_id),),
+        )
         return {row["status"]: row["n"] for row in rows}
 
     async def unfinished(self) -> list[Broadcast]:
         """Confirmed broadcasts whose progress message is not yet a final report."""
         rows = await self.db.fetchall(
             "SELECT * FROM broadcasts WHERE status IN ('queued', 'cancelled')"
-            " AND finished_at IS NULL ORDER BY id")
+            " AND finished_at IS NULL ORDER BY id"
+        )
         return [_broadcast(row) for row in rows]

@@ -53,12 +53,18 @@ class ConversationStore:
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT(telegram_id) DO UPDATE SET"
             " flow = excluded.flow, step = excluded.step, data = excluded.data,"
             " updated_at = excluded.updated_at",
-            (conversation.telegram_id, conversation.flow, str(conversation.step),
-             json.dumps(conversation.data, ensure_ascii=False), to_iso(now)),
+            (
+                conversation.telegram_id,
+                conversation.flow,
+                str(conversation.step),
+                json.dumps(conversation.data, ensure_ascii=False),
+                to_iso(now),
+            ),
         )
 
     async def delete(self, telegram_id: int) -> bool:
         """End the user's conversation; return whether there was one."""
-        return await self.db.execute(
-            "DELETE FROM conversations WHERE telegram_id = ?", (telegram_id,)
-        ) > 0
+        return (
+            await self.db.execute("DELETE FROM conversations WHERE telegram_id = ?", (telegram_id,))
+            > 0
+        )

@@ -46,13 +46,21 @@ class Delivery:
 def _delivery(row: Any) -> Delivery:
     """Build a Delivery from a claim query row."""
     return Delivery(
-        id=row["id"], kind=row["kind"], webinar_id=row["webinar_id"],
-        participant_id=row["participant_id"], purpose=row["purpose"],
-        due_at=from_iso(row["due_at"]), attempts=row["attempts"],
-        telegram_id=row["telegram_id"], language=row["language"], timezone=row["timezone"],
+        id=row["id"],
+        kind=row["kind"],
+        webinar_id=row["webinar_id"],
+        participant_id=row["participant_id"],
+        purpose=row["purpose"],
+        due_at=from_iso(row["due_at"]),
+        attempts=row["attempts"],
+        telegram_id=row["telegram_id"],
+        language=row["language"],
+        timezone=row["timezone"],
         reminders_enabled=bool(row["reminders_enabled"]),
-        unreachable=row["unreachable_at"] is not None, registered=bool(row["registered"]),
-        webinar_version=row["webinar_version"], webinar_starts_at=row["webinar_starts_at"],
+        unreachable=row["unreachable_at"] is not None,
+        registered=bool(row["registered"]),
+        webinar_version=row["webinar_version"],
+        webinar_starts_at=row["webinar_starts_at"],
     )
 
 
@@ -63,8 +71,13 @@ class OutboxStore:
         self.db = db
 
     async def enqueue(
-        self, kind: str, webinar_id: str | None, participant_id: int, purpose: str,
-        due_at: datetime, now: datetime,
+        self,
+        kind: str,
+        webinar_id: str | None,
+        participant_id: int,
+        purpose: str,
+        due_at: datetime,
+        now: datetime,
     ) -> bool:
         """Add one message; False when the same (kind, webinar, participant, purpose) exists."""
         count = await self.db.execute(
@@ -124,11 +137,17 @@ class OutboxStore:
         """Record many outcomes at once: (row id, status, fields such as last_error)."""
         updates = []
         for row_id, status, fields in outcomes:
-            updates.append((
-                status, fields.get("last_error"), fields.get("telegram_message_id"),
-                fields.get("sent_at"), fields.get("due_at"), fields.get("attempts_delta", 0),
-                row_id,
-            ))
+            updates.append(
+                (
+                    status,
+                    fields.get("last_error"),
+                    fields.get("telegram_message_id"),
+                    fields.get("sent_at"),
+                    fields.get("due_at"),
+                    fields.get("attempts_delta", 0),
+                    row_id,
+                )
+            )
         if not updates:
             return
         await self.db.executemany(

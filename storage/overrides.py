@@ -19,11 +19,19 @@ class OverrideStore:
         """Every stored override, as plain dicts."""
         rows = await self.db.fetchall(
             "SELECT webinar_id, starts_at, join_url, changed_by, changed_at"
-            " FROM webinar_overrides ORDER BY webinar_id")
+            " FROM webinar_overrides ORDER BY webinar_id"
+        )
         return [dict(row) for row in rows]
 
-    async def set(self, webinar_id: str, *, starts_at: datetime | None = None,
-                  join_url: str | None = None, changed_by: int, now: datetime) -> None:
+    async def set(
+        self,
+        webinar_id: str,
+        *,
+        starts_at: datetime | None = None,
+        join_url: str | None = None,
+        changed_by: int,
+        now: datetime,
+    ) -> None:
         """Override a webinar's start and/or join link; what is not given stays as it was."""
         await self.db.execute(
             "INSERT INTO webinar_overrides(webinar_id, starts_at, join_url, changed_by,"
@@ -31,8 +39,14 @@ class OverrideStore:
             " starts_at = COALESCE(excluded.starts_at, webinar_overrides.starts_at),"
             " join_url = COALESCE(excluded.join_url, webinar_overrides.join_url),"
             " changed_by = excluded.changed_by, changed_at = excluded.changed_at",
-            (webinar_id, to_iso(starts_at) if starts_at else None, join_url, changed_by,
-             to_iso(now)))
+            (
+                webinar_id,
+                to_iso(starts_at) if starts_at else None,
+                join_url,
+                changed_by,
+                to_iso(now),
+            ),
+        )
 
     async def registrants_to_notify(self, webinar_id: str) -> int:
         """How many registrants a change notice for this webinar would reach."""
@@ -40,7 +54,9 @@ class OverrideStore:
             "SELECT COUNT(*) AS n FROM registrations r"
             " JOIN participants p ON p.id = r.participant_id"
             " WHERE r.webinar_id = ? AND p.telegram_id IS NOT NULL"
-            " AND p.unreachable_at IS NULL", (webinar_id,))
+            " AND p.unreachable_at IS NULL",
+            (webinar_id,),
+        )
         return int(row["n"]) if row else 0
 
     async def notices_queued(self, webinar_id: str) -> int:
@@ -48,5 +64,7 @@ class OverrideStore:
         row = await self.db.fetchone(
             "SELECT COUNT(*) AS n FROM outbox o JOIN webinars w ON w.id = o.webinar_id"
             " WHERE o.kind = 'change_notice' AND o.webinar_id = ?"
-            " AND o.purpose = 'v' || w.version", (webinar_id,))
+            " AND o.purpose = 'v' || w.version",
+            (webinar_id,),
+        )
         return int(row["n"]) if row else 0

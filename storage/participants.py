@@ -11,8 +11,16 @@ from storage.database import Database
 from storage.timestamps import to_iso
 
 PROFILE_COLUMNS = (
-    "language", "full_name", "country", "country_other", "institution", "institution_other",
-    "position", "sex", "email", "timezone",
+    "language",
+    "full_name",
+    "country",
+    "country_other",
+    "institution",
+    "institution_other",
+    "position",
+    "sex",
+    "email",
+    "timezone",
 )
 
 
@@ -85,8 +93,14 @@ class ParticipantStore:
                     f"INSERT INTO participants(telegram_id, {', '.join(PROFILE_COLUMNS)},"
                     " consent_at, consent_version, registered_at, updated_at)"
                     f" VALUES (?, {', '.join('?' * len(PROFILE_COLUMNS))}, ?, ?, ?, ?)",
-                    (telegram_id, *values, draft["consent_at"], draft["consent_version"],
-                     stamp, stamp),
+                    (
+                        telegram_id,
+                        *values,
+                        draft["consent_at"],
+                        draft["consent_version"],
+                        stamp,
+                        stamp,
+                    ),
                 )
                 participant_id = cursor.lastrowid
                 await conn.executemany(
@@ -163,11 +177,14 @@ class ParticipantStore:
         )
         if row is None:
             return False
-        return await self.db.execute(
-            "UPDATE participants SET unreachable_at = NULL, unreachable_reason = NULL"
-            " WHERE telegram_id = ? AND unreachable_at IS NOT NULL",
-            (telegram_id,),
-        ) > 0
+        return (
+            await self.db.execute(
+                "UPDATE participants SET unreachable_at = NULL, unreachable_reason = NULL"
+                " WHERE telegram_id = ? AND unreachable_at IS NOT NULL",
+                (telegram_id,),
+            )
+            > 0
+        )
 
     async def erase(self, telegram_id: int, now: datetime) -> bool:
         """Erase a participant's identity, keeping only what aggregate counts need."""

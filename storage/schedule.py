@@ -62,9 +62,7 @@ class ScheduleStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def sync(
-        self, webinars: Sequence[PlannedWebinar], now: datetime
-    ) -> list[WebinarChange]:
+    async def sync(self, webinars: Sequence[PlannedWebinar], now: datetime) -> list[WebinarChange]:
         """Store the webinars, note what changed, and re-plan their reminder slots."""
         stored = {
             row["id"]: row
@@ -78,13 +76,21 @@ class ScheduleStore:
             for position, webinar in enumerate(webinars):
                 old = stored.get(webinar.id)
                 version = old["version"] if old else 1
-                if old and (from_iso(old["starts_at"]) != webinar.starts_at
-                            or old["join_url"] != webinar.join_url):
+                if old and (
+                    from_iso(old["starts_at"]) != webinar.starts_at
+                    or old["join_url"] != webinar.join_url
+                ):
                     version += 1
-                    changes.append(WebinarChange(
-                        webinar.id, version, from_iso(old["starts_at"]), webinar.starts_at,
-                        old["join_url"], webinar.join_url,
-                    ))
+                    changes.append(
+                        WebinarChange(
+                            webinar.id,
+                            version,
+                            from_iso(old["starts_at"]),
+                            webinar.starts_at,
+                            old["join_url"],
+                            webinar.join_url,
+                        )
+                    )
                 await conn.execute(
                     "INSERT INTO webinars(id, title, starts_at, ends_at, join_url, position,"
                     " updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -92,8 +98,16 @@ class ScheduleStore:
                     " starts_at = excluded.starts_at, ends_at = excluded.ends_at,"
                     " join_url = excluded.join_url, position = excluded.position,"
                     " updated_at = excluded.updated_at, version = excluded.version",
-                    (webinar.id, webinar.title, to_iso(webinar.starts_at),
-                     to_iso(webinar.ends_at), webinar.join_url, position, stamp, version),
+                    (
+                        webinar.id,
+                        webinar.title,
+                        to_iso(webinar.starts_at),
+                        to_iso(webinar.ends_at),
+                        webinar.join_url,
+                        position,
+                        stamp,
+                        version,
+                    ),
                 )
                 await self._plan_slots(conn, webinar, stamp)
         return changes
@@ -103,8 +117,13 @@ class ScheduleStore:
         """Create the webinar's slots and cancel planned ones that no longer apply."""
         start = to_iso(webinar.starts_at)
         wanted = [
-            (webinar.id, int(offset.total_seconds()), start, to_iso(webinar.starts_at - offset),
-             stamp)
+            (
+                webinar.id,
+                int(offset.total_seconds()),
+                start,
+                to_iso(webinar.starts_at - offset),
+                stamp,
+            )
             for offset in webinar.reminders
         ]
         await conn.executemany(  # type: ignore[attr-defined]
@@ -149,8 +168,12 @@ class ScheduleStore:
             (to_iso(now),),
         )
         return [
-            Slot(r["webinar_id"], timedelta(seconds=r["offset_s"]), from_iso(r["starts_at"]),
-                 from_iso(r["due_at"]))
+            Slot(
+                r["webinar_id"],
+                timedelta(seconds=r["offset_s"]),
+                from_iso(r["starts_at"]),
+                from_iso(r["due_at"]),
+            )
             for r in rows
         ]
 
@@ -177,15 +200,28 @@ class ScheduleStore:
                 " AND p.reminders_enabled = 1 AND p.unreachable_at IS NULL"
                 " AND r.registered_at <= ?"
                 " ON CONFLICT DO NOTHING",
-                (slot.purpose, to_iso(slot.due_at), status, error, to_iso(now), slot.webinar_id,
-                 to_iso(slot.due_at)),
+                (
+                    slot.purpose,
+                    to_iso(slot.due_at),
+                    status,
+                    error,
+                    to_iso(now),
+                    slot.webinar_id,
+                    to_iso(slot.due_at),
+                ),
             )
             count = cursor.rowcount
             await conn.execute(
                 "UPDATE reminder_slots SET status = ?, reason = ?, updated_at = ?"
                 " WHERE webinar_id = ? AND offset_s = ? AND starts_at = ?",
-                ("enqueued" if skip_reason is None else "skipped", skip_reason, to_iso(now),
-                 slot.webinar_id, int(slot.offset.total_seconds()), to_iso(slot.starts_at)),
+                (
+                    "enqueued" if skip_reason is None else "skipped",
+                    skip_reason,
+                    to_iso(now),
+                    slot.webinar_id,
+                    int(slot.offset.total_seconds()),
+                    to_iso(slot.starts_at),
+                ),
             )
         return count
 

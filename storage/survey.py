@@ -23,8 +23,14 @@ class Response:
 
 def _response(row: object) -> Response:
     """Build a Response from a row."""
-    return Response(row["id"], row["webinar_id"], row["participant_id"],  # type: ignore[index]
-                    row["status"], row["current"], row["message_id"])  # type: ignore[index]
+    return Response(
+        row["id"],
+        row["webinar_id"],
+        row["participant_id"],  # type: ignore[index]
+        row["status"],
+        row["current"],
+        row["message_id"],
+    )  # type: ignore[index]
 
 
 class SurveyStore:
@@ -33,8 +39,15 @@ class SurveyStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def record_attendance(self, participant_id: int, webinar_id: str, attended: bool,
-                                source: str, now: datetime, minutes: int | None = None) -> None:
+    async def record_attendance(
+        self,
+        participant_id: int,
+        webinar_id: str,
+        attended: bool,
+        source: str,
+        now: datetime,
+        minutes: int | None = None,
+    ) -> None:
         """Record whether a participant attended (a later record replaces an earlier one)."""
         await self.db.execute(
             "INSERT INTO attendance(participant_id, webinar_id, attended, source, minutes,"
@@ -53,8 +66,9 @@ class SurveyStore:
         )
         return None if row is None else bool(row["attended"])
 
-    async def ensure_response(self, webinar_id: str, participant_id: int,
-                              now: datetime) -> Response:
+    async def ensure_response(
+        self, webinar_id: str, participant_id: int, now: datetime
+    ) -> Response:
         """The participant's response for the webinar, created when missing (never twice)."""
         await self.db.execute(
             "INSERT INTO responses(webinar_id, participant_id, updated_at) VALUES (?, ?, ?)"
@@ -79,8 +93,15 @@ class SurveyStore:
         )
         return [_response(row) for row in rows]
 
-    async def update(self, response_id: int, now: datetime, *, status: str | None = None,
-                     current: int | None = None, message_id: int | None = None) -> None:
+    async def update(
+        self,
+        response_id: int,
+        now: datetime,
+        *,
+        status: str | None = None,
+        current: int | None = None,
+        message_id: int | None = None,
+    ) -> None:
         """Change a response's status, current question or survey message."""
         await self.db.execute(
             "UPDATE responses SET status = COALESCE(?, status), current = COALESCE(?, current),"
@@ -88,12 +109,22 @@ class SurveyStore:
             " started_at = CASE WHEN ? = 'open' THEN COALESCE(started_at, ?) ELSE started_at END,"
             " completed_at = CASE WHEN ? = 'completed' THEN ? ELSE completed_at END"
             " WHERE id = ?",
-            (status, current, message_id, to_iso(now), status, to_iso(now), status, to_iso(now),
-             response_id),
+            (
+                status,
+                current,
+                message_id,
+                to_iso(now),
+                status,
+                to_iso(now),
+                status,
+                to_iso(now),
+                response_id,
+            ),
         )
 
-    async def save_answer(self, response_id: int, question_key: str, value: str | None,
-                          now: datetime) -> None:
+    async def save_answer(
+        self, response_id: int, question_key: str, value: str | None, now: datetime
+    ) -> None:
         """Store (or replace) one answer; None records a skipped optional question."""
         await self.db.execute(
             "INSERT INTO answers(response_id, question_key, value, answered_at)"
@@ -130,8 +161,7 @@ class SurveyStore:
         rows = await self.db.fetchall("SELECT id, survey_queued_at FROM webinars")
         return {row["id"]: row["survey_queued_at"] for row in rows}
 
-    async def queue_nudges(self, webinar_id: str, nudge_after: timedelta,
-                           now: datetime) -> int:
+    async def queue_nudges(self, webinar_id: str, nudge_after: timedelta, now: datetime) -> int:
         """One nudge to each invitee who has not finished, nudge_after their invitation."""
         return await self.db.execute(
             "INSERT INTO outbox(kind, webinar_id, participant_id, purpose, due_at, created_at)"

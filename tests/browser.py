@@ -18,15 +18,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str | None:
     """The system Chromium (CHROMIUM_PATH overrides), or None."""
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("CHROMIUM_PATH"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -39,18 +50,26 @@ async def chromium_context(**context_options: Any) -> AsyncIterator[Any]:
     try:
         from playwright.async_api import Error, async_playwright
     except ImportError:
-        pytest.skip("browser test skipped: the playwright package is not installed "
-                    "(pip install -e '.[dev]')")
+        pytest.skip(
+            "browser test skipped: the playwright package is not installed "
+            "(pip install -e '.[dev]')"
+        )
     executable = chromium_path()
     if executable is None:
-        pytest.skip("browser test skipped: no Chromium at /usr/bin/chromium "
-                    "(apt-get install -y chromium)")
+        pytest.skip(
+            "browser test skipped: no Chromium at /usr/bin/chromium (apt-get install -y chromium)"
+        )
     with tempfile.TemporaryDirectory(prefix="demo-chromium-") as profile:
         async with async_playwright() as playwright:
             try:
                 context = await playwright.chromium.launch_persistent_context(
-                    profile, executable_path=executable, headless=True, args=CHROMIUM_ARGS,
-                    accept_downloads=True, **context_options)
+                    profile,
+                    executable_path=executable,
+                    headless=True,
+                    args=CHROMIUM_ARGS,
+                    accept_downloads=True,
+                    **context_options,
+                )
             except Error as exc:
                 first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "error"
                 pytest.skip(f"browser test skipped: Chromium could not be launched ({first_line})")

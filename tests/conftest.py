@@ -86,8 +86,10 @@ async def bot(
     """The real bot application polling the sandbox."""
     clock = ManualClock(START)
     application = build_application(
-        settings_for(tmp_path, sandbox.api_base_url), example_series(registration_code),
-        TOKEN, clock=clock,
+        settings_for(tmp_path, sandbox.api_base_url),
+        example_series(registration_code),
+        TOKEN,
+        clock=clock,
     )
     await start_polling(application, poll_timeout=1)
     yield RunningBot(application, clock)

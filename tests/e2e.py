@@ -12,8 +12,14 @@ from sandbox.client import SandboxClient
 class SimUser:
     """One simulated Telegram user, keeping track of the bot's messages to them."""
 
-    def __init__(self, client: SandboxClient, user_id: int, language_code: str = "en",
-                 first_name: str = "Test", timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        client: SandboxClient,
+        user_id: int,
+        language_code: str = "en",
+        first_name: str = "Test",
+        timeout: float = 10.0,
+    ) -> None:
         self.client = client
         self.timeout = timeout
         self.id = user_id
@@ -24,8 +30,9 @@ class SimUser:
 
     async def join(self) -> SimUser:
         """Create the user in the sandbox."""
-        await self.client.add_user(self.id, first_name=self.first_name,
-                                   language_code=self.language_code)
+        await self.client.add_user(
+            self.id, first_name=self.first_name, language_code=self.language_code
+        )
         return self
 
     async def _fill(self, timeout: float) -> None:
@@ -107,13 +114,19 @@ def button_data(message: dict[str, Any], label: str) -> str:
 
 
 ENGLISH = {
-    "language": "English", "name": "Ana Smith", "country": "Guyana", "institution": "Police",
-    "position": "Inspector", "sex": "Woman", "email": "ana@police.gov.gy",
+    "language": "English",
+    "name": "Ana Smith",
+    "country": "Guyana",
+    "institution": "Police",
+    "position": "Inspector",
+    "sex": "Woman",
+    "email": "ana@police.gov.gy",
 }
 
 
-async def register(user: SimUser, answers: dict[str, str] | None = None,
-                   start: str = "/start") -> dict[str, Any]:
+async def register(
+    user: SimUser, answers: dict[str, str] | None = None, start: str = "/start"
+) -> dict[str, Any]:
     """Walk through the whole registration with sensible answers; return the final message."""
     a = dict(ENGLISH, **(answers or {}))
     spanish = a["language"] == "Español"

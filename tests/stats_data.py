@@ -15,12 +15,26 @@ from storage.schedule import ScheduleStore
 from tests.conftest import START
 
 STATES = ["AG", "BZ", "GY", "LC", "VC", "TT"]
-INSTITUTIONS = ["foreign_affairs", "national_security", "finance", "police", "defence",
-                "forensics", "customs", "other"]
+INSTITUTIONS = [
+    "foreign_affairs",
+    "national_security",
+    "finance",
+    "police",
+    "defence",
+    "forensics",
+    "customs",
+    "other",
+]
 SEXES = ["woman", "man", "woman", "man", "undisclosed"]
 # Free text with Markdown and HTML in it: the report must print it inert.
-TEXTS = ["More on *ballistics* <b>please</b>", "# Training [link](http://x.org)",
-         "- tracing & marking", "1. a list?", "Regional `cooperation`", None]
+TEXTS = [
+    "More on *ballistics* <b>please</b>",
+    "# Training [link](http://x.org)",
+    "- tracing & marking",
+    "1. a list?",
+    "Regional `cooperation`",
+    None,
+]
 ERASED_NAME = "Erased Person Zeta"
 
 
@@ -30,9 +44,9 @@ class DataSet:
 
     path: Path
     series: Series
-    erased: set[int]                 # participant ids erased with /forget
-    erased_names: list[str]          # their names, which must appear nowhere
-    no_attendance: str               # a webinar with no attendance recorded
+    erased: set[int]  # participant ids erased with /forget
+    erased_names: list[str]  # their names, which must appear nowhere
+    no_attendance: str  # a webinar with no attendance recorded
 
 
 async def build(db: Database, series: Series, count: int = 200, seed: int = 11) -> DataSet:
@@ -44,19 +58,28 @@ async def build(db: Database, series: Series, count: int = 200, seed: int = 11) 
     for i in range(count):
         other = i % 37 == 5
         institution = rng.choice(INSTITUTIONS)
-        await store.create(5000 + i, {
-            "language": rng.choice(["en", "es"]),
-            "full_name": ERASED_NAME if i % 50 == 7 else f"Person {i}",
-            "country": "other" if other else rng.choice(STATES),
-            "country_other": ("Jamaica" if i % 2 else "Panamá <i>") if other else None,
-            "institution": institution,
-            "institution_other": "Coast *Guard*" if institution == "other" else None,
-            "position": "Officer", "sex": rng.choice(SEXES), "email": None,
-            "timezone": "America/Guyana", "webinars": rng.sample(webinars, rng.randint(1, 3)),
-            "consent_at": to_iso(START), "consent_version": "test",
-        }, START)
-    rows = await db.fetchall("SELECT participant_id, webinar_id FROM registrations"
-                             " ORDER BY participant_id, webinar_id")
+        await store.create(
+            5000 + i,
+            {
+                "language": rng.choice(["en", "es"]),
+                "full_name": ERASED_NAME if i % 50 == 7 else f"Person {i}",
+                "country": "other" if other else rng.choice(STATES),
+                "country_other": ("Jamaica" if i % 2 else "Panamá <i>") if other else None,
+                "institution": institution,
+                "institution_other": "Coast *Guard*" if institution == "other" else None,
+                "position": "Officer",
+                "sex": rng.choice(SEXES),
+                "email": None,
+                "timezone": "America/Guyana",
+                "webinars": rng.sample(webinars, rng.randint(1, 3)),
+                "consent_at": to_iso(START),
+                "consent_version": "test",
+            },
+            START,
+        )
+    rows = await db.fetchall(
+        "SELECT participant_id, webinar_id FROM registrations ORDER BY participant_id, webinar_id"
+    )
     no_attendance = webinars[-1]
     responses, answers, attendance = [], [], []
     for number, row in enumerate(rows, 1):
@@ -64,13 +87,23 @@ async def build(db: Database, series: Series, count: int = 200, seed: int = 11) 
         assert webinar is not None
         attended = rng.random() < 0.7
         if webinar.id != no_attendance and rng.random() < 0.9:
-            attendance.append((row["participant_id"], webinar.id, int(attended),
-                               rng.choice(["button", "import", "survey"]),
-                               rng.choice([None, 45, 90]), to_iso(START)))
+            attendance.append(
+                (
+                    row["participant_id"],
+                    webinar.id,
+                    int(attended),
+                    rng.choice(["button", "import", "survey"]),
+                    rng.choice([None, 45, 90]),
+                    to_iso(START),
+                )
+            )
         if rng.random() < 0.15:
             continue  # never invited
-        status = "absent" if not attended and rng.random() < 0.5 else rng.choice(
-            ["invited", "open", "completed", "completed", "completed"])
+        status = (
+            "absent"
+            if not attended and rng.random() < 0.5
+            else rng.choice(["invited", "open", "completed", "completed", "completed"])
+        )
         responses.append((number, webinar.id, row["participant_id"], status, to_iso(START)))
         if status not in ("open", "completed"):
             continue
@@ -85,12 +118,20 @@ async def build(db: Database, series: Series, count: int = 200, seed: int = 11) 
                 value = rng.choice(TEXTS)
             stamp = to_iso(webinar.ends_at + timedelta(minutes=rng.randrange(600)))
             answers.append((number, question.key, value, stamp))
-    await db.executemany("INSERT INTO responses(id, webinar_id, participant_id, status,"
-                         " updated_at) VALUES (?, ?, ?, ?, ?)", responses)
-    await db.executemany("INSERT INTO answers(response_id, question_key, value, answered_at)"
-                         " VALUES (?, ?, ?, ?)", answers)
-    await db.executemany("INSERT INTO attendance(participant_id, webinar_id, attended, source,"
-                         " minutes, recorded_at) VALUES (?, ?, ?, ?, ?, ?)", attendance)
+    await db.executemany(
+        "INSERT INTO responses(id, webinar_id, participant_id, status,"
+        " updated_at) VALUES (?, ?, ?, ?, ?)",
+        responses,
+    )
+    await db.executemany(
+        "INSERT INTO answers(response_id, question_key, value, answered_at) VALUES (?, ?, ?, ?)",
+        answers,
+    )
+    await db.executemany(
+        "INSERT INTO attendance(participant_id, webinar_id, attended, source,"
+        " minutes, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+        attendance,
+    )
     erased = set()
     for i in range(7, count, 50):
         row = await db.fetchone("SELECT id FROM participants WHERE telegram_id = ?", (5000 + i,))

@@ -55,9 +55,7 @@ async def test_profile_edit_country_to_other_and_webinars(
     assert bot.services.series.webinars[0].title not in final["text"]
 
 
-async def test_profile_edit_language_switches_texts(
-    bot: RunningBot, client: SandboxClient
-) -> None:
+async def test_profile_edit_language_switches_texts(bot: RunningBot, client: SandboxClient) -> None:
     user = await SimUser(client, 803).join()
     await register(user)
     await user.say("/profile")
@@ -90,8 +88,16 @@ async def test_mydata_shows_everything(bot: RunningBot, client: SandboxClient) -
     await register(user)
     await user.say("/mydata")
     data = await user.expect("Everything stored about you")
-    for fragment in ("Ana Smith", "Guyana", "Police", "Inspector", "Woman",
-                     "ana@police.gov.gy", "805", "Privacy notice version"):
+    for fragment in (
+        "Ana Smith",
+        "Guyana",
+        "Police",
+        "Inspector",
+        "Woman",
+        "ana@police.gov.gy",
+        "805",
+        "Privacy notice version",
+    ):
         assert fragment in data["text"], fragment
 
 

@@ -40,11 +40,23 @@ async def database(tmp_path: Path) -> Path:
     await ScheduleStore(db).sync(series.webinars, NOW)
     store = ParticipantStore(db)
     for telegram_id, name, email in PEOPLE:
-        await store.create(telegram_id, {
-            "language": "en", "full_name": name, "country": "GY", "timezone": "America/Guyana",
-            "institution": "police", "position": "Officer", "sex": "woman", "email": email,
-            "webinars": [series.webinars[0].id], "consent_at": to_iso(NOW),
-            "consent_version": "t"}, NOW)
+        await store.create(
+            telegram_id,
+            {
+                "language": "en",
+                "full_name": name,
+                "country": "GY",
+                "timezone": "America/Guyana",
+                "institution": "police",
+                "position": "Officer",
+                "sex": "woman",
+                "email": email,
+                "webinars": [series.webinars[0].id],
+                "consent_at": to_iso(NOW),
+                "consent_version": "t",
+            },
+            NOW,
+        )
     await store.erase(6, NOW)
     await db.close()
     return path
@@ -55,7 +67,8 @@ def attendance(path: Path) -> dict[str, int | None]:
     conn = sqlite3.connect(path)
     rows = conn.execute(
         "SELECT p.full_name, a.minutes FROM attendance a JOIN participants p"
-        " ON p.id = a.participant_id WHERE a.attended = 1 AND a.source = 'import'").fetchall()
+        " ON p.id = a.participant_id WHERE a.attended = 1 AND a.source = 'import'"
+    ).fetchall()
     conn.close()
     return dict(rows)
 
@@ -104,11 +117,14 @@ async def test_teams_report_in_utf16_with_summary(database: Path, tmp_path: Path
     assert attendance(database) == {"Kim Lee": 118, "John Smith": 60}
 
 
-@pytest.mark.parametrize("content", [
-    b"\x00\x01\x02binary\x00",
-    b"just,some,columns\n1,2,3\n",
-    b"Name,Email\n",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x00\x01\x02binary\x00",
+        b"just,some,columns\n1,2,3\n",
+        b"Name,Email\n",
+    ],
+)
 async def test_bad_files_change_nothing(database: Path, tmp_path: Path, content: bytes) -> None:
     report = tmp_path / "bad.csv"
     report.write_bytes(content)
@@ -133,18 +149,30 @@ def test_names_compare_without_accents_case_or_zoom_suffix() -> None:
 async def test_the_command(database: Path, tmp_path: Path) -> None:
     report = tmp_path / "zoom.csv"
     report.write_text(ZOOM)
-    env = dict(os.environ, DATABASE_PATH=str(database),
-               SERIES_FILE=str(ROOT / "series.example.toml"))
+    env = dict(
+        os.environ, DATABASE_PATH=str(database), SERIES_FILE=str(ROOT / "series.example.toml")
+    )
     env.pop("BOT_TOKEN", None)
-    done = subprocess.run([sys.executable, "-m", "bot", "import-attendance",  # noqa: ASYNC221
-                           "crime-gun-strategy", str(report)], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(  # noqa: ASYNC221 - a short CLI run inside the test
+        [sys.executable, "-m", "bot", "import-attendance", "crime-gun-strategy", str(report)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "2 of 5 people in the report matched participants (1 by e-mail, 1 by name)" in (
-        done.stdout)
+        done.stdout
+    )
     assert "  - Stranger Danger" in done.stdout
-    bad = subprocess.run([sys.executable, "-m", "bot", "import-attendance", "nope",  # noqa: ASYNC221
-                          str(report)], env=env, cwd=tmp_path, capture_output=True, text=True,
-                         timeout=60)
+    bad = subprocess.run(  # noqa: ASYNC221 - a short CLI run inside the test
+        [sys.executable, "-m", "bot", "import-attendance", "nope", str(report)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().count("\n") == 0

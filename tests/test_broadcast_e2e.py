@@ -24,13 +24,18 @@ def entities_of(text: str) -> list[dict[str, Any]]:
     return [
         {"type": "bold", "offset": 0, "length": 5},
         {"type": "italic", "offset": text.index("friends"), "length": 7},
-        {"type": "text_link", "offset": text.index("agenda"), "length": 6,
-         "url": "https://example.org/a?x=1&y=2"},
+        {
+            "type": "text_link",
+            "offset": text.index("agenda"),
+            "length": 6,
+            "url": "https://example.org/a?x=1&y=2",
+        },
     ]
 
 
-async def seed(bot: RunningBot, client: SandboxClient,
-               people: list[tuple[str, str, str]]) -> list[int]:
+async def seed(
+    bot: RunningBot, client: SandboxClient, people: list[tuple[str, str, str]]
+) -> list[int]:
     """Store participants given as (country, language, institution); return their ids."""
     store = bot.services.participants
     webinar = bot.services.series.webinars[0]
@@ -38,25 +43,43 @@ async def seed(bot: RunningBot, client: SandboxClient,
     for number, (country, lang, institution) in enumerate(people):
         telegram_id = FIRST_ID + number
         await client.add_user(telegram_id, first_name=f"P{number}", language_code=lang)
-        await store.create(telegram_id, {
-            "language": lang, "full_name": f"Participant {number}", "country": country,
-            "timezone": COUNTRY_ZONES[country], "institution": institution,
-            "position": "Officer", "sex": "woman", "email": None, "webinars": [webinar.id],
-            "consent_at": to_iso(bot.clock.now()), "consent_version": "test",
-        }, bot.clock.now())
+        await store.create(
+            telegram_id,
+            {
+                "language": lang,
+                "full_name": f"Participant {number}",
+                "country": country,
+                "timezone": COUNTRY_ZONES[country],
+                "institution": institution,
+                "position": "Officer",
+                "sex": "woman",
+                "email": None,
+                "webinars": [webinar.id],
+                "consent_at": to_iso(bot.clock.now()),
+                "consent_version": "test",
+            },
+            bot.clock.now(),
+        )
         ids.append(telegram_id)
     return ids
 
 
-async def compose(organizer: SimUser, *, text: str | None = TEXT, photo: bool = False,
-                  caption: str | None = None, audience: tuple[str, str] = ("By state", "Belize"),
-                  spanish: str | None = None) -> dict[str, Any]:
+async def compose(
+    organizer: SimUser,
+    *,
+    text: str | None = TEXT,
+    photo: bool = False,
+    caption: str | None = None,
+    audience: tuple[str, str] = ("By state", "Belize"),
+    spanish: str | None = None,
+) -> dict[str, Any]:
     """/broadcast up to the "When" question; return that question's message."""
     await organizer.say("/broadcast")
     await organizer.expect("New broadcast")
     if photo:
-        await organizer.client.send_rich(organizer.id, photo=True, caption=caption,
-                                         caption_entities=entities_of(caption or ""))
+        await organizer.client.send_rich(
+            organizer.id, photo=True, caption=caption, caption_entities=entities_of(caption or "")
+        )
     else:
         await organizer.client.send_rich(organizer.id, text=text, entities=entities_of(text))
     question = await organizer.expect("Who should get it?")
@@ -75,8 +98,7 @@ async def compose(organizer: SimUser, *, text: str | None = TEXT, photo: bool = 
 Preview = tuple[dict[str, Any], list[dict[str, Any]]]
 
 
-async def send_now(organizer: SimUser, question: dict[str, Any],
-                   spanish: bool = False) -> Preview:
+async def send_now(organizer: SimUser, question: dict[str, Any], spanish: bool = False) -> Preview:
     """Press "Send now" and read the preview; return the summary and the previewed messages."""
     await organizer.press(question, "Send now")
     return await _preview(organizer, spanish)
@@ -98,8 +120,9 @@ async def confirm(organizer: SimUser, summary: dict[str, Any]) -> dict[str, Any]
     return await organizer.next_message(timeout=15)
 
 
-async def wait_text(client: SandboxClient, chat: int, message_id: int, fragment: str,
-                    timeout: float = 30.0) -> dict[str, Any]:
+async def wait_text(
+    client: SandboxClient, chat: int, message_id: int, fragment: str, timeout: float = 30.0
+) -> dict[str, Any]:
     """Wait until a message of the chat shows `fragment`; return it."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -138,8 +161,11 @@ def most_edits_per_second(stamps: list[float]) -> int:
 async def test_filtered_bilingual_broadcast_with_faults_and_a_blocked_participant(
     bot: RunningBot, client: SandboxClient
 ) -> None:
-    people = [("BZ", "en", "police")] * 20 + [("BZ", "es", "customs")] * 10 + [
-        ("GY", "en", "police")] * 5
+    people = (
+        [("BZ", "en", "police")] * 20
+        + [("BZ", "es", "customs")] * 10
+        + [("GY", "en", "police")] * 5
+    )
     ids = await seed(bot, client, people)
     belize_en, belize_es, guyana = ids[:20], ids[20:30], ids[30:]
     await client.block(belize_en[0])
@@ -147,8 +173,10 @@ async def test_filtered_bilingual_broadcast_with_faults_and_a_blocked_participan
     question = await compose(organizer, spanish="Hola <equipo> & amigos")
     summary, (english, spanish) = await send_now(organizer, question, spanish=True)
     assert "Recipients: 30" in summary["text"] and "By state: Belize" in summary["text"]
-    assert english["html"] == ('<b>Hello</b> &lt;team&gt; &amp; <i>friends</i>, see the '
-                               '<a href="https://example.org/a?x=1&amp;y=2">agenda</a>.')
+    assert english["html"] == (
+        "<b>Hello</b> &lt;team&gt; &amp; <i>friends</i>, see the "
+        '<a href="https://example.org/a?x=1&amp;y=2">agenda</a>.'
+    )
     assert spanish["text"] == "Hola <equipo> & amigos"
     assert spanish["html"] == "Hola &lt;equipo&gt; &amp; amigos"
     assert await bot.services.outbox.counts(kind="broadcast") == {}  # nothing before Confirm
@@ -164,16 +192,24 @@ async def test_filtered_bilingual_broadcast_with_faults_and_a_blocked_participan
     for user_id in belize_en[1:]:
         [message] = await got(client, user_id)
         assert message["html"] == english["html"] and message["entities"] == english["entities"]
-        assert {"type": "text_link", "offset": TEXT.index("agenda"), "length": 6,
-                "url": "https://example.org/a?x=1&y=2"} in message["entities"]
+        assert {
+            "type": "text_link",
+            "offset": TEXT.index("agenda"),
+            "length": 6,
+            "url": "https://example.org/a?x=1&y=2",
+        } in message["entities"]
     for user_id in belize_es:
         [message] = await got(client, user_id)
         assert message["text"] == "Hola <equipo> & amigos"
     for user_id in [belize_en[0], *guyana]:
         assert await got(client, user_id) == []
     for _ in range(100):  # the report is shown, then the broadcast is marked finished
-        actions = [row["action"] for row in await bot.services.db.fetchall(
-            "SELECT action FROM organizer_actions ORDER BY id")]
+        actions = [
+            row["action"]
+            for row in await bot.services.db.fetchall(
+                "SELECT action FROM organizer_actions ORDER BY id"
+            )
+        ]
         if len(actions) == 2:
             break
         await asyncio.sleep(0.05)
@@ -219,12 +255,14 @@ async def test_cancel_half_way_and_progress_edits_at_most_once_a_second(
 async def test_photo_broadcast_keeps_the_file_and_the_caption(
     bot: RunningBot, client: SandboxClient
 ) -> None:
-    ids = await seed(bot, client, [("TT", "en", "police"), ("TT", "es", "customs"),
-                                   ("LC", "en", "police")])
+    ids = await seed(
+        bot, client, [("TT", "en", "police"), ("TT", "es", "customs"), ("LC", "en", "police")]
+    )
     organizer = await SimUser(client, ORGANIZER).join()
     caption = "Hello <all> & friends: the agenda"
-    question = await compose(organizer, photo=True, caption=caption,
-                             audience=("By institution", "Police"))
+    question = await compose(
+        organizer, photo=True, caption=caption, audience=("By institution", "Police")
+    )
     summary, [preview] = await send_now(organizer, question)
     assert "Recipients: 2" in summary["text"]
     file_id = preview["photo"][0]["file_id"]
@@ -280,10 +318,14 @@ async def test_non_organizers_get_nothing(bot: RunningBot, client: SandboxClient
         await client.press_forged(stranger.id, summary["message_id"], data)
         assert await stranger.toast() == "That button is not valid."
     assert await bot.services.outbox.counts(kind="broadcast") == {}
-    assert (await bot.services.db.fetchone(
-        "SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)))["status"] == "draft"
-    assert await got(client, stranger.id) == [m for m in await got(client, stranger.id)
-                                              if "did not understand" in (m["text"] or "")]
+    assert (
+        await bot.services.db.fetchone(
+            "SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)
+        )
+    )["status"] == "draft"
+    assert await got(client, stranger.id) == [
+        m for m in await got(client, stranger.id) if "did not understand" in (m["text"] or "")
+    ]
     progress = await confirm(organizer, summary)  # the organizer's buttons still work
     await drain_outbox(bot)
     await wait_text(client, ORGANIZER, progress["message_id"], "sent: 2")
@@ -304,12 +346,14 @@ async def test_restart_mid_broadcast_resumes_without_duplicates(
     progress = await confirm(organizer, summary)
     await wait_sent(bot, 15)
     await stop_polling(bot.application)
-    again = build_application(settings_for(tmp_path, sandbox.api_base_url), example_series(),
-                              TOKEN, clock=bot.clock)
+    again = build_application(
+        settings_for(tmp_path, sandbox.api_base_url), example_series(), TOKEN, clock=bot.clock
+    )
     await start_polling(again, poll_timeout=1)
     try:
-        report = await wait_text(client, ORGANIZER, progress["message_id"],
-                                 "Broadcast finished", timeout=60)
+        report = await wait_text(
+            client, ORGANIZER, progress["message_id"], "Broadcast finished", timeout=60
+        )
         assert "sent: 60" in report["text"]
         received = [len(await got(client, user_id)) for user_id in ids]
         assert received == [1] * 60

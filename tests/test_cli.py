@@ -18,10 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def cli_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     """A clean environment for the command, its files in tmp_path."""
-    env = {k: v for k, v in os.environ.items() if k not in (
-        "BOT_TOKEN", "ADMIN_IDS", "TELEGRAM_API_BASE_URL", "LOG_LEVEL")}
-    env.update({"SERIES_FILE": str(ROOT / "series.example.toml"),
-                "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3")})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("BOT_TOKEN", "ADMIN_IDS", "TELEGRAM_API_BASE_URL", "LOG_LEVEL")
+    }
+    env.update(
+        {
+            "SERIES_FILE": str(ROOT / "series.example.toml"),
+            "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"),
+        }
+    )
     env.update(settings)
     return env
 
@@ -29,8 +36,12 @@ def cli_env(tmp_path: Path, **settings: str) -> dict[str, str]:
 def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     """Run `python -m bot ...` to completion."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=cli_env(tmp_path, **settings),
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=cli_env(tmp_path, **settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -53,8 +64,11 @@ def test_bad_token_and_missing_series_file(tmp_path: Path) -> None:
 
 def test_bad_series_file_names_the_field(tmp_path: Path) -> None:
     series = tmp_path / "series.toml"
-    series.write_text((ROOT / "series.example.toml").read_text().replace(
-        "starts_at = 2027-01-20T10:00:00-04:00", "starts_at = 2027-01-20T10:00:00", 1))
+    series.write_text(
+        (ROOT / "series.example.toml")
+        .read_text()
+        .replace("starts_at = 2027-01-20T10:00:00-04:00", "starts_at = 2027-01-20T10:00:00", 1)
+    )
     result = run_cli(tmp_path, "run", SERIES_FILE=str(series))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "webinars[1].starts_at" in result.stderr
@@ -75,8 +89,16 @@ def free_port() -> int:
 async def test_runs_on_the_local_sandbox_without_a_token(tmp_path: Path) -> None:
     port = free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--sandbox-port", str(port), cwd=tmp_path,
-        env=cli_env(tmp_path), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--sandbox-port",
+        str(port),
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         assert process.stdout is not None

@@ -51,23 +51,46 @@ async def seed(path: Path, series_text_: str, client: SandboxClient) -> None:
     store = ParticipantStore(db)
     for i in range(PARTICIPANTS):
         await client.add_user(70_000 + i, first_name=f"P{i}")
-        await store.create(70_000 + i, {
-            "language": "en", "full_name": f"P {i}", "country": "TT",
-            "timezone": "America/Port_of_Spain", "institution": "customs",
-            "position": "Officer", "sex": "woman", "email": None,
-            "webinars": ["crash-test"], "consent_at": to_iso(yesterday),
-            "consent_version": "test"}, yesterday)
+        await store.create(
+            70_000 + i,
+            {
+                "language": "en",
+                "full_name": f"P {i}",
+                "country": "TT",
+                "timezone": "America/Port_of_Spain",
+                "institution": "customs",
+                "position": "Officer",
+                "sex": "woman",
+                "email": None,
+                "webinars": ["crash-test"],
+                "consent_at": to_iso(yesterday),
+                "consent_version": "test",
+            },
+            yesterday,
+        )
     await db.close()
 
 
 async def start_bot(tmp_path: Path, api_base_url: str) -> asyncio.subprocess.Process:
     """Run `python -m bot run` against the sandbox."""
-    env = dict(os.environ, BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api_base_url,
-               DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
-               SERIES_FILE=str(tmp_path / "series.toml"), LOG_LEVEL="INFO")
+    env = dict(
+        os.environ,
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api_base_url,
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+        SERIES_FILE=str(tmp_path / "series.toml"),
+        LOG_LEVEL="INFO",
+    )
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
 async def reminders_received(client: SandboxClient) -> list[int]:
@@ -98,8 +121,12 @@ async def wait_for_sends(client: SandboxClient, count: int) -> None:
         await asyncio.sleep(0.02)
 
 
-async def resume_and_check(tmp_path: Path, client: SandboxClient, in_flight: int,
-                           restart: Callable[[], Awaitable[asyncio.subprocess.Process]]) -> None:
+async def resume_and_check(
+    tmp_path: Path,
+    client: SandboxClient,
+    in_flight: int,
+    restart: Callable[[], Awaitable[asyncio.subprocess.Process]],
+) -> None:
     """Restart the bot, let it finish the fan-out, and check nothing was lost or doubled
     beyond the rows that were in flight when it stopped."""
     second = await restart()
@@ -139,8 +166,9 @@ async def test_sigkill_during_fan_out_loses_nothing(tmp_path: Path) -> None:
             before = sum(await reminders_received(client))
             assert 0 < before < PARTICIPANTS, "the kill must land in the middle of the fan-out"
             in_flight = await sending_rows(tmp_path / "bot.sqlite3")
-            await resume_and_check(tmp_path, client, in_flight,
-                                   lambda: start_bot(tmp_path, server.api_base_url))
+            await resume_and_check(
+                tmp_path, client, in_flight, lambda: start_bot(tmp_path, server.api_base_url)
+            )
     finally:
         await server.stop()
 
@@ -161,7 +189,8 @@ async def test_sighup_reloads_the_series_and_sends_change_notices(tmp_path: Path
                         break
                     await asyncio.sleep(0.05)
                 moved = series_text(start + timedelta(hours=1)).replace(
-                    "join/crash", "join/new-room")
+                    "join/crash", "join/new-room"
+                )
                 (tmp_path / "series.toml").write_text(moved)  # noqa: ASYNC240
                 process.send_signal(signal.SIGHUP)
                 for _ in range(300):

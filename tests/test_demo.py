@@ -50,8 +50,7 @@ async def test_serves_the_page_and_its_files_with_a_strict_policy(http: httpx.As
     assert "http" not in page.text.replace("http-equiv", "")  # no external resources
 
 
-async def test_state_lists_people_and_the_demo_webinar(http: httpx.AsyncClient,
-                                                       demo: Demo) -> None:
+async def test_state_lists_people_and_the_demo_webinar(http: httpx.AsyncClient, demo: Demo) -> None:
     state = (await http.get("/api/state")).json()
     ids = [user["id"] for user in state["users"]]
     assert ids == [p.id for p in PARTICIPANTS] + [ORGANIZER.id]
@@ -105,13 +104,17 @@ async def test_event_stream_delivers_the_bots_answer(http: httpx.AsyncClient) ->
     assert mine["message"]["from_bot"] is False and mine["user_id"] == user
     assert answer["kind"] == "message" and answer["user_id"] == user
     assert "<b>Welcome" in answer["message"]["html"]
-    assert answer["message"]["keyboard"][0][0] == {"text": "English", "kind": "callback",
-                                                  "data": "r:lang:en"}
+    assert answer["message"]["keyboard"][0][0] == {
+        "text": "English",
+        "kind": "callback",
+        "data": "r:lang:en",
+    }
     transcript = (await http.get(f"/api/users/{user}/messages")).json()
     assert [m["from_bot"] for m in transcript] == [False, True]
-    pressed = await http.post(f"/api/users/{user}/press",
-                              json={"message_id": answer["message"]["message_id"],
-                                    "data": "r:lang:en"})
+    pressed = await http.post(
+        f"/api/users/{user}/press",
+        json={"message_id": answer["message"]["message_id"], "data": "r:lang:en"},
+    )
     assert pressed.status_code == 200
     forged = await http.post(f"/api/users/{user}/press", json={"message_id": 2, "data": "x"})
     assert forged.status_code == 404
@@ -122,10 +125,14 @@ async def test_adding_a_participant(http: httpx.AsyncClient) -> None:
     assert added["name"] == "Ana Smith" and added["language"] == "es"
     state = (await http.get("/api/state")).json()
     assert added["id"] in [user["id"] for user in state["users"]]
-    assert (await http.post(f"/api/users/{added['id']}/messages",
-                            json={"text": "/help"})).status_code == 200
-    for bad in ({"name": "<script>x</script>", "language": "en"}, {"name": "", "language": "en"},
-                {"name": "Bo", "language": "fr"}):
+    assert (
+        await http.post(f"/api/users/{added['id']}/messages", json={"text": "/help"})
+    ).status_code == 200
+    for bad in (
+        {"name": "<script>x</script>", "language": "en"},
+        {"name": "", "language": "en"},
+        {"name": "Bo", "language": "fr"},
+    ):
         assert (await http.post("/api/users", json=bad)).status_code == 400
 
 
@@ -148,9 +155,11 @@ async def test_demo_database_is_fresh_and_separate(tmp_path: Path) -> None:
 
 
 def test_sanitising_refuses_scripts_handlers_and_javascript_links() -> None:
-    raw = ('<b>Hi</b> <script>alert(1)</script><a href="javascript:alert(2)">x</a>'
-           '<a href="https://example.org/?a=1&b=2" onclick="evil()">ok</a>'
-           '<img src=x onerror="alert(3)"><style>p{}</style><i>open')
+    raw = (
+        '<b>Hi</b> <script>alert(1)</script><a href="javascript:alert(2)">x</a>'
+        '<a href="https://example.org/?a=1&b=2" onclick="evil()">ok</a>'
+        '<img src=x onerror="alert(3)"><style>p{}</style><i>open'
+    )
     clean = sanitize_html(raw)
     assert "<script" not in clean and "alert" not in clean and "javascript:" not in clean
     assert "onclick" not in clean and "onerror" not in clean and "<img" not in clean
@@ -161,19 +170,27 @@ def test_sanitising_refuses_scripts_handlers_and_javascript_links() -> None:
 
 def test_entities_are_rendered_escaped_and_links_checked() -> None:
     text = "<b>Ana</b> 👍 bold /help site"
-    entities = [{"type": "bold", "offset": 14, "length": 4},
-                {"type": "bot_command", "offset": 19, "length": 5},
-                {"type": "text_link", "offset": 25, "length": 4, "url": "javascript:alert(1)"},
-                {"type": "text_link", "offset": 0, "length": 3, "url": "https://e.org"}]
+    entities = [
+        {"type": "bold", "offset": 14, "length": 4},
+        {"type": "bot_command", "offset": 19, "length": 5},
+        {"type": "text_link", "offset": 25, "length": 4, "url": "javascript:alert(1)"},
+        {"type": "text_link", "offset": 0, "length": 3, "url": "https://e.org"},
+    ]
     html = render_entities(text, entities)
-    assert html.startswith('<a href="https://e.org" target="_blank" rel="noopener noreferrer">'
-                           "&lt;b&gt;</a>Ana&lt;/b&gt; 👍 <b>bold</b> ")
+    assert html.startswith(
+        '<a href="https://e.org" target="_blank" rel="noopener noreferrer">'
+        "&lt;b&gt;</a>Ana&lt;/b&gt; 👍 <b>bold</b> "
+    )
     assert 'data-command="/help"' in html and "javascript" not in html and html.endswith(" site")
     assert safe_url("JavaScript:alert(1)") is None and safe_url("data:text/html,x") is None
     assert safe_url("https://example.org/x y") is None
-    assert keyboard({"inline_keyboard": [[{"text": "a", "url": "javascript:x"},
-                                          {"text": "b", "url": "https://ok.org"}]]}) == [
-        [{"text": "b", "kind": "url", "url": "https://ok.org"}]]
+    assert keyboard(
+        {
+            "inline_keyboard": [
+                [{"text": "a", "url": "javascript:x"}, {"text": "b", "url": "https://ok.org"}]
+            ]
+        }
+    ) == [[{"text": "b", "kind": "url", "url": "https://ok.org"}]]
 
 
 def test_demo_series_has_short_delays_and_a_soon_webinar() -> None:

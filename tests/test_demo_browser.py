@@ -105,7 +105,9 @@ async def answer_survey(page: Any) -> None:
             await page.wait_for_function(
                 "n => { const all = document.querySelectorAll('#messages li.in');"
                 " return !all[all.length - 1].innerText.includes(`question ${n} of`); }",
-                arg=int(marker.group(1)), timeout=WAIT)
+                arg=int(marker.group(1)),
+                timeout=WAIT,
+            )
     raise AssertionError("the survey did not end")
 
 
@@ -137,8 +139,7 @@ async def test_participant_and_organizer_in_the_browser(demo: Demo, tmp_path: Pa
         await last_bot_text(page, "Starting now")
         await expect(page.locator("#countdown")).to_contain_text("live now", timeout=WAIT)
         await press(page, "I'm attending")
-        await expect(page.locator("#toast")).to_contain_text("attendance is recorded",
-                                                             timeout=WAIT)
+        await expect(page.locator("#toast")).to_contain_text("attendance is recorded", timeout=WAIT)
 
         clock.set(webinar.ends_at + timedelta(seconds=31))
         await last_bot_text(page, "Thank you for attending")

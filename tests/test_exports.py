@@ -51,8 +51,8 @@ class Seeded:
 
     path: Path
     series: Series
-    erased: set[int]         # participant ids erased with /forget
-    names: dict[int, str]    # participant id -> full name (not erased)
+    erased: set[int]  # participant ids erased with /forget
+    names: dict[int, str]  # participant id -> full name (not erased)
 
 
 async def seed(db: Database, series: Series, count: int = 30, seed_value: int = 7) -> Seeded:
@@ -65,16 +65,25 @@ async def seed(db: Database, series: Series, count: int = 30, seed_value: int = 
     for i in range(count):
         country, institution = rng.choice(COUNTRIES), rng.choice(INSTITUTIONS)
         name = HOSTILE[i] if i < len(HOSTILE) else f"Participant {i}, Jr."
-        participant = await store.create(2000 + i, {
-            "language": rng.choice(["en", "es"]), "full_name": name,
-            "country": country, "country_other": "Jamaica" if country == "other" else None,
-            "institution": institution,
-            "institution_other": "=Coast Guard" if institution == "other" else None,
-            "position": HOSTILE[-1 - i % len(HOSTILE)] if i < 12 else "Officer",
-            "sex": rng.choice(SEXES), "email": None if i % 3 else f"p{i}@example.gov",
-            "timezone": "America/Guyana", "webinars": rng.sample(webinars, rng.randint(1, 3)),
-            "consent_at": to_iso(START), "consent_version": "test",
-        }, START)
+        participant = await store.create(
+            2000 + i,
+            {
+                "language": rng.choice(["en", "es"]),
+                "full_name": name,
+                "country": country,
+                "country_other": "Jamaica" if country == "other" else None,
+                "institution": institution,
+                "institution_other": "=Coast Guard" if institution == "other" else None,
+                "position": HOSTILE[-1 - i % len(HOSTILE)] if i < 12 else "Officer",
+                "sex": rng.choice(SEXES),
+                "email": None if i % 3 else f"p{i}@example.gov",
+                "timezone": "America/Guyana",
+                "webinars": rng.sample(webinars, rng.randint(1, 3)),
+                "consent_at": to_iso(START),
+                "consent_version": "test",
+            },
+            START,
+        )
         names[participant.id] = name
     rows = await db.fetchall("SELECT participant_id, webinar_id FROM registrations")
     responses, answers, attendance = [], [], []
@@ -83,9 +92,16 @@ async def seed(db: Database, series: Series, count: int = 30, seed_value: int = 
         assert webinar is not None
         status = rng.choice(["invited", "open", "completed", "completed", "absent"])
         responses.append((number, webinar.id, row["participant_id"], status, to_iso(START)))
-        attendance.append((row["participant_id"], webinar.id, int(status != "absent"),
-                           rng.choice(["button", "survey"]), rng.choice([None, 45, 90]),
-                           to_iso(START)))
+        attendance.append(
+            (
+                row["participant_id"],
+                webinar.id,
+                int(status != "absent"),
+                rng.choice(["button", "survey"]),
+                rng.choice([None, 45, 90]),
+                to_iso(START),
+            )
+        )
         if status in ("open", "completed"):
             for question in webinar.questions:
                 if question.kind == "rating":
@@ -96,16 +112,23 @@ async def seed(db: Database, series: Series, count: int = 30, seed_value: int = 
                     value = rng.choice([*TEXTS, None])
                 stamp = to_iso(webinar.ends_at + timedelta(minutes=rng.randrange(600)))
                 answers.append((number, question.key, value, stamp))
-    await db.executemany("INSERT INTO responses(id, webinar_id, participant_id, status,"
-                         " updated_at) VALUES (?, ?, ?, ?, ?)", responses)
-    await db.executemany("INSERT INTO answers(response_id, question_key, value, answered_at)"
-                         " VALUES (?, ?, ?, ?)", answers)
-    await db.executemany("INSERT INTO attendance(participant_id, webinar_id, attended, source,"
-                         " minutes, recorded_at) VALUES (?, ?, ?, ?, ?, ?)", attendance)
+    await db.executemany(
+        "INSERT INTO responses(id, webinar_id, participant_id, status,"
+        " updated_at) VALUES (?, ?, ?, ?, ?)",
+        responses,
+    )
+    await db.executemany(
+        "INSERT INTO answers(response_id, question_key, value, answered_at) VALUES (?, ?, ?, ?)",
+        answers,
+    )
+    await db.executemany(
+        "INSERT INTO attendance(participant_id, webinar_id, attended, source,"
+        " minutes, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+        attendance,
+    )
     erased = set()
     for telegram_id in (2001, 2000 + count // 3, 2000 + count - 1):  # "+cmd" and two more
-        row = await db.fetchone("SELECT id FROM participants WHERE telegram_id = ?",
-                                (telegram_id,))
+        row = await db.fetchone("SELECT id FROM participants WHERE telegram_id = ?", (telegram_id,))
         await store.erase(telegram_id, START)
         erased.add(row["id"])
         names.pop(row["id"])
@@ -123,8 +146,7 @@ async def seeded(tmp_path: Path) -> Seeded:
         await db.close()
 
 
-def export_text(seeded: Seeded, kind: str, fmt: str, tmp: Path, webinar: str | None = None
-                ) -> str:
+def export_text(seeded: Seeded, kind: str, fmt: str, tmp: Path, webinar: str | None = None) -> str:
     """Run an export into a file and return its text."""
     out = tmp / f"{kind}.{fmt}"
     run_export(seeded.path, seeded.series, ExportRequest(kind, fmt, webinar, out))
@@ -139,8 +161,9 @@ def read_csv(text: str) -> list[dict[str, str]]:
     return [dict(zip(keys, row, strict=True)) for row in rows[1:]]
 
 
-COLUMNS_FOR = {tuple(h for _, h in columns): [k for k, _ in columns]
-               for columns in COLUMNS.values()}
+COLUMNS_FOR = {
+    tuple(h for _, h in columns): [k for k, _ in columns] for columns in COLUMNS.values()
+}
 
 
 def expected_feedback(seeded: Seeded) -> list[tuple[Any, ...]]:
@@ -152,8 +175,20 @@ def expected_feedback(seeded: Seeded) -> list[tuple[Any, ...]]:
         order = {q.key: i for i, q in enumerate(webinar.questions)}
         stored = conn.execute(FEEDBACK_SQL, (webinar.id,)).fetchall()
         stored.sort(key=lambda r: (r[1], order[r[9]]))
-        for (rid, pid, erased, name, country, country_other, institution, institution_other,
-             sex, key, value, answered_at) in stored:
+        for (
+            rid,
+            pid,
+            erased,
+            name,
+            country,
+            country_other,
+            institution,
+            institution_other,
+            sex,
+            key,
+            value,
+            answered_at,
+        ) in stored:
             question = webinar.questions[order[key]]
             if value is None:
                 answer = ""
@@ -163,10 +198,17 @@ def expected_feedback(seeded: Seeded) -> list[tuple[Any, ...]]:
                 answer = webinar.topics[int(value)]
             else:
                 answer = value
-            identity = ("", "", "", "", "") if erased else (
-                str(pid), name, country_other if country == "other" else ctx.countries[country],
-                institution_other if institution == "other" else ctx.institutions[institution],
-                ctx.sexes[sex])
+            identity = (
+                ("", "", "", "", "")
+                if erased
+                else (
+                    str(pid),
+                    name,
+                    country_other if country == "other" else ctx.countries[country],
+                    institution_other if institution == "other" else ctx.institutions[institution],
+                    ctx.sexes[sex],
+                )
+            )
             text = ctx.questions[webinar.id][key].text
             rows.append((webinar.id, str(rid), *identity, key, text, answer, answered_at))
     conn.close()
@@ -179,14 +221,23 @@ def spreadsheet_safe(value: str) -> str:
 
 
 async def test_feedback_csv_has_every_answer_neutralised_and_in_question_order(
-        seeded: Seeded, tmp_path: Path) -> None:
+    seeded: Seeded, tmp_path: Path
+) -> None:
     got = [tuple(r.values()) for r in read_csv(export_text(seeded, "feedback", "csv", tmp_path))]
     want = [tuple(spreadsheet_safe(v) for v in row) for row in expected_feedback(seeded)]
     assert got == want
     assert len(got) > 100
     answers = {row[9] for row in got}
-    assert {"'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "'\t=x", "'\r=x", 'Say "hello", then',
-            "línea\nnueva"} <= answers
+    assert {
+        "'=1+1",
+        "'+cmd",
+        "'-2",
+        "'@SUM(A1)",
+        "'\t=x",
+        "'\r=x",
+        'Say "hello", then',
+        "línea\nnueva",
+    } <= answers
 
 
 async def test_fast_csv_is_exactly_what_the_csv_module_writes(seeded: Seeded) -> None:
@@ -201,7 +252,8 @@ async def test_fast_csv_is_exactly_what_the_csv_module_writes(seeded: Seeded) ->
 
 
 async def test_erased_participants_appear_nowhere_and_their_answers_stay_anonymous(
-        seeded: Seeded, tmp_path: Path) -> None:
+    seeded: Seeded, tmp_path: Path
+) -> None:
     participants = read_csv(export_text(seeded, "participants", "csv", tmp_path))
     attendance = read_csv(export_text(seeded, "attendance", "csv", tmp_path))
     feedback = read_csv(export_text(seeded, "feedback", "csv", tmp_path))
@@ -210,48 +262,79 @@ async def test_erased_participants_appear_nowhere_and_their_answers_stay_anonymo
     assert not erased & {r["participant_id"] for r in attendance}
     assert "'+cmd" not in {r["full_name"] for r in participants + attendance + feedback}
     conn = connect_readonly(seeded.path)
-    erased_responses = {str(rid) for (rid,) in conn.execute(
-        "SELECT r.id FROM responses r JOIN answers a ON a.response_id = r.id"
-        f" WHERE r.participant_id IN ({','.join(erased)})")}
+    erased_responses = {
+        str(rid)
+        for (rid,) in conn.execute(
+            "SELECT r.id FROM responses r JOIN answers a ON a.response_id = r.id"
+            f" WHERE r.participant_id IN ({','.join(erased)})"
+        )
+    }
     conn.close()
     assert erased_responses, "the seed gives erased participants answers"
     anonymous = [r for r in feedback if r["response_id"] in erased_responses]
     assert anonymous and all(
         r["participant_id"] == r["full_name"] == r["country"] == r["institution"] == r["sex"] == ""
-        and r["question"] for r in anonymous)
+        and r["question"]
+        for r in anonymous
+    )
 
 
-async def test_participants_and_attendance_match_the_database(seeded: Seeded,
-                                                              tmp_path: Path) -> None:
+async def test_participants_and_attendance_match_the_database(
+    seeded: Seeded, tmp_path: Path
+) -> None:
     participants = read_csv(export_text(seeded, "participants", "csv", tmp_path))
     conn = connect_readonly(seeded.path)
-    stored = {str(r[0]): r for r in conn.execute(
-        "SELECT id, full_name, country, institution, position, sex, email, language, timezone,"
-        " registered_at FROM participants WHERE erased_at IS NULL")}
+    stored = {
+        str(r[0]): r
+        for r in conn.execute(
+            "SELECT id, full_name, country, institution, position, sex, email, language, timezone,"
+            " registered_at FROM participants WHERE erased_at IS NULL"
+        )
+    }
     registrations = {}
-    for pid, webinar in conn.execute("SELECT r.participant_id, r.webinar_id FROM registrations r"
-                                     " JOIN webinars w ON w.id = r.webinar_id ORDER BY w.position"):
+    for pid, webinar in conn.execute(
+        "SELECT r.participant_id, r.webinar_id FROM registrations r"
+        " JOIN webinars w ON w.id = r.webinar_id ORDER BY w.position"
+    ):
         registrations.setdefault(str(pid), []).append(webinar)
     for row in participants:
         pid, name, country, institution, position, sex, email, lang, zone, at = stored[row["id"]]
         assert row["full_name"] == spreadsheet_safe(name)
-        assert row["country"] == ("Jamaica" if country == "other" else
-                                  ExportContext.build(None).countries[country])
-        assert row["institution"] == ("'=Coast Guard" if institution == "other" else
-                                      ExportContext.build(None).institutions[institution])
+        assert row["country"] == (
+            "Jamaica" if country == "other" else ExportContext.build(None).countries[country]
+        )
+        assert row["institution"] == (
+            "'=Coast Guard"
+            if institution == "other"
+            else ExportContext.build(None).institutions[institution]
+        )
         assert row["position"] == spreadsheet_safe(position)
         assert row["sex"] in ("Woman", "Man", "Prefer not to say")
         assert (row["email"], row["language"], row["timezone"], row["registered_at"]) == (
-            email or "", lang, zone, at)
+            email or "",
+            lang,
+            zone,
+            at,
+        )
         assert row["webinars"] == ";".join(registrations[row["id"]])
     attendance = read_csv(export_text(seeded, "attendance", "csv", tmp_path))
-    stored_attendance = {(w, str(p)): (a, s, m) for p, w, a, s, m in conn.execute(
-        "SELECT a.participant_id, a.webinar_id, a.attended, a.source, a.minutes FROM attendance a"
-        " JOIN participants p ON p.id = a.participant_id WHERE p.erased_at IS NULL")}
+    stored_attendance = {
+        (w, str(p)): (a, s, m)
+        for p, w, a, s, m in conn.execute(
+            "SELECT a.participant_id, a.webinar_id, a.attended, a.source, a.minutes"
+            " FROM attendance a JOIN participants p ON p.id = a.participant_id"
+            " WHERE p.erased_at IS NULL"
+        )
+    }
     conn.close()
-    assert {(r["webinar_id"], r["participant_id"]): (
-        1 if r["attended"] == "yes" else 0, r["source"], int(r["minutes"]) if r["minutes"]
-        else None) for r in attendance} == stored_attendance
+    assert {
+        (r["webinar_id"], r["participant_id"]): (
+            1 if r["attended"] == "yes" else 0,
+            r["source"],
+            int(r["minutes"]) if r["minutes"] else None,
+        )
+        for r in attendance
+    } == stored_attendance
     one = read_csv(export_text(seeded, "attendance", "csv", tmp_path, "webinar-2"))
     assert one and {r["webinar_id"] for r in one} == {"webinar-2"}
 
@@ -263,8 +346,9 @@ async def test_json_keeps_stored_text_and_numbers(seeded: Seeded, tmp_path: Path
     assert {r["answer"] for r in rows} >= {"=1+1", "\t=x", "\r=x"}
     ratings = [r for r in rows if r["question_key"] == "overall"]
     assert ratings and all(isinstance(r["answer"], int) for r in ratings)
-    names = {r["full_name"] for r in json.loads(export_text(seeded, "participants", "json",
-                                                             tmp_path))}
+    names = {
+        r["full_name"] for r in json.loads(export_text(seeded, "participants", "json", tmp_path))
+    }
     assert "=1+1" in names and "+cmd" not in names
 
 
@@ -282,8 +366,10 @@ async def test_xlsx_sheets_rows_and_summary(seeded: Seeded, tmp_path: Path) -> N
         assert len(rows) - 1 == len(expected)
         for got, row in zip(rows[1:], expected, strict=True):
             # openpyxl leaves the standard escape of a carriage return as it is
-            cells = ["" if v is None else v.replace("_x000D_", "\r") if isinstance(v, str)
-                     else v for v in got]
+            cells = [
+                "" if v is None else v.replace("_x000D_", "\r") if isinstance(v, str) else v
+                for v in got
+            ]
             assert isinstance(cells[1], int)
             if row[7] == "overall":
                 assert cells[9] == int(row[9])  # ratings are numbers
@@ -291,30 +377,42 @@ async def test_xlsx_sheets_rows_and_summary(seeded: Seeded, tmp_path: Path) -> N
     summary = [list(r) for r in book["Summary"].iter_rows(values_only=True)]
     book.close()
     conn = connect_readonly(seeded.path)
-    by_sex = dict(conn.execute(
-        "SELECT p.sex, COUNT(*) FROM participants p WHERE EXISTS"
-        " (SELECT 1 FROM registrations r WHERE r.participant_id = p.id) GROUP BY 1").fetchall())
+    by_sex = dict(
+        conn.execute(
+            "SELECT p.sex, COUNT(*) FROM participants p WHERE EXISTS"
+            " (SELECT 1 FROM registrations r WHERE r.participant_id = p.id) GROUP BY 1"
+        ).fetchall()
+    )
     start = next(i for i, r in enumerate(summary) if r[0] == "Registered participants by sex")
     assert summary[start][1:5] == [*ids, "All (unique people)"]
-    table = {r[0]: r[1:5] for r in summary[start + 1:start + 5]}
+    table = {r[0]: r[1:5] for r in summary[start + 1 : start + 5]}
     assert table["Woman"][3] == by_sex.get("woman", 0)
     assert table["Total"][3] == sum(by_sex.values()) == 30  # erased people still counted
-    per_webinar = dict(conn.execute("SELECT webinar_id, COUNT(*) FROM registrations"
-                                    " GROUP BY 1").fetchall())
+    per_webinar = dict(
+        conn.execute("SELECT webinar_id, COUNT(*) FROM registrations GROUP BY 1").fetchall()
+    )
     assert table["Total"][:3] == [per_webinar[w] for w in ids]
     survey = next(i for i, r in enumerate(summary) if r[0] == "Survey per webinar")
     for offset, webinar in enumerate(ids, 1):
-        status = dict(conn.execute("SELECT status, COUNT(*) FROM responses WHERE webinar_id = ?"
-                                   " GROUP BY 1", (webinar,)).fetchall())
+        status = dict(
+            conn.execute(
+                "SELECT status, COUNT(*) FROM responses WHERE webinar_id = ? GROUP BY 1", (webinar,)
+            ).fetchall()
+        )
         invited, completed = sum(status.values()), status.get("completed", 0)
         row = summary[survey + offset]
         assert row[:2] == [webinar, invited] and row[4] == completed
         assert row[6] == pytest.approx(completed / (invited - status.get("absent", 0)), abs=1e-4)
     ratings = next(i for i, r in enumerate(summary) if r[0] == "Average ratings (1-5)")
     row = summary[ratings + 1]
-    values = [int(v) for (v,) in conn.execute(
-        "SELECT a.value FROM answers a JOIN responses r ON r.id = a.response_id"
-        " WHERE r.webinar_id = ? AND a.question_key = 'overall'", (ids[0],))]
+    values = [
+        int(v)
+        for (v,) in conn.execute(
+            "SELECT a.value FROM answers a JOIN responses r ON r.id = a.response_id"
+            " WHERE r.webinar_id = ? AND a.question_key = 'overall'",
+            (ids[0],),
+        )
+    ]
     conn.close()
     assert row[:2] == [ids[0], "overall"] and row[3] == len(values)
     assert row[4] == pytest.approx(sum(values) / len(values), abs=0.005)
@@ -324,8 +422,7 @@ async def test_xlsx_sheets_rows_and_summary(seeded: Seeded, tmp_path: Path) -> N
 
 async def test_xlsx_participants_neutralises_text(seeded: Seeded, tmp_path: Path) -> None:
     out = tmp_path / "participants.xlsx"
-    run_export(seeded.path, seeded.series, ExportRequest("participants", "xlsx", "webinar-2",
-                                                         out))
+    run_export(seeded.path, seeded.series, ExportRequest("participants", "xlsx", "webinar-2", out))
     book = openpyxl.load_workbook(out, read_only=True)
     assert book.sheetnames == ["Summary", "webinar-2"]
     rows = list(book["webinar-2"].iter_rows(values_only=True))[1:]
@@ -337,8 +434,10 @@ async def test_xlsx_participants_neutralises_text(seeded: Seeded, tmp_path: Path
 
 def test_sheet_names_are_valid_and_unique() -> None:
     used: set[str] = set()
-    names = [sheet_name(title, used) for title in (
-        "Summary", "summary", "a" * 40, "a" * 40, "x[1]:y*z?/w\\v", "History", "")]
+    names = [
+        sheet_name(title, used)
+        for title in ("Summary", "summary", "a" * 40, "a" * 40, "x[1]:y*z?/w\\v", "History", "")
+    ]
     assert len({n.lower() for n in names}) == len(names)
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") and n for n in names)
     assert names[1] == "summary (2)" and names[5] != "History"
@@ -346,12 +445,16 @@ def test_sheet_names_are_valid_and_unique() -> None:
 
 async def test_unknown_webinar_and_missing_database(seeded: Seeded, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="unknown webinar id 'nope'"):
-        run_export(seeded.path, seeded.series,
-                   ExportRequest("feedback", "csv", "nope", tmp_path / "x.csv"))
+        run_export(
+            seeded.path, seeded.series, ExportRequest("feedback", "csv", "nope", tmp_path / "x.csv")
+        )
     assert not files_named(tmp_path, "*x.csv*")
     with pytest.raises(ExportError, match="not found"):
-        run_export(tmp_path / "none.sqlite3", seeded.series,
-                   ExportRequest("feedback", "csv", None, tmp_path / "x.csv"))
+        run_export(
+            tmp_path / "none.sqlite3",
+            seeded.series,
+            ExportRequest("feedback", "csv", None, tmp_path / "x.csv"),
+        )
 
 
 def files_named(folder: Path, pattern: str) -> list[Path]:
@@ -363,13 +466,23 @@ def run_cli(seeded: Seeded, tmp_path: Path, *args: str) -> subprocess.CompletedP
     """`python -m bot export ...` as a real process (output decoded, line ends kept)."""
     series_file = tmp_path / "series.toml"
     series_file.write_text((ROOT / "series.example.toml").read_text(), encoding="utf-8")
-    env = {**os.environ, "DATABASE_PATH": str(seeded.path), "SERIES_FILE": str(series_file),
-           "BOT_TOKEN": ""}
-    done = subprocess.run([sys.executable, "-m", "bot", "export", *args, "--env-file",
-                           os.devnull], cwd=tmp_path, env=env, capture_output=True,
-                          timeout=60, check=False)
-    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(),
-                                       done.stderr.decode())
+    env = {
+        **os.environ,
+        "DATABASE_PATH": str(seeded.path),
+        "SERIES_FILE": str(series_file),
+        "BOT_TOKEN": "",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "export", *args, "--env-file", os.devnull],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
+    )
 
 
 async def test_cli_end_to_end(seeded: Seeded, tmp_path: Path) -> None:
@@ -378,8 +491,9 @@ async def test_cli_end_to_end(seeded: Seeded, tmp_path: Path) -> None:
     got = [tuple(r.values()) for r in read_csv(done.stdout)]
     assert got == [tuple(spreadsheet_safe(v) for v in row) for row in expected_feedback(seeded)]
     out = tmp_path / "out.xlsx"
-    done = await asyncio.to_thread(run_cli, seeded, tmp_path, "attendance", "--format", "xlsx",
-                                   "--out", str(out))
+    done = await asyncio.to_thread(
+        run_cli, seeded, tmp_path, "attendance", "--format", "xlsx", "--out", str(out)
+    )
     assert done.returncode == 0, done.stderr
     assert openpyxl.load_workbook(out, read_only=True).sheetnames[0] == "Summary"
     bad = await asyncio.to_thread(run_cli, seeded, tmp_path, "feedback", "--webinar", "nope")
@@ -389,8 +503,7 @@ async def test_cli_end_to_end(seeded: Seeded, tmp_path: Path) -> None:
     assert no_out.returncode == 2 and no_out.stderr.count("\n") == 1
 
 
-async def test_export_command_for_organizers_only(bot: RunningBot,
-                                                  client: SandboxClient) -> None:
+async def test_export_command_for_organizers_only(bot: RunningBot, client: SandboxClient) -> None:
     await seed(bot.services.db, bot.services.series, count=10)
     organizer = await SimUser(client, 1000).join()
     await organizer.say("/export feedback csv")
@@ -412,8 +525,9 @@ async def test_export_command_for_organizers_only(bot: RunningBot,
     await organizer.press(formats, "XLSX")
     document = await organizer.next_message()
     assert document["document"]["file_name"].endswith(".xlsx")
-    book = openpyxl.load_workbook(io.BytesIO(await client.file_content(
-        document["document"]["file_id"])), read_only=True)
+    book = openpyxl.load_workbook(
+        io.BytesIO(await client.file_content(document["document"]["file_id"])), read_only=True
+    )
     assert book.sheetnames[0] == "Summary"
     # the organizer's button replayed by someone else does nothing
     await client.press_forged(1001, formats["message_id"], "x:f:participants:csv")

@@ -98,11 +98,21 @@ async def test_stale_and_forged_buttons(bot: RunningBot, client: SandboxClient) 
     # the language question was closed: its message has no buttons any more
     await client.press_forged(705, language["message_id"], button_data(language, "Español"))
     assert await user.toast() == "This button is no longer active."
-    for forged in ("r:name:x", "r:country:ZZ", "zz", "r:lang:es:extra", "p:menu:password",
-                   "f:confirm:yes", "r:confirm:ok", "\u202e" * 20):
+    for forged in (
+        "r:name:x",
+        "r:country:ZZ",
+        "zz",
+        "r:lang:es:extra",
+        "p:menu:password",
+        "f:confirm:yes",
+        "r:confirm:ok",
+        "\u202e" * 20,
+    ):
         await client.press_forged(705, language["message_id"], forged)
-        assert await user.toast() in ("This button is no longer active.",
-                                      "That button is not valid.")
+        assert await user.toast() in (
+            "This button is no longer active.",
+            "That button is not valid.",
+        )
     conv = await bot.services.conversations.get(705)
     assert conv is not None and conv.step == "name" and conv.data["language"] == "en"
     assert await bot.services.participants.get(705) is None
@@ -138,27 +148,35 @@ async def test_double_tap_confirm_registers_once(bot: RunningBot, client: Sandbo
     summary = await user.expect("Please check")
     await user.drain()
     data = button_data(summary, "Confirm")
-    await asyncio.gather(client.press(707, summary["message_id"], data),
-                         client.press_forged(707, summary["message_id"], data))
+    await asyncio.gather(
+        client.press(707, summary["message_id"], data),
+        client.press_forged(707, summary["message_id"], data),
+    )
     await user.expect("You are registered")
     assert await bot.services.participants.count() == 1
     toasts = [await user.toast(), await user.toast()]
     assert "This button is no longer active." in toasts
 
 
-async def test_two_participants_at_the_same_moment(
-    bot: RunningBot, client: SandboxClient
-) -> None:
+async def test_two_participants_at_the_same_moment(bot: RunningBot, client: SandboxClient) -> None:
     first = await SimUser(client, 708).join()
     second = await SimUser(client, 709, language_code="es").join()
     await asyncio.gather(
         register(first, {"name": "First Person"}),
-        register(second, {"language": "Español", "name": "Segunda Persona",
-                          "country": "Guyana", "institution": "Policía", "sex": "Mujer",
-                          "position": "Jefa", "email": "s@x.org"}),
+        register(
+            second,
+            {
+                "language": "Español",
+                "name": "Segunda Persona",
+                "country": "Guyana",
+                "institution": "Policía",
+                "sex": "Mujer",
+                "position": "Jefa",
+                "email": "s@x.org",
+            },
+        ),
     )
-    one, two = (await bot.services.participants.get(708),
-                await bot.services.participants.get(709))
+    one, two = (await bot.services.participants.get(708), await bot.services.participants.get(709))
     assert one is not None and two is not None
     assert (one.full_name, two.full_name) == ("First Person", "Segunda Persona")
 

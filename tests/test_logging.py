@@ -52,8 +52,15 @@ def test_filter_redacts_message_args_and_traceback() -> None:
     try:
         raise RuntimeError(f"https://api.telegram.org/bot{TOKEN}/getMe failed")
     except RuntimeError:
-        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "calling %s with %r",
-                                   (f"/bot{TOKEN}/sendMessage", {"t": TOKEN}), sys.exc_info())
+        record = logging.LogRecord(
+            "x",
+            logging.ERROR,
+            __file__,
+            1,
+            "calling %s with %r",
+            (f"/bot{TOKEN}/sendMessage", {"t": TOKEN}),
+            sys.exc_info(),
+        )
     assert redactor.filter(record)
     text = logging.Formatter().format(record)
     assert TOKEN not in text and TOKEN.split(":")[1] not in text
@@ -73,8 +80,10 @@ async def test_a_full_registration_logs_no_token_and_no_personal_data(
     assert TOKEN not in text and TOKEN.split(":")[1] not in text
     info = [line for level, line in captured.lines if level >= logging.INFO]
     updates = [line for line in info if "bot.runtime.update_processor: update " in line]
-    assert any(" command handler=" in line and "registration.start" in line
-               and line.endswith(" ok") for line in updates), updates
+    assert any(
+        " command handler=" in line and "registration.start" in line and line.endswith(" ok")
+        for line in updates
+    ), updates
     assert any(" callback_query handler=" in line for line in updates)
     assert any(" message handler=" in line for line in updates)
     for secret in (ENGLISH["name"], ENGLISH["email"], ENGLISH["position"]):
@@ -82,7 +91,9 @@ async def test_a_full_registration_logs_no_token_and_no_personal_data(
 
 
 async def test_an_update_whose_handler_fails_is_logged_as_an_error(
-    bot: RunningBot, client: SandboxClient, captured: ListHandler,
+    bot: RunningBot,
+    client: SandboxClient,
+    captured: ListHandler,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async def broken(*args: object) -> None:
@@ -102,12 +113,23 @@ async def test_the_bot_process_at_debug_never_prints_the_token(tmp_path: Path) -
     await server.start()
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK", "HEALTH"))}
-        env.update(BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.api_base_url,
-                   DATABASE_PATH=str(tmp_path / "bot.sqlite3"), LOG_LEVEL="DEBUG",
-                   SERIES_FILE=str(ROOT / "series.example.toml"))
+        env.update(
+            BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=server.api_base_url,
+            DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+            LOG_LEVEL="DEBUG",
+            SERIES_FILE=str(ROOT / "series.example.toml"),
+        )
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
         assert process.stderr is not None
         collected: list[bytes] = []
 

@@ -32,8 +32,13 @@ YESTERDAY = START - timedelta(days=1)
 def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     """Run `python -m bot ...` to completion with stdin closed."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=cli_env(tmp_path, **settings),
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=cli_env(tmp_path, **settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -44,15 +49,27 @@ async def make_database(path: Path, participants: int = 3, padding: int = 0) -> 
     await db.open()
     series = example_series()
     from storage.schedule import ScheduleStore
+
     await ScheduleStore(db).sync(series.webinars, YESTERDAY)
     store = ParticipantStore(db)
     for i in range(participants):
-        await store.create(10_000 + i, {
-            "language": "en", "full_name": f"Person {i}" + "x" * padding, "country": "TT",
-            "timezone": "America/Port_of_Spain", "institution": "customs",
-            "position": "Officer", "sex": "woman", "email": f"p{i}@example.org",
-            "webinars": [series.webinars[0].id], "consent_at": to_iso(YESTERDAY),
-            "consent_version": "test"}, YESTERDAY)
+        await store.create(
+            10_000 + i,
+            {
+                "language": "en",
+                "full_name": f"Person {i}" + "x" * padding,
+                "country": "TT",
+                "timezone": "America/Port_of_Spain",
+                "institution": "customs",
+                "position": "Officer",
+                "sex": "woman",
+                "email": f"p{i}@example.org",
+                "webinars": [series.webinars[0].id],
+                "consent_at": to_iso(YESTERDAY),
+                "consent_version": "test",
+            },
+            YESTERDAY,
+        )
     await db.close()
 
 
@@ -114,8 +131,11 @@ async def test_check_reports_each_broken_part(tmp_path: Path) -> None:
     lines = fail_lines(run_cli(tmp_path, "check"))
     assert len(lines) == 1 and "newer than this program" in lines[0]
 
-    execute(database, "DELETE FROM schema_migrations WHERE version = 99",
-            "INSERT INTO registrations VALUES (4242, 'nowhere', '2027-01-01')")
+    execute(
+        database,
+        "DELETE FROM schema_migrations WHERE version = 99",
+        "INSERT INTO registrations VALUES (4242, 'nowhere', '2027-01-01')",
+    )
     lines = fail_lines(run_cli(tmp_path, "check"))
     assert len(lines) == 1 and "foreign keys" in lines[0]
 
@@ -136,11 +156,23 @@ async def test_backup_while_another_task_writes(tmp_path: Path) -> None:
     async def write() -> None:
         nonlocal written
         while not done.is_set():
-            await store.create(50_000 + written, {
-                "language": "en", "full_name": "W" * 500, "country": "GY",
-                "timezone": "America/Guyana", "institution": "police", "position": "P",
-                "sex": "man", "email": None, "webinars": [], "consent_at": to_iso(START),
-                "consent_version": "t"}, START)
+            await store.create(
+                50_000 + written,
+                {
+                    "language": "en",
+                    "full_name": "W" * 500,
+                    "country": "GY",
+                    "timezone": "America/Guyana",
+                    "institution": "police",
+                    "position": "P",
+                    "sex": "man",
+                    "email": None,
+                    "webinars": [],
+                    "consent_at": to_iso(START),
+                    "consent_version": "t",
+                },
+                START,
+            )
             written += 1
             if written >= 5:
                 started.set()
@@ -152,8 +184,12 @@ async def test_backup_while_another_task_writes(tmp_path: Path) -> None:
         await started.wait()
         before = written
         info = await asyncio.to_thread(
-            backup_database, database, tmp_path / "copy.sqlite3", pages=4,
-            progress=lambda done_, total: steps.append((done_, total)))
+            backup_database,
+            database,
+            tmp_path / "copy.sqlite3",
+            pages=4,
+            progress=lambda done_, total: steps.append((done_, total)),
+        )
         during = written - before
     finally:
         done.set()
@@ -207,15 +243,15 @@ async def test_restore_with_and_without_yes(tmp_path: Path) -> None:
     assert run_cli(tmp_path, "check").returncode == 0
 
 
-async def test_restore_asks_and_refuses_bad_files(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_restore_asks_and_refuses_bad_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     database = tmp_path / "bot.sqlite3"
     monkeypatch.setenv("DATABASE_PATH", str(database))
     await make_database(database, participants=2)
     await make_database(tmp_path / "good.sqlite3", participants=5)
-    args = argparse.Namespace(env_file=str(tmp_path / "none.env"), file="good.sqlite3",
-                              yes=False)
+    args = argparse.Namespace(env_file=str(tmp_path / "none.env"), file="good.sqlite3", yes=False)
     assert restore(args, ask=lambda _: "n", interactive=lambda: True) == 1
     assert count_participants(database) == 2
     assert restore(args, ask=lambda _: "yes", interactive=lambda: True) == 0
@@ -237,8 +273,9 @@ async def test_restore_asks_and_refuses_bad_files(tmp_path: Path,
 
 
 async def test_retention_erases_only_after_the_deadline(tmp_path: Path) -> None:
-    settings = dataclasses.replace(settings_for(tmp_path, "http://127.0.0.1:9/bot"),
-                                   retention_days=30)
+    settings = dataclasses.replace(
+        settings_for(tmp_path, "http://127.0.0.1:9/bot"), retention_days=30
+    )
     series = example_series()
     application = build_application(settings, series, TOKEN, clock=ManualClock(START))
     services: Services = application.bot_data[SERVICES_KEY]
@@ -256,30 +293,38 @@ async def test_retention_erases_only_after_the_deadline(tmp_path: Path) -> None:
         assert await services.participants.get(10_000) is None
         rows = await services.db.fetchall(
             "SELECT telegram_id, full_name, email, position, erased_at, country, sex"
-            " FROM participants")
+            " FROM participants"
+        )
         assert len(rows) == 4 and await services.participants.count() == 4
-        assert all(r["telegram_id"] is None and r["full_name"] is None and r["email"] is None
-                   and r["position"] is None and r["erased_at"] for r in rows)
+        assert all(
+            r["telegram_id"] is None
+            and r["full_name"] is None
+            and r["email"] is None
+            and r["position"] is None
+            and r["erased_at"]
+            for r in rows
+        )
         assert {(r["country"], r["sex"]) for r in rows} == {("TT", "woman")}
         again = await run_retention(services, deadline + timedelta(days=1))
         assert again is not None and again.erased == 0
         runs = await services.db.fetchall("SELECT erased FROM retention_runs ORDER BY id")
         assert [r["erased"] for r in runs] == [4, 0]
-        off = dataclasses.replace(services, settings=dataclasses.replace(
-            settings, retention_days=None))
+        off = dataclasses.replace(
+            services, settings=dataclasses.replace(settings, retention_days=None)
+        )
         assert await run_retention(off, deadline + timedelta(days=400)) is None
     finally:
         await services.db.close()
 
 
 async def test_retention_runs_at_start_up(sandbox: SandboxServer, tmp_path: Path) -> None:
-    settings = dataclasses.replace(settings_for(tmp_path, sandbox.api_base_url),
-                                   retention_days=1)
+    settings = dataclasses.replace(settings_for(tmp_path, sandbox.api_base_url), retention_days=1)
     series = example_series()
     await make_database(settings.database_path, participants=2)
     after = max(w.ends_at for w in series.webinars) + timedelta(days=2)
-    application = build_application(settings, series, TOKEN,
-                                    clock=ManualClock(after.astimezone(UTC)))
+    application = build_application(
+        settings, series, TOKEN, clock=ManualClock(after.astimezone(UTC))
+    )
     await start_polling(application, poll_timeout=1)
     try:
         services: Services = application.bot_data[SERVICES_KEY]
@@ -293,7 +338,12 @@ async def test_retention_runs_at_start_up(sandbox: SandboxServer, tmp_path: Path
 
 
 def test_ops_help_lists_the_commands() -> None:
-    result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True,
-                            text=True, cwd=ROOT, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     for command in ("check", "backup", "restore", "healthcheck"):
         assert command in result.stdout

@@ -63,12 +63,12 @@ async def test_add_an_organizer_who_can_then_use_delivery(
     assert 2001 in await bot.services.organizers.ids()
     # a double tap on Confirm adds nothing twice: the old button is dead
     await organizer.drain()
-    await client.press_forged(ORGANIZER, question["message_id"],
-                              button_data(question, "Confirm"))
+    await client.press_forged(ORGANIZER, question["message_id"], button_data(question, "Confirm"))
     assert await organizer.toast() == INVALID
     actions = await bot.services.organizers.actions()
     assert [(a["telegram_id"], a["action"], json.loads(a["detail"])) for a in actions] == [
-        (ORGANIZER, "organizer.added", {"organizer_id": 2001})]
+        (ORGANIZER, "organizer.added", {"organizer_id": 2001})
+    ]
 
 
 async def test_admin_ids_cannot_be_removed_but_added_ones_can(
@@ -93,8 +93,10 @@ async def test_admin_ids_cannot_be_removed_but_added_ones_can(
     former = await SimUser(client, 2002).join()
     await former.say("/delivery")
     await former.expect("did not understand")
-    actions = [(a["action"], json.loads(a["detail"])["organizer_id"])
-               for a in reversed(await bot.services.organizers.actions())]
+    actions = [
+        (a["action"], json.loads(a["detail"])["organizer_id"])
+        for a in reversed(await bot.services.organizers.actions())
+    ]
     assert actions == [("organizer.added", 2002), ("organizer.removed", 2002)]
     # Cancel on a confirmation changes nothing
     menu = await add_organizer(organizer, 2003)
@@ -123,10 +125,13 @@ async def test_non_organizers_get_nothing(bot: RunningBot, client: SandboxClient
         # the organizers' buttons, replayed on the stranger's own message and on the menu's id
         own = reply["message_id"]
         for message_id, data in (
-            (own, button_data(menu, "Remove 2004")), (own, button_data(menu, "Add")),
+            (own, button_data(menu, "Remove 2004")),
+            (own, button_data(menu, "Add")),
             (menu["message_id"], button_data(menu, "Close")),
-            (own, button_data(picker, "1.")), (picker["message_id"], button_data(picker, "2.")),
-            (own, "org:x:menu:rm:2004"), (own, "wb:x:pick:x"),
+            (own, button_data(picker, "1.")),
+            (picker["message_id"], button_data(picker, "2.")),
+            (own, "org:x:menu:rm:2004"),
+            (own, "wb:x:pick:x"),
         ):
             await client.press_forged(user.id, message_id, data)
             assert await user.toast() == INVALID
@@ -135,8 +140,7 @@ async def test_non_organizers_get_nothing(bot: RunningBot, client: SandboxClient
         await settle(bot)
         assert not [e for e in user.pending if e["kind"] != "callback_answer"], user.pending
     assert await bot.services.organizers.ids() == {2004}
-    assert {(await bot.services.conversations.get(u.id)) for u in (stranger, participant)} == {
-        None}
+    assert {(await bot.services.conversations.get(u.id)) for u in (stranger, participant)} == {None}
     # the organizer's open conversation (/webinar) was not touched by the replays
     await organizer.press(picker, "1.")
     await organizer.expect("What do you want to change?")
@@ -162,11 +166,13 @@ async def test_webinar_move_notifies_and_moves_reminders(
     await at(bot, webinar.starts_at - timedelta(days=7))
     await participant.expect("Reminder")
     await choose_field(organizer, "Start")
-    for bad, answer in (("next friday", "could not read"),
-                        ("2027-02-30 10:00", "could not read"),
-                        ("2027-01-10 10:00", "already passed"),
-                        ("2040-01-01 10:00", "five years"),
-                        ("2027-01-20 10:00", "already the webinar's start")):
+    for bad, answer in (
+        ("next friday", "could not read"),
+        ("2027-02-30 10:00", "could not read"),
+        ("2027-01-10 10:00", "already passed"),
+        ("2040-01-01 10:00", "five years"),
+        ("2027-01-20 10:00", "already the webinar's start"),
+    ):
         await organizer.say(bad)
         reply = await organizer.expect(answer)
         assert "2027-01-22 10:00" in reply["text"]  # the example is repeated
@@ -194,15 +200,18 @@ async def test_webinar_move_notifies_and_moves_reminders(
     assert "Friday 22 January 2027" in day["text"]
     assert sum("⏰ Reminder" in t for t in await bot_texts(client, 4001)) == 3
     row = await bot.services.db.fetchone("SELECT * FROM webinar_overrides")
-    assert (row["webinar_id"], from_iso(row["starts_at"]), row["join_url"],
-            row["changed_by"]) == (webinar.id, NEW_START, None, ORGANIZER)
+    assert (row["webinar_id"], from_iso(row["starts_at"]), row["join_url"], row["changed_by"]) == (
+        webinar.id,
+        NEW_START,
+        None,
+        ORGANIZER,
+    )
     [action] = await bot.services.organizers.actions()
     assert action["action"] == "webinar.moved" and action["telegram_id"] == ORGANIZER
     assert json.loads(action["detail"])["notified"] == 1
     # the confirmation is spent: pressing it again does nothing
     await organizer.drain()
-    await client.press_forged(ORGANIZER, question["message_id"],
-                              button_data(question, "Confirm"))
+    await client.press_forged(ORGANIZER, question["message_id"], button_data(question, "Confirm"))
     assert await organizer.toast() == INVALID
     assert await bot.services.outbox.counts("change_notice") == {"sent": 1}
 
@@ -210,10 +219,12 @@ async def test_webinar_move_notifies_and_moves_reminders(
 async def test_bad_links_and_cancel(bot: RunningBot, client: SandboxClient) -> None:
     organizer = await SimUser(client, ORGANIZER).join()
     await choose_field(organizer, "Join link")
-    for bad, answer in (("javascript:alert(1)", "not a web link"),
-                        ("https://example.org/" + "a" * 4980, "has 5000 characters"),
-                        ("<b>https://evil</b>", "not a web link"),
-                        (bot.services.series.webinars[0].join_url, "already the webinar's")):
+    for bad, answer in (
+        ("javascript:alert(1)", "not a web link"),
+        ("https://example.org/" + "a" * 4980, "has 5000 characters"),
+        ("<b>https://evil</b>", "not a web link"),
+        (bot.services.series.webinars[0].join_url, "already the webinar's"),
+    ):
         await organizer.say(bad)
         await organizer.expect(answer)
     await organizer.say("https://example.org/join/new-room?a=1&b=2")
@@ -231,10 +242,16 @@ async def test_overrides_survive_a_restart_and_a_reload(
 ) -> None:
     series_file = tmp_path / "series.toml"
     series_file.write_text((ROOT / "series.example.toml").read_text())
-    settings = load_settings(environ={
-        "BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": sandbox.api_base_url,
-        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "ADMIN_IDS": str(ORGANIZER),
-        "SERIES_FILE": str(series_file)}, env_file=None)
+    settings = load_settings(
+        environ={
+            "BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": sandbox.api_base_url,
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "ADMIN_IDS": str(ORGANIZER),
+            "SERIES_FILE": str(series_file),
+        },
+        env_file=None,
+    )
     first = build_application(settings, example_series(), TOKEN, clock=ManualClock(START))
     await start_polling(first, poll_timeout=1)
     participant = await SimUser(client, 5001).join()
@@ -265,7 +282,8 @@ async def test_overrides_survive_a_restart_and_a_reload(
             assert webinar.join_url == "https://example.org/join/new-room"
             await reload_series(second)
         notices = await services.db.fetchall(
-            "SELECT purpose FROM outbox WHERE kind = 'change_notice' ORDER BY id")
+            "SELECT purpose FROM outbox WHERE kind = 'change_notice' ORDER BY id"
+        )
         assert [n["purpose"] for n in notices] == ["v2", "v3"]  # no new notice at restart
         await participant.say("/schedule")
         schedule = await participant.expect("Building a Crime Gun")
@@ -305,14 +323,13 @@ async def test_moving_back_requeues_reminders_cancelled_before_sending(
         await services.schedule.fill_slot(slot, bot.clock.now(), None)
     series = services.series
     moved = dataclasses.replace(webinar, starts_at=NEW_START)
-    await apply_series(services, dataclasses.replace(series, webinars=(moved,
-                                                                       *series.webinars[1:])))
+    await apply_series(
+        services, dataclasses.replace(series, webinars=(moved, *series.webinars[1:]))
+    )
     query = "SELECT status FROM outbox WHERE kind = 'reminder' AND webinar_id = ?"
-    assert [r["status"] for r in await services.db.fetchall(query, (webinar.id,))] == [
-        "cancelled"]
+    assert [r["status"] for r in await services.db.fetchall(query, (webinar.id,))] == ["cancelled"]
     await apply_series(services, series)
-    assert [r["status"] for r in await services.db.fetchall(query, (webinar.id,))] == [
-        "pending"]
+    assert [r["status"] for r in await services.db.fetchall(query, (webinar.id,))] == ["pending"]
     await services.sender.start()
     await settle(bot)
     assert [r["status"] for r in await services.db.fetchall(query, (webinar.id,))] == ["sent"]

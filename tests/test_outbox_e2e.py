@@ -23,19 +23,30 @@ async def seed_registrants(bot: RunningBot, client: SandboxClient, count: int) -
     for i in range(count):
         telegram_id = FIRST_ID + i
         await client.add_user(telegram_id, first_name=f"P{i}")
-        await store.create(telegram_id, {
-            "language": rng.choice(["en", "es"]), "full_name": f"Participant {i}",
-            "country": "GY", "timezone": "America/Guyana", "institution": "police",
-            "position": "Officer", "sex": rng.choice(["woman", "man", "undisclosed"]),
-            "email": None, "webinars": [webinar.id],
-            "consent_at": to_iso(bot.clock.now()), "consent_version": "test",
-        }, bot.clock.now())
+        await store.create(
+            telegram_id,
+            {
+                "language": rng.choice(["en", "es"]),
+                "full_name": f"Participant {i}",
+                "country": "GY",
+                "timezone": "America/Guyana",
+                "institution": "police",
+                "position": "Officer",
+                "sex": rng.choice(["woman", "man", "undisclosed"]),
+                "email": None,
+                "webinars": [webinar.id],
+                "consent_at": to_iso(bot.clock.now()),
+                "consent_version": "test",
+            },
+            bot.clock.now(),
+        )
         ids.append(telegram_id)
     return ids
 
 
-async def drain_outbox(bot: RunningBot, step: timedelta = timedelta(seconds=30),
-                       rounds: int = 400) -> dict[str, int]:
+async def drain_outbox(
+    bot: RunningBot, step: timedelta = timedelta(seconds=30), rounds: int = 400
+) -> dict[str, int]:
     """Keep moving the clock (so backoffs pass) until nothing is pending; return the counts.
 
     Rows skipped on purpose (the 7-day reminder, superseded by the 1-day one that falls due
@@ -45,9 +56,9 @@ async def drain_outbox(bot: RunningBot, step: timedelta = timedelta(seconds=30),
         counts = await bot.services.outbox.counts()
         slots = await bot.services.db.fetchone(
             "SELECT COUNT(*) AS n FROM reminder_slots WHERE status = 'planned' AND due_at <= ?",
-            (to_iso(bot.clock.now()),))
-        if counts and not counts.get("pending") and not counts.get("sending") \
-                and slots["n"] == 0:
+            (to_iso(bot.clock.now()),),
+        )
+        if counts and not counts.get("pending") and not counts.get("sending") and slots["n"] == 0:
             counts.pop("skipped", None)
             return counts
         bot.clock.advance(step)
@@ -65,8 +76,11 @@ async def fan_out(bot: RunningBot) -> None:
 
 async def received(client: SandboxClient, user_id: int) -> int:
     """How many reminders a user got."""
-    return sum(1 for m in await client.transcript(user_id)
-               if m["from_bot"] and (m["text"] or "").startswith("⏰"))
+    return sum(
+        1
+        for m in await client.transcript(user_id)
+        if m["from_bot"] and (m["text"] or "").startswith("⏰")
+    )
 
 
 async def test_blocked_users_are_unreachable_and_never_retried(
@@ -80,7 +94,8 @@ async def test_blocked_users_are_unreachable_and_never_retried(
     assert counts == {"sent": 17, "unreachable": 3}
     rows = await bot.services.db.fetchall(
         "SELECT o.attempts, o.last_error, p.unreachable_at FROM outbox o"
-        " JOIN participants p ON p.id = o.participant_id WHERE o.status = 'unreachable'")
+        " JOIN participants p ON p.id = o.participant_id WHERE o.status = 'unreachable'"
+    )
     assert all(r["attempts"] == 1 and r["unreachable_at"] for r in rows)
     assert {r["last_error"] for r in rows} == {"Forbidden: bot was blocked by the user"}
     for user_id in ids[3:]:
@@ -108,8 +123,7 @@ async def test_5xx_and_dropped_connections_are_retried_with_backoff(
     assert counts == {"sent": 60}
     stats = await client.stats()
     assert stats["injected_5xx"] > 0  # and some connections were dropped: both retried
-    retried = await bot.services.db.fetchone(
-        "SELECT COUNT(*) AS n FROM outbox WHERE attempts > 1")
+    retried = await bot.services.db.fetchone("SELECT COUNT(*) AS n FROM outbox WHERE attempts > 1")
     assert retried["n"] > 0
     for user_id in ids:
         assert await received(client, user_id) >= 1
@@ -124,7 +138,8 @@ async def test_persistent_5xx_fails_after_bounded_attempts(
     counts = await drain_outbox(bot, step=timedelta(minutes=5))
     assert counts == {"failed": 3}
     rows = await bot.services.db.fetchall(
-        "SELECT attempts, last_error FROM outbox WHERE status = 'failed'")
+        "SELECT attempts, last_error FROM outbox WHERE status = 'failed'"
+    )
     assert len(rows) == 3 and all(r["attempts"] == 5 for r in rows)
     assert all(r["last_error"].startswith("gave up after 5 attempts") for r in rows)
 
@@ -147,13 +162,15 @@ async def test_bad_request_is_recorded_with_telegrams_description(
     bot: RunningBot, client: SandboxClient
 ) -> None:
     ids = await seed_registrants(bot, client, 2)
-    await client.inject_faults(method="sendMessage", status=400, count=1,
-                               description="Bad Request: message is too long")
+    await client.inject_faults(
+        method="sendMessage", status=400, count=1, description="Bad Request: message is too long"
+    )
     await fan_out(bot)
     counts = await drain_outbox(bot)
     assert counts == {"failed": 1, "sent": 1}
     row = await bot.services.db.fetchone(
-        "SELECT attempts, last_error FROM outbox WHERE status = 'failed'")
+        "SELECT attempts, last_error FROM outbox WHERE status = 'failed'"
+    )
     assert (row["attempts"], row["last_error"]) == (1, "Message is too long")
     assert sum([await received(client, i) for i in ids]) == 1
 
@@ -172,8 +189,9 @@ async def test_organizers_see_undeliverable_participants(
     report = await organizer.expect("Delivery report")
     assert "reminder · sent: 3" in report["text"]
     assert "reminder · unreachable: 1" in report["text"]
-    assert "Unreachable participants (blocked the bot or deleted their account): 1" in (
-        report["text"])
+    assert (
+        "Unreachable participants (blocked the bot or deleted their account): 1" in (report["text"])
+    )
     assert "Participant 0" in report["text"] and "blocked by the user" in report["text"]
     stranger = await SimUser(client, 1001).join()
     await stranger.say("/delivery")
@@ -190,10 +208,14 @@ async def test_never_two_messages_to_one_chat_within_a_second(
     bot.clock.set(webinar.starts_at - timedelta(minutes=30))
     rows = await bot.services.db.fetchall("SELECT id FROM participants")
     for row in rows:  # three messages for each chat, all due at once
-        for kind, purpose in (("late_reminder", "a"), ("change_notice", "v1"),
-                              ("late_reminder", "b")):
-            await bot.services.outbox.enqueue(kind, webinar.id, row["id"], purpose,
-                                              bot.clock.now(), bot.clock.now())
+        for kind, purpose in (
+            ("late_reminder", "a"),
+            ("change_notice", "v1"),
+            ("late_reminder", "b"),
+        ):
+            await bot.services.outbox.enqueue(
+                kind, webinar.id, row["id"], purpose, bot.clock.now(), bot.clock.now()
+            )
     counts = await drain_outbox(bot, step=timedelta(0))
     assert counts == {"sent": 12}  # and each chat's 1-hour reminder, due as well
     assert (await client.stats())["rate_limited"] == 0

@@ -14,7 +14,7 @@ from bot.render.texts import Texts
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = (ROOT / "series.example.toml").read_text()
-CUSTOM = '''
+CUSTOM = """
 [[webinars.questions]]
 key = "relevance"
 kind = "rating"
@@ -35,7 +35,7 @@ kind = "text"
 text = "Any comments?"
 max_length = 20
 required = false
-'''
+"""
 
 
 def with_questions(block: str) -> str:
@@ -47,14 +47,21 @@ def test_default_questions_follow_the_topics() -> None:
     series = parse_series(EXAMPLE)
     first = series.webinars[0]
     keys = [q.key for q in first.questions]
-    assert keys == ["overall", *[f"topic_{i}" for i in range(1, 9)], "most_useful",
-                    "next_topics", "support"]
+    assert keys == [
+        "overall",
+        *[f"topic_{i}" for i in range(1, 9)],
+        "most_useful",
+        "next_topics",
+        "support",
+    ]
     assert first.questions[0].required and not first.questions[1].required
     texts = Texts()
     assert question_text(texts, "en", first, first.questions[3]) == (
-        "How useful was “Ballistic imaging” for your institution?")
+        "How useful was “Ballistic imaging” for your institution?"
+    )
     assert "Imágenes balísticas" in question_text(texts, "es", first, first.questions[3]) or (
-        question_text(texts, "es", first, first.questions[3]).startswith("¿Qué tan útil"))
+        question_text(texts, "es", first, first.questions[3]).startswith("¿Qué tan útil")
+    )
     assert choice_labels("en", first, first.questions[9]) == first.topics
     assert len(default_questions(0)) == 3
 
@@ -65,8 +72,7 @@ def test_custom_questions_replace_the_defaults() -> None:
     assert [q.key for q in webinar.questions] == ["relevance", "format", "comments"]
     texts = Texts()
     assert question_text(texts, "es", webinar, webinar.questions[0]).startswith("¿Qué tan")
-    assert choice_labels("es", webinar, webinar.questions[1]) == ("En línea", "Presencial",
-                                                                  "Ambos")
+    assert choice_labels("es", webinar, webinar.questions[1]) == ("En línea", "Presencial", "Ambos")
     assert parse_button_answer(webinar, webinar.questions[1], "2") == "2"
     with pytest.raises(Invalid):
         parse_button_answer(webinar, webinar.questions[1], "3")
@@ -77,19 +83,33 @@ def test_custom_questions_replace_the_defaults() -> None:
     assert parse_text_answer(webinar.questions[2], "  fine  ") == "fine"
 
 
-@pytest.mark.parametrize("block, message", [
-    ('[[webinars.questions]]\nkey = "a"\nkind = "poll"\ntext = "x"\n', "questions[1].kind"),
-    ('[[webinars.questions]]\nkey = "a"\nkind = "choice"\ntext = "x"\n', "questions[1].choices"),
-    ('[[webinars.questions]]\nkey = "A B"\nkind = "text"\ntext = "x"\n', "questions[1].key"),
-    ('[[webinars.questions]]\nkey = "a"\nkind = "text"\n', "questions[1].text"),
-    ('[[webinars.questions]]\nkey = "a"\nkind = "rating"\ntext = "x"\nmax_length = 5\n',
-     "questions[1].max_length"),
-    ('[[webinars.questions]]\nkey = "a"\nkind = "text"\ntext = "x"\ncolour = 1\n',
-     "questions[1].colour"),
-    ('[[webinars.questions]]\nkey = "a"\nkind = "text"\ntext = "x"\n'
-     '[[webinars.questions]]\nkey = "a"\nkind = "text"\ntext = "y"\n', "questions[2].key"),
-])
+@pytest.mark.parametrize(
+    "block, message",
+    [
+        ('[[webinars.questions]]\nkey = "a"\nkind = "poll"\ntext = "x"\n', "questions[1].kind"),
+        (
+            '[[webinars.questions]]\nkey = "a"\nkind = "choice"\ntext = "x"\n',
+            "questions[1].choices",
+        ),
+        ('[[webinars.questions]]\nkey = "A B"\nkind = "text"\ntext = "x"\n', "questions[1].key"),
+        ('[[webinars.questions]]\nkey = "a"\nkind = "text"\n', "questions[1].text"),
+        (
+            '[[webinars.questions]]\nkey = "a"\nkind = "rating"\ntext = "x"\nmax_length = 5\n',
+            "questions[1].max_length",
+        ),
+        (
+            '[[webinars.questions]]\nkey = "a"\nkind = "text"\ntext = "x"\ncolour = 1\n',
+            "questions[1].colour",
+        ),
+        (
+            '[[webinars.questions]]\nkey = "a"\nkind = "text"\ntext = "x"\n'
+            '[[webinars.questions]]\nkey = "a"\nkind = "text"\ntext = "y"\n',
+            "questions[2].key",
+        ),
+    ],
+)
 def test_bad_questions_name_the_field(block: str, message: str) -> None:
-    with pytest.raises(SeriesError, match=r"webinars\[3\]\." + message.replace("[", r"\[")
-                       .replace("]", r"\]")):
+    with pytest.raises(
+        SeriesError, match=r"webinars\[3\]\." + message.replace("[", r"\[").replace("]", r"\]")
+    ):
         parse_series(with_questions(block))

@@ -24,11 +24,18 @@ async def test_spanish_registration_and_commands_menu(
     bot: RunningBot, client: SandboxClient
 ) -> None:
     user = await SimUser(client, 502, language_code="es").join()
-    final = await register(user, {
-        "language": "Español", "name": "José Pérez", "country": "Belice",
-        "institution": "Aduanas", "position": "Oficial", "sex": "Hombre",
-        "email": "jose@customs.gov.bz",
-    })
+    final = await register(
+        user,
+        {
+            "language": "Español",
+            "name": "José Pérez",
+            "country": "Belice",
+            "institution": "Aduanas",
+            "position": "Oficial",
+            "sex": "Hombre",
+            "email": "jose@customs.gov.bz",
+        },
+    )
     assert "José Pérez" in final["text"]
     participant = await bot.services.participants.get(502)
     assert participant is not None
@@ -47,14 +54,18 @@ async def test_spanish_registration_and_commands_menu(
 
 
 async def test_deep_link_code_is_required_when_set(
-    sandbox, tmp_path, client: SandboxClient  # noqa: ANN001
+    sandbox,
+    tmp_path,
+    client: SandboxClient,  # noqa: ANN001
 ) -> None:
     from bot.app import build_application, start_polling, stop_polling
     from bot.clock import ManualClock
     from tests.conftest import START, TOKEN, example_series, settings_for
 
     application = build_application(
-        settings_for(tmp_path, sandbox.api_base_url), example_series("CARIB2027"), TOKEN,
+        settings_for(tmp_path, sandbox.api_base_url),
+        example_series("CARIB2027"),
+        TOKEN,
         clock=ManualClock(START),
     )
     await start_polling(application, poll_timeout=1)

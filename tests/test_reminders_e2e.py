@@ -12,9 +12,15 @@ from sandbox import SandboxClient
 from tests.conftest import RunningBot
 from tests.e2e import SimUser, register
 
-SPANISH_BELIZE = {"language": "Español", "name": "María Bel", "country": "Belice",
-                  "institution": "Aduanas", "position": "Oficial", "sex": "Mujer",
-                  "email": "maria@customs.gov.bz"}
+SPANISH_BELIZE = {
+    "language": "Español",
+    "name": "María Bel",
+    "country": "Belice",
+    "institution": "Aduanas",
+    "position": "Oficial",
+    "sex": "Mujer",
+    "email": "maria@customs.gov.bz",
+}
 
 
 async def settle(bot: RunningBot, timeout: float = 15.0) -> None:
@@ -27,10 +33,12 @@ async def settle(bot: RunningBot, timeout: float = 15.0) -> None:
         row = await bot.services.db.fetchone(
             "SELECT COUNT(*) AS n FROM outbox WHERE status = 'sending'"
             " OR (status = 'pending' AND due_at <= ?)",
-            (to_iso(bot.clock.now()),))
+            (to_iso(bot.clock.now()),),
+        )
         slots = await bot.services.db.fetchone(
             "SELECT COUNT(*) AS n FROM reminder_slots WHERE status = 'planned' AND due_at <= ?",
-            (to_iso(bot.clock.now()),))
+            (to_iso(bot.clock.now()),),
+        )
         if row["n"] == 0 and slots["n"] == 0:
             return
     raise TimeoutError("the outbox did not settle")
@@ -93,7 +101,9 @@ async def test_every_offset_once_and_starting_now(bot: RunningBot, client: Sandb
     assert texts[-1].startswith("🔴 Starting now")
     rows = await bot.services.db.fetchall(
         "SELECT status FROM outbox WHERE participant_id = (SELECT id FROM participants"
-        " WHERE telegram_id = 903) AND kind = 'reminder' AND webinar_id = ?", (webinar.id,))
+        " WHERE telegram_id = 903) AND kind = 'reminder' AND webinar_id = ?",
+        (webinar.id,),
+    )
     assert [r["status"] for r in rows] == ["sent"] * 4
 
 
@@ -127,9 +137,15 @@ async def test_downtime_sends_only_what_is_still_useful(
     assert len(texts) == 1 and "in 20 minutes" in texts[0]
     slots = await bot.services.db.fetchall(
         "SELECT offset_s, status, reason FROM reminder_slots WHERE webinar_id = ?"
-        " ORDER BY offset_s DESC", (webinar.id,))
+        " ORDER BY offset_s DESC",
+        (webinar.id,),
+    )
     assert [(s["offset_s"], s["status"]) for s in slots] == [
-        (604800, "skipped"), (86400, "skipped"), (3600, "enqueued"), (0, "planned")]
+        (604800, "skipped"),
+        (86400, "skipped"),
+        (3600, "enqueued"),
+        (0, "planned"),
+    ]
     assert slots[0]["reason"] == "a later reminder was due as well"
     # down again until the webinar is over: the "starting now" one is recorded, not sent
     await bot.services.sender.stop()
@@ -137,9 +153,9 @@ async def test_downtime_sends_only_what_is_still_useful(
     await bot.services.sender.start()
     await settle(bot)
     rows = await bot.services.db.fetchall(
-        "SELECT status, last_error FROM outbox WHERE kind = 'reminder' AND purpose LIKE '0@%'")
-    assert [(r["status"], r["last_error"]) for r in rows] == [
-        ("skipped", "the webinar had ended")]
+        "SELECT status, last_error FROM outbox WHERE kind = 'reminder' AND purpose LIKE '0@%'"
+    )
+    assert [(r["status"], r["last_error"]) for r in rows] == [("skipped", "the webinar had ended")]
     assert not any("Starting now" in t for t in await bot_texts(client, 905))
 
 
@@ -163,10 +179,14 @@ async def test_webinar_change_moves_reminders_and_notifies(
     webinar = first_webinar(bot)
     await at(bot, webinar.starts_at - timedelta(days=7))
     await user.expect("Reminder")
-    moved = dataclasses.replace(webinar, starts_at=webinar.starts_at + timedelta(days=2),
-                                join_url="https://example.org/join/new-room")
-    series = dataclasses.replace(bot.services.series,
-                                 webinars=(moved, *bot.services.series.webinars[1:]))
+    moved = dataclasses.replace(
+        webinar,
+        starts_at=webinar.starts_at + timedelta(days=2),
+        join_url="https://example.org/join/new-room",
+    )
+    series = dataclasses.replace(
+        bot.services.series, webinars=(moved, *bot.services.series.webinars[1:])
+    )
     assert await apply_series(bot.services, series) == 1
     await settle(bot)
     notice = await user.expect("Change to Building a Crime Gun")
@@ -184,7 +204,8 @@ async def test_webinar_change_moves_reminders_and_notifies(
     assert sum("⏰ Reminder" in t for t in await bot_texts(client, 907)) == 3
     cancelled = await bot.services.db.fetchall(
         "SELECT status, reason FROM reminder_slots WHERE webinar_id = ? AND status = 'cancelled'",
-        (webinar.id,))
+        (webinar.id,),
+    )
     assert {r["reason"] for r in cancelled} == {"the webinar moved"} and len(cancelled) == 3
 
 

@@ -59,7 +59,7 @@ def table(rows: list[list[Any]], title: str) -> dict[str, list[Any]]:
     """One table of the Summary sheet: first cell -> the other cells, until a blank row."""
     start = next(i for i, r in enumerate(rows) if r[0] == title)
     found = {}
-    for row in rows[start + 1:]:
+    for row in rows[start + 1 :]:
         if row[0] is None:
             break
         found[str(row[0])] = row[1:]
@@ -79,8 +79,11 @@ def figures(section: str) -> dict[str, str]:
 
 def check_people(sentence: str, total: int, women: int, undisclosed: int) -> None:
     """'Over 45 officials (21 women; 2 did not state their sex)' agrees with the numbers."""
-    match = re.search(r"(Over )?(\d+) officials? \((\d+) wom[ae]n(?:; (\d+) did not state "
-                      r"their sex)?\)", sentence)
+    match = re.search(
+        r"(Over )?(\d+) officials? \((\d+) wom[ae]n(?:; (\d+) did not state "
+        r"their sex)?\)",
+        sentence,
+    )
     assert match, sentence[:300]
     shown = int(match.group(2))
     if match.group(1):
@@ -91,14 +94,20 @@ def check_people(sentence: str, total: int, women: int, undisclosed: int) -> Non
     assert int(match.group(4) or 0) == undisclosed
 
 
-def test_every_figure_equals_the_exports(data: DataSet, sheet: list[list[Any]],
-                                         feedback: list[dict[str, str]]) -> None:
+def test_every_figure_equals_the_exports(
+    data: DataSet, sheet: list[list[Any]], feedback: list[dict[str, str]]
+) -> None:
     report = make_report(data.path, data.series, None, "md")
     by_section = sections(report)
     attendance = table(sheet, "Attendance per webinar")
     survey = table(sheet, "Survey per webinar")
-    ratings = [r for r in sheet[next(i for i, r in enumerate(sheet)
-                                     if r[0] == "Average ratings (1-5)") + 1:] if r[0]]
+    ratings = [
+        r
+        for r in sheet[
+            next(i for i, r in enumerate(sheet) if r[0] == "Average ratings (1-5)") + 1 :
+        ]
+        if r[0]
+    ]
     states_attended = table(sheet, "Attended participants by country")
     states_registered = table(sheet, "Registered participants by country")
     ids = [w.id for w in data.series.webinars]
@@ -112,8 +121,9 @@ def test_every_figure_equals_the_exports(data: DataSet, sheet: list[list[Any]],
             assert webinar.id == data.no_attendance
             assert "No attendance was recorded for this webinar" in text
             sex = table(sheet, "Registered participants by sex")
-            women, men, undisclosed = (sex[name][column] for name in
-                                       ("Woman", "Man", "Prefer not to say"))
+            women, men, undisclosed = (
+                sex[name][column] for name in ("Woman", "Man", "Prefer not to say")
+            )
             total = registered
         else:
             assert " took part." in text
@@ -123,8 +133,9 @@ def test_every_figure_equals_the_exports(data: DataSet, sheet: list[list[Any]],
         assert int(got[f"{basis}: did not state their sex"]) == undisclosed
         check_people(text, total, women, undisclosed)
         states = states_attended if attended else states_registered
-        count = sum(1 for name, cells in states.items()
-                    if name not in ("Other", "Total") and cells[column])
+        count = sum(
+            1 for name, cells in states.items() if name not in ("Other", "Total") and cells[column]
+        )
         assert int(got["States"]) == count
         assert re.search(rf"of {count} states? \(", text)
         invited, _, _, completed, said_absent, response_rate, _ = survey[webinar.id]
@@ -132,7 +143,8 @@ def test_every_figure_equals_the_exports(data: DataSet, sheet: list[list[Any]],
         assert int(got["Survey: completed"]) == completed
         assert int(got["Survey: said they did not attend"]) == said_absent
         assert float(got["Survey: response rate"].rstrip("%")) == pytest.approx(
-            response_rate * 100, abs=0.05)
+            response_rate * 100, abs=0.05
+        )
         assert f"{completed} of the {invited - said_absent} participants" in text
         rows = [r for r in ratings if r[0] == webinar.id]
         assert float(got["Average rating: overall"]) == rows[0][4]
@@ -140,8 +152,11 @@ def test_every_figure_equals_the_exports(data: DataSet, sheet: list[list[Any]],
             topic = webinar.topics[int(row[1].split("_")[1]) - 1]
             escaped = str(md_escape(topic))
             assert f"- {escaped}: {row[4]:.2f} ({row[3]} answers)" in text
-        votes = Counter(r["answer"] for r in feedback
-                        if r["webinar id"] == webinar.id and r["question key"] == "most_useful")
+        votes = Counter(
+            r["answer"]
+            for r in feedback
+            if r["webinar id"] == webinar.id and r["question key"] == "most_useful"
+        )
         best = max(votes.values())
         top = sorted((t for t, n in votes.items() if n == best), key=webinar.topics.index)
         assert f"chosen by {best} of {sum(votes.values())} respondents" in text
@@ -151,10 +166,15 @@ def test_every_figure_equals_the_exports(data: DataSet, sheet: list[list[Any]],
     attended_sex = table(sheet, "Attended participants by sex")
     got = figures(totals)
     assert int(got["Registered (unique people)"]) == registered_sex["Total"][len(ids)] == 200
-    assert int(got["Attended at least one webinar (unique people)"]) == \
-        attended_sex["Total"][len(ids)]
-    check_people(totals.split("Each person is counted once")[0], attended_sex["Total"][len(ids)],
-                 attended_sex["Woman"][len(ids)], attended_sex["Prefer not to say"][len(ids)])
+    assert (
+        int(got["Attended at least one webinar (unique people)"]) == attended_sex["Total"][len(ids)]
+    )
+    check_people(
+        totals.split("Each person is counted once")[0],
+        attended_sex["Total"][len(ids)],
+        attended_sex["Woman"][len(ids)],
+        attended_sex["Prefer not to say"][len(ids)],
+    )
     assert int(got["Surveys completed"]) == sum(survey[w][3] for w in ids)
 
 
@@ -164,10 +184,14 @@ def test_one_webinar_and_wording(data: DataSet) -> None:
     assert report.startswith(f"# {webinar.title}\n")
     assert "On Wednesday 20 January 2027, from 10:00 to 12:00 (UTC−4" in report
     assert f"{data.series.organizer} hosted the webinar" in report
-    assert "6 states (Antigua and Barbuda, Belize, Guyana, Saint Lucia, Saint Vincent and the " \
-           "Grenadines and Trinidad and Tobago)" in report
-    assert "ministries of Foreign Affairs, National Security / Home Affairs and Finance, " \
-           "police forces" in report
+    assert (
+        "6 states (Antigua and Barbuda, Belize, Guyana, Saint Lucia, Saint Vincent and the "
+        "Grenadines and Trinidad and Tobago)" in report
+    )
+    assert (
+        "ministries of Foreign Affairs, National Security / Home Affairs and Finance, "
+        "police forces" in report
+    )
     assert "The series in total" not in report
 
 
@@ -217,26 +241,40 @@ def test_unknown_webinar(data: DataSet) -> None:
 def test_survey_anonymous_setting() -> None:
     text = (ROOT / "series.example.toml").read_text()
     assert parse_series(text).survey_anonymous is True
-    lines = text.replace('registration_code = ""',
-                         'registration_code = ""\nsurvey_anonymous = false')
+    lines = text.replace(
+        'registration_code = ""', 'registration_code = ""\nsurvey_anonymous = false'
+    )
     series: Series = parse_series(lines)
     assert series.survey_anonymous is False
     with pytest.raises(SeriesError, match="series.survey_anonymous: must be true or false"):
-        parse_series(text.replace('registration_code = ""',
-                                  'registration_code = ""\nsurvey_anonymous = "no"'))
+        parse_series(
+            text.replace(
+                'registration_code = ""', 'registration_code = ""\nsurvey_anonymous = "no"'
+            )
+        )
 
 
 def run_cli(data: DataSet, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m bot report ...` as a real process."""
     series_file = tmp_path / "series.toml"
     series_file.write_text((ROOT / "series.example.toml").read_text(), encoding="utf-8")
-    env = {**os.environ, "DATABASE_PATH": str(data.path), "SERIES_FILE": str(series_file),
-           "BOT_TOKEN": ""}
-    done = subprocess.run([sys.executable, "-m", "bot", "report", *args, "--env-file",
-                           os.devnull], cwd=tmp_path, env=env, capture_output=True, timeout=120,
-                          check=False)
-    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(),
-                                       done.stderr.decode())
+    env = {
+        **os.environ,
+        "DATABASE_PATH": str(data.path),
+        "SERIES_FILE": str(series_file),
+        "BOT_TOKEN": "",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "report", *args, "--env-file", os.devnull],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
+    )
 
 
 async def test_cli(data: DataSet, tmp_path: Path) -> None:
@@ -245,11 +283,11 @@ async def test_cli(data: DataSet, tmp_path: Path) -> None:
     assert done.stdout == make_report(data.path, data.series, None, "md")
     out = tmp_path / "out" / "report.html"
     webinar = data.series.webinars[1].id
-    done = await asyncio.to_thread(run_cli, data, tmp_path, "--webinar", webinar, "--format",
-                                   "html", "--out", str(out))
+    done = await asyncio.to_thread(
+        run_cli, data, tmp_path, "--webinar", webinar, "--format", "html", "--out", str(out)
+    )
     assert done.returncode == 0, done.stderr
-    assert out.read_text(encoding="utf-8") == make_report(data.path, data.series, webinar,
-                                                          "html")
+    assert out.read_text(encoding="utf-8") == make_report(data.path, data.series, webinar, "html")
     bad = await asyncio.to_thread(run_cli, data, tmp_path, "--webinar", "nope")
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "unknown webinar id 'nope'" in bad.stderr

@@ -26,16 +26,29 @@ from tests.test_crash_e2e import (
 from tests.test_webhook import free_port
 
 
-async def start_bot(tmp_path: Path, api_base_url: str,
-                    **settings: str) -> asyncio.subprocess.Process:
+async def start_bot(
+    tmp_path: Path, api_base_url: str, **settings: str
+) -> asyncio.subprocess.Process:
     """Run `python -m bot run` against the sandbox, its stderr piped."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK", "HEALTH"))}
-    env.update(BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api_base_url,
-               DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
-               SERIES_FILE=str(tmp_path / "series.toml"), LOG_LEVEL="INFO", **settings)
+    env.update(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api_base_url,
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+        SERIES_FILE=str(tmp_path / "series.toml"),
+        LOG_LEVEL="INFO",
+        **settings,
+    )
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 class Stderr:
@@ -54,10 +67,12 @@ class Stderr:
 
     async def wait_for(self, fragment: str, timeout: float = 30.0) -> None:
         """Wait until a line contains `fragment`."""
+
         async def look() -> None:
             while not any(fragment in line for line in self.lines):
                 self.changed.clear()
                 await self.changed.wait()
+
         await asyncio.wait_for(look(), timeout)
 
 
@@ -81,8 +96,9 @@ async def test_sigterm_during_fan_out_loses_nothing(tmp_path: Path) -> None:
             before = sum(await reminders_received(client))
             assert 0 < before < PARTICIPANTS, "the signal must land in the middle of the fan-out"
             in_flight = await sending_rows(tmp_path / "bot.sqlite3")
-            await resume_and_check(tmp_path, client, in_flight,
-                                   lambda: start_bot(tmp_path, server.api_base_url))
+            await resume_and_check(
+                tmp_path, client, in_flight, lambda: start_bot(tmp_path, server.api_base_url)
+            )
     finally:
         await server.stop()
 
@@ -118,10 +134,15 @@ async def test_webhook_mode_as_a_process(tmp_path: Path) -> None:
     try:
         async with SandboxClient(server.url) as client:
             (tmp_path / "series.toml").write_text(  # noqa: ASYNC240 - a tiny test file
-                series_text(datetime.now(UTC) + timedelta(days=3)))
+                series_text(datetime.now(UTC) + timedelta(days=3))
+            )
             process = await start_bot(
-                tmp_path, server.api_base_url, WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
-                WEBHOOK_SECRET="process-secret", WEBHOOK_PORT=str(port))
+                tmp_path,
+                server.api_base_url,
+                WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+                WEBHOOK_SECRET="process-secret",
+                WEBHOOK_PORT=str(port),
+            )
             log = Stderr(process)
             try:
                 await log.wait_for("webhook set", 60)

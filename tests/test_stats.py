@@ -50,9 +50,9 @@ def png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     chunks, at = [], 8
     while at < len(png):
-        (length,) = struct.unpack(">I", png[at:at + 4])
-        kind, body = png[at + 4:at + 8], png[at + 8:at + 8 + length]
-        (crc,) = struct.unpack(">I", png[at + 8 + length:at + 12 + length])
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        kind, body = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
+        (crc,) = struct.unpack(">I", png[at + 8 + length : at + 12 + length])
         assert zlib.crc32(kind + body) == crc
         chunks.append((kind, body))
         at += 12 + length
@@ -62,24 +62,33 @@ def png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
 
 def test_counts_match_the_database(data: DataSet, summary: Summary) -> None:
     assert scalar(data, "SELECT COUNT(*) FROM participants") == 200
-    assert summary.registered["sex"].unique_total == 200   # erased people still counted
+    assert summary.registered["sex"].unique_total == 200  # erased people still counted
     assert summary.registered["country"].unique_total == 200
     for webinar in summary.webinars:
-        registered = scalar(data, "SELECT COUNT(*) FROM registrations WHERE webinar_id = ?",
-                            webinar)
+        registered = scalar(
+            data, "SELECT COUNT(*) FROM registrations WHERE webinar_id = ?", webinar
+        )
         row = summary.attendance_of(webinar)
         assert row.registered == registered == summary.registered["institution"].total(webinar)
-        attended = scalar(data, "SELECT COUNT(*) FROM attendance WHERE webinar_id = ?"
-                          " AND attended = 1", webinar)
+        attended = scalar(
+            data, "SELECT COUNT(*) FROM attendance WHERE webinar_id = ? AND attended = 1", webinar
+        )
         assert row.attended == attended == sum(row.by_sex.values())
         assert summary.attended["sex"].total(webinar) == attended
-        women = scalar(data, "SELECT COUNT(*) FROM attendance a JOIN participants p"
-                       " ON p.id = a.participant_id WHERE a.webinar_id = ? AND a.attended = 1"
-                       " AND p.sex = 'woman'", webinar)
+        women = scalar(
+            data,
+            "SELECT COUNT(*) FROM attendance a JOIN participants p"
+            " ON p.id = a.participant_id WHERE a.webinar_id = ? AND a.attended = 1"
+            " AND p.sex = 'woman'",
+            webinar,
+        )
         assert row.by_sex["woman"] == women == summary.attended["sex"].count(webinar, "woman")
         survey = summary.survey_of(webinar)
-        completed = scalar(data, "SELECT COUNT(*) FROM responses WHERE webinar_id = ?"
-                           " AND status = 'completed'", webinar)
+        completed = scalar(
+            data,
+            "SELECT COUNT(*) FROM responses WHERE webinar_id = ? AND status = 'completed'",
+            webinar,
+        )
         assert survey.completed == completed
         assert survey.response_rate == round(completed / (survey.invited - survey.absent), 4)
     assert summary.attendance_of(data.no_attendance).attended == 0
@@ -91,13 +100,19 @@ def test_counts_match_the_database(data: DataSet, summary: Summary) -> None:
 def test_ratings_and_most_useful_topic(data: DataSet, summary: Summary) -> None:
     first = data.series.webinars[0]
     rows = summary.ratings_of(first.id)
-    assert [r.key for r in rows] == ["overall", *(f"topic_{i + 1}"
-                                                  for i in range(len(first.topics)))]
+    assert [r.key for r in rows] == [
+        "overall",
+        *(f"topic_{i + 1}" for i in range(len(first.topics))),
+    ]
     conn = connect_readonly(data.path)
-    values = [int(v) for (v,) in conn.execute(
-        "SELECT a.value FROM answers a JOIN responses r ON r.id = a.response_id"
-        " WHERE r.webinar_id = ? AND a.question_key = 'topic_2' AND a.value IS NOT NULL",
-        (first.id,))]
+    values = [
+        int(v)
+        for (v,) in conn.execute(
+            "SELECT a.value FROM answers a JOIN responses r ON r.id = a.response_id"
+            " WHERE r.webinar_id = ? AND a.question_key = 'topic_2' AND a.value IS NOT NULL",
+            (first.id,),
+        )
+    ]
     conn.close()
     assert rows[2].answers == len(values)
     assert rows[2].average == round(sum(values) / len(values), 2)
@@ -114,7 +129,8 @@ def test_erased_people_give_no_text(data: DataSet) -> None:
         quotes = free_texts(conn, webinars[0], ["next_topics", "support"], 50)
         erased_texts = conn.execute(
             "SELECT COUNT(*) FROM participants WHERE erased_at IS NOT NULL"
-            " AND (full_name IS NOT NULL OR country_other IS NOT NULL)").fetchone()[0]
+            " AND (full_name IS NOT NULL OR country_other IS NOT NULL)"
+        ).fetchone()[0]
     finally:
         conn.close()
     assert states == ["Jamaica", "Panamá <i>"]
@@ -122,15 +138,21 @@ def test_erased_people_give_no_text(data: DataSet) -> None:
     assert len(quotes) == len({q.casefold() for q in quotes})
 
 
-def test_charts_are_pngs_of_the_fixed_size_and_deterministic(data: DataSet,
-                                                             summary: Summary) -> None:
+def test_charts_are_pngs_of_the_fixed_size_and_deterministic(
+    data: DataSet, summary: Summary
+) -> None:
     texts = Texts()
     labels = {w.id: str(n) for n, w in enumerate(data.series.webinars, 1)}
     ratings = rating_labels(data.series, "Overall")
     first = render_charts(summary, chart_words(texts, "en"), labels, ratings)
     again = render_charts(summary, chart_words(texts, "en"), labels, ratings)
-    assert [c.name for c in first] == ["participation", "sex", "countries", "institutions",
-                                       "ratings"]
+    assert [c.name for c in first] == [
+        "participation",
+        "sex",
+        "countries",
+        "institutions",
+        "ratings",
+    ]
     for chart, other in zip(first, again, strict=True):
         assert chart.png == other.png, chart.name
         chunks = png_chunks(chart.png)
@@ -147,17 +169,25 @@ def test_matplotlib_is_not_imported_by_the_modules() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, bot.reporting.statistics, bot.reporting.charts, bot.reporting.narrative,"
-            " bot.reporting.stats_message, handlers.stats;"
-            "print('matplotlib' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=Path(__file__).resolve().parent.parent)
+    code = (
+        "import sys, bot.reporting.statistics, bot.reporting.charts, bot.reporting.narrative,"
+        " bot.reporting.stats_message, handlers.stats;"
+        "print('matplotlib' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert done.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
-def test_stats_message_in_the_organizers_language(data: DataSet, summary: Summary,
-                                                   lang: str) -> None:
+def test_stats_message_in_the_organizers_language(
+    data: DataSet, summary: Summary, lang: str
+) -> None:
     from sandbox.html import parse_html
 
     text, charts = collect(data.path, data.series, Texts(), lang)

@@ -22,10 +22,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def draft(**changes: object) -> dict:
     """A complete registration draft."""
     data = {
-        "language": "en", "full_name": "Ana <b>Smith</b> & Co", "country": "GY",
-        "timezone": "America/Guyana", "institution": "police", "position": "Inspector",
-        "sex": "woman", "email": None, "webinars": ["crime-gun-strategy"],
-        "consent_at": "2026-12-01T12:00:00.000000Z", "consent_version": "v1",
+        "language": "en",
+        "full_name": "Ana <b>Smith</b> & Co",
+        "country": "GY",
+        "timezone": "America/Guyana",
+        "institution": "police",
+        "position": "Inspector",
+        "sex": "woman",
+        "email": None,
+        "webinars": ["crime-gun-strategy"],
+        "consent_at": "2026-12-01T12:00:00.000000Z",
+        "consent_version": "v1",
     }
     data.update(changes)
     return data
@@ -57,13 +64,13 @@ async def test_upgrade_from_older_schema_keeps_data(tmp_path: Path) -> None:
     await old.executemany(
         "INSERT INTO webinars(id, title, starts_at, ends_at, join_url, position, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(w.id, w.title, "2027-01-20T14:00:00Z", "2027-01-20T16:00:00Z", w.join_url, i, "x")
-         for i, w in enumerate(load_series(ROOT / "series.example.toml").webinars)],
+        [
+            (w.id, w.title, "2027-01-20T14:00:00Z", "2027-01-20T16:00:00Z", w.join_url, i, "x")
+            for i, w in enumerate(load_series(ROOT / "series.example.toml").webinars)
+        ],
     )
     await ParticipantStore(old).create(42, draft(), NOW)
-    missing = await old.fetchone(
-        "SELECT name FROM sqlite_master WHERE name = 'conversations'"
-    )
+    missing = await old.fetchone("SELECT name FROM sqlite_master WHERE name = 'conversations'")
     assert missing is None
     await old.close()
 
@@ -151,8 +158,6 @@ async def test_conversation_round_trip(db: Database) -> None:
 
 
 async def test_corrupt_conversation_data_is_treated_as_empty(db: Database) -> None:
-    await db.execute(
-        "INSERT INTO conversations VALUES (3, 'register', 'name', 'not json', 'x')"
-    )
+    await db.execute("INSERT INTO conversations VALUES (3, 'register', 'name', 'not json', 'x')")
     conv = await ConversationStore(db).get(3)
     assert conv is not None and conv.data == {}

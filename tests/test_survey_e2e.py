@@ -30,7 +30,8 @@ async def answers_of(bot: RunningBot, telegram_id: int) -> dict:
     rows = await bot.services.db.fetchall(
         "SELECT a.question_key, a.value FROM answers a JOIN responses r ON r.id = a.response_id"
         " JOIN participants p ON p.id = r.participant_id WHERE p.telegram_id = ?",
-        (telegram_id,))
+        (telegram_id,),
+    )
     return {r["question_key"]: r["value"] for r in rows}
 
 
@@ -74,7 +75,8 @@ async def test_complete_survey_after_saying_i_attended(
     assert len(answers) == 12
     row = await bot.services.db.fetchone(
         "SELECT r.status, a.attended, a.source FROM responses r JOIN attendance a"
-        " ON a.participant_id = r.participant_id")
+        " ON a.participant_id = r.participant_id"
+    )
     assert (row["status"], row["attended"], row["source"]) == ("completed", 1, "survey")
 
 
@@ -82,9 +84,18 @@ async def test_absent_participant_is_thanked_and_recorded(
     bot: RunningBot, client: SandboxClient
 ) -> None:
     user = await SimUser(client, 1102, language_code="es").join()
-    await register(user, {"language": "Español", "name": "Luis Paz", "country": "Guyana",
-                          "institution": "Policía", "position": "Jefe", "sex": "Hombre",
-                          "email": "l@p.gy"})
+    await register(
+        user,
+        {
+            "language": "Español",
+            "name": "Luis Paz",
+            "country": "Guyana",
+            "institution": "Policía",
+            "position": "Jefe",
+            "sex": "Hombre",
+            "email": "l@p.gy",
+        },
+    )
     await user.drain()
     await at(bot, first(bot).ends_at + timedelta(minutes=15))
     invitation = await user.expect("¿Asistió a este webinario?")
@@ -141,8 +152,9 @@ async def test_change_an_answer_until_the_survey_closes(
     assert (await bot.services.db.fetchone("SELECT COUNT(*) AS n FROM responses"))["n"] == 1
     bot.clock.set(first(bot).ends_at + timedelta(days=7, minutes=1))
     await user.drain()
-    await client.press_forged(1104, question["message_id"],
-                              button_data(question, "5").replace(":1:a:", ":2:a:"))
+    await client.press_forged(
+        1104, question["message_id"], button_data(question, "5").replace(":1:a:", ":2:a:")
+    )
     assert await user.toast() == "This survey is closed."
     assert (await answers_of(bot, 1104))["topic_2"] == "4"
 
@@ -158,8 +170,9 @@ async def test_resume_half_way_after_a_restart(
     await user.press(await user.expect("question 2 of 12"), "3")
     await user.expect("question 3 of 12")
     await stop_polling(bot.application)
-    again = build_application(settings_for(tmp_path, sandbox.api_base_url), example_series(),
-                              TOKEN, clock=bot.clock)
+    again = build_application(
+        settings_for(tmp_path, sandbox.api_base_url), example_series(), TOKEN, clock=bot.clock
+    )
     await start_polling(again, poll_timeout=1)
     try:
         await user.say("/feedback")
@@ -169,7 +182,8 @@ async def test_resume_half_way_after_a_restart(
         await user.press(question, "1")
         await user.expect("question 4 of 12")
         answers = await again.bot_data["services"].survey.answers(
-            (await again.bot_data["services"].db.fetchone("SELECT id FROM responses"))["id"])
+            (await again.bot_data["services"].db.fetchone("SELECT id FROM responses"))["id"]
+        )
         assert answers == {"overall": "5", "topic_1": "3", "topic_2": "1"}
     finally:
         await stop_polling(again)
@@ -188,8 +202,10 @@ async def test_double_taps_and_stale_or_foreign_buttons(
     question = await user.expect("question 1 of 12")
     data = button_data(question, "3")
     await user.drain()
-    await asyncio.gather(client.press(1106, question["message_id"], data),
-                         client.press_forged(1106, question["message_id"], data))
+    await asyncio.gather(
+        client.press(1106, question["message_id"], data),
+        client.press_forged(1106, question["message_id"], data),
+    )
     await user.expect("question 2 of 12")
     toasts = {await user.toast(), await user.toast()}
     assert "This button is no longer active." in toasts

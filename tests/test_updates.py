@@ -18,8 +18,9 @@ def message_update(update_id: int, user_id: int) -> Update:
     """A text message update from a user."""
     user = User(user_id, "U", False)
     chat = Chat(user_id, "private")
-    return Update(update_id, message=Message(update_id, datetime.now(UTC), chat, from_user=user,
-                                             text="hi"))
+    return Update(
+        update_id, message=Message(update_id, datetime.now(UTC), chat, from_user=user, text="hi")
+    )
 
 
 async def test_same_user_in_order_other_users_in_parallel() -> None:
@@ -65,10 +66,12 @@ async def test_halt_is_not_released_by_another_request_finishing() -> None:
 
     began = time.monotonic()
     slow_task = asyncio.create_task(
-        limiter.process_request(slow, (), {}, "sendMessage", {"chat_id": 2}, None))
+        limiter.process_request(slow, (), {}, "sendMessage", {"chat_id": 2}, None)
+    )
     await asyncio.sleep(0.05)
     flood_task = asyncio.create_task(
-        limiter.process_request(flood, (), {}, "sendMessage", {"chat_id": 1}, None))
+        limiter.process_request(flood, (), {}, "sendMessage", {"chat_id": 1}, None)
+    )
     await asyncio.sleep(0.3)  # the slow request has finished by now
     late_result = await limiter.process_request(late, (), {}, "sendMessage", {"chat_id": 3}, None)
     await asyncio.gather(slow_task, flood_task)
@@ -98,12 +101,14 @@ async def test_slows_down_after_repeated_429s_and_recovers() -> None:
             raise RetryAfter(seconds)
         return True
 
-    await limiter.process_request(lambda: refused_once(1), (), {}, "sendMessage",
-                                  {"chat_id": 1}, None)
+    await limiter.process_request(
+        lambda: refused_once(1), (), {}, "sendMessage", {"chat_id": 1}, None
+    )
     assert limiter.current_rate == 20  # one 429 alone: only its pause
     calls["n"] = 0
-    await limiter.process_request(lambda: refused_once(0), (), {}, "sendMessage",
-                                  {"chat_id": 1}, None)
+    await limiter.process_request(
+        lambda: refused_once(0), (), {}, "sendMessage", {"chat_id": 1}, None
+    )
     assert limiter.current_rate == 15  # a second within ten seconds: a quarter slower
 
     async def fine() -> bool:

@@ -53,7 +53,9 @@ async def webhook_bot(sandbox: SandboxServer, tmp_path: Path) -> AsyncIterator[W
     port = free_port()
     settings = dataclasses.replace(
         settings_for(tmp_path, sandbox.api_base_url),
-        webhook_url=f"http://127.0.0.1:{port}/telegram/hook", webhook_secret=SECRET)
+        webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
+        webhook_secret=SECRET,
+    )
     clock = ManualClock(START)
     application = build_application(settings, example_series(), TOKEN, clock=clock)
     server = BotServer(application, settings, webhook=True, port=port)
@@ -81,10 +83,17 @@ async def test_a_participant_registers_through_the_webhook(
 def update_json(update_id: int, user_id: int = 777, text: str = "/help") -> dict[str, Any]:
     """A message update as Telegram would post it."""
     user = {"id": user_id, "is_bot": False, "first_name": "Direct", "language_code": "en"}
-    return {"update_id": update_id, "message": {
-        "message_id": 1, "date": 1_800_000_000, "chat": {"id": user_id, "type": "private"},
-        "from": user, "text": text, "entities": [{"type": "bot_command", "offset": 0,
-                                                  "length": len(text)}]}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 1_800_000_000,
+            "chat": {"id": user_id, "type": "private"},
+            "from": user,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        },
+    }
 
 
 async def test_the_secret_is_required_and_bad_bodies_are_refused(
@@ -94,24 +103,36 @@ async def test_the_secret_is_required_and_bad_bodies_are_refused(
     body = json.dumps(update_json(900_001))
     async with httpx.AsyncClient(timeout=10) as http:
         missing = await http.post(webhook_bot.url, content=body)
-        wrong = await http.post(webhook_bot.url, content=body,
-                                headers={SECRET_HEADER: SECRET + "x"})
-        not_ascii = await http.post(webhook_bot.url, content=body,
-                                    headers={SECRET_HEADER: "s\u00e9cret".encode()})
+        wrong = await http.post(
+            webhook_bot.url, content=body, headers={SECRET_HEADER: SECRET + "x"}
+        )
+        not_ascii = await http.post(
+            webhook_bot.url, content=body, headers={SECRET_HEADER: "s\u00e9cret".encode()}
+        )
         right = await http.post(webhook_bot.url, content=body, headers={SECRET_HEADER: SECRET})
-        garbage = await http.post(webhook_bot.url, content=b"{not json",
-                                  headers={SECRET_HEADER: SECRET})
-        binary = await http.post(webhook_bot.url, content=b"\xff\xfe\x00",
-                                 headers={SECRET_HEADER: SECRET})
-        not_update = await http.post(webhook_bot.url, content=b"[1, 2]",
-                                     headers={SECRET_HEADER: SECRET})
-        bad_update = await http.post(webhook_bot.url, content=b'{"update_id": 5, "message": 3}',
-                                     headers={SECRET_HEADER: SECRET})
+        garbage = await http.post(
+            webhook_bot.url, content=b"{not json", headers={SECRET_HEADER: SECRET}
+        )
+        binary = await http.post(
+            webhook_bot.url, content=b"\xff\xfe\x00", headers={SECRET_HEADER: SECRET}
+        )
+        not_update = await http.post(
+            webhook_bot.url, content=b"[1, 2]", headers={SECRET_HEADER: SECRET}
+        )
+        bad_update = await http.post(
+            webhook_bot.url,
+            content=b'{"update_id": 5, "message": 3}',
+            headers={SECRET_HEADER: SECRET},
+        )
         health = await http.get(f"http://127.0.0.1:{webhook_bot.server.port}/healthz")
     assert (missing.status_code, wrong.status_code, not_ascii.status_code) == (403, 403, 403)
     assert right.status_code == 200
-    assert (garbage.status_code, binary.status_code, not_update.status_code,
-            bad_update.status_code) == (400, 400, 400, 400)
+    assert (
+        garbage.status_code,
+        binary.status_code,
+        not_update.status_code,
+        bad_update.status_code,
+    ) == (400, 400, 400, 400)
     assert health.status_code == 200, health.text
     # the accepted update was handled: /help answered the direct user
     user = SimUser(client, 777)
@@ -187,8 +208,10 @@ async def test_sandbox_retries_failed_deliveries_with_the_secret(
     port = runner.addresses[0][1]
     try:
         async with httpx.AsyncClient(timeout=10) as http:
-            answer = await http.post(f"{sandbox.api_base_url}{TOKEN}/setWebhook", json={
-                "url": f"http://127.0.0.1:{port}/hook", "secret_token": "abc"})
+            answer = await http.post(
+                f"{sandbox.api_base_url}{TOKEN}/setWebhook",
+                json={"url": f"http://127.0.0.1:{port}/hook", "secret_token": "abc"},
+            )
             assert answer.json()["ok"]
             polled = await http.post(f"{sandbox.api_base_url}{TOKEN}/getUpdates")
             assert polled.status_code == 409
@@ -213,8 +236,10 @@ async def test_sandbox_delivers_only_to_loopback(
     sandbox: SandboxServer, client: SandboxClient
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as http:
-        answer = await http.post(f"{sandbox.api_base_url}{TOKEN}/setWebhook",
-                                 json={"url": "https://bot.example.org/hook"})
+        answer = await http.post(
+            f"{sandbox.api_base_url}{TOKEN}/setWebhook",
+            json={"url": "https://bot.example.org/hook"},
+        )
         assert answer.json()["ok"]
         await client.add_user(32)
         await client.send_text(32, "hello")

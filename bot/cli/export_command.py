@@ -16,15 +16,22 @@ PROGRESS_FROM: Final = 50_000  # rows; smaller exports finish before a bar would
 def add_export_parser(sub: Any) -> None:
     """Register the `export` subcommand on the CLI's subparsers."""
     parser = sub.add_parser(
-        "export", help="export participants, attendance or feedback (CSV, XLSX, JSON)",
+        "export",
+        help="export participants, attendance or feedback (CSV, XLSX, JSON)",
         description="Export from the bot's database (read-only). Participants erased with "
-                    "/forget appear in no export; their answers remain without identity.")
+        "/forget appear in no export; their answers remain without identity.",
+    )
     parser.add_argument("kind", choices=KINDS, help="what to export")
-    parser.add_argument("--format", dest="fmt", choices=FORMATS, default="csv",
-                        help="file format (default csv)")
+    parser.add_argument(
+        "--format", dest="fmt", choices=FORMATS, default="csv", help="file format (default csv)"
+    )
     parser.add_argument("--webinar", metavar="ID", help="only this webinar (default: all)")
-    parser.add_argument("--out", type=Path, metavar="FILE",
-                        help="output file (default: standard output; required for xlsx)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="output file (default: standard output; required for xlsx)",
+    )
     parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
     parser.set_defaults(func=export)
 
@@ -50,9 +57,13 @@ def export(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(env_file=Path(args.env_file))
         series = load_series(settings.series_file)
-        rows = run_export(settings.database_path, series,
-                          ExportRequest(args.kind, args.fmt, args.webinar, args.out),
-                          stdout=sys.stdout.buffer, on_total=_progress_bar)
+        rows = run_export(
+            settings.database_path,
+            series,
+            ExportRequest(args.kind, args.fmt, args.webinar, args.out),
+            stdout=sys.stdout.buffer,
+            on_total=_progress_bar,
+        )
     except (ConfigError, SeriesError, ExportError) as exc:
         print(f"webinar-bot: {exc}", file=sys.stderr)
         return 2

@@ -83,8 +83,10 @@ def run_local(settings: Settings, series: Series, args: argparse.Namespace) -> i
     try:
         asyncio.run(run_on_sandbox(settings, series, args.sandbox_host, args.sandbox_port))
     except OSError as exc:
-        print(f"webinar-bot: cannot start the sandbox on port {args.sandbox_port}: "
-              f"{exc.strerror}", file=sys.stderr)
+        print(
+            f"webinar-bot: cannot start the sandbox on port {args.sandbox_port}: {exc.strerror}",
+            file=sys.stderr,
+        )
         return 2
     return 0
 
@@ -103,14 +105,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="run the bot (long polling)")
     run_parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
-    run_parser.add_argument("--require-token", action="store_true",
-                            help="fail instead of using the local sandbox when BOT_TOKEN is unset")
-    run_parser.add_argument("--sandbox-host", default="127.0.0.1",
-                            help="without a token: the sandbox's loopback address")
-    run_parser.add_argument("--sandbox-port", type=int, default=8081,
-                            help="without a token: the sandbox's port (default 8081)")
-    run_parser.add_argument("--webhook", action="store_true",
-                            help="receive updates by webhook (WEBHOOK_URL; also when it is set)")
+    run_parser.add_argument(
+        "--require-token",
+        action="store_true",
+        help="fail instead of using the local sandbox when BOT_TOKEN is unset",
+    )
+    run_parser.add_argument(
+        "--sandbox-host",
+        default="127.0.0.1",
+        help="without a token: the sandbox's loopback address",
+    )
+    run_parser.add_argument(
+        "--sandbox-port",
+        type=int,
+        default=8081,
+        help="without a token: the sandbox's port (default 8081)",
+    )
+    run_parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook (WEBHOOK_URL; also when it is set)",
+    )
     run_parser.set_defaults(func=run)
     sandbox_parser = sub.add_parser("sandbox", help="run the local sandbox Bot API server")
     sandbox_parser.add_argument("--host", default="127.0.0.1")

@@ -60,14 +60,20 @@ def _check(args: argparse.Namespace) -> int:
     if mode == "webhook":
         try:
             check_webhook_settings(settings)
-            _say("ok", f"webhook: {settings.webhook_url} (listening on "
-                       f"{settings.webhook_listen}:{settings.webhook_port})")
+            _say(
+                "ok",
+                f"webhook: {settings.webhook_url} (listening on "
+                f"{settings.webhook_listen}:{settings.webhook_port})",
+            )
         except ConfigError as exc:
             _say("FAIL", f"settings: {exc}")
             problems += 1
     if not settings.bot_token:
-        _say("note", "BOT_TOKEN is not set: `run` uses the local sandbox, "
-                     "`run --require-token` refuses to start")
+        _say(
+            "note",
+            "BOT_TOKEN is not set: `run` uses the local sandbox, "
+            "`run --require-token` refuses to start",
+        )
     try:
         series = load_series(settings.series_file)
         _say("ok", f"series file {settings.series_file}: {len(series.webinars)} webinars")
@@ -88,9 +94,12 @@ def _check(args: argparse.Namespace) -> int:
         if not info.problems:
             pending = info.latest - info.schema_version
             later = f"; {pending} migrations will be applied at start-up" if pending else ""
-            _say("ok", f"database {path}: schema version {info.schema_version} of "
-                       f"{info.latest}{later}, {info.participants or 0} participants, "
-                       "integrity and foreign keys ok")
+            _say(
+                "ok",
+                f"database {path}: schema version {info.schema_version} of "
+                f"{info.latest}{later}, {info.participants or 0} participants, "
+                "integrity and foreign keys ok",
+            )
         lock = DatabaseLock(path)
         try:
             if not lock.path.exists():  # a running bot creates it; do not create it here
@@ -117,12 +126,20 @@ def backup(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
         target = Path(args.file)
-        info = backup_database(settings.database_path, target, pages=args.pages,
-                               progress=stderr_progress("backup"), overwrite=args.force)
+        info = backup_database(
+            settings.database_path,
+            target,
+            pages=args.pages,
+            progress=stderr_progress("backup"),
+            overwrite=args.force,
+        )
     except (ConfigError, OpsError) as exc:
         return _fail(str(exc))
-    _say("ok", f"backup of {settings.database_path} written to {target}: schema version "
-               f"{info.schema_version}, {info.participants or 0} participants, integrity ok")
+    _say(
+        "ok",
+        f"backup of {settings.database_path} written to {target}: schema version "
+        f"{info.schema_version}, {info.participants or 0} participants, integrity ok",
+    )
     return EXIT_OK
 
 
@@ -134,8 +151,11 @@ def _confirmed(question: str, ask: Callable[[str], str] = input) -> bool:
         return False
 
 
-def restore(args: argparse.Namespace, ask: Callable[[str], str] = input,
-            interactive: Callable[[], bool] | None = None) -> int:
+def restore(
+    args: argparse.Namespace,
+    ask: Callable[[str], str] = input,
+    interactive: Callable[[], bool] | None = None,
+) -> int:
     """Replace the database with FILE after checks and a confirmation; keep the old one."""
     from bot.runtime.backup import (
         DatabaseLock,
@@ -155,8 +175,11 @@ def restore(args: argparse.Namespace, ask: Callable[[str], str] = input,
     info = inspect_database(source)
     if info.problems:
         return _fail(f"not restored: {info.problems[0]}")
-    _say("ok", f"{source}: schema version {info.schema_version}, "
-               f"{info.participants or 0} participants, integrity ok")
+    _say(
+        "ok",
+        f"{source}: schema version {info.schema_version}, "
+        f"{info.participants or 0} participants, integrity ok",
+    )
     if not args.yes:
         is_tty = interactive or sys.stdin.isatty
         if not is_tty():
@@ -208,6 +231,7 @@ def healthcheck(args: argparse.Namespace) -> int:
 
 def add_ops_commands(sub: Any) -> None:
     """Register check, backup, restore and healthcheck on the main parser's subparsers."""
+
     def common(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
 

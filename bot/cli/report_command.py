@@ -15,14 +15,22 @@ from bot.reporting.narrative import FORMATS
 def add_report_parser(sub: Any) -> None:
     """Register the `report` subcommand on the CLI's subparsers."""
     parser = sub.add_parser(
-        "report", help="write the narrative report of the series or a webinar (md, html)",
+        "report",
+        help="write the narrative report of the series or a webinar (md, html)",
         description="Write a report of the series (or one webinar) from the bot's database "
-                    "(read-only): who took part, from where, the topics and the feedback.")
+        "(read-only): who took part, from where, the topics and the feedback.",
+    )
     parser.add_argument("--webinar", metavar="ID", help="only this webinar (default: the series)")
-    parser.add_argument("--format", dest="fmt", choices=FORMATS, default="md",
-                        help="md (Markdown) or html (with charts); default md")
-    parser.add_argument("--out", type=Path, metavar="FILE",
-                        help="output file (default: standard output)")
+    parser.add_argument(
+        "--format",
+        dest="fmt",
+        choices=FORMATS,
+        default="md",
+        help="md (Markdown) or html (with charts); default md",
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="output file (default: standard output)"
+    )
     parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
     parser.set_defaults(func=report)
 
@@ -57,8 +65,9 @@ def report(args: argparse.Namespace) -> int:
         print(f"webinar-bot: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"webinar-bot: --out: cannot write {args.out} ({exc.strerror or exc})",
-              file=sys.stderr)
+        print(
+            f"webinar-bot: --out: cannot write {args.out} ({exc.strerror or exc})", file=sys.stderr
+        )
         return 2
     if args.out is None:
         sys.stdout.buffer.write(text.encode("utf-8"))

@@ -32,15 +32,26 @@ CONTENT_TTL = 1.0  # seconds a broadcast's content (and status) is cached by the
 Outcome = tuple[str, dict[str, Any]]
 
 
-async def send_content(bot: Bot, chat_id: int, broadcast: Broadcast, body: str | None,
-                       **kwargs: Any) -> Message:
+async def send_content(
+    bot: Bot, chat_id: int, broadcast: Broadcast, body: str | None, **kwargs: Any
+) -> Message:
     """Send a broadcast's text, photo or document (with its caption) to one chat."""
     if broadcast.content_type == "photo":
-        return await bot.send_photo(chat_id, photo=broadcast.file_id or "", caption=body,
-                                    parse_mode=ParseMode.HTML, **kwargs)
+        return await bot.send_photo(
+            chat_id,
+            photo=broadcast.file_id or "",
+            caption=body,
+            parse_mode=ParseMode.HTML,
+            **kwargs,
+        )
     if broadcast.content_type == "document":
-        return await bot.send_document(chat_id, document=broadcast.file_id or "",
-                                       caption=body, parse_mode=ParseMode.HTML, **kwargs)
+        return await bot.send_document(
+            chat_id,
+            document=broadcast.file_id or "",
+            caption=body,
+            parse_mode=ParseMode.HTML,
+            **kwargs,
+        )
     return await bot.send_message(chat_id, body or "", parse_mode=ParseMode.HTML, **kwargs)
 
 
@@ -53,8 +64,15 @@ def body_for(broadcast: Broadcast, language: str) -> str | None:
 
 def stop_keyboard(texts: Any, lang: str, broadcast_id: int) -> InlineKeyboardMarkup:
     """The Cancel button under a running broadcast's progress message."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(
-        texts.label(lang, "broadcast.stop"), callback_data=f"bc:{broadcast_id}:stop")]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.label(lang, "broadcast.stop"), callback_data=f"bc:{broadcast_id}:stop"
+                )
+            ]
+        ]
+    )
 
 
 class BroadcastRuntime:
@@ -90,8 +108,11 @@ class BroadcastRuntime:
         broadcast_id = broadcast_id_of(delivery.purpose)
         broadcast = None if broadcast_id is None else await self.content(broadcast_id)
         if broadcast is None or broadcast.status not in ("queued", "done"):
-            reason = ("the broadcast was cancelled" if broadcast is not None
-                      else "the broadcast no longer exists")
+            reason = (
+                "the broadcast was cancelled"
+                if broadcast is not None
+                else "the broadcast no longer exists"
+            )
             return "cancelled", {"last_error": reason}
         return None
 
@@ -99,13 +120,19 @@ class BroadcastRuntime:
         """Send a broadcast row in the reader's language (content from the cache)."""
         broadcast = await self.content(broadcast_id_of(delivery.purpose) or 0)
         assert broadcast is not None and delivery.telegram_id is not None
-        return await send_content(self.bot, delivery.telegram_id, broadcast,
-                                  body_for(broadcast, delivery.language), rate_limit_args=0)
+        return await send_content(
+            self.bot,
+            delivery.telegram_id,
+            broadcast,
+            body_for(broadcast, delivery.language),
+            rate_limit_args=0,
+        )
 
     # --- the progress message ------------------------------------------------------------
 
-    def render(self, broadcast: Broadcast, counts: dict[str, int]
-               ) -> tuple[str, InlineKeyboardMarkup | None, bool]:
+    def render(
+        self, broadcast: Broadcast, counts: dict[str, int]
+    ) -> tuple[str, InlineKeyboardMarkup | None, bool]:
         """The progress (or final report) text, its buttons, and whether it is final."""
         services = self.services
         busy = counts.get("pending", 0) + counts.get("sending", 0)
@@ -114,15 +141,28 @@ class BroadcastRuntime:
         rate = max(1.0, float(services.settings.send_rate))
         left = math.ceil(busy / rate)
         now = services.clock.now()
-        scheduled = (not final and broadcast.due_at is not None and broadcast.due_at > now
-                     and counts.get("pending", 0) == total)
+        scheduled = (
+            not final
+            and broadcast.due_at is not None
+            and broadcast.due_at > now
+            and counts.get("pending", 0) == total
+        )
         text = services.texts.render(
-            broadcast.lang, "broadcast_report" if final else "broadcast_progress",
-            n_sent=counts.get("sent", 0), n_failed=counts.get("failed", 0),
-            n_unreachable=counts.get("unreachable", 0), n_cancelled=counts.get("cancelled", 0),
-            n_pending=busy, n_total=total, left_min=left // 60, left_s=left % 60,
-            scheduled=scheduled, due_at=broadcast.due_at or now,
-            zone=services.series.timezone.key, stopped=broadcast.status == "cancelled")
+            broadcast.lang,
+            "broadcast_report" if final else "broadcast_progress",
+            n_sent=counts.get("sent", 0),
+            n_failed=counts.get("failed", 0),
+            n_unreachable=counts.get("unreachable", 0),
+            n_cancelled=counts.get("cancelled", 0),
+            n_pending=busy,
+            n_total=total,
+            left_min=left // 60,
+            left_s=left % 60,
+            scheduled=scheduled,
+            due_at=broadcast.due_at or now,
+            zone=services.series.timezone.key,
+            stopped=broadcast.status == "cancelled",
+        )
         markup = None if final else stop_keyboard(services.texts, broadcast.lang, broadcast.id)
         return text, markup, final
 
@@ -135,7 +175,8 @@ class BroadcastRuntime:
         task = self._followers.get(broadcast_id)
         if task is None or task.done():
             self._followers[broadcast_id] = asyncio.create_task(
-                self._follow(broadcast_id, fresh), name=f"broadcast-{broadcast_id}")
+                self._follow(broadcast_id, fresh), name=f"broadcast-{broadcast_id}"
+            )
 
     async def resume(self) -> None:
         """Follow every confirmed broadcast whose report is not written yet (at start-up)."""
@@ -168,8 +209,9 @@ class BroadcastRuntime:
             if isinstance(done, float):
                 last_edit = done
             # Look again when an edit may be made: about one query a second while sending.
-            await asyncio.sleep(max(POLL_INTERVAL, last_edit + self.edit_interval
-                                    - time.monotonic()))
+            await asyncio.sleep(
+                max(POLL_INTERVAL, last_edit + self.edit_interval - time.monotonic())
+            )
 
     async def _step(self, broadcast_id: int, last_edit: float) -> bool | float | None:
         """One look: True when finished, the edit's time when edited, else None."""
@@ -188,31 +230,42 @@ class BroadcastRuntime:
         await self._show(broadcast, text, markup)
         return time.monotonic()
 
-    async def _show(self, broadcast: Broadcast, text: str,
-                    markup: InlineKeyboardMarkup | None) -> None:
+    async def _show(
+        self, broadcast: Broadcast, text: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
         """Edit the progress message (or send a new one if it is gone) and remember the text."""
         message_id = broadcast.progress_message_id
         try:
             if message_id is not None:
-                await self.bot.edit_message_text(text, broadcast.chat_id, message_id,
-                                                 parse_mode=ParseMode.HTML, reply_markup=markup)
+                await self.bot.edit_message_text(
+                    text,
+                    broadcast.chat_id,
+                    message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
             else:
                 message_id = await self._send_anew(broadcast, text, markup)
         except BadRequest as exc:
             if "not modified" not in exc.message.lower():
-                log.warning("broadcast %d: progress message not edited (%s); sending anew",
-                            broadcast.id, exc.message)
+                log.warning(
+                    "broadcast %d: progress message not edited (%s); sending anew",
+                    broadcast.id,
+                    exc.message,
+                )
                 message_id = await self._send_anew(broadcast, text, markup)
         except NetworkError:
             log.warning("broadcast %d: progress message not shown (network)", broadcast.id)
             return
         await self.store.update(broadcast.id, progress_text=text, progress_message_id=message_id)
 
-    async def _send_anew(self, broadcast: Broadcast, text: str,
-                         markup: InlineKeyboardMarkup | None) -> int:
+    async def _send_anew(
+        self, broadcast: Broadcast, text: str, markup: InlineKeyboardMarkup | None
+    ) -> int:
         """Send the progress message as a new message; return its id."""
-        message = await self.bot.send_message(broadcast.chat_id, text,
-                                               parse_mode=ParseMode.HTML, reply_markup=markup)
+        message = await self.bot.send_message(
+            broadcast.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
         return message.message_id
 
     async def _finish(self, broadcast: Broadcast, counts: dict[str, int]) -> None:
@@ -221,6 +274,9 @@ class BroadcastRuntime:
         now = services.clock.now()
         await self.store.finish(broadcast.id, now)
         await services.organizers.record(
-            broadcast.created_by, "broadcast.finished",
-            {"broadcast": broadcast.id, "status": broadcast.status, **counts}, now)
+            broadcast.created_by,
+            "broadcast.finished",
+            {"broadcast": broadcast.id, "status": broadcast.status, **counts},
+            now,
+        )
         log.info("broadcast %d finished: %s", broadcast.id, counts)

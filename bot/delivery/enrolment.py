@@ -9,8 +9,7 @@ from bot.domain.reminders import needs_late_reminder
 from bot.services import Services
 
 
-async def after_joining(services: Services, participant_id: int,
-                        webinar_ids: Iterable[str]) -> int:
+async def after_joining(services: Services, participant_id: int, webinar_ids: Iterable[str]) -> int:
     """Queue one 'starts in N minutes' message per webinar starting within the hour."""
     now = services.clock.now()
     queued = 0

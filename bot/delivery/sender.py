@@ -38,15 +38,16 @@ Outcome = tuple[str, dict[str, Any]]
 
 def backoff(attempts: int) -> timedelta:
     """How long to wait before another try after `attempts` transient failures."""
-    base = min(2.0 ** attempts, 120.0)
+    base = min(2.0**attempts, 120.0)
     return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter only
 
 
 class OutboxSender:
     """Fills due reminder slots, claims due rows and sends them, a bounded number at a time."""
 
-    def __init__(self, services: Any, bot: Bot, concurrency: int = 64,
-                 poll_interval: float = 0.25) -> None:
+    def __init__(
+        self, services: Any, bot: Bot, concurrency: int = 64, poll_interval: float = 0.25
+    ) -> None:
         self.services = services
         self.bot = bot
         self.concurrency = concurrency
@@ -78,8 +79,9 @@ class OutboxSender:
         """Requeue what a crash left in flight and start the sweeper."""
         requeued = await self.services.outbox.requeue_in_flight()
         if requeued:
-            log.warning("outbox: %d messages were in flight at the last stop; sending them again",
-                        requeued)
+            log.warning(
+                "outbox: %d messages were in flight at the last stop; sending them again", requeued
+            )
         self._stopping = False
         self._runner = asyncio.create_task(self._run(), name="outbox-sender")
         await self.broadcasts.resume()
@@ -130,8 +132,12 @@ class OutboxSender:
         self._forget_old_chats()
         claimed = await self.services.outbox.claim_due(now, free, self._chat_busy)
         if claimed:
-            log.info("outbox batch: %d claimed, %d in flight, %d sent since start",
-                     len(claimed), len(self._in_flight) + len(claimed), self.sent)
+            log.info(
+                "outbox batch: %d claimed, %d in flight, %d sent since start",
+                len(claimed),
+                len(self._in_flight) + len(claimed),
+                self.sent,
+            )
         for delivery in claimed:
             if delivery.telegram_id is not None:
                 self._last_sent[delivery.telegram_id] = time.monotonic()
@@ -152,13 +158,22 @@ class OutboxSender:
             latest[key] = min(latest.get(key, slot.offset), slot.offset)
         for slot in due:
             webinar = series.webinar(slot.webinar_id)
-            reason = ("the webinar is no longer in the series" if webinar is None
-                      else skip_reason(slot.offset, slot.starts_at, webinar.ends_at, now))
+            reason = (
+                "the webinar is no longer in the series"
+                if webinar is None
+                else skip_reason(slot.offset, slot.starts_at, webinar.ends_at, now)
+            )
             if reason is None and slot.offset > latest[(slot.webinar_id, slot.starts_at)]:
                 reason = "a later reminder was due as well"
             count = await schedule.fill_slot(slot, now, reason)
-            log.info("reminder %s before %s: %d %s%s", slot.offset, slot.webinar_id, count,
-                     "queued" if reason is None else "skipped", f" ({reason})" if reason else "")
+            log.info(
+                "reminder %s before %s: %d %s%s",
+                slot.offset,
+                slot.webinar_id,
+                count,
+                "queued" if reason is None else "skipped",
+                f" ({reason})" if reason else "",
+            )
 
     async def plan_surveys(self, now: datetime) -> None:
         """Queue survey invitations once a webinar is over, and the one nudge later on."""
@@ -188,16 +203,23 @@ class OutboxSender:
         """
         webinar = self.services.series.webinar(delivery.webinar_id or "")
         minute = now.replace(second=0, microsecond=0)
-        key = (delivery.kind, delivery.purpose if delivery.kind == "reminder" else "",
-               delivery.webinar_id, webinar.starts_at if webinar else None,
-               webinar.join_url if webinar else None, delivery.language, delivery.timezone,
-               minute)
+        key = (
+            delivery.kind,
+            delivery.purpose if delivery.kind == "reminder" else "",
+            delivery.webinar_id,
+            webinar.starts_at if webinar else None,
+            webinar.join_url if webinar else None,
+            delivery.language,
+            delivery.timezone,
+            minute,
+        )
         found = self._compose_cache.get(key)
         if found is None:
             if len(self._compose_cache) > 2000:
                 self._compose_cache.clear()
             found = self._compose_cache[key] = compose(
-                self.services.texts, self.services.series, delivery, minute)
+                self.services.texts, self.services.series, delivery, minute
+            )
         return found
 
     def _chat_busy(self, chat: int | None) -> bool:
@@ -254,8 +276,9 @@ class OutboxSender:
                 return "cancelled", {"last_error": "reminders turned off"}
             if start_of(delivery.purpose) != to_iso(webinar.starts_at):
                 return "cancelled", {"last_error": "the webinar moved"}
-            reason = skip_reason(offset_of(delivery.purpose), webinar.starts_at,
-                                 webinar.ends_at, now)
+            reason = skip_reason(
+                offset_of(delivery.purpose), webinar.starts_at, webinar.ends_at, now
+            )
             if reason:
                 return "skipped", {"last_error": reason}
         if delivery.kind == "late_reminder" and now >= webinar.ends_at:
@@ -273,15 +296,20 @@ class OutboxSender:
         """The survey invitation or nudge, with the response it belongs to (or an Outcome)."""
         services = self.services
         webinar = services.series.webinar(delivery.webinar_id or "")
-        response = await services.survey.ensure_response(
-            webinar.id, delivery.participant_id, now)
+        response = await services.survey.ensure_response(webinar.id, delivery.participant_id, now)
         if delivery.kind == "nudge" and response.status in ("completed", "absent"):
             return ("cancelled", {"last_error": "already answered"}), None
         attended = await services.survey.attended(delivery.participant_id, webinar.id)
         text, markup = survey.render_invitation(
-            services.texts, delivery.language, webinar, response, attended,
-            delivery.kind == "nudge", survey.closes_at(services.series, webinar),
-            delivery.timezone)
+            services.texts,
+            delivery.language,
+            webinar,
+            response,
+            attended,
+            delivery.kind == "nudge",
+            survey.closes_at(services.series, webinar),
+            delivery.timezone,
+        )
         return (text, markup), response
 
     async def _attempt(self, delivery: Delivery) -> Outcome:
@@ -308,8 +336,11 @@ class OutboxSender:
                 message = await self.broadcasts.send(delivery)
             else:
                 message = await self.bot.send_message(
-                    delivery.telegram_id, text, parse_mode=ParseMode.HTML,
-                    reply_markup=markup, rate_limit_args=0,
+                    delivery.telegram_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    rate_limit_args=0,
                 )
         except RetryAfter:
             # The rate limiter has already paused every sender; this row simply goes again.
@@ -320,19 +351,21 @@ class OutboxSender:
         except BadRequest as exc:
             if "chat not found" in exc.message.lower():
                 await self.services.outbox.mark_unreachable(
-                    delivery.participant_id, exc.message, now)
+                    delivery.participant_id, exc.message, now
+                )
                 return "unreachable", {"last_error": exc.message}
             return "failed", {"last_error": exc.message}
         except NetworkError as exc:
             attempt = delivery.attempts + 1  # the claim counted this try in the database
             if attempt >= MAX_ATTEMPTS:
-                return "failed", {
-                    "last_error": f"gave up after {attempt} attempts: {exc.message}"}
+                return "failed", {"last_error": f"gave up after {attempt} attempts: {exc.message}"}
             later = self.services.clock.now() + backoff(attempt)
             return "pending", {"last_error": exc.message, "due_at": to_iso(later)}
         if delivery.telegram_id is not None:
             self._last_sent[delivery.telegram_id] = time.monotonic()
         if response is not None:  # the survey now lives in this message
             await self.services.survey.update(response.id, now, message_id=message.message_id)
-        return "sent", {"telegram_message_id": message.message_id,
-                        "sent_at": to_iso(self.services.clock.now())}
+        return "sent", {
+            "telegram_message_id": message.message_id,
+            "sent_at": to_iso(self.services.clock.now()),
+        }

@@ -18,7 +18,8 @@ START_EXAMPLE: Final = "2027-01-22 10:00"
 
 _USER_ID: Final = re.compile(r"[0-9]{1,19}", re.ASCII)
 _START: Final = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+|T)(\d{1,2})[:h.](\d{2})(?::00)?", re.ASCII)
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+|T)(\d{1,2})[:h.](\d{2})(?::00)?", re.ASCII
+)
 
 
 def _plain(raw: str | None) -> str:

@@ -25,8 +25,7 @@ def apply_overrides(series: Series, rows: Iterable[Mapping[str, Any]]) -> Series
     for unknown in sorted(set(by_id) - {w.id for w in series.webinars}):
         log.warning("override of webinar %s ignored: not in the series file", unknown)
     ordered = tuple(sorted(webinars, key=lambda w: (w.starts_at, w.id)))
-    return series if ordered == series.webinars else dataclasses.replace(series,
-                                                                          webinars=ordered)
+    return series if ordered == series.webinars else dataclasses.replace(series, webinars=ordered)
 
 
 def _override(webinar: Webinar, row: Mapping[str, Any]) -> Webinar:

@@ -20,8 +20,16 @@ from typing import Any
 
 KINDS = ("rating", "choice", "text")
 _KEY_RE = re.compile(r"[a-z0-9_]{1,24}", re.ASCII)
-_QUESTION_KEYS = ("key", "kind", "text", "text_es", "required", "choices", "choices_es",
-                  "max_length")
+_QUESTION_KEYS = (
+    "key",
+    "kind",
+    "text",
+    "text_es",
+    "required",
+    "choices",
+    "choices_es",
+    "max_length",
+)
 DEFAULT_MAX_LENGTH = 1000
 
 
@@ -38,22 +46,23 @@ class Question:
     required: bool = False
     text: str | None = None
     text_es: str | None = None
-    label: str | None = None            # templates/<lang>/labels.toml [survey] key
-    topic_index: int | None = None      # the webinar topic a default question is about
+    label: str | None = None  # templates/<lang>/labels.toml [survey] key
+    topic_index: int | None = None  # the webinar topic a default question is about
     choices: tuple[str, ...] = ()
     choices_es: tuple[str, ...] | None = None
-    topic_choices: bool = False         # choices are the webinar's topics
+    topic_choices: bool = False  # choices are the webinar's topics
     max_length: int = DEFAULT_MAX_LENGTH
 
 
 def default_questions(topic_count: int) -> tuple[Question, ...]:
     """Overall rating, each topic's usefulness, the most useful topic, two open questions."""
     questions = [Question("overall", "rating", required=True, label="overall")]
-    questions += [Question(f"topic_{i + 1}", "rating", label="topic", topic_index=i)
-                  for i in range(topic_count)]
+    questions += [
+        Question(f"topic_{i + 1}", "rating", label="topic", topic_index=i)
+        for i in range(topic_count)
+    ]
     if topic_count:
-        questions.append(Question("most_useful", "choice", label="most_useful",
-                                  topic_choices=True))
+        questions.append(Question("most_useful", "choice", label="most_useful", topic_choices=True))
     questions.append(Question("next_topics", "text", label="next_topics"))
     questions.append(Question("support", "text", label="support"))
     return tuple(questions)
@@ -76,8 +85,11 @@ def _choices(item: dict[str, Any], key: str, where: str) -> tuple[str, ...] | No
     value = item.get(key)
     if value is None:
         return None
-    if not isinstance(value, list) or not 2 <= len(value) <= 10 or not all(
-            isinstance(v, str) and v.strip() and len(v) <= 60 for v in value):
+    if (
+        not isinstance(value, list)
+        or not 2 <= len(value) <= 10
+        or not all(isinstance(v, str) and v.strip() and len(v) <= 60 for v in value)
+    ):
         raise QuestionError(f"{where}.{key}: must be a list of 2 to 10 short texts")
     return tuple(v.strip() for v in value)
 
@@ -114,10 +126,16 @@ def parse_questions(items: Any, where: str) -> tuple[Question, ...]:
             raise QuestionError(f"{here}.max_length: only text questions have a length")
         if not isinstance(max_length, int) or not 1 <= max_length <= 4000:
             raise QuestionError(f"{here}.max_length: must be a whole number from 1 to 4000")
-        questions.append(Question(
-            key=key, kind=kind, required=required,
-            text=_text(item, "text", here, required=True),
-            text_es=_text(item, "text_es", here, required=False),
-            choices=choices or (), choices_es=choices_es, max_length=max_length,
-        ))
+        questions.append(
+            Question(
+                key=key,
+                kind=kind,
+                required=required,
+                text=_text(item, "text", here, required=True),
+                text_es=_text(item, "text_es", here, required=False),
+                choices=choices or (),
+                choices_es=choices_es,
+                max_length=max_length,
+            )
+        )
     return tuple(questions)

@@ -46,8 +46,15 @@ class Step(StrEnum):
 
 # Steps answered by typing; the others are answered with buttons (EMAIL and TIMEZONE take both).
 TEXT_STEPS = frozenset(
-    {Step.CODE, Step.NAME, Step.COUNTRY_OTHER, Step.TIMEZONE, Step.INSTITUTION_OTHER,
-     Step.POSITION, Step.EMAIL}
+    {
+        Step.CODE,
+        Step.NAME,
+        Step.COUNTRY_OTHER,
+        Step.TIMEZONE,
+        Step.INSTITUTION_OTHER,
+        Step.POSITION,
+        Step.EMAIL,
+    }
 )
 
 # Fields a participant can change, with the step that asks for each and the draft keys it resets.
@@ -111,9 +118,7 @@ def check_code(draft: dict[str, Any], typed: str, code: str) -> None:
     draft["code_ok"] = True
 
 
-def answer_button(
-    draft: dict[str, Any], step: Step, value: str, webinar_ids: list[str]
-) -> bool:
+def answer_button(draft: dict[str, Any], step: Step, value: str, webinar_ids: list[str]) -> bool:
     """Apply a pressed button's value to the draft; return False when the step is still open.
 
     Raises Invalid for a value that no button of this step carries (forged data).

@@ -10,8 +10,9 @@ STARTING_NOW_GRACE = timedelta(minutes=15)
 LATE_WINDOW = timedelta(hours=1)
 
 
-def skip_reason(offset: timedelta, starts_at: datetime, ends_at: datetime,
-                now: datetime) -> str | None:
+def skip_reason(
+    offset: timedelta, starts_at: datetime, ends_at: datetime, now: datetime
+) -> str | None:
     """Why a reminder due `offset` before the start should no longer go out, or None."""
     if now >= ends_at:
         return "the webinar had ended"

@@ -296,8 +296,11 @@ def _parse_webinar(table: _Table, default_reminders: tuple[timedelta, ...]) -> W
     reminders = table.durations("reminders", required=False)
     raw_questions = table.raw("questions", required=False)
     try:
-        questions = (default_questions(len(topics)) if raw_questions is None
-                     else parse_questions(raw_questions, f"{table.where}.questions"))
+        questions = (
+            default_questions(len(topics))
+            if raw_questions is None
+            else parse_questions(raw_questions, f"{table.where}.questions")
+        )
     except QuestionError as exc:
         raise SeriesError(f"{table.source}: {exc}") from None
     return Webinar(
@@ -352,12 +355,16 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     timezone = table.timezone("timezone")
     reminders = table.durations("reminders", required=True) or ()
     feedback_after = table.duration("feedback_after")
-    closes_after = (table.duration("feedback_closes_after")
-                    if table.raw("feedback_closes_after", required=False) is not None
-                    else timedelta(days=7))
-    nudge_after = (table.duration("feedback_nudge_after")
-                   if table.raw("feedback_nudge_after", required=False) is not None
-                   else timedelta(days=1))
+    closes_after = (
+        table.duration("feedback_closes_after")
+        if table.raw("feedback_closes_after", required=False) is not None
+        else timedelta(days=7)
+    )
+    nudge_after = (
+        table.duration("feedback_nudge_after")
+        if table.raw("feedback_nudge_after", required=False) is not None
+        else timedelta(days=1)
+    )
     code = table.raw("registration_code", required=False)
     if code is None:
         code = ""

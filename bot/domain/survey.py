@@ -56,8 +56,11 @@ def parse_button_answer(webinar: Webinar, question: Question, value: str) -> str
     """Check a pressed answer (a rating or a choice's number) and return what is stored."""
     if question.kind == "rating" and value in RATINGS:
         return value
-    if question.kind == "choice" and value.isdigit() \
-            and int(value) < len(choice_labels("en", webinar, question)):
+    if (
+        question.kind == "choice"
+        and value.isdigit()
+        and int(value) < len(choice_labels("en", webinar, question))
+    ):
         return value
     raise Invalid("error_button")
 
@@ -84,58 +87,117 @@ def _data(response: Response, index: int, action: str, value: str = "") -> str:
     return f"sv:{response.id}:{index}:{action}" + (f":{value}" if value else "")
 
 
-def render_question(texts: Texts, lang: str, webinar: Webinar, response: Response,
-                    index: int, answers: dict[str, str | None],
-                    closes: datetime, zone: str) -> tuple[str, InlineKeyboardMarkup]:
+def render_question(
+    texts: Texts,
+    lang: str,
+    webinar: Webinar,
+    response: Response,
+    index: int,
+    answers: dict[str, str | None],
+    closes: datetime,
+    zone: str,
+) -> tuple[str, InlineKeyboardMarkup]:
     """One question with its progress, the answer given so far, and its buttons."""
     questions = webinar.questions
     question = questions[index]
     previous = answers.get(question.key)
     text = texts.render(
-        lang, "survey_question", number=index + 1, total=len(questions),
-        title=webinar.title_for(lang), question=question_text(texts, lang, webinar, question),
-        kind=question.kind, required=question.required, max_length=question.max_length,
+        lang,
+        "survey_question",
+        number=index + 1,
+        total=len(questions),
+        title=webinar.title_for(lang),
+        question=question_text(texts, lang, webinar, question),
+        kind=question.kind,
+        required=question.required,
+        max_length=question.max_length,
         previous=answer_label(lang, webinar, question, previous) if previous else None,
-        closes=closes, zone=zone,
+        closes=closes,
+        zone=zone,
     )
     rows: list[list[InlineKeyboardButton]] = []
     if question.kind == "rating":
-        rows.append([InlineKeyboardButton(f"{r}{' ✓' if previous == r else ''}",
-                                          callback_data=_data(response, index, "a", r))
-                     for r in RATINGS])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"{r}{' ✓' if previous == r else ''}",
+                    callback_data=_data(response, index, "a", r),
+                )
+                for r in RATINGS
+            ]
+        )
     elif question.kind == "choice":
         for i, label in enumerate(choice_labels(lang, webinar, question)):
             mark = "✓ " if previous == str(i) else ""
-            rows.append([InlineKeyboardButton(mark + label[:60],
-                                              callback_data=_data(response, index, "a", str(i)))])
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        mark + label[:60], callback_data=_data(response, index, "a", str(i))
+                    )
+                ]
+            )
     navigation = []
     if index > 0:
-        navigation.append(InlineKeyboardButton(texts.label(lang, "buttons.back"),
-                                               callback_data=_data(response, index, "b")))
+        navigation.append(
+            InlineKeyboardButton(
+                texts.label(lang, "buttons.back"), callback_data=_data(response, index, "b")
+            )
+        )
     if previous is not None:
-        navigation.append(InlineKeyboardButton(texts.label(lang, "survey.keep"),
-                                               callback_data=_data(response, index, "k")))
+        navigation.append(
+            InlineKeyboardButton(
+                texts.label(lang, "survey.keep"), callback_data=_data(response, index, "k")
+            )
+        )
     if not question.required:
-        navigation.append(InlineKeyboardButton(texts.label(lang, "survey.skip"),
-                                               callback_data=_data(response, index, "s")))
+        navigation.append(
+            InlineKeyboardButton(
+                texts.label(lang, "survey.skip"), callback_data=_data(response, index, "s")
+            )
+        )
     if navigation:
         rows.append(navigation)
     return text, InlineKeyboardMarkup(rows)
 
 
-def render_invitation(texts: Texts, lang: str, webinar: Webinar, response: Response,
-                      attended: bool | None, nudge: bool, closes: datetime,
-                      zone: str) -> tuple[str, InlineKeyboardMarkup]:
+def render_invitation(
+    texts: Texts,
+    lang: str,
+    webinar: Webinar,
+    response: Response,
+    attended: bool | None,
+    nudge: bool,
+    closes: datetime,
+    zone: str,
+) -> tuple[str, InlineKeyboardMarkup]:
     """The invitation (or the nudge): start the survey, or first say whether you attended."""
-    text = texts.render(lang, "survey_invitation", title=webinar.title_for(lang),
-                        attended=attended, nudge=nudge, count=len(webinar.questions),
-                        closes=closes, zone=zone)
+    text = texts.render(
+        lang,
+        "survey_invitation",
+        title=webinar.title_for(lang),
+        attended=attended,
+        nudge=nudge,
+        count=len(webinar.questions),
+        closes=closes,
+        zone=zone,
+    )
     if attended:
-        rows = [[InlineKeyboardButton(texts.label(lang, "survey.start"),
-                                      callback_data=_data(response, 0, "go"))]]
+        rows = [
+            [
+                InlineKeyboardButton(
+                    texts.label(lang, "survey.start"), callback_data=_data(response, 0, "go")
+                )
+            ]
+        ]
     else:
-        rows = [[InlineKeyboardButton(texts.label(lang, "survey.attended_yes"),
-                                      callback_data=_data(response, 0, "y")),
-                 InlineKeyboardButton(texts.label(lang, "survey.attended_no"),
-                                      callback_data=_data(response, 0, "n"))]]
+        rows = [
+            [
+                InlineKeyboardButton(
+                    texts.label(lang, "survey.attended_yes"), callback_data=_data(response, 0, "y")
+                ),
+                InlineKeyboardButton(
+                    texts.label(lang, "survey.attended_no"), callback_data=_data(response, 0, "n")
+                ),
+            ]
+        ]
     return text, InlineKeyboardMarkup(rows)

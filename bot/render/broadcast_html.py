@@ -15,8 +15,23 @@ from html.parser import HTMLParser
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
-SIMPLE_TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del",
-                         "tg-spoiler", "code", "pre", "blockquote"})
+SIMPLE_TAGS = frozenset(
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "tg-spoiler",
+        "code",
+        "pre",
+        "blockquote",
+    }
+)
 LINK_SCHEMES = ("http://", "https://", "tg://", "mailto:")
 _LANGUAGE = re.compile(r"(?:language-)?([A-Za-z0-9_+#.-]{1,40})")
 

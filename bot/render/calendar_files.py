@@ -159,8 +159,9 @@ class InviteFiles:
         self._files: dict[tuple[object, ...], tuple[str, bytes]] = {}
         self._file_ids: dict[tuple[object, ...], str] = {}
 
-    def get(self, key: tuple[object, ...],
-            build: Callable[[], tuple[str, bytes]]) -> tuple[str, bytes]:
+    def get(
+        self, key: tuple[object, ...], build: Callable[[], tuple[str, bytes]]
+    ) -> tuple[str, bytes]:
         """The (file name, content) for a key, built on first use."""
         found = self._files.get(key)
         if found is None:

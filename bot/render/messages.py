@@ -15,34 +15,48 @@ from storage.outbox import Delivery
 
 def time_left(starts_at: datetime, now: datetime, lang: str) -> str:
     """How long until the start, in words ('in 1 day', 'dentro de 2 horas')."""
-    return format_timedelta(starts_at - now, granularity="minute", threshold=1.2,
-                            add_direction=True, locale=lang)
+    return format_timedelta(
+        starts_at - now, granularity="minute", threshold=1.2, add_direction=True, locale=lang
+    )
 
 
-def webinar_buttons(texts: Texts, series: Series, webinar: Webinar, lang: str,
-                    attending: bool = False) -> InlineKeyboardMarkup:
+def webinar_buttons(
+    texts: Texts, series: Series, webinar: Webinar, lang: str, attending: bool = False
+) -> InlineKeyboardMarkup:
     """Join link and 'add to calendar' (and 'I'm attending' once it is on) under a message."""
     index = [w.id for w in series.webinars].index(webinar.id)
-    rows = [[
-        InlineKeyboardButton(texts.label(lang, "buttons.join"), url=webinar.join_url),
-        InlineKeyboardButton(texts.label(lang, "buttons.calendar"), callback_data=f"cal:{index}"),
-    ]]
+    rows = [
+        [
+            InlineKeyboardButton(texts.label(lang, "buttons.join"), url=webinar.join_url),
+            InlineKeyboardButton(
+                texts.label(lang, "buttons.calendar"), callback_data=f"cal:{index}"
+            ),
+        ]
+    ]
     if attending:
-        rows.append([InlineKeyboardButton(texts.label(lang, "survey.attending"),
-                                          callback_data=f"att:{index}")])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    texts.label(lang, "survey.attending"), callback_data=f"att:{index}"
+                )
+            ]
+        )
     return InlineKeyboardMarkup(rows)
 
 
-def compose(texts: Texts, series: Series, delivery: Delivery,
-            now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
+def compose(
+    texts: Texts, series: Series, delivery: Delivery, now: datetime
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """Render an outbox row's message and buttons."""
     lang = delivery.language
     webinar = series.webinar(delivery.webinar_id or "")
     if webinar is None:
         raise LookupError(f"webinar {delivery.webinar_id!r} is not in the series")
     context = {
-        "title": webinar.title_for(lang), "starts_at": webinar.starts_at,
-        "zone": delivery.timezone, "join_url": webinar.join_url,
+        "title": webinar.title_for(lang),
+        "starts_at": webinar.starts_at,
+        "zone": delivery.timezone,
+        "join_url": webinar.join_url,
         "left": time_left(webinar.starts_at, now, lang),
         "live": is_live(webinar.starts_at, webinar.ends_at, now),
         "minutes": max(0, int((webinar.starts_at - now).total_seconds() // 60)),
@@ -60,5 +74,7 @@ def compose(texts: Texts, series: Series, delivery: Delivery,
         template = "change_notice"
     else:
         raise LookupError(f"no message for outbox kind {delivery.kind!r}")
-    return (texts.render(lang, template, **context),
-            webinar_buttons(texts, series, webinar, lang, attending))
+    return (
+        texts.render(lang, template, **context),
+        webinar_buttons(texts, series, webinar, lang, attending),
+    )

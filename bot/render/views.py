@@ -11,7 +11,9 @@ from bot.render.texts import Texts, utc_offset_label
 
 
 def webinar_rows(
-    series: Series, lang: str, webinar_ids: list[str] | None = None,
+    series: Series,
+    lang: str,
+    webinar_ids: list[str] | None = None,
     selected: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """List webinars (all, or those in webinar_ids) with title, start and whether selected."""

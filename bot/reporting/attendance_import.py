@@ -22,12 +22,33 @@ from typing import Any
 from bot.clock import to_iso
 from bot.config import ConfigError, load_settings
 
-NAME_HEADERS = ("name (original name)", "name", "full name", "participant", "display name",
-                "user name", "attendee", "participant name")
-EMAIL_HEADERS = ("user email", "email", "e-mail", "email address", "participant email",
-                 "attendee email", "upn")
-DURATION_HEADERS = ("duration (minutes)", "total duration (minutes)", "duration",
-                    "in-meeting duration", "attendance duration", "time in session (minutes)")
+NAME_HEADERS = (
+    "name (original name)",
+    "name",
+    "full name",
+    "participant",
+    "display name",
+    "user name",
+    "attendee",
+    "participant name",
+)
+EMAIL_HEADERS = (
+    "user email",
+    "email",
+    "e-mail",
+    "email address",
+    "participant email",
+    "attendee email",
+    "upn",
+)
+DURATION_HEADERS = (
+    "duration (minutes)",
+    "total duration (minutes)",
+    "duration",
+    "in-meeting duration",
+    "attendance duration",
+    "time in session (minutes)",
+)
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -117,11 +138,13 @@ def read_report(path: Path) -> list[Attendee]:
         if name_at is not None or email_at is not None:
             break
     else:
-        raise AttendanceFileError(f"{path}: no name or e-mail column found (is this an attendance "
-                           "report from Zoom or Teams?)")
+        raise AttendanceFileError(
+            f"{path}: no name or e-mail column found (is this an attendance "
+            "report from Zoom or Teams?)"
+        )
     duration_at = _column(header, DURATION_HEADERS)
     people: dict[str, Attendee] = {}
-    for row in rows[start + 1:]:
+    for row in rows[start + 1 :]:
         if not any(cell.strip() for cell in row):
             if people:
                 break  # the end of the participants table
@@ -141,8 +164,7 @@ def read_report(path: Path) -> list[Attendee]:
     return list(people.values())
 
 
-def import_attendance(database: Path, webinar_id: str, report: Path,
-                      now: datetime) -> ImportReport:
+def import_attendance(database: Path, webinar_id: str, report: Path, now: datetime) -> ImportReport:
     """Match the report's people to participants and record their attendance in one go."""
     people = read_report(report)
     conn = sqlite3.connect(database)
@@ -152,8 +174,9 @@ def import_attendance(database: Path, webinar_id: str, report: Path,
             raise AttendanceFileError(f"no webinar {webinar_id!r} in the database")
         by_email: dict[str, int] = {}
         by_name: dict[str, list[int]] = {}
-        for row in conn.execute("SELECT id, full_name, email FROM participants"
-                                " WHERE telegram_id IS NOT NULL"):
+        for row in conn.execute(
+            "SELECT id, full_name, email FROM participants WHERE telegram_id IS NOT NULL"
+        ):
             if row["email"]:
                 by_email[row["email"].casefold()] = row["id"]
             by_name.setdefault(normalise(row["full_name"] or ""), []).append(row["id"])
@@ -192,7 +215,8 @@ def import_attendance(database: Path, webinar_id: str, report: Path,
 def add_import_parser(sub: Any) -> None:
     """Register `webinar-bot import-attendance WEBINAR_ID FILE`."""
     parser = sub.add_parser(
-        "import-attendance", help="record attendance from a Zoom or Teams attendance report")
+        "import-attendance", help="record attendance from a Zoom or Teams attendance report"
+    )
     parser.add_argument("webinar_id", help="the webinar's id in the series file")
     parser.add_argument("file", type=Path, help="the platform's attendance report (CSV)")
     parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
@@ -205,16 +229,21 @@ def run_import(args: argparse.Namespace) -> int:
         settings = load_settings(env_file=Path(args.env_file))
         if not settings.database_path.exists():
             raise AttendanceFileError(f"DATABASE_PATH: {settings.database_path} does not exist")
-        result = import_attendance(settings.database_path, args.webinar_id, args.file,
-                                   datetime.now(UTC))
+        result = import_attendance(
+            settings.database_path, args.webinar_id, args.file, datetime.now(UTC)
+        )
     except (ConfigError, AttendanceFileError, sqlite3.Error) as exc:
         print(f"webinar-bot: {exc}", file=sys.stderr)
         return 2
     matched = result.by_email + result.by_name
-    print(f"{matched} of {result.rows} people in the report matched participants "
-          f"({result.by_email} by e-mail, {result.by_name} by name); attendance recorded.")
-    for label, names in (("not matched", result.unmatched),
-                         ("ambiguous name (more than one participant)", result.ambiguous)):
+    print(
+        f"{matched} of {result.rows} people in the report matched participants "
+        f"({result.by_email} by e-mail, {result.by_name} by name); attendance recorded."
+    )
+    for label, names in (
+        ("not matched", result.unmatched),
+        ("ambiguous name (more than one participant)", result.ambiguous),
+    ):
         if names:
             print(f"{len(names)} {label}:")
             for name in names:

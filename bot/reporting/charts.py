@@ -21,13 +21,19 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-WIDTH: Final = 1000   # pixels
+WIDTH: Final = 1000  # pixels
 HEIGHT: Final = 600
 DPI: Final = 100
 COLOURS: Final = ("#1f5f99", "#e0803a", "#5aa469", "#a3a3a3", "#8c6bb1")
-_RC: Final = {"font.family": "DejaVu Sans", "font.size": 10, "axes.titlesize": 13,
-              "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "stats"}
-_LOCK = threading.Lock()   # matplotlib's global settings are not thread-safe
+_RC: Final = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 13,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "stats",
+}
+_LOCK = threading.Lock()  # matplotlib's global settings are not thread-safe
 
 
 @dataclass(frozen=True)
@@ -43,8 +49,8 @@ class Chart:
 class ChartWords:
     """The words a chart shows, in the reader's language."""
 
-    titles: Mapping[str, str]       # chart name -> title
-    series: Mapping[str, str]       # registered, attended, completed, average -> legend text
+    titles: Mapping[str, str]  # chart name -> title
+    series: Mapping[str, str]  # registered, attended, completed, average -> legend text
     countries: Mapping[str, str]
     sexes: Mapping[str, str]
     institutions: Mapping[str, str]
@@ -54,8 +60,10 @@ def _plain(text: str, width: int = 28, lines: int = 2) -> str:
     """A label wrapped to a few short lines, without matplotlib's math markup."""
     wrapped = textwrap.wrap(" ".join(text.split()), width) or [""]
     if len(wrapped) > lines:
-        wrapped = [*wrapped[:lines - 1], textwrap.shorten(" ".join(wrapped[lines - 1:]),
-                                                          width, placeholder="…")]
+        wrapped = [
+            *wrapped[: lines - 1],
+            textwrap.shorten(" ".join(wrapped[lines - 1 :]), width, placeholder="…"),
+        ]
     return "\n".join(wrapped).replace("$", r"\$")
 
 
@@ -79,8 +87,13 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _bars(axes: Axes, labels: Sequence[str], groups: Sequence[tuple[str, Sequence[float]]],
-          horizontal: bool = False, number: str = "{:g}") -> None:
+def _bars(
+    axes: Axes,
+    labels: Sequence[str],
+    groups: Sequence[tuple[str, Sequence[float]]],
+    horizontal: bool = False,
+    number: str = "{:g}",
+) -> None:
     """Grouped bars: one group per label, one bar per (legend, values) pair, values shown."""
     count = max(len(groups), 1)
     width = 0.8 / count
@@ -88,8 +101,13 @@ def _bars(axes: Axes, labels: Sequence[str], groups: Sequence[tuple[str, Sequenc
     for index, (legend, values) in enumerate(groups):
         offsets = [p - 0.4 + width * (index + 0.5) for p in positions]
         draw: Any = axes.barh if horizontal else axes.bar
-        bars = draw(offsets, list(values), width * 0.95, label=_plain(legend, 40, 1),
-                    color=COLOURS[index % len(COLOURS)])
+        bars = draw(
+            offsets,
+            list(values),
+            width * 0.95,
+            label=_plain(legend, 40, 1),
+            color=COLOURS[index % len(COLOURS)],
+        )
         axes.bar_label(bars, fmt=number.format, padding=2, fontsize=8)
     ticks = [_plain(label) for label in labels]
     if horizontal:
@@ -103,8 +121,14 @@ def _bars(axes: Axes, labels: Sequence[str], groups: Sequence[tuple[str, Sequenc
         axes.legend(loc="best", frameon=False)
 
 
-def _draw(title: str, labels: Sequence[str], groups: Sequence[tuple[str, Sequence[float]]],
-          horizontal: bool = False, limit: float | None = None, number: str = "{:g}") -> bytes:
+def _draw(
+    title: str,
+    labels: Sequence[str],
+    groups: Sequence[tuple[str, Sequence[float]]],
+    horizontal: bool = False,
+    limit: float | None = None,
+    number: str = "{:g}",
+) -> bytes:
     """One bar chart as PNG bytes."""
     figure, axes = _figure(title)
     if labels:
@@ -114,8 +138,12 @@ def _draw(title: str, labels: Sequence[str], groups: Sequence[tuple[str, Sequenc
     return _png(figure)
 
 
-def render_charts(summary: Summary, words: ChartWords, webinar_labels: Mapping[str, str],
-                  rating_labels: Mapping[tuple[str, str], str] | None = None) -> list[Chart]:
+def render_charts(
+    summary: Summary,
+    words: ChartWords,
+    webinar_labels: Mapping[str, str],
+    rating_labels: Mapping[tuple[str, str], str] | None = None,
+) -> list[Chart]:
     """Participation, sex, states, institutions and ratings charts of a summary."""
     import matplotlib
 
@@ -123,14 +151,32 @@ def render_charts(summary: Summary, words: ChartWords, webinar_labels: Mapping[s
     shown = [webinar_labels.get(w, w) for w in webinars]
     titles, legend = words.titles, words.series
     plans: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
-        ("participation", (shown, [
-            (legend["registered"], [summary.attendance_of(w).registered for w in webinars]),
-            (legend["attended"], [summary.attendance_of(w).attended for w in webinars]),
-            (legend["completed"], [summary.survey_of(w).completed for w in webinars]),
-        ]), {}),
-        ("sex", (shown, [(words.sexes.get(code, code),
-                          [summary.registered["sex"].count(w, code) for w in webinars])
-                         for code in summary.registered["sex"].codes]), {}),
+        (
+            "participation",
+            (
+                shown,
+                [
+                    (legend["registered"], [summary.attendance_of(w).registered for w in webinars]),
+                    (legend["attended"], [summary.attendance_of(w).attended for w in webinars]),
+                    (legend["completed"], [summary.survey_of(w).completed for w in webinars]),
+                ],
+            ),
+            {},
+        ),
+        (
+            "sex",
+            (
+                shown,
+                [
+                    (
+                        words.sexes.get(code, code),
+                        [summary.registered["sex"].count(w, code) for w in webinars],
+                    )
+                    for code in summary.registered["sex"].codes
+                ],
+            ),
+            {},
+        ),
     ]
     for name, names in (("countries", words.countries), ("institutions", words.institutions)):
         column = "country" if name == "countries" else "institution"
@@ -139,15 +185,23 @@ def render_charts(summary: Summary, words: ChartWords, webinar_labels: Mapping[s
         groups = [(legend["registered"], [registered.unique.get(c, 0) for c in codes])]
         if attended.unique_total:
             groups.append((legend["attended"], [attended.unique.get(c, 0) for c in codes]))
-        plans.append((name, ([names.get(c, c) for c in codes], groups),
-                      {"horizontal": True}))
+        plans.append((name, ([names.get(c, c) for c in codes], groups), {"horizontal": True}))
     rated = [row for row in summary.ratings if row.average is not None]
     many = len(webinars) > 1
-    plans.append(("ratings", (
-        [(f"{webinar_labels.get(r.webinar, r.webinar)} · " if many else "")
-         + (rating_labels or {}).get((r.webinar, r.key), r.text or r.key) for r in rated],
-        [(legend["average"], [r.average or 0.0 for r in rated])]),
-        {"horizontal": True, "limit": 5.5, "number": "{:.2f}"}))
+    plans.append(
+        (
+            "ratings",
+            (
+                [
+                    (f"{webinar_labels.get(r.webinar, r.webinar)} · " if many else "")
+                    + (rating_labels or {}).get((r.webinar, r.key), r.text or r.key)
+                    for r in rated
+                ],
+                [(legend["average"], [r.average or 0.0 for r in rated])],
+            ),
+            {"horizontal": True, "limit": 5.5, "number": "{:.2f}"},
+        )
+    )
     charts = []
     with _LOCK, matplotlib.rc_context(_RC):
         for name, args, options in plans:
@@ -155,8 +209,7 @@ def render_charts(summary: Summary, words: ChartWords, webinar_labels: Mapping[s
     return charts
 
 
-def rating_labels(series: Series, overall: str, lang: str = "en"
-                  ) -> dict[tuple[str, str], str]:
+def rating_labels(series: Series, overall: str, lang: str = "en") -> dict[tuple[str, str], str]:
     """Short names of rating questions: the topic's name or `overall` (others: their text)."""
     found: dict[tuple[str, str], str] = {}
     for webinar in series.webinars:
@@ -171,6 +224,10 @@ def rating_labels(series: Series, overall: str, lang: str = "en"
 
 def chart_words(texts: Texts, lang: str) -> ChartWords:
     """The words of the charts in one language."""
-    return ChartWords(texts.label_map(lang, "stats.charts"), texts.label_map(lang, "stats.legend"),
-                      texts.label_map(lang, "countries"), texts.label_map(lang, "sexes"),
-                      texts.label_map(lang, "institutions"))
+    return ChartWords(
+        texts.label_map(lang, "stats.charts"),
+        texts.label_map(lang, "stats.legend"),
+        texts.label_map(lang, "countries"),
+        texts.label_map(lang, "sexes"),
+        texts.label_map(lang, "institutions"),
+    )

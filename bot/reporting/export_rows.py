@@ -33,21 +33,40 @@ Progress = Callable[[int], None]
 # (JSON key, CSV/XLSX header) of each export's columns, in order.
 COLUMNS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "participants": (
-        ("id", "id"), ("full_name", "full name"), ("country", "country"),
-        ("institution", "institution"), ("position", "position"), ("sex", "sex"),
-        ("email", "e-mail"), ("language", "language"), ("timezone", "time zone"),
-        ("registered_at", "registered at (UTC)"), ("webinars", "webinars"),
+        ("id", "id"),
+        ("full_name", "full name"),
+        ("country", "country"),
+        ("institution", "institution"),
+        ("position", "position"),
+        ("sex", "sex"),
+        ("email", "e-mail"),
+        ("language", "language"),
+        ("timezone", "time zone"),
+        ("registered_at", "registered at (UTC)"),
+        ("webinars", "webinars"),
     ),
     "attendance": (
-        ("webinar_id", "webinar id"), ("participant_id", "participant id"),
-        ("full_name", "full name"), ("country", "country"), ("institution", "institution"),
-        ("sex", "sex"), ("attended", "attended"), ("source", "source"), ("minutes", "minutes"),
+        ("webinar_id", "webinar id"),
+        ("participant_id", "participant id"),
+        ("full_name", "full name"),
+        ("country", "country"),
+        ("institution", "institution"),
+        ("sex", "sex"),
+        ("attended", "attended"),
+        ("source", "source"),
+        ("minutes", "minutes"),
     ),
     "feedback": (
-        ("webinar_id", "webinar id"), ("response_id", "response id"),
-        ("participant_id", "participant id"), ("full_name", "full name"),
-        ("country", "country"), ("institution", "institution"), ("sex", "sex"),
-        ("question_key", "question key"), ("question", "question"), ("answer", "answer"),
+        ("webinar_id", "webinar id"),
+        ("response_id", "response id"),
+        ("participant_id", "participant id"),
+        ("full_name", "full name"),
+        ("country", "country"),
+        ("institution", "institution"),
+        ("sex", "sex"),
+        ("question_key", "question key"),
+        ("question", "question"),
+        ("answer", "answer"),
         ("answered_at", "answered at (UTC)"),
     ),
 }
@@ -95,8 +114,12 @@ class ExportContext:
             labels = tomllib.load(handle)
         survey = labels.get("survey", {})
         questions = {w.id: _questions(w, survey) for w in (series.webinars if series else ())}
-        return cls(dict(labels["countries"]), dict(labels["institutions"]),
-                   dict(labels["sexes"]), questions)
+        return cls(
+            dict(labels["countries"]),
+            dict(labels["institutions"]),
+            dict(labels["sexes"]),
+            questions,
+        )
 
     def country(self, code: str | None, other: str | None) -> str | None:
         """A country's English name, or the text typed for "other"."""
@@ -168,41 +191,98 @@ _PARTICIPANTS_SQL: Final = (
 )
 
 
-def participant_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str | None,
-                     clean: Callable[[str | None], str | None] = unchanged) -> Iterator[Row]:
+def participant_rows(
+    conn: sqlite3.Connection,
+    ctx: ExportContext,
+    webinar: str | None,
+    clean: Callable[[str | None], str | None] = unchanged,
+) -> Iterator[Row]:
     """Participants not erased: all, a webinar's registrants, or (NO_WEBINAR) the unregistered."""
     if webinar is None:
         cursor = conn.execute(_PARTICIPANTS_SQL.format(where=""))
     elif webinar == NO_WEBINAR:
-        cursor = conn.execute(_PARTICIPANTS_SQL.format(
-            where="AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id)"))
+        cursor = conn.execute(
+            _PARTICIPANTS_SQL.format(
+                where="AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id)"
+            )
+        )
     else:
-        cursor = conn.execute(_PARTICIPANTS_SQL.format(
-            where="AND EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id"
-                  " AND r.webinar_id = ?)"), (webinar,))
+        cursor = conn.execute(
+            _PARTICIPANTS_SQL.format(
+                where="AND EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id"
+                " AND r.webinar_id = ?)"
+            ),
+            (webinar,),
+        )
     sexes = ctx.sexes
-    for (pid, name, country, country_other, institution, institution_other, position, sex,
-         email, language, timezone, registered_at, webinars) in _stream(cursor):
-        yield (pid, clean(name), clean(ctx.country(country, country_other)),
-               clean(ctx.institution(institution, institution_other)), clean(position),
-               sexes.get(sex, sex), clean(email), language, timezone, registered_at,
-               clean(webinars or ""))
+    for (
+        pid,
+        name,
+        country,
+        country_other,
+        institution,
+        institution_other,
+        position,
+        sex,
+        email,
+        language,
+        timezone,
+        registered_at,
+        webinars,
+    ) in _stream(cursor):
+        yield (
+            pid,
+            clean(name),
+            clean(ctx.country(country, country_other)),
+            clean(ctx.institution(institution, institution_other)),
+            clean(position),
+            sexes.get(sex, sex),
+            clean(email),
+            language,
+            timezone,
+            registered_at,
+            clean(webinars or ""),
+        )
 
 
-def attendance_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str,
-                    clean: Callable[[str | None], str | None] = unchanged) -> Iterator[Row]:
+def attendance_rows(
+    conn: sqlite3.Connection,
+    ctx: ExportContext,
+    webinar: str,
+    clean: Callable[[str | None], str | None] = unchanged,
+) -> Iterator[Row]:
     """A webinar's attendance records of participants not erased."""
     cursor = conn.execute(
         "SELECT p.id, p.full_name, p.country, p.country_other, p.institution,"
         " p.institution_other, p.sex, a.attended, a.source, a.minutes FROM attendance a"
         " JOIN participants p ON p.id = a.participant_id"
-        " WHERE a.webinar_id = ? AND p.erased_at IS NULL ORDER BY p.id", (webinar,))
+        " WHERE a.webinar_id = ? AND p.erased_at IS NULL ORDER BY p.id",
+        (webinar,),
+    )
     sexes = ctx.sexes
-    for (pid, name, country, country_other, institution, institution_other, sex, attended,
-         source, minutes) in _stream(cursor):
-        yield (clean(webinar), pid, clean(name), clean(ctx.country(country, country_other)),
-               clean(ctx.institution(institution, institution_other)), sexes.get(sex, sex),
-               "yes" if attended else "no", source, minutes)
+    for (
+        pid,
+        name,
+        country,
+        country_other,
+        institution,
+        institution_other,
+        sex,
+        attended,
+        source,
+        minutes,
+    ) in _stream(cursor):
+        yield (
+            clean(webinar),
+            pid,
+            clean(name),
+            clean(ctx.country(country, country_other)),
+            clean(ctx.institution(institution, institution_other)),
+            sexes.get(sex, sex),
+            "yes" if attended else "no",
+            source,
+            minutes,
+        )
 
 
 # The feedback export's rows in one SELECT (what the benchmark gives the sqlite3 shell). The
@@ -234,8 +314,9 @@ def answer_value(info: QuestionInfo | None, value: str | None) -> str | int | No
     return value
 
 
-def answer_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str,
-             raw: bool = False) -> tuple[sqlite3.Cursor, Iterator[Row]]:
+def answer_rows(
+    conn: sqlite3.Connection, ctx: ExportContext, webinar: str, raw: bool = False
+) -> tuple[sqlite3.Cursor, Iterator[Row]]:
     """Cursors over a webinar's answers, in response and question order, and respondents.
 
     Answer rows are (response id, question key, value, answered at); respondent rows are
@@ -248,27 +329,44 @@ def answer_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str,
     ranks = " ".join(f"WHEN ? THEN {n}" for n in range(len(keys)))
     position = f"CASE a.question_key {ranks} ELSE {len(keys)} END, " if keys else ""
     # raw: key and value as one blob b"key=value" (b"key" when skipped) and answered at.
-    columns = ("CAST(a.question_key || coalesce('=' || a.value, '') AS BLOB),"
-               " CAST(a.answered_at AS BLOB)" if raw else "a.question_key, a.value, a.answered_at")
+    columns = (
+        "CAST(a.question_key || coalesce('=' || a.value, '') AS BLOB), CAST(a.answered_at AS BLOB)"
+        if raw
+        else "a.question_key, a.value, a.answered_at"
+    )
     answers = conn.execute(
         f"SELECT r.id, {columns} FROM responses r"
         " JOIN answers a ON a.response_id = r.id WHERE r.webinar_id = ?"
-        f" ORDER BY r.participant_id, {position}a.question_key", (webinar, *keys))
+        f" ORDER BY r.participant_id, {position}a.question_key",
+        (webinar, *keys),
+    )
     return answers, _stream(conn.execute(_RESPONDENTS_SQL, (webinar,)))
 
 
-def identity_cells(ctx: ExportContext, webinar: str, person: Row,
-              clean: Callable[[str | None], str | None]) -> Row:
+def identity_cells(
+    ctx: ExportContext, webinar: str, person: Row, clean: Callable[[str | None], str | None]
+) -> Row:
     """The first seven feedback columns; blank participant columns for an erased person."""
     rid, pid, erased, name, country, country_other, institution, institution_other, sex = person
     if erased:
         return (clean(webinar), rid, None, None, None, None, None)
-    return (clean(webinar), rid, pid, clean(name), clean(ctx.country(country, country_other)),
-            clean(ctx.institution(institution, institution_other)), ctx.sexes.get(sex, sex))
+    return (
+        clean(webinar),
+        rid,
+        pid,
+        clean(name),
+        clean(ctx.country(country, country_other)),
+        clean(ctx.institution(institution, institution_other)),
+        ctx.sexes.get(sex, sex),
+    )
 
 
-def feedback_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str,
-                  clean: Callable[[str | None], str | None] = unchanged) -> Iterator[Row]:
+def feedback_rows(
+    conn: sqlite3.Connection,
+    ctx: ExportContext,
+    webinar: str,
+    clean: Callable[[str | None], str | None] = unchanged,
+) -> Iterator[Row]:
     """A webinar's answers, one row each, in question order; erased people stay anonymous."""
     questions = ctx.questions.get(webinar, {})
     texts = {key: clean(info.text) for key, info in questions.items()}
@@ -285,16 +383,27 @@ def feedback_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str,
         yield (*identity, key, texts.get(key), answer, answered_at)
 
 
-def sections(conn: sqlite3.Connection, ctx: ExportContext, kind: str, webinars: list[str],
-             clean: Callable[[str | None], str | None], per_webinar: bool,
-             filtered: bool) -> Iterator[tuple[str, Iterator[Row]]]:
+def sections(
+    conn: sqlite3.Connection,
+    ctx: ExportContext,
+    kind: str,
+    webinars: list[str],
+    clean: Callable[[str | None], str | None],
+    per_webinar: bool,
+    filtered: bool,
+) -> Iterator[tuple[str, Iterator[Row]]]:
     """(title, rows) for each part of an export: per webinar, or one part for participants."""
     if kind == "participants" and not per_webinar:
-        yield ("participants", participant_rows(conn, ctx, webinars[0] if filtered else None,
-                                                clean))
+        yield (
+            "participants",
+            participant_rows(conn, ctx, webinars[0] if filtered else None, clean),
+        )
         return
-    make = {"participants": participant_rows, "attendance": attendance_rows,
-            "feedback": feedback_rows}[kind]
+    make = {
+        "participants": participant_rows,
+        "attendance": attendance_rows,
+        "feedback": feedback_rows,
+    }[kind]
     for webinar in webinars:
         yield (webinar, make(conn, ctx, webinar, clean))
     if kind == "participants" and not filtered:
@@ -314,14 +423,24 @@ def count_rows(conn: sqlite3.Connection, kind: str, webinars: list[str], filtere
     """How many rows an export will have (for the progress bar)."""
     marks = ", ".join("?" * len(webinars)) or "NULL"
     if kind == "participants":
-        where = (f" AND EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id"
-                 f" AND r.webinar_id IN ({marks}))") if filtered else ""
+        where = (
+            (
+                f" AND EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id"
+                f" AND r.webinar_id IN ({marks}))"
+            )
+            if filtered
+            else ""
+        )
         sql = f"SELECT COUNT(*) FROM participants p WHERE p.erased_at IS NULL{where}"
         return int(conn.execute(sql, webinars if filtered else ()).fetchone()[0])
     if kind == "attendance":
-        sql = ("SELECT COUNT(*) FROM attendance a JOIN participants p ON p.id = a.participant_id"
-               f" WHERE p.erased_at IS NULL AND a.webinar_id IN ({marks})")
+        sql = (
+            "SELECT COUNT(*) FROM attendance a JOIN participants p ON p.id = a.participant_id"
+            f" WHERE p.erased_at IS NULL AND a.webinar_id IN ({marks})"
+        )
     else:
-        sql = ("SELECT COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"
-               f" WHERE r.webinar_id IN ({marks})")
+        sql = (
+            "SELECT COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"
+            f" WHERE r.webinar_id IN ({marks})"
+        )
     return int(conn.execute(sql, webinars).fetchone()[0])

@@ -51,8 +51,9 @@ def csv_field(value: object) -> str:
     return text
 
 
-def _csv_prefix(ctx: ExportContext, webinar: str, person: Row,
-                places: dict[tuple[str, str, str], str]) -> bytes:
+def _csv_prefix(
+    ctx: ExportContext, webinar: str, person: Row, places: dict[tuple[str, str, str], str]
+) -> bytes:
     """The first seven feedback columns as CSV, country to sex encoded once per combination."""
     rid, pid, erased, name, country, country_other, institution, institution_other, sex = person
     webinar = csv_field(neutralise(webinar))
@@ -61,31 +62,48 @@ def _csv_prefix(ctx: ExportContext, webinar: str, person: Row,
     if country_other or institution_other:
         place = ",".join(map(csv_field, identity_cells(ctx, webinar, person, neutralise)[4:]))
     elif (place := places.get((country, institution, sex))) is None:
-        place = places[(country, institution, sex)] = ",".join(map(csv_field, (
-            neutralise(ctx.country(country, None)), neutralise(ctx.institution(institution, None)),
-            ctx.sexes.get(sex, sex))))
+        place = places[(country, institution, sex)] = ",".join(
+            map(
+                csv_field,
+                (
+                    neutralise(ctx.country(country, None)),
+                    neutralise(ctx.institution(institution, None)),
+                    ctx.sexes.get(sex, sex),
+                ),
+            )
+        )
     return f"{webinar},{rid},{pid},{csv_field(neutralise(name))},{place},".encode()
 
 
-def feedback_csv(conn: sqlite3.Connection, ctx: ExportContext,
-                 webinar: str) -> Iterator[tuple[int, bytes]]:
+def feedback_csv(
+    conn: sqlite3.Connection, ctx: ExportContext, webinar: str
+) -> Iterator[tuple[int, bytes]]:
     """feedback_rows as neutralised UTF-8 CSV, a chunk at a time: (rows, bytes).
 
     Built from bytes: the identity columns once per response, each question's columns and
     its rating or choice cells once per export, so a row costs a few concatenations.
     """
     questions = ctx.questions.get(webinar, {})
-    parts = {key: f"{csv_field(key)},{csv_field(neutralise(info.text))},".encode()
-             for key, info in questions.items()}
+    parts = {
+        key: f"{csv_field(key)},{csv_field(neutralise(info.text))},".encode()
+        for key, info in questions.items()
+    }
     fixed: dict[bytes, tuple[int, bytes]] = {}  # b"key=value": (question position, cells)
     for key, info in questions.items():
         if info.kind == "rating":
-            fixed.update({f"{key}={n}".encode(): (info.order, parts[key] + b"%d," % n)
-                          for n in range(1, 6)})
+            fixed.update(
+                {f"{key}={n}".encode(): (info.order, parts[key] + b"%d," % n) for n in range(1, 6)}
+            )
         elif info.kind == "choice":
-            fixed.update({f"{key}={i}".encode(): (
-                info.order, parts[key] + f"{csv_field(neutralise(c))},".encode())
-                for i, c in enumerate(info.choices)})
+            fixed.update(
+                {
+                    f"{key}={i}".encode(): (
+                        info.order,
+                        parts[key] + f"{csv_field(neutralise(c))},".encode(),
+                    )
+                    for i, c in enumerate(info.choices)
+                }
+            )
     answers, people = answer_rows(conn, ctx, webinar, raw=True)
     size = len(questions)
     current, prefix = None, b""
@@ -105,9 +123,13 @@ def feedback_csv(conn: sqlite3.Connection, ctx: ExportContext,
             if hit is None:  # a typed answer, a skipped question or an unknown value
                 key, has_value, value = key_value.decode().partition("=")
                 answer = answer_value(questions.get(key), value if has_value else None)
-                hit = (questions[key].order if key in questions else -1,
-                       (parts.get(key) or f"{csv_field(key)},,".encode()) + (csv_field(
-                           neutralise(answer) if type(answer) is str else answer) + ",").encode())
+                hit = (
+                    questions[key].order if key in questions else -1,
+                    (parts.get(key) or f"{csv_field(key)},,".encode())
+                    + (
+                        csv_field(neutralise(answer) if type(answer) is str else answer) + ","
+                    ).encode(),
+                )
             if hit[0] < 0:
                 extra.append(prefix + hit[1] + answered_at)
             else:
@@ -128,8 +150,15 @@ def _chunks(rows: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield chunk
 
 
-def write_csv(conn: sqlite3.Connection, ctx: ExportContext, kind: str, webinars: list[str],
-              out: TextIO, filtered: bool, progress: Progress | None = None) -> int:
+def write_csv(
+    conn: sqlite3.Connection,
+    ctx: ExportContext,
+    kind: str,
+    webinars: list[str],
+    out: TextIO,
+    filtered: bool,
+    progress: Progress | None = None,
+) -> int:
     """Write an export as CSV (header first, formulas neutralised); return the rows written."""
     writer = csv.writer(out)
     writer.writerow([header for _, header in COLUMNS[kind]])
@@ -152,8 +181,15 @@ def write_csv(conn: sqlite3.Connection, ctx: ExportContext, kind: str, webinars:
     return written
 
 
-def write_json(conn: sqlite3.Connection, ctx: ExportContext, kind: str, webinars: list[str],
-               out: IO[str], filtered: bool, progress: Progress | None = None) -> int:
+def write_json(
+    conn: sqlite3.Connection,
+    ctx: ExportContext,
+    kind: str,
+    webinars: list[str],
+    out: IO[str],
+    filtered: bool,
+    progress: Progress | None = None,
+) -> int:
     """Write an export as a JSON array of objects, one per line; return the rows written."""
     keys = [key for key, _ in COLUMNS[kind]]
     dumps = json.JSONEncoder(ensure_ascii=False).encode
@@ -162,8 +198,9 @@ def write_json(conn: sqlite3.Connection, ctx: ExportContext, kind: str, webinars
     for _, rows in sections(conn, ctx, kind, webinars, unchanged, False, filtered):
         for chunk in _chunks(rows):
             for row in chunk:
-                out.write(("\n" if not written else ",\n") + dumps(dict(zip(keys, row,
-                                                                            strict=True))))
+                out.write(
+                    ("\n" if not written else ",\n") + dumps(dict(zip(keys, row, strict=True)))
+                )
                 written += 1
             if progress is not None:
                 progress(len(chunk))
@@ -181,9 +218,13 @@ class ExportRequest:
     out: Path | None = None
 
 
-def run_export(database: Path, series: Series | None, request: ExportRequest,
-               stdout: IO[bytes] | None = None,
-               on_total: Callable[[int], Progress | None] | None = None) -> int:
+def run_export(
+    database: Path,
+    series: Series | None,
+    request: ExportRequest,
+    stdout: IO[bytes] | None = None,
+    on_total: Callable[[int], Progress | None] | None = None,
+) -> int:
     """Make one export into request.out (or `stdout` for CSV/JSON); return the rows written."""
     if request.kind not in KINDS or request.fmt not in FORMATS:
         raise ExportError(f"unknown export {request.kind!r} or format {request.fmt!r}")
@@ -194,14 +235,19 @@ def run_export(database: Path, series: Series | None, request: ExportRequest,
         ctx = ExportContext.build(series)
         webinars = webinar_ids(conn, request.webinar)
         filtered = request.webinar is not None
-        progress = on_total(count_rows(conn, request.kind, webinars, filtered)) \
-            if on_total else None
+        progress = (
+            on_total(count_rows(conn, request.kind, webinars, filtered)) if on_total else None
+        )
         if request.fmt == "xlsx":
             from bot.reporting.xlsx_writer import write_xlsx
 
             assert request.out is not None
-            return _to_file(request.out, lambda part: write_xlsx(
-                conn, ctx, request.kind, webinars, part, filtered, progress))
+            return _to_file(
+                request.out,
+                lambda part: write_xlsx(
+                    conn, ctx, request.kind, webinars, part, filtered, progress
+                ),
+            )
         writer = write_csv if request.fmt == "csv" else write_json
         if request.out is None:
             assert stdout is not None

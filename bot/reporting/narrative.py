@@ -1,9 +1,9 @@
 """The narrative report of one webinar or of the whole series, as Markdown or HTML.
 
 The figures come from bot.reporting.statistics (the numbers of the XLSX Summary sheet); the
-sentences are in templates/report/report.md.j2 and report.html.j2. Text that people typed (a state or an
-institution, survey answers) is escaped for the format: HTML by Jinja2's autoescaping,
-Markdown by `md_escape` on every value the template prints. Nobody is ever named.
+sentences are in templates/report/report.md.j2 and report.html.j2. Text that people typed (a
+state or an institution, survey answers) is escaped for the format: HTML by Jinja2's
+autoescaping, Markdown by `md_escape` on every value the template prints. Nobody is ever named.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from bot.reporting.statistics import Breakdown, Summary, summarise, typed_names
 FORMATS: Final = ("md", "html")
 REPORT_DIR: Final = TEMPLATES_DIR / "report"
 QUOTES_PER_WEBINAR: Final = 3
-EXACT_BELOW: Final = 10   # below this, numbers are given exactly ("over" only from 10 on)
+EXACT_BELOW: Final = 10  # below this, numbers are given exactly ("over" only from 10 on)
 _MD_ALWAYS: Final = re.compile(r"[\\`*_{}\[\]<>|~&]")
 _MD_LEADING: Final = re.compile(r"^([#+\-=]|\d+[.)])")
 
@@ -57,8 +57,9 @@ def _md_finalize(value: Any) -> Any:
     """What a Markdown template prints: numbers and Markup as they are, other text escaped."""
     if value is None:
         return ""
-    if isinstance(value, Markup) or (isinstance(value, int | float) and
-                                     not isinstance(value, bool)):
+    if isinstance(value, Markup) or (
+        isinstance(value, int | float) and not isinstance(value, bool)
+    ):
         return value
     return md_escape(value)
 
@@ -103,8 +104,9 @@ class Phrases:
             data = tomllib.load(handle)
         return cls(data["ministries"], data["institutions"], ctx.countries)
 
-    def institutions_phrase(self, codes: Sequence[str], typed: Sequence[str],
-                            escape: Escape) -> Markup:
+    def institutions_phrase(
+        self, codes: Sequence[str], typed: Sequence[str], escape: Escape
+    ) -> Markup:
         """'ministries of Foreign Affairs and Finance, police forces and other institutions'."""
         ministries = [self.ministries[c] for c in codes if c in self.ministries]
         parts: list[Markup] = []
@@ -121,26 +123,36 @@ class Phrases:
         return natural_join(parts, escape)
 
 
-def _people(conn: sqlite3.Connection, source: str, breakdowns: Mapping[str, Breakdown],
-            webinar: str | None, webinars: Sequence[str], phrases: Phrases,
-            escape: Escape) -> dict[str, Any]:
+def _people(
+    conn: sqlite3.Connection,
+    source: str,
+    breakdowns: Mapping[str, Breakdown],
+    webinar: str | None,
+    webinars: Sequence[str],
+    phrases: Phrases,
+    escape: Escape,
+) -> dict[str, Any]:
     """Who: how many, by sex, from which institutions and states (a webinar, or all: unique)."""
+
     def count(column: str, code: str) -> int:
         """People with a code in this webinar (or unique over all)."""
         found = breakdowns[column]
         return found.unique.get(code, 0) if webinar is None else found.count(webinar, code)
 
     scope = webinars if webinar is None else [webinar]
-    total = (breakdowns["sex"].unique_total if webinar is None
-             else breakdowns["sex"].total(webinar))
+    total = breakdowns["sex"].unique_total if webinar is None else breakdowns["sex"].total(webinar)
     states = [c for c in breakdowns["country"].present(webinar) if c != "other"]
     institutions = breakdowns["institution"].present(webinar)
     typed_states = typed_names(conn, "country", scope, source)
     return {
-        "total": total, "rounded": rounded(total), "women": count("sex", "woman"),
-        "men": count("sex", "man"), "undisclosed": count("sex", "undisclosed"),
+        "total": total,
+        "rounded": rounded(total),
+        "women": count("sex", "woman"),
+        "men": count("sex", "man"),
+        "undisclosed": count("sex", "undisclosed"),
         "institutions": phrases.institutions_phrase(
-            institutions, typed_names(conn, "institution", scope, source), escape),
+            institutions, typed_names(conn, "institution", scope, source), escape
+        ),
         "state_count": len(states),
         "states": natural_join([phrases.countries.get(c, c) for c in states], escape),
         "other_states": count("country", "other"),
@@ -148,8 +160,9 @@ def _people(conn: sqlite3.Connection, source: str, breakdowns: Mapping[str, Brea
     }
 
 
-def _feedback(conn: sqlite3.Connection, summary: Summary, series: Series,
-              webinar_id: str) -> dict[str, Any]:
+def _feedback(
+    conn: sqlite3.Connection, summary: Summary, series: Series, webinar_id: str
+) -> dict[str, Any]:
     """The survey of one webinar: response rate, ratings, the most useful topic, quotes."""
     from bot.reporting.statistics import free_texts
 
@@ -159,8 +172,11 @@ def _feedback(conn: sqlite3.Connection, summary: Summary, series: Series,
     overall, topics, others = None, [], []
     for rating in summary.ratings_of(webinar_id):
         question = questions.get(rating.key)
-        item = {"text": rating.text or rating.key, "average": rating.average,
-                "answers": rating.answers}
+        item = {
+            "text": rating.text or rating.key,
+            "average": rating.average,
+            "answers": rating.answers,
+        }
         if question is not None and question.label == "overall":
             overall = item
         elif question is not None and question.topic_index is not None and webinar:
@@ -171,35 +187,55 @@ def _feedback(conn: sqlite3.Connection, summary: Summary, series: Series,
     choice_key = next((q.key for q in questions.values() if q.topic_choices), None)
     choice = summary.choice(webinar_id, choice_key) if choice_key else None
     if choice is not None and choice.top and webinar is not None:
-        most_useful = {"topics": [webinar.topics[i] for i in choice.top],
-                       "votes": choice.counts[choice.top[0]],
-                       "answers": sum(choice.counts.values())}
+        most_useful = {
+            "topics": [webinar.topics[i] for i in choice.top],
+            "votes": choice.counts[choice.top[0]],
+            "answers": sum(choice.counts.values()),
+        }
     quotes: list[str] = []
     if not series.survey_anonymous:
         keys = [q.key for q in questions.values() if q.kind == "text"]
         quotes = free_texts(conn, webinar_id, keys, QUOTES_PER_WEBINAR)
-    return {"invited": row.invited, "absent": row.absent, "completed": row.completed,
-            "expected": row.invited - row.absent, "rate": row.response_rate,
-            "overall": overall, "topics": topics, "others": others,
-            "most_useful": most_useful, "quotes": quotes}
+    return {
+        "invited": row.invited,
+        "absent": row.absent,
+        "completed": row.completed,
+        "expected": row.invited - row.absent,
+        "rate": row.response_rate,
+        "overall": overall,
+        "topics": topics,
+        "others": others,
+        "most_useful": most_useful,
+        "quotes": quotes,
+    }
 
 
 def _when(start: datetime, end: datetime, series: Series) -> dict[str, str]:
     """A webinar's date and hours in the organizers' zone."""
     zone = series.timezone
-    return {"date": format_datetime(start, "EEEE d MMMM y", tzinfo=zone, locale="en"),
-            "start": format_datetime(start, "HH:mm", tzinfo=zone, locale="en"),
-            "end": format_datetime(end, "HH:mm", tzinfo=zone, locale="en"),
-            "zone": f"{utc_offset_label(start, zone)}, {zone.key}"}
+    return {
+        "date": format_datetime(start, "EEEE d MMMM y", tzinfo=zone, locale="en"),
+        "start": format_datetime(start, "HH:mm", tzinfo=zone, locale="en"),
+        "end": format_datetime(end, "HH:mm", tzinfo=zone, locale="en"),
+        "zone": f"{utc_offset_label(start, zone)}, {zone.key}",
+    }
 
 
-def report_context(conn: sqlite3.Connection, series: Series, ctx: ExportContext,
-                   webinars: Sequence[str], escape: Escape, whole_series: bool) -> dict[str, Any]:
+def report_context(
+    conn: sqlite3.Connection,
+    series: Series,
+    ctx: ExportContext,
+    webinars: Sequence[str],
+    escape: Escape,
+    whole_series: bool,
+) -> dict[str, Any]:
     """Everything the report templates print."""
     summary = summarise(conn, ctx, webinars)
     phrases = Phrases.load(ctx)
-    stored = {row[0]: row[1:] for row in conn.execute(
-        "SELECT id, title, starts_at, ends_at FROM webinars")}
+    stored = {
+        row[0]: row[1:]
+        for row in conn.execute("SELECT id, title, starts_at, ends_at FROM webinars")
+    }
     sections = []
     for webinar_id in webinars:
         title, starts_at, ends_at = stored[webinar_id]
@@ -208,15 +244,20 @@ def report_context(conn: sqlite3.Connection, series: Series, ctx: ExportContext,
         took_part = attendance.attended > 0
         source = "attended" if took_part else "registered"
         breakdowns = summary.attended if took_part else summary.registered
-        sections.append({
-            "id": webinar_id, "title": webinar.title if webinar else title,
-            "when": _when(from_iso(starts_at), from_iso(ends_at), series),
-            "topics": list(webinar.topics) if webinar else [],
-            "took_part": took_part, "registered": attendance.registered,
-            "attended": attendance.attended, "attendance_rate": attendance.rate,
-            "people": _people(conn, source, breakdowns, webinar_id, webinars, phrases, escape),
-            "feedback": _feedback(conn, summary, series, webinar_id),
-        })
+        sections.append(
+            {
+                "id": webinar_id,
+                "title": webinar.title if webinar else title,
+                "when": _when(from_iso(starts_at), from_iso(ends_at), series),
+                "topics": list(webinar.topics) if webinar else [],
+                "took_part": took_part,
+                "registered": attendance.registered,
+                "attended": attendance.attended,
+                "attendance_rate": attendance.rate,
+                "people": _people(conn, source, breakdowns, webinar_id, webinars, phrases, escape),
+                "feedback": _feedback(conn, summary, series, webinar_id),
+            }
+        )
     totals = None
     if whole_series:
         took_part = summary.attended["sex"].unique_total > 0
@@ -224,28 +265,42 @@ def report_context(conn: sqlite3.Connection, series: Series, ctx: ExportContext,
         completed = sum(r.completed for r in surveys)
         expected = sum(r.invited - r.absent for r in surveys)
         totals = {
-            "registered": _people(conn, "registered", summary.registered, None, webinars,
-                                  phrases, escape),
-            "attended": _people(conn, "attended", summary.attended, None, webinars, phrases,
-                                escape) if took_part else None,
+            "registered": _people(
+                conn, "registered", summary.registered, None, webinars, phrases, escape
+            ),
+            "attended": _people(conn, "attended", summary.attended, None, webinars, phrases, escape)
+            if took_part
+            else None,
             "without_attendance": [s["title"] for s in sections if not s["took_part"]],
-            "completed": completed, "expected": expected,
+            "completed": completed,
+            "expected": expected,
             "rate": round(completed / expected, 4) if expected else None,
         }
-    return {"series_title": series.title, "organizer": series.organizer,
-            "whole_series": whole_series, "webinars": sections, "totals": totals,
-            "summary": summary}
+    return {
+        "series_title": series.title,
+        "organizer": series.organizer,
+        "whole_series": whole_series,
+        "webinars": sections,
+        "totals": totals,
+        "summary": summary,
+    }
 
 
 def _environment(fmt: str) -> Environment:
     """The Jinja2 environment of one report format (HTML autoescaped, Markdown finalized)."""
-    env = Environment(loader=FileSystemLoader(str(REPORT_DIR)), undefined=StrictUndefined,
-                      autoescape=fmt == "html", trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True,
-                      finalize=_md_finalize if fmt == "md" else None)
+    env = Environment(
+        loader=FileSystemLoader(str(REPORT_DIR)),
+        undefined=StrictUndefined,
+        autoescape=fmt == "html",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_md_finalize if fmt == "md" else None,
+    )
     escape = md_escape if fmt == "md" else html_escape
-    env.filters.update(pct=percent, avg=average,
-                       join_and=lambda items: natural_join(list(items), escape))
+    env.filters.update(
+        pct=percent, avg=average, join_and=lambda items: natural_join(list(items), escape)
+    )
     env.globals.update(rounded=rounded)
     return env
 
@@ -258,13 +313,17 @@ def _charts(summary: Summary, series: Series) -> list[dict[str, str]]:
     texts = Texts()
     labels = {w.id: str(n) for n, w in enumerate(series.webinars, 1)}
     ratings = rating_labels(series, texts.label("en", "stats.legend.overall"))
-    return [{"title": chart.title, "name": chart.name,
-             "uri": "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")}
-            for chart in render_charts(summary, chart_words(texts, "en"), labels, ratings)]
+    return [
+        {
+            "title": chart.title,
+            "name": chart.name,
+            "uri": "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii"),
+        }
+        for chart in render_charts(summary, chart_words(texts, "en"), labels, ratings)
+    ]
 
 
-def render_report(conn: sqlite3.Connection, series: Series, webinar: str | None,
-                  fmt: str) -> str:
+def render_report(conn: sqlite3.Connection, series: Series, webinar: str | None, fmt: str) -> str:
     """The report of one webinar (or the whole series) as Markdown or HTML text."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}")

@@ -38,9 +38,9 @@ class Breakdown:
     """People counted by one characteristic: per webinar, and over the webinars (unique)."""
 
     column: str
-    codes: tuple[str, ...]                      # display order: the labels' order, then others
+    codes: tuple[str, ...]  # display order: the labels' order, then others
     per_webinar: Mapping[str, Mapping[str, int]]  # webinar -> code -> people
-    unique: Mapping[str, int]                    # code -> people in any of the webinars
+    unique: Mapping[str, int]  # code -> people in any of the webinars
 
     def count(self, webinar: str, code: str) -> int:
         """People of one webinar with this code."""
@@ -82,11 +82,11 @@ class SurveyRow:
     """One webinar's survey: responses by status and the response rate."""
 
     webinar: str
-    invited: int        # every response created: sent the survey, or opened it with /feedback
+    invited: int  # every response created: sent the survey, or opened it with /feedback
     not_started: int
     started: int
     completed: int
-    absent: int         # said they did not attend
+    absent: int  # said they did not attend
     attended: int
 
     @property
@@ -108,7 +108,7 @@ class RatingRow:
     key: str
     text: str | None
     answers: int
-    average: float | None   # rounded to 2 places
+    average: float | None  # rounded to 2 places
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,8 @@ class Summary:
     """Every statistic of a set of webinars."""
 
     webinars: tuple[str, ...]
-    registered: Mapping[str, Breakdown]   # by dimension
-    attended: Mapping[str, Breakdown]     # by dimension
+    registered: Mapping[str, Breakdown]  # by dimension
+    attended: Mapping[str, Breakdown]  # by dimension
     attendance: tuple[AttendanceRow, ...]
     survey: tuple[SurveyRow, ...]
     ratings: tuple[RatingRow, ...]
@@ -155,65 +155,102 @@ class Summary:
         return next((r for r in self.choices if r.webinar == webinar and r.key == key), None)
 
 
-def breakdown(conn: sqlite3.Connection, column: str, names: Mapping[str, str],
-              webinars: Sequence[str], source: str = "registered") -> Breakdown:
+def breakdown(
+    conn: sqlite3.Connection,
+    column: str,
+    names: Mapping[str, str],
+    webinars: Sequence[str],
+    source: str = "registered",
+) -> Breakdown:
     """Registered (or attending) people per webinar and unique, by one participant column."""
     if column not in DIMENSIONS:
         raise ValueError(f"unknown dimension {column!r}")
     (table, condition), marks = SOURCES[source], placeholders(webinars)
     per_webinar: dict[str, dict[str, int]] = {}
     for webinar, code, n in conn.execute(
-            f"SELECT x.webinar_id, p.{column}, COUNT(*) FROM {table} x JOIN participants p"
-            f" ON p.id = x.participant_id WHERE x.webinar_id IN ({marks}){condition}"
-            " GROUP BY 1, 2", webinars):
+        f"SELECT x.webinar_id, p.{column}, COUNT(*) FROM {table} x JOIN participants p"
+        f" ON p.id = x.participant_id WHERE x.webinar_id IN ({marks}){condition}"
+        " GROUP BY 1, 2",
+        webinars,
+    ):
         per_webinar.setdefault(webinar, {})[code] = n
-    unique = dict(conn.execute(
-        f"SELECT p.{column}, COUNT(*) FROM participants p WHERE EXISTS (SELECT 1 FROM {table} x"
-        f" WHERE x.participant_id = p.id AND x.webinar_id IN ({marks}){condition}) GROUP BY 1",
-        webinars).fetchall())
+    unique = dict(
+        conn.execute(
+            f"SELECT p.{column}, COUNT(*) FROM participants p WHERE EXISTS (SELECT 1 FROM {table} x"
+            f" WHERE x.participant_id = p.id AND x.webinar_id IN ({marks}){condition}) GROUP BY 1",
+            webinars,
+        ).fetchall()
+    )
     codes = [c for c in names if c in unique] + sorted(c for c in unique if c not in names)
     return Breakdown(column, tuple(codes), per_webinar, unique)
 
 
 def attendance_row(conn: sqlite3.Connection, webinar: str, sexes: Sequence[str]) -> AttendanceRow:
     """Registered, attended (by sex) and recorded absent for one webinar."""
-    registered = conn.execute("SELECT COUNT(*) FROM registrations WHERE webinar_id = ?",
-                              (webinar,)).fetchone()[0]
+    registered = conn.execute(
+        "SELECT COUNT(*) FROM registrations WHERE webinar_id = ?", (webinar,)
+    ).fetchone()[0]
     counts: dict[tuple[int, str], int] = {
-        (attended, sex): n for attended, sex, n in conn.execute(
+        (attended, sex): n
+        for attended, sex, n in conn.execute(
             "SELECT a.attended, p.sex, COUNT(*) FROM attendance a"
             " JOIN participants p ON p.id = a.participant_id WHERE a.webinar_id = ?"
-            " GROUP BY 1, 2", (webinar,))}
+            " GROUP BY 1, 2",
+            (webinar,),
+        )
+    }
     by_sex = {sex: counts.get((1, sex), 0) for sex in sexes}
     by_sex.update({sex: n for (flag, sex), n in counts.items() if flag and sex not in by_sex})
-    return AttendanceRow(webinar, registered, sum(n for (f, _), n in counts.items() if f),
-                         by_sex, sum(n for (f, _), n in counts.items() if not f))
+    return AttendanceRow(
+        webinar,
+        registered,
+        sum(n for (f, _), n in counts.items() if f),
+        by_sex,
+        sum(n for (f, _), n in counts.items() if not f),
+    )
 
 
 def survey_row(conn: sqlite3.Connection, webinar: str) -> SurveyRow:
     """Responses by status and attendance for one webinar."""
-    status = dict(conn.execute("SELECT status, COUNT(*) FROM responses WHERE webinar_id = ?"
-                               " GROUP BY 1", (webinar,)).fetchall())
-    attended = conn.execute("SELECT COUNT(*) FROM attendance WHERE webinar_id = ?"
-                            " AND attended = 1", (webinar,)).fetchone()[0]
-    return SurveyRow(webinar, sum(status.values()), status.get("invited", 0),
-                     status.get("open", 0), status.get("completed", 0), status.get("absent", 0),
-                     attended)
+    status = dict(
+        conn.execute(
+            "SELECT status, COUNT(*) FROM responses WHERE webinar_id = ? GROUP BY 1", (webinar,)
+        ).fetchall()
+    )
+    attended = conn.execute(
+        "SELECT COUNT(*) FROM attendance WHERE webinar_id = ? AND attended = 1", (webinar,)
+    ).fetchone()[0]
+    return SurveyRow(
+        webinar,
+        sum(status.values()),
+        status.get("invited", 0),
+        status.get("open", 0),
+        status.get("completed", 0),
+        status.get("absent", 0),
+        attended,
+    )
 
 
 def rating_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str) -> list[RatingRow]:
     """The average of every rating question (1-5) of one webinar, in question order."""
     questions = ctx.questions.get(webinar, {})
-    averages = {key: (n, avg) for key, n, avg in conn.execute(
-        "SELECT a.question_key, COUNT(*), AVG(CAST(a.value AS INTEGER)) FROM answers a"
-        " JOIN responses r ON r.id = a.response_id WHERE r.webinar_id = ?"
-        " AND a.value GLOB '[1-5]' GROUP BY 1", (webinar,))}
+    averages = {
+        key: (n, avg)
+        for key, n, avg in conn.execute(
+            "SELECT a.question_key, COUNT(*), AVG(CAST(a.value AS INTEGER)) FROM answers a"
+            " JOIN responses r ON r.id = a.response_id WHERE r.webinar_id = ?"
+            " AND a.value GLOB '[1-5]' GROUP BY 1",
+            (webinar,),
+        )
+    }
     rows = []
-    for _, key in sorted((info.order, key) for key, info in questions.items()
-                         if info.kind == "rating"):
+    for _, key in sorted(
+        (info.order, key) for key, info in questions.items() if info.kind == "rating"
+    ):
         n, avg = averages.get(key, (0, None))
-        rows.append(RatingRow(webinar, key, questions[key].text, n,
-                              None if avg is None else round(avg, 2)))
+        rows.append(
+            RatingRow(webinar, key, questions[key].text, n, None if avg is None else round(avg, 2))
+        )
     return rows
 
 
@@ -223,11 +260,16 @@ def choice_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str) -> l
     for key, info in sorted(ctx.questions.get(webinar, {}).items(), key=lambda i: i[1].order):
         if info.kind != "choice":
             continue
-        counts = {int(value): n for value, n in conn.execute(
-            "SELECT a.value, COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"
-            " WHERE r.webinar_id = ? AND a.question_key = ? AND a.value GLOB '[0-9]*'"
-            " AND a.value NOT GLOB '*[^0-9]*' GROUP BY 1", (webinar, key))
-            if int(value) < len(info.choices)}
+        counts = {
+            int(value): n
+            for value, n in conn.execute(
+                "SELECT a.value, COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"
+                " WHERE r.webinar_id = ? AND a.question_key = ? AND a.value GLOB '[0-9]*'"
+                " AND a.value NOT GLOB '*[^0-9]*' GROUP BY 1",
+                (webinar, key),
+            )
+            if int(value) < len(info.choices)
+        }
         rows.append(ChoiceRow(webinar, key, counts))
     return rows
 
@@ -246,25 +288,28 @@ def summarise(conn: sqlite3.Connection, ctx: ExportContext, webinars: Sequence[s
     )
 
 
-def typed_names(conn: sqlite3.Connection, column: str, webinars: Sequence[str],
-                source: str = "registered") -> list[str]:
+def typed_names(
+    conn: sqlite3.Connection, column: str, webinars: Sequence[str], source: str = "registered"
+) -> list[str]:
     """The texts typed for "other" (state or institution) by people not erased, distinct."""
     if column not in ("country", "institution"):
         raise ValueError(f"no typed text for {column!r}")
     table, condition = SOURCES[source]
     found: dict[str, str] = {}
     for (text,) in conn.execute(
-            f"SELECT p.{column}_other FROM participants p WHERE p.{column} = 'other'"
-            f" AND p.erased_at IS NULL AND p.{column}_other IS NOT NULL AND EXISTS"
-            f" (SELECT 1 FROM {table} x WHERE x.participant_id = p.id"
-            f" AND x.webinar_id IN ({placeholders(webinars)}){condition}) ORDER BY p.id",
-            list(webinars)):
+        f"SELECT p.{column}_other FROM participants p WHERE p.{column} = 'other'"
+        f" AND p.erased_at IS NULL AND p.{column}_other IS NOT NULL AND EXISTS"
+        f" (SELECT 1 FROM {table} x WHERE x.participant_id = p.id"
+        f" AND x.webinar_id IN ({placeholders(webinars)}){condition}) ORDER BY p.id",
+        list(webinars),
+    ):
         found.setdefault(" ".join(text.split()).casefold(), " ".join(text.split()))
     return sorted(found.values(), key=str.casefold)
 
 
-def free_texts(conn: sqlite3.Connection, webinar: str, keys: Sequence[str],
-               limit: int) -> list[str]:
+def free_texts(
+    conn: sqlite3.Connection, webinar: str, keys: Sequence[str], limit: int
+) -> list[str]:
     """Up to `limit` distinct answers to text questions (completed responses, not erased)."""
     if not keys:
         return []
@@ -273,7 +318,8 @@ def free_texts(conn: sqlite3.Connection, webinar: str, keys: Sequence[str],
         " JOIN participants p ON p.id = r.participant_id WHERE r.webinar_id = ?"
         f" AND r.status = 'completed' AND p.erased_at IS NULL AND a.question_key IN"
         f" ({placeholders(keys)}) AND a.value IS NOT NULL ORDER BY r.id, a.question_key",
-        (webinar, *keys))
+        (webinar, *keys),
+    )
     found: dict[str, str] = {}
     for (value,) in rows:
         text = " ".join(value.split())

@@ -27,12 +27,18 @@ def decimal(value: float | None, lang: str) -> str:
     return "—" if value is None else format_decimal(value, "0.00", locale=lang)
 
 
-def _rows(found: Breakdown, names: Mapping[str, str], webinars: tuple[str, ...]
-          ) -> list[dict[str, Any]]:
+def _rows(
+    found: Breakdown, names: Mapping[str, str], webinars: tuple[str, ...]
+) -> list[dict[str, Any]]:
     """One line per code: its name, unique people and the count per webinar."""
-    return [{"name": names.get(code, code), "total": found.unique.get(code, 0),
-             "per": " / ".join(str(found.count(w, code)) for w in webinars)}
-            for code in found.codes]
+    return [
+        {
+            "name": names.get(code, code),
+            "total": found.unique.get(code, 0),
+            "per": " / ".join(str(found.count(w, code)) for w in webinars),
+        }
+        for code in found.codes
+    ]
 
 
 def stats_context(summary: Summary, series: Series, texts: Texts, lang: str) -> dict[str, Any]:
@@ -42,32 +48,45 @@ def stats_context(summary: Summary, series: Series, texts: Texts, lang: str) -> 
     for number, webinar_id in enumerate(webinars, 1):
         webinar = series.webinar(webinar_id)
         attendance, survey = summary.attendance_of(webinar_id), summary.survey_of(webinar_id)
-        shown.append({
-            "number": number, "title": webinar.title_for(lang) if webinar else webinar_id,
-            "registered": attendance.registered, "attended": attendance.attended,
-            "attendance_rate": percent(attendance.rate, lang), "invited": survey.invited,
-            "expected": survey.invited - survey.absent, "completed": survey.completed,
-            "response_rate": percent(survey.response_rate, lang),
-            "ratings": [{"text": _short(names.get((webinar_id, r.key), r.text or r.key)),
-                         "average": decimal(r.average, lang), "answers": r.answers}
-                        for r in summary.ratings_of(webinar_id)],
-        })
+        shown.append(
+            {
+                "number": number,
+                "title": webinar.title_for(lang) if webinar else webinar_id,
+                "registered": attendance.registered,
+                "attended": attendance.attended,
+                "attendance_rate": percent(attendance.rate, lang),
+                "invited": survey.invited,
+                "expected": survey.invited - survey.absent,
+                "completed": survey.completed,
+                "response_rate": percent(survey.response_rate, lang),
+                "ratings": [
+                    {
+                        "text": _short(names.get((webinar_id, r.key), r.text or r.key)),
+                        "average": decimal(r.average, lang),
+                        "answers": r.answers,
+                    }
+                    for r in summary.ratings_of(webinar_id)
+                ],
+            }
+        )
     registered = summary.registered
     return {
-        "series_title": series.title, "stat_webinars": shown,
+        "series_title": series.title,
+        "stat_webinars": shown,
         "per_webinar": " / ".join(str(n) for n in range(1, len(webinars) + 1)),
         "unique_registered": registered["sex"].unique_total,
         "unique_attended": summary.attended["sex"].unique_total,
         "by_state": _rows(registered["country"], texts.label_map(lang, "countries"), webinars),
         "by_sex": _rows(registered["sex"], texts.label_map(lang, "sexes"), webinars),
-        "by_institution": _rows(registered["institution"],
-                                texts.label_map(lang, "institutions"), webinars),
+        "by_institution": _rows(
+            registered["institution"], texts.label_map(lang, "institutions"), webinars
+        ),
     }
 
 
 def _short(text: str) -> str:
     """A question shortened for the message."""
-    return text if len(text) <= TEXT_MAX else text[:TEXT_MAX - 1].rstrip() + "…"
+    return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1].rstrip() + "…"
 
 
 def collect(database: Path, series: Series, texts: Texts, lang: str) -> tuple[str, list[Chart]]:

@@ -41,7 +41,7 @@ def sheet_name(title: str, used: set[str]) -> str:
     while name.lower() in used or name.lower() == "history":
         number += 1
         suffix = f" ({number})"
-        name = base[:SHEET_MAX - len(suffix)] + suffix
+        name = base[: SHEET_MAX - len(suffix)] + suffix
     used.add(name.lower())
     return name
 
@@ -71,11 +71,25 @@ class _Sheet:
         self.row += 1
 
 
-def write_xlsx(conn: sqlite3.Connection, ctx: ExportContext, kind: str, webinars: list[str],
-               path: Path, filtered: bool, progress: Progress | None = None) -> int:
+def write_xlsx(
+    conn: sqlite3.Connection,
+    ctx: ExportContext,
+    kind: str,
+    webinars: list[str],
+    path: Path,
+    filtered: bool,
+    progress: Progress | None = None,
+) -> int:
     """Write the Summary sheet and a sheet per webinar; return the data rows written."""
-    workbook = Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                    "strings_to_urls": False, "strings_to_numbers": False})
+    workbook = Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     try:
         bold = workbook.add_format({"bold": True})
         used: set[str] = set()
@@ -104,8 +118,9 @@ def write_xlsx(conn: sqlite3.Connection, ctx: ExportContext, kind: str, webinars
     return written
 
 
-def write_summary(conn: sqlite3.Connection, ctx: ExportContext, out: _Sheet,
-                  webinars: list[str]) -> None:
+def write_summary(
+    conn: sqlite3.Connection, ctx: ExportContext, out: _Sheet, webinars: list[str]
+) -> None:
     """People by country, sex and institution; attendance; response rates; average ratings."""
     summary = summarise(conn, ctx, webinars)  # the numbers of /stats and the report as well
     out.write(["Summary"], bold=True)
@@ -116,13 +131,19 @@ def write_summary(conn: sqlite3.Connection, ctx: ExportContext, out: _Sheet,
     for verb, breakdowns in (("Registered", summary.registered), ("Attended", summary.attended)):
         for column in DIMENSIONS:
             found = breakdowns[column]
-            out.write([f"{verb} participants by {words[column]}", *webinars,
-                       "All (unique people)"], bold=True)
+            out.write(
+                [f"{verb} participants by {words[column]}", *webinars, "All (unique people)"],
+                bold=True,
+            )
             for code in found.codes:
-                out.write([names[column].get(code, code),
-                           *(found.count(w, code) for w in webinars), found.unique[code]])
-            out.write(["Total", *(found.total(w) for w in webinars), found.unique_total],
-                      bold=True)
+                out.write(
+                    [
+                        names[column].get(code, code),
+                        *(found.count(w, code) for w in webinars),
+                        found.unique[code],
+                    ]
+                )
+            out.write(["Total", *(found.total(w) for w in webinars), found.unique_total], bold=True)
             out.skip()
     _attendance_table(summary, ctx, out)
     _survey_table(summary, out)
@@ -132,31 +153,68 @@ def write_summary(conn: sqlite3.Connection, ctx: ExportContext, out: _Sheet,
 def _attendance_table(summary: Summary, ctx: ExportContext, out: _Sheet) -> None:
     """Registered, attended (by sex), recorded absent, and the attendance rate per webinar."""
     sexes = list(ctx.sexes)
-    out.write(["Attendance per webinar", "registered", "attended",
-               *(f"attended: {ctx.sexes[s]}" for s in sexes), "recorded not attending",
-               "attendance rate (attended / registered)"], bold=True)
+    out.write(
+        [
+            "Attendance per webinar",
+            "registered",
+            "attended",
+            *(f"attended: {ctx.sexes[s]}" for s in sexes),
+            "recorded not attending",
+            "attendance rate (attended / registered)",
+        ],
+        bold=True,
+    )
     for row in summary.attendance:
-        out.write([row.webinar, row.registered, row.attended,
-                   *(row.by_sex.get(s, 0) for s in sexes), row.absent, row.rate])
+        out.write(
+            [
+                row.webinar,
+                row.registered,
+                row.attended,
+                *(row.by_sex.get(s, 0) for s in sexes),
+                row.absent,
+                row.rate,
+            ]
+        )
     out.skip()
 
 
 def _survey_table(summary: Summary, out: _Sheet) -> None:
     """Invited, started, completed, absent and the response rates per webinar."""
-    out.write(["Survey per webinar", "invited", "not started", "started, not finished",
-               "completed", "said they did not attend", "response rate",
-               "completed / attended"], bold=True)
+    out.write(
+        [
+            "Survey per webinar",
+            "invited",
+            "not started",
+            "started, not finished",
+            "completed",
+            "said they did not attend",
+            "response rate",
+            "completed / attended",
+        ],
+        bold=True,
+    )
     for row in summary.survey:
-        out.write([row.webinar, row.invited, row.not_started, row.started, row.completed,
-                   row.absent, row.response_rate, row.completed_per_attended])
+        out.write(
+            [
+                row.webinar,
+                row.invited,
+                row.not_started,
+                row.started,
+                row.completed,
+                row.absent,
+                row.response_rate,
+                row.completed_per_attended,
+            ]
+        )
     out.write([RESPONSE_RATE_NOTE])
     out.skip()
 
 
 def _ratings_table(summary: Summary, ctx: ExportContext, out: _Sheet) -> None:
     """The average of every rating question (1-5), per webinar, with the answers counted."""
-    out.write(["Average ratings (1-5)", "question key", "question", "answers", "average"],
-              bold=True)
+    out.write(
+        ["Average ratings (1-5)", "question key", "question", "answers", "average"], bold=True
+    )
     for row in summary.ratings:
         out.write([row.webinar, row.key, neutralise(row.text), row.answers, row.average])
     out.skip()

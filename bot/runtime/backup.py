@@ -42,8 +42,10 @@ class DatabaseLock:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             handle.close()
-            raise OpsError(f"{self.path.with_suffix('')}: in use by a running webinar-bot "
-                           f"(lock {self.path} is held); stop the bot first") from None
+            raise OpsError(
+                f"{self.path.with_suffix('')}: in use by a running webinar-bot "
+                f"(lock {self.path} is held); stop the bot first"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"{os.getpid()}\n")
@@ -97,14 +99,20 @@ def inspect_database(path: Path, full: bool = True) -> DatabaseInfo:
         info.problems.append(f"{path}: cannot open ({exc})")
         return info
     try:
-        has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table'"
-                                 " AND name='schema_migrations'").fetchone()
+        has_table = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'"
+        ).fetchone()
         if has_table:
-            info.schema_version = int(conn.execute(
-                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0])
+            info.schema_version = int(
+                conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[
+                    0
+                ]
+            )
         if info.schema_version > info.latest:
-            info.problems.append(f"{path}: schema version {info.schema_version} is newer than "
-                                 f"this program's ({info.latest}); upgrade webinar-bot")
+            info.problems.append(
+                f"{path}: schema version {info.schema_version} is newer than "
+                f"this program's ({info.latest}); upgrade webinar-bot"
+            )
         if full:
             result = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
             if result != ["ok"]:
@@ -112,11 +120,11 @@ def inspect_database(path: Path, full: bool = True) -> DatabaseInfo:
             bad = conn.execute("PRAGMA foreign_key_check").fetchall()
             if bad:
                 tables = sorted({str(row[0]) for row in bad})
-                info.problems.append(f"{path}: {len(bad)} rows break foreign keys "
-                                     f"(in {', '.join(tables)})")
+                info.problems.append(
+                    f"{path}: {len(bad)} rows break foreign keys (in {', '.join(tables)})"
+                )
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name='participants'").fetchone():
-            info.participants = int(conn.execute(
-                "SELECT COUNT(*) FROM participants").fetchone()[0])
+            info.participants = int(conn.execute("SELECT COUNT(*) FROM participants").fetchone()[0])
     except sqlite3.Error as exc:
         info.problems.append(f"{path}: not a usable SQLite database ({exc})")
     finally:
@@ -134,18 +142,19 @@ def stderr_progress(label: str) -> Progress | None:
         width = 30
         filled = width * done // max(total, 1)
         end = "\n" if done >= total else ""
-        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done}/{total} pages{end}")
+        sys.stderr.write(
+            f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} pages{end}"
+        )
         sys.stderr.flush()
 
     return show
 
 
-def _copy(source: sqlite3.Connection, target: Path, pages: int,
-          progress: Progress | None) -> None:
+def _copy(source: sqlite3.Connection, target: Path, pages: int, progress: Progress | None) -> None:
     """Copy an open database into `target` with the online backup API."""
     dest = sqlite3.connect(str(target))
     try:
+
         def step(status: int, remaining: int, total: int) -> None:
             if progress is not None:
                 progress(total - remaining, total)
@@ -156,8 +165,13 @@ def _copy(source: sqlite3.Connection, target: Path, pages: int,
         dest.close()
 
 
-def backup_database(database: Path, target: Path, pages: int = 1024,
-                    progress: Progress | None = None, overwrite: bool = False) -> DatabaseInfo:
+def backup_database(
+    database: Path,
+    target: Path,
+    pages: int = 1024,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+) -> DatabaseInfo:
     """A consistent copy of a live database, then an integrity check of the copy."""
     if not database.is_file():
         raise OpsError(f"{database}: no such database")
@@ -196,8 +210,9 @@ def _sidecars(path: Path) -> Iterator[Path]:
         yield path.with_name(path.name + suffix)
 
 
-def restore_database(database: Path, source: Path, now: datetime | None = None,
-                     progress: Progress | None = None) -> Path | None:
+def restore_database(
+    database: Path, source: Path, now: datetime | None = None, progress: Progress | None = None
+) -> Path | None:
     """Replace the database with a checked copy of `source`; return where the old one went.
 
     The caller holds the DatabaseLock. The old database (with its WAL folded in) is kept as

@@ -18,8 +18,11 @@ log = logging.getLogger(__name__)
 async def health_report(application: Application, mode: str, receiving: bool) -> dict[str, Any]:
     """Check the parts the bot needs; `healthy` is true only when all of them are fine."""
     services: Services = application.bot_data[SERVICES_KEY]
-    report: dict[str, Any] = {"mode": mode, "receiving_updates": receiving,
-                              "application_running": application.running}
+    report: dict[str, Any] = {
+        "mode": mode,
+        "receiving_updates": receiving,
+        "application_running": application.running,
+    }
     database: dict[str, Any] = {"ok": False}
     try:
         row = await services.db.fetchone("SELECT 1 AS one")
@@ -28,11 +31,14 @@ async def health_report(application: Application, mode: str, receiving: bool) ->
         database["schema_latest"] = available_migrations()[-1][0]
         rows = await services.db.fetchall(
             "SELECT status, COUNT(*) AS n FROM outbox"
-            " WHERE status IN ('pending', 'sending', 'failed') GROUP BY status")
+            " WHERE status IN ('pending', 'sending', 'failed') GROUP BY status"
+        )
         counts = {r["status"]: int(r["n"]) for r in rows}
-        report["outbox"] = {"pending": counts.get("pending", 0),
-                            "sending": counts.get("sending", 0),
-                            "failed": counts.get("failed", 0)}
+        report["outbox"] = {
+            "pending": counts.get("pending", 0),
+            "sending": counts.get("sending", 0),
+            "failed": counts.get("failed", 0),
+        }
     except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
         database["error"] = type(exc).__name__
         log.warning("health check: database not usable (%s)", type(exc).__name__)
@@ -40,8 +46,12 @@ async def health_report(application: Application, mode: str, receiving: bool) ->
     sender = services.sender
     report["outbox_sender_running"] = bool(sender is not None and sender.running)
     report["healthy"] = bool(
-        database["ok"] and report["outbox_sender_running"] and application.running and receiving
-        and database.get("schema_version") == database.get("schema_latest"))
+        database["ok"]
+        and report["outbox_sender_running"]
+        and application.running
+        and receiving
+        and database.get("schema_version") == database.get("schema_latest")
+    )
     return report
 
 

@@ -75,7 +75,8 @@ class _Handling:
 
 
 _current: contextvars.ContextVar[_Handling | None] = contextvars.ContextVar(
-    "webinar_bot_handling", default=None)
+    "webinar_bot_handling", default=None
+)
 
 
 def update_kind(update: object) -> str:
@@ -86,8 +87,15 @@ def update_kind(update: object) -> str:
     if message is not None:
         text = message.text or ""
         return "command" if text.startswith("/") else "message"
-    for name in ("callback_query", "edited_message", "my_chat_member", "inline_query",
-                 "chat_member", "poll_answer", "pre_checkout_query"):
+    for name in (
+        "callback_query",
+        "edited_message",
+        "my_chat_member",
+        "inline_query",
+        "chat_member",
+        "poll_answer",
+        "pre_checkout_query",
+    ):
         if getattr(update, name, None) is not None:
             return name
     return "other"
@@ -109,9 +117,14 @@ async def log_update(update: object, coroutine: Awaitable[Any]) -> None:
         if handling.failed:
             outcome = "error"
         update_id = update.update_id if isinstance(update, Update) else "-"
-        log.info("update %s %s handler=%s %.1f ms %s", update_id, update_kind(update),
-                 ",".join(handling.callbacks) or "none",
-                 (time.perf_counter() - started) * 1000, outcome)
+        log.info(
+            "update %s %s handler=%s %.1f ms %s",
+            update_id,
+            update_kind(update),
+            ",".join(handling.callbacks) or "none",
+            (time.perf_counter() - started) * 1000,
+            outcome,
+        )
 
 
 def _named(callback: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:

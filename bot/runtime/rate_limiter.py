@@ -26,9 +26,23 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 
 # Requests that do not send anything to a chat are not counted against the send rate.
-_UNCOUNTED = frozenset({"getUpdates", "getMe", "answerCallbackQuery", "setMyCommands",
-                        "deleteWebhook", "setWebhook", "getWebhookInfo", "close", "logOut",
-                        "getMyCommands", "deleteMyCommands", "getChat", "sendChatAction"})
+_UNCOUNTED = frozenset(
+    {
+        "getUpdates",
+        "getMe",
+        "answerCallbackQuery",
+        "setMyCommands",
+        "deleteWebhook",
+        "setWebhook",
+        "getWebhookInfo",
+        "close",
+        "logOut",
+        "getMyCommands",
+        "deleteMyCommands",
+        "getChat",
+        "sendChatAction",
+    }
+)
 
 
 class SlidingWindow:
@@ -75,7 +89,10 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
     """Overall send-rate limit plus a shared, deadline-based halt after a 429."""
 
     def __init__(
-        self, send_rate: float = 30.0, max_retries: int = 5, period: float = 1.02,
+        self,
+        send_rate: float = 30.0,
+        max_retries: int = 5,
+        period: float = 1.02,
         recover_every: float = 2.0,
     ) -> None:
         self.send_rate = send_rate
@@ -166,8 +183,11 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
         """Every `recover_every` seconds without a 429, allow 5% of the full rate more."""
         now = time.monotonic()
         full = int(self.send_rate)
-        if self._window.limit >= full or now - self._last_slowdown < self.recover_every \
-                or now - self._last_speedup < self.recover_every:
+        if (
+            self._window.limit >= full
+            or now - self._last_slowdown < self.recover_every
+            or now - self._last_speedup < self.recover_every
+        ):
             return
         self._last_speedup = now
         self._window.limit = min(full, self._window.limit + max(1, round(full * 0.05)))

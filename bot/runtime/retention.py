@@ -87,10 +87,11 @@ async def start_retention(application: Application[Any, Any, Any, Any, Any, Any]
     except Exception:
         log.exception("retention run at start-up failed")
     if application.job_queue is None:
-        log.warning("retention: no JobQueue (install python-telegram-bot[job-queue]); "
-                    "it runs at start-up only")
+        log.warning(
+            "retention: no JobQueue (install python-telegram-bot[job-queue]); "
+            "it runs at start-up only"
+        )
         return
     for job in application.job_queue.get_jobs_by_name(JOB_NAME):
         job.schedule_removal()
-    application.job_queue.run_repeating(_job, interval=RUN_EVERY, first=RUN_EVERY,
-                                        name=JOB_NAME)
+    application.job_queue.run_repeating(_job, interval=RUN_EVERY, first=RUN_EVERY, name=JOB_NAME)

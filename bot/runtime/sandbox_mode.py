@@ -42,8 +42,11 @@ async def run_on_sandbox(settings: Settings, series: Series, host: str, port: in
         await start_polling(application)
         print(f"webinar-bot is running on the local sandbox Bot API at {server.url}", flush=True)
         print(f"  database: {local.database_path}", flush=True)
-        print(f"  talk to it as a participant: see README, 'Trying it without a token'; "
-              f"control API at {server.url}/control", flush=True)
+        print(
+            f"  talk to it as a participant: see README, 'Trying it without a token'; "
+            f"control API at {server.url}/control",
+            flush=True,
+        )
         await stop.wait()
     finally:
         log.info("stopping")

@@ -53,15 +53,17 @@ async def start_webhook(application: Application, server: BotServer) -> None:
     await server.start()
 
 
-async def serve(application: Application, settings: Settings, webhook: bool,
-                stop: asyncio.Event | None = None) -> None:
+async def serve(
+    application: Application, settings: Settings, webhook: bool, stop: asyncio.Event | None = None
+) -> None:
     """Run until `stop` is set (by default: on SIGTERM or SIGINT), then stop gracefully."""
     stop = stop or asyncio.Event()
     _install_signals(stop)
     server: BotServer | None = None
     if webhook or settings.health_port:
-        server = BotServer(application, settings, webhook,
-                           port=None if webhook else settings.health_port)
+        server = BotServer(
+            application, settings, webhook, port=None if webhook else settings.health_port
+        )
     try:
         if webhook:
             assert server is not None

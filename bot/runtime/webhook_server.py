@@ -35,8 +35,9 @@ def check_webhook_settings(settings: Settings) -> None:
     if not settings.webhook_url:
         raise ConfigError("WEBHOOK_URL: not set; webhook mode needs the public https URL")
     if not settings.webhook_secret:
-        raise ConfigError("WEBHOOK_SECRET: required in webhook mode "
-                          "(1-256 characters of A-Z, a-z, 0-9, _ or -)")
+        raise ConfigError(
+            "WEBHOOK_SECRET: required in webhook mode (1-256 characters of A-Z, a-z, 0-9, _ or -)"
+        )
 
 
 def _secret_matches(given: str | None, expected: str) -> bool:
@@ -48,8 +49,9 @@ def _secret_matches(given: str | None, expected: str) -> bool:
 class BotServer:
     """Serves the webhook (when enabled) and GET /healthz on WEBHOOK_LISTEN."""
 
-    def __init__(self, application: Application, settings: Settings, webhook: bool,
-                 port: int | None = None) -> None:
+    def __init__(
+        self, application: Application, settings: Settings, webhook: bool, port: int | None = None
+    ) -> None:
         """Prepare; `port` overrides WEBHOOK_PORT (0 picks a free port)."""
         if webhook:
             check_webhook_settings(settings)
@@ -78,16 +80,16 @@ class BotServer:
     def make_app(self) -> web.Application:
         """The aiohttp application with its routes."""
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
-        app.router.add_get("/healthz", healthz_handler(self.application, self.mode,
-                                                       self.receiving))
+        app.router.add_get("/healthz", healthz_handler(self.application, self.mode, self.receiving))
         if self.webhook:
             app.router.add_post(self.path, self._receive)
         return app
 
     async def start(self) -> None:
         """Listen, then (in webhook mode) tell Telegram where to post updates."""
-        runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False,
-                               shutdown_timeout=2.0)
+        runner = web.AppRunner(
+            self.make_app(), access_log=None, handle_signals=False, shutdown_timeout=2.0
+        )
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self.port).start()
@@ -101,8 +103,10 @@ class BotServer:
         if self.webhook:
             assert self.settings.webhook_url is not None
             await self.application.bot.set_webhook(
-                self.settings.webhook_url, secret_token=self.settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES)
+                self.settings.webhook_url,
+                secret_token=self.settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
             log.info("webhook set; Telegram posts updates to %s", self.path)
 
     async def stop(self) -> None:
@@ -114,8 +118,9 @@ class BotServer:
 
     async def _receive(self, request: web.Request) -> web.Response:
         """POST from Telegram: secret, JSON, Update, then the application's update queue."""
-        if not _secret_matches(request.headers.get(SECRET_HEADER), self.settings.webhook_secret
-                               or ""):
+        if not _secret_matches(
+            request.headers.get(SECRET_HEADER), self.settings.webhook_secret or ""
+        ):
             log.warning("webhook request refused: wrong or missing secret token")
             return web.Response(status=403, text="forbidden")
         if not self.accepting:
