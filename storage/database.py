@@ -16,6 +16,7 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+FOREIGN_KEYS_OFF = "-- foreign_keys: off"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -105,20 +106,40 @@ class Database:
                 if number <= current or (upto is not None and number > upto):
                     continue
                 script = path.read_text(encoding="utf-8")
-                try:
-                    await self.conn.executescript(
-                        "BEGIN IMMEDIATE;\n"
-                        + script
-                        + f"\nINSERT INTO schema_migrations(version, applied_at) "
-                        f"VALUES ({number}, strftime('%Y-%m-%dT%H:%M:%SZ','now'));\nCOMMIT;"
-                    )
-                except sqlite3.Error as exc:
-                    if self.conn.in_transaction:
-                        await self.conn.execute("ROLLBACK")
-                    raise MigrationError(f"migration {path.name} failed: {exc}") from exc
+                await self._apply(number, path.name, script)
                 log.info("applied migration %s", path.name)
                 applied.append(number)
         return applied
+
+    async def _apply(self, number: int, name: str, script: str) -> None:
+        """Run one migration in a transaction and record it.
+
+        A migration whose first line is `-- foreign_keys: off` rebuilds a table that others
+        reference: foreign keys are off while it runs (SQLite's documented procedure for
+        changing a table's definition) and checked before it commits.
+        """
+        keys_off = script.startswith(FOREIGN_KEYS_OFF)
+        if keys_off:
+            await self.conn.execute("PRAGMA foreign_keys=OFF")
+        try:
+            await self.conn.executescript("BEGIN IMMEDIATE;\n" + script)
+            if keys_off:
+                broken = await self.conn.execute_fetchall("PRAGMA foreign_key_check")
+                if broken:
+                    raise sqlite3.IntegrityError(f"{len(broken)} rows break a foreign key")
+            await self.conn.execute(
+                "INSERT INTO schema_migrations(version, applied_at) "
+                "VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                (number,),
+            )
+            await self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                await self.conn.execute("ROLLBACK")
+            raise MigrationError(f"migration {name} failed: {exc}") from exc
+        finally:
+            if keys_off:
+                await self.conn.execute("PRAGMA foreign_keys=ON")
 
     # Each aiosqlite call is a hop to its worker thread, so reads and single writes use one
     # call each: execute_fetchall for reads, and autocommit (a statement alone is atomic).

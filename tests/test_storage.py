@@ -83,6 +83,32 @@ async def test_upgrade_from_older_schema_keeps_data(tmp_path: Path) -> None:
     await new.close()
 
 
+async def test_open_lists_rebuild_keeps_rows_and_foreign_keys(tmp_path: Path) -> None:
+    path = tmp_path / "v7.sqlite3"
+    old = Database(path)
+    await old.open(upto=7)
+    await ScheduleStore(old).sync(load_series(ROOT / "series.example.toml").webinars, NOW)
+    participant_id = (await ParticipantStore(old).create(42, draft(), NOW)).id
+    await old.close()
+
+    new = Database(path)
+    await new.open()
+    assert await new.fetchall("PRAGMA foreign_key_check") == []
+    participant = await ParticipantStore(new).get(42)
+    assert participant is not None and participant.webinar_ids == ("crime-gun-strategy",)
+    await ParticipantStore(new).create(43, draft(language="fr"), NOW)
+    with pytest.raises(sqlite3.IntegrityError):
+        await ParticipantStore(new).create(44, draft(sex="x"), NOW)
+    await new.execute("DELETE FROM participants WHERE id = ?", (participant_id,))
+    assert (
+        await new.fetchall(
+            "SELECT * FROM registrations WHERE participant_id = ?", (participant_id,)
+        )
+        == []
+    )
+    await new.close()
+
+
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     database = Database(tmp_path / "x.sqlite3")
     await database.open()
