@@ -239,7 +239,7 @@ def run_export(
             on_total(count_rows(conn, request.kind, webinars, filtered)) if on_total else None
         )
         if request.fmt == "xlsx":
-            from bot.reporting.xlsx_writer import write_xlsx
+            from bot.reporting.xlsx_writer import write_xlsx  # start-up cost: xlsxwriter
 
             assert request.out is not None
             return _to_file(

@@ -24,9 +24,10 @@ from markupsafe import Markup
 
 from bot.clock import from_iso
 from bot.domain.series import Series
-from bot.render.texts import TEMPLATES_DIR, utc_offset_label
+from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label
+from bot.reporting.charts import chart_words, rating_labels, render_charts
 from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
-from bot.reporting.statistics import Breakdown, Summary, summarise, typed_names
+from bot.reporting.statistics import Breakdown, Summary, free_texts, summarise, typed_names
 
 FORMATS: Final = ("md", "html")
 REPORT_DIR: Final = TEMPLATES_DIR / "report"
@@ -164,8 +165,6 @@ def _feedback(
     conn: sqlite3.Connection, summary: Summary, series: Series, webinar_id: str
 ) -> dict[str, Any]:
     """The survey of one webinar: response rate, ratings, the most useful topic, quotes."""
-    from bot.reporting.statistics import free_texts
-
     webinar = series.webinar(webinar_id)
     questions = {q.key: q for q in webinar.questions} if webinar else {}
     row = summary.survey_of(webinar_id)
@@ -307,9 +306,6 @@ def _environment(fmt: str) -> Environment:
 
 def _charts(summary: Summary, series: Series) -> list[dict[str, str]]:
     """The charts as data: URIs for the HTML report (English words)."""
-    from bot.render.texts import Texts
-    from bot.reporting.charts import chart_words, rating_labels, render_charts
-
     texts = Texts()
     labels = {w.id: str(n) for n, w in enumerate(series.webinars, 1)}
     ratings = rating_labels(series, texts.label("en", "stats.legend.overall"))
