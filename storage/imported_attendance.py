@@ -8,11 +8,14 @@ one transaction, so an import is all or nothing.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from pathlib import Path
-from types import TracebackType
+from typing import TYPE_CHECKING
 
 from storage.readonly import BUSY_TIMEOUT
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+    from types import TracebackType
 
 # participant id, webinar id, minutes attended (None when the report has none), recorded at
 AttendanceRecord = tuple[int, str, int | None, str]

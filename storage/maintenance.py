@@ -10,10 +10,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Callable
-from pathlib import Path
-from types import TracebackType
+from typing import TYPE_CHECKING
 
 from storage.readonly import BUSY_TIMEOUT, open_readonly
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from types import TracebackType
 
 # Any failure of SQLite itself (a missing, locked, damaged or foreign file).
 DatabaseError = sqlite3.Error

@@ -8,8 +8,10 @@ created or written, and a writer (the running bot, in WAL mode) is never blocked
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BUSY_TIMEOUT: Final = 5.0  # seconds to wait for a lock held by the bot
 

@@ -5,17 +5,22 @@ query sees the database as it stood at that moment while the bot goes on writing
 plain tuples; long results are streamed in chunks (`CHUNK` rows), so an export of any size
 runs in bounded memory. People are counted by the codes stored, erased participants included;
 free text is read only from participants who have not erased their data.
+
+Queries built as f-strings interpolate only "?" placeholders, question ranks, and column and
+table names from the fixed lists below (checked before use); every value is a parameter.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from types import TracebackType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from storage.readonly import open_readonly
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
+    from types import TracebackType
 
 CHUNK: Final = 2000
 # Participant columns that people are counted by, and those with a typed "other" text.
@@ -195,7 +200,7 @@ class ReportQueries:
             else "a.question_key, a.value, a.answered_at"
         )
         return self._chunks(
-            f"SELECT r.id, {columns} FROM responses r"
+            f"SELECT r.id, {columns} FROM responses r"  # noqa: S608
             " JOIN answers a ON a.response_id = r.id WHERE r.webinar_id = ?"
             f" ORDER BY r.participant_id, {position}a.question_key",
             (webinar, *keys),
@@ -214,7 +219,7 @@ class ReportQueries:
         if webinars is None:
             return self._count("SELECT COUNT(*) FROM participants p WHERE p.erased_at IS NULL")
         return self._count(
-            "SELECT COUNT(*) FROM participants p WHERE p.erased_at IS NULL AND EXISTS"
+            "SELECT COUNT(*) FROM participants p WHERE p.erased_at IS NULL AND EXISTS"  # noqa: S608
             " (SELECT 1 FROM registrations r WHERE r.participant_id = p.id"
             f" AND r.webinar_id IN ({placeholders(webinars)}))",
             webinars,
@@ -223,7 +228,7 @@ class ReportQueries:
     def count_attendance(self, webinars: Sequence[str]) -> int:
         """Attendance records of participants not erased in these webinars."""
         return self._count(
-            "SELECT COUNT(*) FROM attendance a JOIN participants p ON p.id = a.participant_id"
+            "SELECT COUNT(*) FROM attendance a JOIN participants p ON p.id = a.participant_id"  # noqa: S608
             f" WHERE p.erased_at IS NULL AND a.webinar_id IN ({placeholders(webinars)})",
             webinars,
         )
@@ -231,7 +236,7 @@ class ReportQueries:
     def count_answers(self, webinars: Sequence[str]) -> int:
         """Survey answers given in these webinars."""
         return self._count(
-            "SELECT COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"
+            "SELECT COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"  # noqa: S608
             f" WHERE r.webinar_id IN ({placeholders(webinars)})",
             webinars,
         )
@@ -246,7 +251,7 @@ class ReportQueries:
             raise ValueError(f"unknown dimension {column!r}")
         table, condition = _source(source)
         return self._conn.execute(
-            f"SELECT x.webinar_id, p.{column}, COUNT(*) FROM {table} x JOIN participants p"
+            f"SELECT x.webinar_id, p.{column}, COUNT(*) FROM {table} x JOIN participants p"  # noqa: S608
             f" ON p.id = x.participant_id WHERE x.webinar_id IN ({placeholders(webinars)})"
             f"{condition} GROUP BY 1, 2",
             webinars,
@@ -261,7 +266,7 @@ class ReportQueries:
         table, condition = _source(source)
         return dict(
             self._conn.execute(
-                f"SELECT p.{column}, COUNT(*) FROM participants p WHERE EXISTS (SELECT 1"
+                f"SELECT p.{column}, COUNT(*) FROM participants p WHERE EXISTS (SELECT 1"  # noqa: S608
                 f" FROM {table} x WHERE x.participant_id = p.id AND x.webinar_id IN"
                 f" ({placeholders(webinars)}){condition}) GROUP BY 1",
                 webinars,
@@ -330,7 +335,7 @@ class ReportQueries:
         return [
             text
             for (text,) in self._conn.execute(
-                f"SELECT p.{column}_other FROM participants p WHERE p.{column} = 'other'"
+                f"SELECT p.{column}_other FROM participants p WHERE p.{column} = 'other'"  # noqa: S608
                 f" AND p.erased_at IS NULL AND p.{column}_other IS NOT NULL AND EXISTS"
                 f" (SELECT 1 FROM {table} x WHERE x.participant_id = p.id"
                 f" AND x.webinar_id IN ({placeholders(webinars)}){condition}) ORDER BY p.id",
@@ -345,7 +350,7 @@ class ReportQueries:
         return [
             value
             for (value,) in self._conn.execute(
-                "SELECT a.value FROM answers a JOIN responses r ON r.id = a.response_id"
+                "SELECT a.value FROM answers a JOIN responses r ON r.id = a.response_id"  # noqa: S608
                 " JOIN participants p ON p.id = r.participant_id WHERE r.webinar_id = ?"
                 " AND r.status = 'completed' AND p.erased_at IS NULL AND a.question_key IN"
                 f" ({placeholders(keys)}) AND a.value IS NOT NULL ORDER BY r.id, a.question_key",

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 PACKAGES: Final = ("bot", "handlers", "storage", "sandbox", "demo", "templates")
@@ -134,12 +136,13 @@ def imports_of(module: Module, known: Iterable[str]) -> Iterator[Import]:
         return None
 
     for node in ast.walk(module.tree):
-        targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = _resolve_from(module, node)
             targets = [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
         for dotted in targets:
             target = project_module(dotted)
             if target is not None and target != module.name:
@@ -240,7 +243,7 @@ def _docstrings(tree: ast.Module) -> set[int]:
 def sql_strings(module: Module) -> list[str]:
     """The string literals (f-strings with their fixed parts) that hold an SQL statement."""
     docstrings = _docstrings(module.tree)
-    inside_fstrings = set()
+    inside_fstrings: set[int] = set()
     texts: list[tuple[int, str]] = []
     for node in ast.walk(module.tree):
         if isinstance(node, ast.JoinedStr):

@@ -7,9 +7,11 @@ through the outbox.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from bot.domain.series import Series
-from bot.services import Services
+if TYPE_CHECKING:
+    from bot.domain.series import Series
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
