@@ -13,9 +13,9 @@ from pathlib import Path
 from telegram import Update
 
 from bot.app import build_application
-from bot.cli.main import configure_logging
 from bot.config import load_settings, require_token
 from bot.domain.series import load_series
+from bot.runtime.logs import configure_logging
 
 
 def main() -> int:

@@ -28,7 +28,7 @@ from benchmarks.report import mark
 from benchmarks.seed import seed_database
 from bot.clock import to_iso
 from bot.domain.series import Series, parse_series
-from bot.reporting.export_rows import FEEDBACK_SQL
+from storage.report_queries import FEEDBACK_SQL
 
 TIME_RATIO_TARGET: Final = 2.0
 MEMORY_TARGET_MB: Final = 150.0
@@ -278,7 +278,7 @@ def run_export_benchmark(quick: bool, tmp: Path, say: Any, runs: int = 3) -> dic
 
 _PYTHON_FLOOR: Final = """
 import csv, sqlite3, sys
-from bot.reporting.export_rows import FEEDBACK_SQL
+from storage.report_queries import FEEDBACK_SQL
 conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
 with open(sys.argv[2], "w", newline="") as out:
     writer = csv.writer(out)

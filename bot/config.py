@@ -7,6 +7,7 @@ together there, and `SETTINGS_DOC`, `load_settings` and the docs are derived fro
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -99,8 +100,6 @@ def _parse_send_rate(name: str, raw: str) -> float:
 
 def _parse_webhook_url(name: str, raw: str) -> str:
     """Accept an https URL (http only for a loopback host, such as the sandbox)."""
-    import ipaddress
-
     url = _parse_http_url(name, raw)
     parts = urlsplit(url)
     host = parts.hostname or ""

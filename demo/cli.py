@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import dataclasses
 import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from bot.domain.durations import parse_duration
+from demo.series import DemoTiming
 
 DEFAULT_PORT = 8080
 
@@ -66,14 +71,10 @@ def add_demo_parser(sub: Any) -> None:
 
 def demo(args: argparse.Namespace) -> int:
     """Run the demo until Ctrl-C."""
-    import asyncio
-    import dataclasses
-
-    from bot.cli.main import configure_logging
-    from bot.domain.durations import parse_duration
+    # Imported here for start-up cost: the whole app, the sandbox and the page only for a demo.
+    from bot.runtime.logs import configure_logging
     from demo.run import DemoConfig, serve_demo
-    from demo.series import DemoTiming
-    from sandbox.server import is_loopback
+    from sandbox.addresses import is_loopback
 
     try:
         starts_in = parse_duration(args.starts_in)

@@ -13,6 +13,7 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.clock import from_iso, to_iso
+from bot.delivery.series_changes import apply_series
 from bot.domain.organizer_input import START_EXAMPLE, clean_join_url, parse_start
 from bot.domain.overrides import series_with_overrides
 from bot.domain.series import Webinar
@@ -240,8 +241,6 @@ async def _apply(update: Update, context: BotContext, conv: Conversation) -> Non
         await store.set(webinar.id, join_url=value, changed_by=conv.telegram_id, now=now)
     await services.conversations.delete(conv.telegram_id)
     await _answer(update)
-    from bot.app import apply_series  # bot.app imports the handlers: import it when used
-
     await apply_series(services, await series_with_overrides(services.db, services.series))
     notified = await store.notices_queued(webinar.id)
     old = to_iso(webinar.starts_at) if field == "start" else webinar.join_url

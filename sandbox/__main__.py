@@ -7,8 +7,9 @@ import asyncio
 import contextlib
 import signal
 
+from sandbox.addresses import is_loopback
 from sandbox.limits import SandboxConfig
-from sandbox.server import SandboxServer, is_loopback
+from sandbox.server import SandboxServer
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

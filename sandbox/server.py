@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
 from typing import Any
 
 from aiohttp import web
 
+from sandbox.addresses import is_loopback
 from sandbox.api import ApiError, read_params
 from sandbox.bot_methods import BOT_METHODS
 from sandbox.control import ControlRoutes
@@ -20,16 +20,6 @@ from sandbox.webhook import WebhookDeliverer
 
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
 MAX_BODY = 64 * 1024 * 1024
-
-
-def is_loopback(host: str) -> bool:
-    """Whether host names a loopback interface."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class SandboxServer:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from sandbox.addresses import is_loopback
 from sandbox.core import SandboxCore
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,6 @@ REQUEST_TIMEOUT = 10.0
 
 def deliverable(url: str) -> bool:
     """Whether the sandbox may post to this URL (http(s) on a loopback host)."""
-    from sandbox.server import is_loopback
-
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and is_loopback(parts.hostname or "")
 

@@ -90,6 +90,11 @@ class Database:
         row = await self.fetchone("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
         return int(row["v"]) if row else 0
 
+    async def ping(self) -> bool:
+        """Whether the connection answers a query."""
+        row = await self.fetchone("SELECT 1 AS one")
+        return bool(row and row["one"] == 1)
+
     async def migrate(self, upto: int | None = None) -> list[int]:
         """Apply every migration newer than the database's version; return those applied."""
         migrations = available_migrations()

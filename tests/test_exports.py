@@ -22,7 +22,6 @@ from bot.clock import to_iso
 from bot.domain.series import Series
 from bot.reporting.export_rows import (
     COLUMNS,
-    FEEDBACK_SQL,
     ExportContext,
     ExportError,
     connect_readonly,
@@ -34,6 +33,8 @@ from bot.reporting.xlsx_writer import sheet_name
 from sandbox import SandboxClient
 from storage.database import Database
 from storage.participants import ParticipantStore
+from storage.readonly import open_readonly
+from storage.report_queries import FEEDBACK_SQL
 from storage.schedule import ScheduleStore
 from tests.conftest import ROOT, START, RunningBot, example_series
 from tests.e2e import SimUser
@@ -168,7 +169,7 @@ COLUMNS_FOR = {
 
 def expected_feedback(seeded: Seeded) -> list[tuple[Any, ...]]:
     """Independently: every stored answer as its CSV row should read, in export order."""
-    conn = connect_readonly(seeded.path)
+    conn = open_readonly(seeded.path)
     ctx = ExportContext.build(seeded.series)
     rows = []
     for webinar in seeded.series.webinars:
@@ -241,14 +242,14 @@ async def test_feedback_csv_has_every_answer_neutralised_and_in_question_order(
 
 
 async def test_fast_csv_is_exactly_what_the_csv_module_writes(seeded: Seeded) -> None:
-    conn = connect_readonly(seeded.path)
+    queries = connect_readonly(seeded.path)
     ctx = ExportContext.build(seeded.series)
     for webinar in seeded.series.webinars:
-        fast = b"".join(data for _, data in feedback_csv(conn, ctx, webinar.id)).decode()
+        fast = b"".join(data for _, data in feedback_csv(queries, ctx, webinar.id)).decode()
         buffer = io.StringIO(newline="")
-        csv.writer(buffer).writerows(feedback_rows(conn, ctx, webinar.id, neutralise))
+        csv.writer(buffer).writerows(feedback_rows(queries, ctx, webinar.id, neutralise))
         assert fast == buffer.getvalue()
-    conn.close()
+    queries.close()
 
 
 async def test_erased_participants_appear_nowhere_and_their_answers_stay_anonymous(
@@ -261,7 +262,7 @@ async def test_erased_participants_appear_nowhere_and_their_answers_stay_anonymo
     assert {r["id"] for r in participants} == {str(pid) for pid in seeded.names}
     assert not erased & {r["participant_id"] for r in attendance}
     assert "'+cmd" not in {r["full_name"] for r in participants + attendance + feedback}
-    conn = connect_readonly(seeded.path)
+    conn = open_readonly(seeded.path)
     erased_responses = {
         str(rid)
         for (rid,) in conn.execute(
@@ -283,7 +284,7 @@ async def test_participants_and_attendance_match_the_database(
     seeded: Seeded, tmp_path: Path
 ) -> None:
     participants = read_csv(export_text(seeded, "participants", "csv", tmp_path))
-    conn = connect_readonly(seeded.path)
+    conn = open_readonly(seeded.path)
     stored = {
         str(r[0]): r
         for r in conn.execute(
@@ -376,7 +377,7 @@ async def test_xlsx_sheets_rows_and_summary(seeded: Seeded, tmp_path: Path) -> N
             assert [str(c) for c in cells] == [spreadsheet_safe(v) for v in row]
     summary = [list(r) for r in book["Summary"].iter_rows(values_only=True)]
     book.close()
-    conn = connect_readonly(seeded.path)
+    conn = open_readonly(seeded.path)
     by_sex = dict(
         conn.execute(
             "SELECT p.sex, COUNT(*) FROM participants p WHERE EXISTS"

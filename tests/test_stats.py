@@ -13,6 +13,7 @@ from bot.reporting.charts import HEIGHT, WIDTH, chart_words, rating_labels, rend
 from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
 from bot.reporting.statistics import Summary, free_texts, summarise, typed_names
 from bot.reporting.stats_message import collect
+from storage.readonly import open_readonly
 from tests.conftest import example_series
 from tests.stats_data import DataSet, make
 
@@ -29,16 +30,16 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> DataSet:
 @pytest.fixture(scope="module")
 def summary(data: DataSet) -> Summary:
     """The statistics of every webinar."""
-    conn = connect_readonly(data.path)
+    queries = connect_readonly(data.path)
     try:
-        return summarise(conn, ExportContext.build(data.series), webinar_ids(conn))
+        return summarise(queries, ExportContext.build(data.series), webinar_ids(queries))
     finally:
-        conn.close()
+        queries.close()
 
 
 def scalar(data: DataSet, sql: str, *args: object) -> int:
     """One number straight from the database."""
-    conn = connect_readonly(data.path)
+    conn = open_readonly(data.path)
     try:
         return int(conn.execute(sql, args).fetchone()[0])
     finally:
@@ -104,7 +105,7 @@ def test_ratings_and_most_useful_topic(data: DataSet, summary: Summary) -> None:
         "overall",
         *(f"topic_{i + 1}" for i in range(len(first.topics))),
     ]
-    conn = connect_readonly(data.path)
+    conn = open_readonly(data.path)
     values = [
         int(v)
         for (v,) in conn.execute(
@@ -122,11 +123,12 @@ def test_ratings_and_most_useful_topic(data: DataSet, summary: Summary) -> None:
 
 
 def test_erased_people_give_no_text(data: DataSet) -> None:
-    conn = connect_readonly(data.path)
+    with connect_readonly(data.path) as queries:
+        webinars = webinar_ids(queries)
+        states = typed_names(queries, "country", webinars)
+        quotes = free_texts(queries, webinars[0], ["next_topics", "support"], 50)
+    conn = open_readonly(data.path)
     try:
-        webinars = webinar_ids(conn)
-        states = typed_names(conn, "country", webinars)
-        quotes = free_texts(conn, webinars[0], ["next_topics", "support"], 50)
         erased_texts = conn.execute(
             "SELECT COUNT(*) FROM participants WHERE erased_at IS NOT NULL"
             " AND (full_name IS NOT NULL OR country_other IS NOT NULL)"

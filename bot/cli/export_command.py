@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
+from bot.config import ConfigError, load_settings
+from bot.domain.series import SeriesError, load_series
 from bot.reporting.export_rows import FORMATS, KINDS, ExportError, Progress
 from bot.reporting.export_writers import ExportRequest, run_export
 
@@ -40,7 +42,7 @@ def _progress_bar(total: int) -> Progress | None:
     """A progress bar on stderr for a large export when stderr is a terminal."""
     if total < PROGRESS_FROM or not sys.stderr.isatty():
         return None
-    from tqdm import tqdm
+    from tqdm import tqdm  # start-up cost: imported only when a bar is shown
 
     bar = tqdm(total=total, unit=" rows", unit_scale=True, file=sys.stderr, leave=False)
     return bar.update
@@ -48,9 +50,6 @@ def _progress_bar(total: int) -> Progress | None:
 
 def export(args: argparse.Namespace) -> int:
     """Run one export; a problem is one line on stderr and exit status 2."""
-    from bot.config import ConfigError, load_settings
-    from bot.domain.series import SeriesError, load_series
-
     if args.fmt == "xlsx" and args.out is None:
         print("webinar-bot: --out: an XLSX export needs a file (--out FILE)", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -14,27 +15,17 @@ from bot.cli.report_command import add_report_parser
 from bot.config import ConfigError, Settings, ensure_database_dir, load_settings, require_token
 from bot.domain.series import Series, SeriesError, load_series
 from bot.reporting.attendance_import import add_import_parser
+from bot.runtime.backup import OpsError
 from demo.cli import add_demo_parser
 
 log = logging.getLogger("bot")
 
 
-def configure_logging(level: str, secrets: Sequence[str | None] = ()) -> None:
-    """Log to stderr with secrets redacted; keep the HTTP client quiet (its URLs hold the token)."""
-    from bot.runtime.logs import install_redaction
-
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    install_redaction(secrets)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-
-
 def run(args: argparse.Namespace) -> int:
     """Start the bot with long polling until interrupted (on the sandbox without a token)."""
+    # Imported here for start-up cost: the whole app (telegram, aiohttp) only when it runs.
     from bot.app import build_application
-    from bot.runtime.backup import OpsError
+    from bot.runtime.logs import configure_logging
     from bot.runtime.serve import run_bot
     from bot.runtime.webhook_server import check_webhook_settings, webhook_mode
 
@@ -62,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
 
 def run_local(settings: Settings, series: Series, args: argparse.Namespace) -> int:
     """Without BOT_TOKEN: explain, then run the bot against the local sandbox Bot API."""
-    import asyncio
-
+    # Imported here for start-up cost: the whole app and the sandbox only when they run.
+    from bot.runtime.logs import configure_logging
     from bot.runtime.sandbox_mode import run_on_sandbox, sandbox_settings
 
     print(
@@ -93,7 +84,7 @@ def run_local(settings: Settings, series: Series, args: argparse.Namespace) -> i
 
 def sandbox(args: argparse.Namespace) -> int:
     """Run the local stand-in for Telegram's Bot API server."""
-    from sandbox.__main__ import main as sandbox_main
+    from sandbox.__main__ import main as sandbox_main  # start-up cost: aiohttp only when it runs
 
     sandbox_main(["--host", args.host, "--port", str(args.port)])
     return 0

@@ -7,12 +7,24 @@ and never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.domain.series import SeriesError, load_series
+from bot.runtime.backup import (
+    DatabaseLock,
+    OpsError,
+    backup_database,
+    inspect_database,
+    restore_database,
+    stderr_progress,
+)
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -45,8 +57,7 @@ def check(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     """The checks of `webinar-bot check`, in order."""
-    from bot.domain.series import SeriesError, load_series
-    from bot.runtime.backup import DatabaseLock, OpsError, inspect_database
+    # Imported here for start-up cost: the webhook server brings aiohttp and telegram.
     from bot.runtime.webhook_server import check_webhook_settings, webhook_mode
 
     problems = 0
@@ -121,8 +132,6 @@ def _check(args: argparse.Namespace) -> int:
 
 def backup(args: argparse.Namespace) -> int:
     """Copy the live database to FILE with SQLite's online backup API, then check the copy."""
-    from bot.runtime.backup import OpsError, backup_database, stderr_progress
-
     try:
         settings = _settings(args)
         target = Path(args.file)
@@ -157,14 +166,6 @@ def restore(
     interactive: Callable[[], bool] | None = None,
 ) -> int:
     """Replace the database with FILE after checks and a confirmation; keep the old one."""
-    from bot.runtime.backup import (
-        DatabaseLock,
-        OpsError,
-        inspect_database,
-        restore_database,
-        stderr_progress,
-    )
-
     try:
         settings = _settings(args)
     except ConfigError as exc:
@@ -201,11 +202,7 @@ def restore(
 
 def healthcheck(args: argparse.Namespace) -> int:
     """GET /healthz of the running bot (for Docker HEALTHCHECK); 0 when healthy."""
-    import json
-    import urllib.error
-    import urllib.request
-
-    from bot.runtime.webhook_server import webhook_mode
+    from bot.runtime.webhook_server import webhook_mode  # start-up cost: aiohttp, telegram
 
     try:
         settings = _settings(args)

@@ -9,7 +9,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bot.reporting.narrative import FORMATS
+from bot.config import ConfigError, load_settings
+from bot.domain.series import SeriesError, load_series
+from bot.reporting.export_rows import ExportError
+from bot.reporting.narrative import FORMATS, make_report
 
 
 def add_report_parser(sub: Any) -> None:
@@ -50,11 +53,6 @@ def _write(path: Path, text: str) -> None:
 
 def report(args: argparse.Namespace) -> int:
     """Write the report; a problem is one line on stderr and exit status 2."""
-    from bot.config import ConfigError, load_settings
-    from bot.domain.series import SeriesError, load_series
-    from bot.reporting.export_rows import ExportError
-    from bot.reporting.narrative import make_report
-
     try:
         settings = load_settings(env_file=Path(args.env_file))
         series = load_series(settings.series_file)

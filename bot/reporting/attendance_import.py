@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.clock import to_iso
 from bot.config import ConfigError, load_settings
+from storage.imported_attendance import ImportedAttendanceStore
 
 NAME_HEADERS = (
     "name (original name)",
@@ -167,16 +168,13 @@ def read_report(path: Path) -> list[Attendee]:
 def import_attendance(database: Path, webinar_id: str, report: Path, now: datetime) -> ImportReport:
     """Match the report's people to participants and record their attendance in one go."""
     people = read_report(report)
-    conn = sqlite3.connect(database)
-    conn.row_factory = sqlite3.Row
+    store = ImportedAttendanceStore(database)
     try:
-        if conn.execute("SELECT 1 FROM webinars WHERE id = ?", (webinar_id,)).fetchone() is None:
+        if not store.has_webinar(webinar_id):
             raise AttendanceFileError(f"no webinar {webinar_id!r} in the database")
         by_email: dict[str, int] = {}
         by_name: dict[str, list[int]] = {}
-        for row in conn.execute(
-            "SELECT id, full_name, email FROM participants WHERE telegram_id IS NOT NULL"
-        ):
+        for row in store.reachable_participants():
             if row["email"]:
                 by_email[row["email"].casefold()] = row["id"]
             by_name.setdefault(normalise(row["full_name"] or ""), []).append(row["id"])
@@ -198,18 +196,10 @@ def import_attendance(database: Path, webinar_id: str, report: Path, now: dateti
                     result.unmatched.append(person.name or person.email)
                     continue
             records.append((participant, webinar_id, person.minutes, to_iso(now)))
-        with conn:
-            conn.executemany(
-                "INSERT INTO attendance(participant_id, webinar_id, attended, source, minutes,"
-                " recorded_at) VALUES (?, ?, 1, 'import', ?, ?)"
-                " ON CONFLICT(participant_id, webinar_id) DO UPDATE SET attended = 1,"
-                " source = 'import', minutes = excluded.minutes,"
-                " recorded_at = excluded.recorded_at",
-                records,
-            )
+        store.record(records)
         return result
     finally:
-        conn.close()
+        store.close()
 
 
 def add_import_parser(sub: Any) -> None:

@@ -69,6 +69,7 @@ def _plain(text: str, width: int = 28, lines: int = 2) -> str:
 
 def _figure(title: str) -> tuple[Figure, Axes]:
     """A figure of the fixed size with one set of axes and a title."""
+    # Imported here for start-up cost: matplotlib only when a chart is drawn.
     import matplotlib
 
     matplotlib.use("Agg")
@@ -145,7 +146,7 @@ def render_charts(
     rating_labels: Mapping[tuple[str, str], str] | None = None,
 ) -> list[Chart]:
     """Participation, sex, states, institutions and ratings charts of a summary."""
-    import matplotlib
+    import matplotlib  # start-up cost: matplotlib only when charts are drawn
 
     webinars = list(summary.webinars)
     shown = [webinar_labels.get(w, w) for w in webinars]

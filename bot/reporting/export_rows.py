@@ -1,7 +1,7 @@
 """Organizer exports: participants, attendance and feedback as CSV, JSON or XLSX.
 
-Rows are read from a read-only `sqlite3` connection with `fetchmany`, so an export of any size
-runs in bounded memory. Participants erased with /forget appear in no export; their survey
+Rows are read from one read-only snapshot (storage.report_queries) in chunks, so an export of
+any size runs in bounded memory. Participants erased with /forget appear in no export; their survey
 answers remain in the feedback export only without identity (every participant column blank).
 In CSV and XLSX a text cell that a spreadsheet could take for a formula (starting with =, +, -,
 @, a tab or a carriage return) is prefixed with a single quote; JSON keeps the stored text.
@@ -10,24 +10,22 @@ In CSV and XLSX a text cell that a spreadsheet could take for a formula (startin
 from __future__ import annotations
 
 import re
-import sqlite3
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from bot.domain.series import Series, Webinar
+from storage.report_queries import ReportQueries, Row, UnreadableDatabase
 from templates import TEMPLATES_DIR
 
 KINDS: Final = ("feedback", "participants", "attendance")
 FORMATS: Final = ("csv", "xlsx", "json")
 LABELS_FILE: Final = TEMPLATES_DIR / "en" / "labels.toml"
-CHUNK: Final = 2000
 NO_WEBINAR: Final = "No webinar"
 _DANGEROUS: Final = frozenset("=+-@\t\r")
 
-Row = tuple[Any, ...]
 Progress = Callable[[int], None]
 
 # (JSON key, CSV/XLSX header) of each export's columns, in order.
@@ -152,22 +150,17 @@ def _questions(webinar: Webinar, survey: dict[str, str]) -> dict[str, QuestionIn
     return found
 
 
-def connect_readonly(path: Path) -> sqlite3.Connection:
-    """Open the database read-only in one snapshot (a read transaction)."""
-    if not path.is_file():
-        raise ExportError(f"DATABASE_PATH: {path} not found")
+def connect_readonly(path: Path) -> ReportQueries:
+    """Open the database read-only in one snapshot (ExportError when it cannot)."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-        conn.execute("BEGIN")
-        conn.execute("SELECT 1 FROM webinars LIMIT 1").fetchall()
-    except sqlite3.Error as exc:
-        raise ExportError(f"DATABASE_PATH: cannot read {path} ({exc})") from None
-    return conn
+        return ReportQueries.open(path)
+    except UnreadableDatabase as exc:
+        raise ExportError(f"DATABASE_PATH: {exc}") from None
 
 
-def webinar_ids(conn: sqlite3.Connection, only: str | None = None) -> list[str]:
+def webinar_ids(queries: ReportQueries, only: str | None = None) -> list[str]:
     """The stored webinars in series order, or just `only` (ExportError when unknown)."""
-    ids = [row[0] for row in conn.execute("SELECT id FROM webinars ORDER BY position, id")]
+    ids = queries.webinar_ids()
     if only is None:
         return ids
     if only not in ids:
@@ -176,44 +169,17 @@ def webinar_ids(conn: sqlite3.Connection, only: str | None = None) -> list[str]:
     return [only]
 
 
-def _stream(cursor: sqlite3.Cursor) -> Iterator[Row]:
-    """Every row of a cursor, fetched in chunks."""
-    while rows := cursor.fetchmany(CHUNK):
-        yield from rows
-
-
-_PARTICIPANTS_SQL: Final = (
-    "SELECT p.id, p.full_name, p.country, p.country_other, p.institution, p.institution_other,"
-    " p.position, p.sex, p.email, p.language, p.timezone, p.registered_at,"
-    " (SELECT group_concat(webinar_id, ';') FROM (SELECT r2.webinar_id FROM registrations r2"
-    "   JOIN webinars w ON w.id = r2.webinar_id WHERE r2.participant_id = p.id"
-    "   ORDER BY w.position)) FROM participants p WHERE p.erased_at IS NULL {where} ORDER BY p.id"
-)
-
-
 def participant_rows(
-    conn: sqlite3.Connection,
+    queries: ReportQueries,
     ctx: ExportContext,
     webinar: str | None,
     clean: Callable[[str | None], str | None] = unchanged,
 ) -> Iterator[Row]:
     """Participants not erased: all, a webinar's registrants, or (NO_WEBINAR) the unregistered."""
-    if webinar is None:
-        cursor = conn.execute(_PARTICIPANTS_SQL.format(where=""))
-    elif webinar == NO_WEBINAR:
-        cursor = conn.execute(
-            _PARTICIPANTS_SQL.format(
-                where="AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id)"
-            )
-        )
+    if webinar == NO_WEBINAR:
+        stored = queries.participants(unregistered=True)
     else:
-        cursor = conn.execute(
-            _PARTICIPANTS_SQL.format(
-                where="AND EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id"
-                " AND r.webinar_id = ?)"
-            ),
-            (webinar,),
-        )
+        stored = queries.participants(webinar)
     sexes = ctx.sexes
     for (
         pid,
@@ -229,7 +195,7 @@ def participant_rows(
         timezone,
         registered_at,
         webinars,
-    ) in _stream(cursor):
+    ) in stored:
         yield (
             pid,
             clean(name),
@@ -246,19 +212,12 @@ def participant_rows(
 
 
 def attendance_rows(
-    conn: sqlite3.Connection,
+    queries: ReportQueries,
     ctx: ExportContext,
     webinar: str,
     clean: Callable[[str | None], str | None] = unchanged,
 ) -> Iterator[Row]:
     """A webinar's attendance records of participants not erased."""
-    cursor = conn.execute(
-        "SELECT p.id, p.full_name, p.country, p.country_other, p.institution,"
-        " p.institution_other, p.sex, a.attended, a.source, a.minutes FROM attendance a"
-        " JOIN participants p ON p.id = a.participant_id"
-        " WHERE a.webinar_id = ? AND p.erased_at IS NULL ORDER BY p.id",
-        (webinar,),
-    )
     sexes = ctx.sexes
     for (
         pid,
@@ -271,7 +230,7 @@ def attendance_rows(
         attended,
         source,
         minutes,
-    ) in _stream(cursor):
+    ) in queries.attendance(webinar):
         yield (
             clean(webinar),
             pid,
@@ -285,21 +244,6 @@ def attendance_rows(
         )
 
 
-# The feedback export's rows in one SELECT (what the benchmark gives the sqlite3 shell). The
-# export reads the same rows as two streams merged in order: respondents, then their answers.
-FEEDBACK_SQL: Final = (
-    "SELECT r.id, r.participant_id, p.erased_at, p.full_name, p.country, p.country_other,"
-    " p.institution, p.institution_other, p.sex, a.question_key, a.value, a.answered_at"
-    " FROM responses r JOIN answers a ON a.response_id = r.id"
-    " JOIN participants p ON p.id = r.participant_id"
-    " WHERE r.webinar_id = ? ORDER BY r.participant_id, a.question_key"
-)
-_RESPONDENTS_SQL: Final = (
-    "SELECT r.id, r.participant_id, p.erased_at, p.full_name, p.country, p.country_other,"
-    " p.institution, p.institution_other, p.sex FROM responses r"
-    " JOIN participants p ON p.id = r.participant_id"
-    " WHERE r.webinar_id = ? ORDER BY r.participant_id"
-)
 QUOTE_NEEDED: Final = re.compile(r'[",\r\n]').search
 
 
@@ -315,9 +259,9 @@ def answer_value(info: QuestionInfo | None, value: str | None) -> str | int | No
 
 
 def answer_rows(
-    conn: sqlite3.Connection, ctx: ExportContext, webinar: str, raw: bool = False
-) -> tuple[sqlite3.Cursor, Iterator[Row]]:
-    """Cursors over a webinar's answers, in response and question order, and respondents.
+    queries: ReportQueries, ctx: ExportContext, webinar: str, raw: bool = False
+) -> tuple[Iterator[list[Row]], Iterator[Row]]:
+    """A webinar's answers in chunks, in response and question order, and its respondents.
 
     Answer rows are (response id, question key, value, answered at); respondent rows are
     in the same response order, so the two streams merge without holding either. With
@@ -326,21 +270,7 @@ def answer_rows(
     in key order (the primary key's, no sorting), and the caller puts them in question order.
     """
     keys = [] if raw else list(ctx.questions.get(webinar, {}))
-    ranks = " ".join(f"WHEN ? THEN {n}" for n in range(len(keys)))
-    position = f"CASE a.question_key {ranks} ELSE {len(keys)} END, " if keys else ""
-    # raw: key and value as one blob b"key=value" (b"key" when skipped) and answered at.
-    columns = (
-        "CAST(a.question_key || coalesce('=' || a.value, '') AS BLOB), CAST(a.answered_at AS BLOB)"
-        if raw
-        else "a.question_key, a.value, a.answered_at"
-    )
-    answers = conn.execute(
-        f"SELECT r.id, {columns} FROM responses r"
-        " JOIN answers a ON a.response_id = r.id WHERE r.webinar_id = ?"
-        f" ORDER BY r.participant_id, {position}a.question_key",
-        (webinar, *keys),
-    )
-    return answers, _stream(conn.execute(_RESPONDENTS_SQL, (webinar,)))
+    return queries.answer_chunks(webinar, keys, raw), queries.respondents(webinar)
 
 
 def identity_cells(
@@ -362,7 +292,7 @@ def identity_cells(
 
 
 def feedback_rows(
-    conn: sqlite3.Connection,
+    queries: ReportQueries,
     ctx: ExportContext,
     webinar: str,
     clean: Callable[[str | None], str | None] = unchanged,
@@ -370,9 +300,9 @@ def feedback_rows(
     """A webinar's answers, one row each, in question order; erased people stay anonymous."""
     questions = ctx.questions.get(webinar, {})
     texts = {key: clean(info.text) for key, info in questions.items()}
-    answers, people = answer_rows(conn, ctx, webinar)
+    answers, people = answer_rows(queries, ctx, webinar)
     current, identity = None, ()
-    for rid, key, value, answered_at in _stream(answers):
+    for rid, key, value, answered_at in (row for chunk in answers for row in chunk):
         if rid != current:
             current = rid
             person = next(p for p in people if p[0] == rid)
@@ -384,7 +314,7 @@ def feedback_rows(
 
 
 def sections(
-    conn: sqlite3.Connection,
+    queries: ReportQueries,
     ctx: ExportContext,
     kind: str,
     webinars: list[str],
@@ -396,7 +326,7 @@ def sections(
     if kind == "participants" and not per_webinar:
         yield (
             "participants",
-            participant_rows(conn, ctx, webinars[0] if filtered else None, clean),
+            participant_rows(queries, ctx, webinars[0] if filtered else None, clean),
         )
         return
     make = {
@@ -405,9 +335,9 @@ def sections(
         "feedback": feedback_rows,
     }[kind]
     for webinar in webinars:
-        yield (webinar, make(conn, ctx, webinar, clean))
+        yield (webinar, make(queries, ctx, webinar, clean))
     if kind == "participants" and not filtered:
-        unregistered = participant_rows(conn, ctx, NO_WEBINAR, clean)
+        unregistered = participant_rows(queries, ctx, NO_WEBINAR, clean)
         first = next(unregistered, None)
         if first is not None:
             yield (NO_WEBINAR, _prepend(first, unregistered))
@@ -419,28 +349,10 @@ def _prepend(first: Row, rest: Iterator[Row]) -> Iterator[Row]:
     yield from rest
 
 
-def count_rows(conn: sqlite3.Connection, kind: str, webinars: list[str], filtered: bool) -> int:
+def count_rows(queries: ReportQueries, kind: str, webinars: list[str], filtered: bool) -> int:
     """How many rows an export will have (for the progress bar)."""
-    marks = ", ".join("?" * len(webinars)) or "NULL"
     if kind == "participants":
-        where = (
-            (
-                f" AND EXISTS (SELECT 1 FROM registrations r WHERE r.participant_id = p.id"
-                f" AND r.webinar_id IN ({marks}))"
-            )
-            if filtered
-            else ""
-        )
-        sql = f"SELECT COUNT(*) FROM participants p WHERE p.erased_at IS NULL{where}"
-        return int(conn.execute(sql, webinars if filtered else ()).fetchone()[0])
+        return queries.count_participants(webinars if filtered else None)
     if kind == "attendance":
-        sql = (
-            "SELECT COUNT(*) FROM attendance a JOIN participants p ON p.id = a.participant_id"
-            f" WHERE p.erased_at IS NULL AND a.webinar_id IN ({marks})"
-        )
-    else:
-        sql = (
-            "SELECT COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"
-            f" WHERE r.webinar_id IN ({marks})"
-        )
-    return int(conn.execute(sql, webinars).fetchone()[0])
+        return queries.count_attendance(webinars)
+    return queries.count_answers(webinars)

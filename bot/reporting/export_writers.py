@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import os
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -20,7 +19,6 @@ from typing import IO, Any, TextIO
 
 from bot.domain.series import Series
 from bot.reporting.export_rows import (
-    CHUNK,
     COLUMNS,
     FORMATS,
     KINDS,
@@ -39,6 +37,7 @@ from bot.reporting.export_rows import (
     unchanged,
     webinar_ids,
 )
+from storage.report_queries import CHUNK, ReportQueries
 
 
 def csv_field(value: object) -> str:
@@ -76,7 +75,7 @@ def _csv_prefix(
 
 
 def feedback_csv(
-    conn: sqlite3.Connection, ctx: ExportContext, webinar: str
+    queries: ReportQueries, ctx: ExportContext, webinar: str
 ) -> Iterator[tuple[int, bytes]]:
     """feedback_rows as neutralised UTF-8 CSV, a chunk at a time: (rows, bytes).
 
@@ -104,13 +103,13 @@ def feedback_csv(
                     for i, c in enumerate(info.choices)
                 }
             )
-    answers, people = answer_rows(conn, ctx, webinar, raw=True)
+    answers, people = answer_rows(queries, ctx, webinar, raw=True)
     size = len(questions)
     current, prefix = None, b""
     places: dict[tuple[str, str, str], str] = {}
     slots: list[bytes | None] = []  # the current response's lines, by question position
     extra: list[bytes] = []  # its answers to questions no longer in the series file
-    while chunk := answers.fetchmany(CHUNK):
+    for chunk in answers:
         lines: list[bytes] = []
         for rid, key_value, answered_at in chunk:
             if rid != current:
@@ -151,7 +150,7 @@ def _chunks(rows: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 
 def write_csv(
-    conn: sqlite3.Connection,
+    queries: ReportQueries,
     ctx: ExportContext,
     kind: str,
     webinars: list[str],
@@ -166,13 +165,13 @@ def write_csv(
     if kind == "feedback":  # the big one: built as bytes, not cell by cell
         out.flush()
         for webinar in webinars:
-            for count, data in feedback_csv(conn, ctx, webinar):
+            for count, data in feedback_csv(queries, ctx, webinar):
                 out.buffer.write(data)
                 written += count
                 if progress is not None:
                     progress(count)
         return written
-    for _, rows in sections(conn, ctx, kind, webinars, neutralise, False, filtered):
+    for _, rows in sections(queries, ctx, kind, webinars, neutralise, False, filtered):
         for chunk in _chunks(rows):
             writer.writerows(chunk)
             written += len(chunk)
@@ -182,7 +181,7 @@ def write_csv(
 
 
 def write_json(
-    conn: sqlite3.Connection,
+    queries: ReportQueries,
     ctx: ExportContext,
     kind: str,
     webinars: list[str],
@@ -195,7 +194,7 @@ def write_json(
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     written = 0
     out.write("[")
-    for _, rows in sections(conn, ctx, kind, webinars, unchanged, False, filtered):
+    for _, rows in sections(queries, ctx, kind, webinars, unchanged, False, filtered):
         for chunk in _chunks(rows):
             for row in chunk:
                 out.write(
@@ -230,22 +229,22 @@ def run_export(
         raise ExportError(f"unknown export {request.kind!r} or format {request.fmt!r}")
     if request.out is None and (request.fmt == "xlsx" or stdout is None):
         raise ExportError("--out: an XLSX export needs a file (--out FILE)")
-    conn = connect_readonly(database)
+    queries = connect_readonly(database)
     try:
         ctx = ExportContext.build(series)
-        webinars = webinar_ids(conn, request.webinar)
+        webinars = webinar_ids(queries, request.webinar)
         filtered = request.webinar is not None
         progress = (
-            on_total(count_rows(conn, request.kind, webinars, filtered)) if on_total else None
+            on_total(count_rows(queries, request.kind, webinars, filtered)) if on_total else None
         )
         if request.fmt == "xlsx":
-            from bot.reporting.xlsx_writer import write_xlsx
+            from bot.reporting.xlsx_writer import write_xlsx  # start-up cost: xlsxwriter
 
             assert request.out is not None
             return _to_file(
                 request.out,
                 lambda part: write_xlsx(
-                    conn, ctx, request.kind, webinars, part, filtered, progress
+                    queries, ctx, request.kind, webinars, part, filtered, progress
                 ),
             )
         writer = write_csv if request.fmt == "csv" else write_json
@@ -253,7 +252,7 @@ def run_export(
             assert stdout is not None
             text = io.TextIOWrapper(stdout, encoding="utf-8", newline="")
             try:
-                return writer(conn, ctx, request.kind, webinars, text, filtered, progress)
+                return writer(queries, ctx, request.kind, webinars, text, filtered, progress)
             finally:
                 text.flush()
                 text.detach()
@@ -263,11 +262,11 @@ def run_export(
             with part.open("w", encoding="utf-8", newline="") as handle:
                 if request.fmt == "csv":
                     handle.write("\ufeff")
-                return writer(conn, ctx, request.kind, webinars, handle, filtered, progress)
+                return writer(queries, ctx, request.kind, webinars, handle, filtered, progress)
 
         return _to_file(request.out, write_text)
     finally:
-        conn.close()
+        queries.close()
 
 
 def _to_file(out: Path, write: Callable[[Path], int]) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import re
-import sqlite3
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,9 +23,11 @@ from markupsafe import Markup
 
 from bot.clock import from_iso
 from bot.domain.series import Series
-from bot.render.texts import TEMPLATES_DIR, utc_offset_label
+from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label
+from bot.reporting.charts import chart_words, rating_labels, render_charts
 from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
-from bot.reporting.statistics import Breakdown, Summary, summarise, typed_names
+from bot.reporting.statistics import Breakdown, Summary, free_texts, summarise, typed_names
+from storage.report_queries import ReportQueries
 
 FORMATS: Final = ("md", "html")
 REPORT_DIR: Final = TEMPLATES_DIR / "report"
@@ -124,7 +125,7 @@ class Phrases:
 
 
 def _people(
-    conn: sqlite3.Connection,
+    queries: ReportQueries,
     source: str,
     breakdowns: Mapping[str, Breakdown],
     webinar: str | None,
@@ -143,7 +144,7 @@ def _people(
     total = breakdowns["sex"].unique_total if webinar is None else breakdowns["sex"].total(webinar)
     states = [c for c in breakdowns["country"].present(webinar) if c != "other"]
     institutions = breakdowns["institution"].present(webinar)
-    typed_states = typed_names(conn, "country", scope, source)
+    typed_states = typed_names(queries, "country", scope, source)
     return {
         "total": total,
         "rounded": rounded(total),
@@ -151,7 +152,7 @@ def _people(
         "men": count("sex", "man"),
         "undisclosed": count("sex", "undisclosed"),
         "institutions": phrases.institutions_phrase(
-            institutions, typed_names(conn, "institution", scope, source), escape
+            institutions, typed_names(queries, "institution", scope, source), escape
         ),
         "state_count": len(states),
         "states": natural_join([phrases.countries.get(c, c) for c in states], escape),
@@ -161,11 +162,9 @@ def _people(
 
 
 def _feedback(
-    conn: sqlite3.Connection, summary: Summary, series: Series, webinar_id: str
+    queries: ReportQueries, summary: Summary, series: Series, webinar_id: str
 ) -> dict[str, Any]:
     """The survey of one webinar: response rate, ratings, the most useful topic, quotes."""
-    from bot.reporting.statistics import free_texts
-
     webinar = series.webinar(webinar_id)
     questions = {q.key: q for q in webinar.questions} if webinar else {}
     row = summary.survey_of(webinar_id)
@@ -195,7 +194,7 @@ def _feedback(
     quotes: list[str] = []
     if not series.survey_anonymous:
         keys = [q.key for q in questions.values() if q.kind == "text"]
-        quotes = free_texts(conn, webinar_id, keys, QUOTES_PER_WEBINAR)
+        quotes = free_texts(queries, webinar_id, keys, QUOTES_PER_WEBINAR)
     return {
         "invited": row.invited,
         "absent": row.absent,
@@ -222,7 +221,7 @@ def _when(start: datetime, end: datetime, series: Series) -> dict[str, str]:
 
 
 def report_context(
-    conn: sqlite3.Connection,
+    queries: ReportQueries,
     series: Series,
     ctx: ExportContext,
     webinars: Sequence[str],
@@ -230,12 +229,9 @@ def report_context(
     whole_series: bool,
 ) -> dict[str, Any]:
     """Everything the report templates print."""
-    summary = summarise(conn, ctx, webinars)
+    summary = summarise(queries, ctx, webinars)
     phrases = Phrases.load(ctx)
-    stored = {
-        row[0]: row[1:]
-        for row in conn.execute("SELECT id, title, starts_at, ends_at FROM webinars")
-    }
+    stored = queries.webinars()
     sections = []
     for webinar_id in webinars:
         title, starts_at, ends_at = stored[webinar_id]
@@ -254,8 +250,10 @@ def report_context(
                 "registered": attendance.registered,
                 "attended": attendance.attended,
                 "attendance_rate": attendance.rate,
-                "people": _people(conn, source, breakdowns, webinar_id, webinars, phrases, escape),
-                "feedback": _feedback(conn, summary, series, webinar_id),
+                "people": _people(
+                    queries, source, breakdowns, webinar_id, webinars, phrases, escape
+                ),
+                "feedback": _feedback(queries, summary, series, webinar_id),
             }
         )
     totals = None
@@ -266,9 +264,11 @@ def report_context(
         expected = sum(r.invited - r.absent for r in surveys)
         totals = {
             "registered": _people(
-                conn, "registered", summary.registered, None, webinars, phrases, escape
+                queries, "registered", summary.registered, None, webinars, phrases, escape
             ),
-            "attended": _people(conn, "attended", summary.attended, None, webinars, phrases, escape)
+            "attended": _people(
+                queries, "attended", summary.attended, None, webinars, phrases, escape
+            )
             if took_part
             else None,
             "without_attendance": [s["title"] for s in sections if not s["took_part"]],
@@ -307,9 +307,6 @@ def _environment(fmt: str) -> Environment:
 
 def _charts(summary: Summary, series: Series) -> list[dict[str, str]]:
     """The charts as data: URIs for the HTML report (English words)."""
-    from bot.render.texts import Texts
-    from bot.reporting.charts import chart_words, rating_labels, render_charts
-
     texts = Texts()
     labels = {w.id: str(n) for n, w in enumerate(series.webinars, 1)}
     ratings = rating_labels(series, texts.label("en", "stats.legend.overall"))
@@ -323,22 +320,19 @@ def _charts(summary: Summary, series: Series) -> list[dict[str, str]]:
     ]
 
 
-def render_report(conn: sqlite3.Connection, series: Series, webinar: str | None, fmt: str) -> str:
+def render_report(queries: ReportQueries, series: Series, webinar: str | None, fmt: str) -> str:
     """The report of one webinar (or the whole series) as Markdown or HTML text."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}")
     ctx = ExportContext.build(series)
-    webinars = webinar_ids(conn, webinar)
+    webinars = webinar_ids(queries, webinar)
     escape = md_escape if fmt == "md" else html_escape
-    context = report_context(conn, series, ctx, webinars, escape, webinar is None)
+    context = report_context(queries, series, ctx, webinars, escape, webinar is None)
     context["charts"] = _charts(context["summary"], series) if fmt == "html" else []
     return _environment(fmt).get_template(f"report.{fmt}.j2").render(**context)
 
 
 def make_report(database: Path, series: Series, webinar: str | None, fmt: str) -> str:
     """Open the database read-only (one snapshot) and render the report."""
-    conn = connect_readonly(database)
-    try:
-        return render_report(conn, series, webinar, fmt)
-    finally:
-        conn.close()
+    with connect_readonly(database) as queries:
+        return render_report(queries, series, webinar, fmt)

@@ -1,6 +1,6 @@
 """The series' statistics: one source for the XLSX Summary sheet, /stats and the report.
 
-Everything is read from a `sqlite3` connection (the exports' read-only snapshot). People are
+Everything is read from the exports' read-only snapshot (storage.report_queries). People are
 counted with the codes stored (country, sex, institution type), erased participants included:
 their codes remain, anonymously. Free text (a typed state or institution, survey answers) is
 read only from participants who have not erased their data.
@@ -8,24 +8,14 @@ read only from participants who have not erased their data.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from bot.reporting.export_rows import ExportContext
+from storage.report_queries import PEOPLE_COLUMNS, ReportQueries
 
-DIMENSIONS: Final = ("country", "sex", "institution")
-# Where people are counted from: registrations, or attendance records of people who attended.
-SOURCES: Final = {
-    "registered": ("registrations", ""),
-    "attended": ("attendance", " AND x.attended = 1"),
-}
-
-
-def placeholders(values: Sequence[object]) -> str:
-    """'?, ?, ?' for a list of values (NULL when empty)."""
-    return ", ".join("?" * len(values)) or "NULL"
+DIMENSIONS: Final = PEOPLE_COLUMNS
 
 
 def ratio(numerator: int, denominator: int) -> float | None:
@@ -156,48 +146,26 @@ class Summary:
 
 
 def breakdown(
-    conn: sqlite3.Connection,
+    queries: ReportQueries,
     column: str,
     names: Mapping[str, str],
     webinars: Sequence[str],
     source: str = "registered",
 ) -> Breakdown:
     """Registered (or attending) people per webinar and unique, by one participant column."""
-    if column not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {column!r}")
-    (table, condition), marks = SOURCES[source], placeholders(webinars)
     per_webinar: dict[str, dict[str, int]] = {}
-    for webinar, code, n in conn.execute(
-        f"SELECT x.webinar_id, p.{column}, COUNT(*) FROM {table} x JOIN participants p"
-        f" ON p.id = x.participant_id WHERE x.webinar_id IN ({marks}){condition}"
-        " GROUP BY 1, 2",
-        webinars,
-    ):
+    for webinar, code, n in queries.people_per_webinar(column, webinars, source):
         per_webinar.setdefault(webinar, {})[code] = n
-    unique = dict(
-        conn.execute(
-            f"SELECT p.{column}, COUNT(*) FROM participants p WHERE EXISTS (SELECT 1 FROM {table} x"
-            f" WHERE x.participant_id = p.id AND x.webinar_id IN ({marks}){condition}) GROUP BY 1",
-            webinars,
-        ).fetchall()
-    )
+    unique = queries.people_unique(column, webinars, source)
     codes = [c for c in names if c in unique] + sorted(c for c in unique if c not in names)
     return Breakdown(column, tuple(codes), per_webinar, unique)
 
 
-def attendance_row(conn: sqlite3.Connection, webinar: str, sexes: Sequence[str]) -> AttendanceRow:
+def attendance_row(queries: ReportQueries, webinar: str, sexes: Sequence[str]) -> AttendanceRow:
     """Registered, attended (by sex) and recorded absent for one webinar."""
-    registered = conn.execute(
-        "SELECT COUNT(*) FROM registrations WHERE webinar_id = ?", (webinar,)
-    ).fetchone()[0]
+    registered = queries.registered_count(webinar)
     counts: dict[tuple[int, str], int] = {
-        (attended, sex): n
-        for attended, sex, n in conn.execute(
-            "SELECT a.attended, p.sex, COUNT(*) FROM attendance a"
-            " JOIN participants p ON p.id = a.participant_id WHERE a.webinar_id = ?"
-            " GROUP BY 1, 2",
-            (webinar,),
-        )
+        (attended, sex): n for attended, sex, n in queries.attendance_by_sex(webinar)
     }
     by_sex = {sex: counts.get((1, sex), 0) for sex in sexes}
     by_sex.update({sex: n for (flag, sex), n in counts.items() if flag and sex not in by_sex})
@@ -210,16 +178,10 @@ def attendance_row(conn: sqlite3.Connection, webinar: str, sexes: Sequence[str])
     )
 
 
-def survey_row(conn: sqlite3.Connection, webinar: str) -> SurveyRow:
+def survey_row(queries: ReportQueries, webinar: str) -> SurveyRow:
     """Responses by status and attendance for one webinar."""
-    status = dict(
-        conn.execute(
-            "SELECT status, COUNT(*) FROM responses WHERE webinar_id = ? GROUP BY 1", (webinar,)
-        ).fetchall()
-    )
-    attended = conn.execute(
-        "SELECT COUNT(*) FROM attendance WHERE webinar_id = ? AND attended = 1", (webinar,)
-    ).fetchone()[0]
+    status = queries.responses_by_status(webinar)
+    attended = queries.attended_count(webinar)
     return SurveyRow(
         webinar,
         sum(status.values()),
@@ -231,18 +193,10 @@ def survey_row(conn: sqlite3.Connection, webinar: str) -> SurveyRow:
     )
 
 
-def rating_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str) -> list[RatingRow]:
+def rating_rows(queries: ReportQueries, ctx: ExportContext, webinar: str) -> list[RatingRow]:
     """The average of every rating question (1-5) of one webinar, in question order."""
     questions = ctx.questions.get(webinar, {})
-    averages = {
-        key: (n, avg)
-        for key, n, avg in conn.execute(
-            "SELECT a.question_key, COUNT(*), AVG(CAST(a.value AS INTEGER)) FROM answers a"
-            " JOIN responses r ON r.id = a.response_id WHERE r.webinar_id = ?"
-            " AND a.value GLOB '[1-5]' GROUP BY 1",
-            (webinar,),
-        )
-    }
+    averages = queries.rating_averages(webinar)
     rows = []
     for _, key in sorted(
         (info.order, key) for key, info in questions.items() if info.kind == "rating"
@@ -254,74 +208,49 @@ def rating_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str) -> l
     return rows
 
 
-def choice_rows(conn: sqlite3.Connection, ctx: ExportContext, webinar: str) -> list[ChoiceRow]:
+def choice_rows(queries: ReportQueries, ctx: ExportContext, webinar: str) -> list[ChoiceRow]:
     """How often each choice of every choice question of one webinar was picked."""
     rows = []
     for key, info in sorted(ctx.questions.get(webinar, {}).items(), key=lambda i: i[1].order):
         if info.kind != "choice":
             continue
         counts = {
-            int(value): n
-            for value, n in conn.execute(
-                "SELECT a.value, COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"
-                " WHERE r.webinar_id = ? AND a.question_key = ? AND a.value GLOB '[0-9]*'"
-                " AND a.value NOT GLOB '*[^0-9]*' GROUP BY 1",
-                (webinar, key),
-            )
-            if int(value) < len(info.choices)
+            choice: n
+            for choice, n in queries.choice_counts(webinar, key).items()
+            if choice < len(info.choices)
         }
         rows.append(ChoiceRow(webinar, key, counts))
     return rows
 
 
-def summarise(conn: sqlite3.Connection, ctx: ExportContext, webinars: Sequence[str]) -> Summary:
+def summarise(queries: ReportQueries, ctx: ExportContext, webinars: Sequence[str]) -> Summary:
     """Every statistic of these webinars (erased participants counted anonymously)."""
     names = {"country": ctx.countries, "sex": ctx.sexes, "institution": ctx.institutions}
     return Summary(
         webinars=tuple(webinars),
-        registered={d: breakdown(conn, d, names[d], webinars) for d in DIMENSIONS},
-        attended={d: breakdown(conn, d, names[d], webinars, "attended") for d in DIMENSIONS},
-        attendance=tuple(attendance_row(conn, w, list(ctx.sexes)) for w in webinars),
-        survey=tuple(survey_row(conn, w) for w in webinars),
-        ratings=tuple(row for w in webinars for row in rating_rows(conn, ctx, w)),
-        choices=tuple(row for w in webinars for row in choice_rows(conn, ctx, w)),
+        registered={d: breakdown(queries, d, names[d], webinars) for d in DIMENSIONS},
+        attended={d: breakdown(queries, d, names[d], webinars, "attended") for d in DIMENSIONS},
+        attendance=tuple(attendance_row(queries, w, list(ctx.sexes)) for w in webinars),
+        survey=tuple(survey_row(queries, w) for w in webinars),
+        ratings=tuple(row for w in webinars for row in rating_rows(queries, ctx, w)),
+        choices=tuple(row for w in webinars for row in choice_rows(queries, ctx, w)),
     )
 
 
 def typed_names(
-    conn: sqlite3.Connection, column: str, webinars: Sequence[str], source: str = "registered"
+    queries: ReportQueries, column: str, webinars: Sequence[str], source: str = "registered"
 ) -> list[str]:
     """The texts typed for "other" (state or institution) by people not erased, distinct."""
-    if column not in ("country", "institution"):
-        raise ValueError(f"no typed text for {column!r}")
-    table, condition = SOURCES[source]
     found: dict[str, str] = {}
-    for (text,) in conn.execute(
-        f"SELECT p.{column}_other FROM participants p WHERE p.{column} = 'other'"
-        f" AND p.erased_at IS NULL AND p.{column}_other IS NOT NULL AND EXISTS"
-        f" (SELECT 1 FROM {table} x WHERE x.participant_id = p.id"
-        f" AND x.webinar_id IN ({placeholders(webinars)}){condition}) ORDER BY p.id",
-        list(webinars),
-    ):
+    for text in queries.typed_names(column, webinars, source):
         found.setdefault(" ".join(text.split()).casefold(), " ".join(text.split()))
     return sorted(found.values(), key=str.casefold)
 
 
-def free_texts(
-    conn: sqlite3.Connection, webinar: str, keys: Sequence[str], limit: int
-) -> list[str]:
+def free_texts(queries: ReportQueries, webinar: str, keys: Sequence[str], limit: int) -> list[str]:
     """Up to `limit` distinct answers to text questions (completed responses, not erased)."""
-    if not keys:
-        return []
-    rows = conn.execute(
-        "SELECT a.value FROM answers a JOIN responses r ON r.id = a.response_id"
-        " JOIN participants p ON p.id = r.participant_id WHERE r.webinar_id = ?"
-        f" AND r.status = 'completed' AND p.erased_at IS NULL AND a.question_key IN"
-        f" ({placeholders(keys)}) AND a.value IS NOT NULL ORDER BY r.id, a.question_key",
-        (webinar, *keys),
-    )
     found: dict[str, str] = {}
-    for (value,) in rows:
+    for value in queries.text_answers(webinar, keys):
         text = " ".join(value.split())
         if len(text) >= 3:
             found.setdefault(text.casefold(), text)

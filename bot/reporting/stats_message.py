@@ -91,11 +91,8 @@ def _short(text: str) -> str:
 
 def collect(database: Path, series: Series, texts: Texts, lang: str) -> tuple[str, list[Chart]]:
     """The /stats message (Telegram HTML) and its charts, from a read-only snapshot."""
-    conn = connect_readonly(database)
-    try:
-        summary = summarise(conn, ExportContext.build(series), webinar_ids(conn))
-    finally:
-        conn.close()
+    with connect_readonly(database) as queries:
+        summary = summarise(queries, ExportContext.build(series), webinar_ids(queries))
     text = texts.render(lang, "stats", **stats_context(summary, series, texts, lang))
     labels = {w.id: str(n) for n, w in enumerate(series.webinars, 1)}
     ratings = rating_labels(series, texts.label(lang, "stats.legend.overall"), lang)

@@ -8,7 +8,6 @@ formulas) and neutralised like CSV; numbers stay numbers.
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
@@ -18,6 +17,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from bot.reporting.export_rows import COLUMNS, ExportContext, Progress, neutralise, sections
 from bot.reporting.statistics import DIMENSIONS, Summary, summarise
+from storage.report_queries import ReportQueries
 
 SHEET_MAX: Final = 31
 _BAD_SHEET_CHARS: Final = re.compile(r"[\[\]:*?/\\]")
@@ -72,7 +72,7 @@ class _Sheet:
 
 
 def write_xlsx(
-    conn: sqlite3.Connection,
+    queries: ReportQueries,
     ctx: ExportContext,
     kind: str,
     webinars: list[str],
@@ -96,10 +96,10 @@ def write_xlsx(
         summary = _Sheet(workbook.add_worksheet(sheet_name("Summary", used)), bold)
         summary.sheet.set_column(0, 0, 34)
         summary.sheet.set_column(1, 12, 14)
-        write_summary(conn, ctx, summary, webinars)
+        write_summary(queries, ctx, summary, webinars)
         headers = [header for _, header in COLUMNS[kind]]
         written = 0
-        for title, rows in sections(conn, ctx, kind, webinars, neutralise, True, filtered):
+        for title, rows in sections(queries, ctx, kind, webinars, neutralise, True, filtered):
             sheet = _Sheet(workbook.add_worksheet(sheet_name(title, used)), bold)
             sheet.sheet.set_column(0, len(headers) - 1, 18)
             sheet.sheet.freeze_panes(1, 0)
@@ -119,10 +119,10 @@ def write_xlsx(
 
 
 def write_summary(
-    conn: sqlite3.Connection, ctx: ExportContext, out: _Sheet, webinars: list[str]
+    queries: ReportQueries, ctx: ExportContext, out: _Sheet, webinars: list[str]
 ) -> None:
     """People by country, sex and institution; attendance; response rates; average ratings."""
-    summary = summarise(conn, ctx, webinars)  # the numbers of /stats and the report as well
+    summary = summarise(queries, ctx, webinars)  # the numbers of /stats and the report as well
     out.write(["Summary"], bold=True)
     out.write([ERASED_NOTE])
     out.skip()

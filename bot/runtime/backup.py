@@ -7,10 +7,8 @@ not start while a restore is under way.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from storage.database import available_migrations
+from storage.maintenance import DatabaseError, DatabaseFile, fold_wal
 
 Progress = Callable[[int, int], None]
 
@@ -85,50 +84,35 @@ def latest_schema() -> int:
     return available_migrations()[-1][0]
 
 
-def _connect_ro(path: Path) -> sqlite3.Connection:
-    """Open a database file read-only (never creating it)."""
-    return sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=5.0)
-
-
 def inspect_database(path: Path, full: bool = True) -> DatabaseInfo:
     """Read-only checks: schema version against the migrations, integrity, foreign keys."""
     info = DatabaseInfo(path=path, latest=latest_schema())
     try:
-        conn = _connect_ro(path)
-    except sqlite3.Error as exc:
+        file = DatabaseFile(path)
+    except DatabaseError as exc:
         info.problems.append(f"{path}: cannot open ({exc})")
         return info
     try:
-        has_table = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'"
-        ).fetchone()
-        if has_table:
-            info.schema_version = int(
-                conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[
-                    0
-                ]
-            )
+        info.schema_version = file.schema_version()
         if info.schema_version > info.latest:
             info.problems.append(
                 f"{path}: schema version {info.schema_version} is newer than "
                 f"this program's ({info.latest}); upgrade webinar-bot"
             )
         if full:
-            result = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+            result = file.integrity_check()
             if result != ["ok"]:
                 info.problems.append(f"{path}: integrity check failed: {'; '.join(result[:3])}")
-            bad = conn.execute("PRAGMA foreign_key_check").fetchall()
+            bad = file.foreign_key_violations()
             if bad:
-                tables = sorted({str(row[0]) for row in bad})
                 info.problems.append(
-                    f"{path}: {len(bad)} rows break foreign keys (in {', '.join(tables)})"
+                    f"{path}: {len(bad)} rows break foreign keys (in {', '.join(sorted(set(bad)))})"
                 )
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name='participants'").fetchone():
-            info.participants = int(conn.execute("SELECT COUNT(*) FROM participants").fetchone()[0])
-    except sqlite3.Error as exc:
+        info.participants = file.participant_count()
+    except DatabaseError as exc:
         info.problems.append(f"{path}: not a usable SQLite database ({exc})")
     finally:
-        conn.close()
+        file.close()
     return info
 
 
@@ -150,21 +134,6 @@ def stderr_progress(label: str) -> Progress | None:
     return show
 
 
-def _copy(source: sqlite3.Connection, target: Path, pages: int, progress: Progress | None) -> None:
-    """Copy an open database into `target` with the online backup API."""
-    dest = sqlite3.connect(str(target))
-    try:
-
-        def step(status: int, remaining: int, total: int) -> None:
-            if progress is not None:
-                progress(total - remaining, total)
-
-        source.backup(dest, pages=pages, progress=step)
-        dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-    finally:
-        dest.close()
-
-
 def backup_database(
     database: Path,
     target: Path,
@@ -182,17 +151,9 @@ def backup_database(
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
-        source = _connect_ro(database)
-        try:
-            # One read transaction for the whole copy: in WAL mode the bot keeps writing, and
-            # the copy is the database as it stood at this moment (no restarts of the backup).
-            source.execute("BEGIN")
-            source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-            _copy(source, partial, pages, progress)
-            source.execute("COMMIT")
-        finally:
-            source.close()
-    except sqlite3.Error as exc:
+        with DatabaseFile(database) as source:
+            source.copy_to(partial, pages, progress)
+    except DatabaseError as exc:
         partial.unlink(missing_ok=True)
         raise OpsError(f"{database}: backup failed ({exc})") from None
     info = inspect_database(partial)
@@ -226,17 +187,16 @@ def restore_database(
     incoming = database.with_name(database.name + ".restoring")
     incoming.unlink(missing_ok=True)
     try:
-        with contextlib.closing(_connect_ro(source)) as conn:
-            _copy(conn, incoming, 1024, progress)
-    except sqlite3.Error as exc:
+        with DatabaseFile(source) as file:
+            file.copy_to(incoming, 1024, progress)
+    except DatabaseError as exc:
         incoming.unlink(missing_ok=True)
         raise OpsError(f"{source}: cannot copy ({exc})") from None
     if database.exists():
         try:
-            with contextlib.closing(sqlite3.connect(str(database), timeout=5.0)) as old:
-                busy = old.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        except sqlite3.Error as exc:
-            busy, reason = 1, str(exc)
+            busy = not fold_wal(database)
+        except DatabaseError as exc:
+            busy, reason = True, str(exc)
         else:
             reason = "another program has it open"
         if busy:

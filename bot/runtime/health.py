@@ -25,15 +25,10 @@ async def health_report(application: Application, mode: str, receiving: bool) ->
     }
     database: dict[str, Any] = {"ok": False}
     try:
-        row = await services.db.fetchone("SELECT 1 AS one")
-        database["ok"] = bool(row and row["one"] == 1)
+        database["ok"] = await services.db.ping()
         database["schema_version"] = await services.db.schema_version()
         database["schema_latest"] = available_migrations()[-1][0]
-        rows = await services.db.fetchall(
-            "SELECT status, COUNT(*) AS n FROM outbox"
-            " WHERE status IN ('pending', 'sending', 'failed') GROUP BY status"
-        )
-        counts = {r["status"]: int(r["n"]) for r in rows}
+        counts = await services.outbox.counts()
         report["outbox"] = {
             "pending": counts.get("pending", 0),
             "sending": counts.get("sending", 0),

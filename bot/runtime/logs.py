@@ -6,8 +6,9 @@ import contextvars
 import functools
 import logging
 import re
+import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -64,6 +65,16 @@ def install_redaction(
             handler.removeFilter(old)
         handler.addFilter(redactor)
     return redactor
+
+
+def configure_logging(level: str, secrets: Sequence[str | None] = ()) -> None:
+    """Log to stderr with secrets redacted; keep the HTTP client quiet (its URLs hold the token)."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    install_redaction(secrets)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 @dataclass

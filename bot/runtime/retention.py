@@ -3,7 +3,7 @@
 The effect on each participant is that of /forget (storage.participants.ParticipantStore.erase):
 identity columns become NULL and erased_at is set, so counts by state, sex and institution
 remain without identity. Open conversations (drafts with names) are deleted too. Every run
-after the deadline is recorded in `retention_runs`.
+after the deadline is recorded in `retention_runs` (storage.retention_runs).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from telegram.ext import Application, ContextTypes
 from bot.clock import to_iso
 from bot.domain.series import Series
 from bot.services import SERVICES_KEY, Services
+from storage.retention_runs import RetentionStore
 
 log = logging.getLogger(__name__)
 
@@ -51,20 +52,7 @@ async def run_retention(services: Services, now: datetime | None = None) -> Rete
     if deadline is None or now < deadline:
         log.debug("retention: nothing to do before %s", deadline)
         return None
-    stamp = to_iso(now)
-    async with services.db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE participants SET telegram_id = NULL, full_name = NULL, position = NULL,"
-            " email = NULL, country_other = NULL, institution_other = NULL,"
-            " erased_at = ?, updated_at = ? WHERE erased_at IS NULL",
-            (stamp, stamp),
-        )
-        erased = max(cursor.rowcount, 0)
-        await conn.execute("DELETE FROM conversations")
-        await conn.execute(
-            "INSERT INTO retention_runs(ran_at, deadline, erased) VALUES (?, ?, ?)",
-            (stamp, to_iso(deadline), erased),
-        )
+    erased = await RetentionStore(services.db).erase_everyone(now, deadline)
     log.info("retention: %d participants erased (deadline %s)", erased, to_iso(deadline))
     return RetentionRun(now, deadline, erased)
 

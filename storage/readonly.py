@@ -1,0 +1,23 @@
+"""The one way to open the database file for reading from outside the bot process.
+
+Exports, /stats, the report (each in a worker thread) and the `check`, `backup` and `restore`
+commands read the file through `open_readonly`: SQLite's read-only mode, so nothing is ever
+created or written, and a writer (the running bot, in WAL mode) is never blocked.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+BUSY_TIMEOUT: Final = 5.0  # seconds to wait for a lock held by the bot
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """Open an existing database file read-only, in autocommit mode (sqlite3.Error if not)."""
+    return sqlite3.connect(
+        f"file:{path.resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT, isolation_level=None
+    )
