@@ -27,7 +27,7 @@ from bot.runtime.retention import start_retention
 from bot.runtime.update_processor import PerUserUpdateProcessor
 from bot.services import SERVICES_KEY, BotContext, Services
 from handlers import register_handlers
-from handlers.menus import set_menus
+from handlers.menus import SEEN_KEY, set_menus
 from storage.conversations import ConversationStore
 from storage.database import Database
 from storage.organizers import OrganizerStore
@@ -91,7 +91,7 @@ async def _post_init(application: Application) -> None:
     await services.db.open()
     await apply_series(services, await series_with_overrides(services.db, services.series))
     organizers = set(services.settings.admin_ids) | await services.organizers.ids()
-    await set_menus(application.bot, services.texts, organizers)
+    application.bot_data[SEEN_KEY] = await set_menus(application.bot, services.texts, organizers)
     await services.sender.start()
     instrument_handlers(application)
     await start_retention(application)

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from handlers.flow import unknown, user_language
 from handlers.flows import COMMANDS
+from handlers.menus import menu_on_first_message
 from handlers.router import route_button, route_message
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 def register_handlers(application: Application) -> None:
     """Attach every handler of the bot to the application, from the registry."""
     private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private, menu_on_first_message), group=-2)
     application.add_handler(MessageHandler(private, reachable_again), group=-1)
     for command in COMMANDS:
         application.add_handler(CommandHandler(command.name, command.handler, filters=private))

@@ -5,7 +5,9 @@ one for all private chats. Every organizer (ADMIN_IDS and those added in the cha
 of their own with the organizers' commands after the participants', in each language the bot
 speaks (Telegram picks by the organizer's app language). A removed organizer's own menu is
 deleted, so the participants' menu shows again. Setting a menu can fail for someone who never
-opened the bot ("chat not found"): that is logged and the rest goes on.
+opened the bot ("chat not found"): that is logged, and the menu is set when that organizer
+first writes to the bot (each sender is looked at once per process; the set of those is rebuilt
+empty at start-up, when every organizer's menu is set again).
 """
 
 from __future__ import annotations
@@ -13,15 +15,25 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Final
 
-from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    Update,
+)
 from telegram.error import TelegramError
 
 from bot.domain.catalogue import LANGUAGES
 
 if TYPE_CHECKING:
     from bot.render.texts import Texts
+from bot.services import BotContext
+from handlers.access import is_organizer
 
 log = logging.getLogger(__name__)
+
+SEEN_KEY: Final = "menus_seen"  # in bot_data: senders whose menu was settled since start-up
 
 # The menus' order; the registry (handlers/flows.py) wires exactly these commands, and a test
 # checks that the organizers' ones are exactly those guarded by `organizers_only`.
@@ -93,8 +105,22 @@ async def remove_organizer_menu(bot: Bot, telegram_id: int) -> bool:
     return True
 
 
-async def set_menus(bot: Bot, texts: Texts, organizer_ids: set[int]) -> None:
-    """At start-up: the participants' menu, then each organizer's own."""
+async def set_menus(bot: Bot, texts: Texts, organizer_ids: set[int]) -> set[int]:
+    """At start-up: the participants' menu, then each organizer's own; return those set."""
     await set_participants_menu(bot, texts)
-    for telegram_id in sorted(organizer_ids):
-        await set_organizer_menu(bot, texts, telegram_id)
+    return {
+        telegram_id
+        for telegram_id in sorted(organizer_ids)
+        if await set_organizer_menu(bot, texts, telegram_id)
+    }
+
+
+async def menu_on_first_message(update: Update, context: BotContext) -> None:
+    """Give an organizer whose menu could not be set (never wrote before) their menu now."""
+    user = update.effective_user
+    seen: set[int] = context.bot_data.setdefault(SEEN_KEY, set())
+    if user is None or user.id in seen:
+        return
+    seen.add(user.id)
+    if await is_organizer(context, user.id):
+        await set_organizer_menu(context.bot, context.services.texts, user.id)
