@@ -10,11 +10,13 @@ and the presser is checked again, so a replayed or forged button does nothing.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.delivery.broadcast_sending import BroadcastRuntime, body_for, send_content
 from bot.domain.catalogue import COUNTRIES, INSTITUTIONS
+from bot.domain.organizer_input import parse_local_time
+from bot.domain.validation import Invalid
 from bot.render import callback_data
 from bot.render.broadcast_html import CAPTION_LIMIT, TEXT_LIMIT, UnsafeMessage, safe_html
 from bot.render.keyboards import inline
@@ -29,7 +31,13 @@ if TYPE_CHECKING:
     from bot.render.callback_data import Press
     from bot.services import BotContext, Services
 
-TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
+TIME_FORMAT = "%Y-%m-%d %H:%M"  # the example shown; parse_local_time reads it
+TIME_PROBLEMS = {
+    "format": "error_time",
+    "gap": "error_gap",
+    "past": "error_past",
+    "far": "error_far",
+}
 
 
 def runtime(context: BotContext) -> BroadcastRuntime:
@@ -104,7 +112,7 @@ def _example(services: Services) -> str:
     """A sample time, tomorrow at 09:00 in the organizers' zone."""
     zone = services.series.timezone
     tomorrow = services.clock.now().astimezone(zone) + timedelta(days=1)
-    return tomorrow.replace(hour=9, minute=0).strftime(TIME_FORMATS[0])
+    return tomorrow.replace(hour=9, minute=0).strftime(TIME_FORMAT)
 
 
 async def _go(context: BotContext, conv: Conversation, step: str) -> None:
@@ -165,9 +173,10 @@ async def answer(update: Update, context: BotContext, conv: Conversation) -> Non
             await _go(context, conv, "when")
             return
         if conv.step == "time" and message.text:
-            due = _parse_time(services, message.text)
-            if due is None or due <= services.clock.now():
-                key = "error_time" if due is None else "error_past"
+            try:
+                due = parse_local_time(message.text, services.series.timezone, services.clock.now())
+            except Invalid as refusal:
+                key = TIME_PROBLEMS[str(refusal.context()["problem"])]
                 await message.reply_text(_label(services, lang, key, example=_example(services)))
                 return
             await store.update(broadcast_id, due_at=due)
@@ -195,17 +204,6 @@ def _content(message: Message) -> tuple[str, str, str | None]:
     if message.text:
         return "text", message.text_html, None
     raise ValueError("not a text, photo or document")
-
-
-def _parse_time(services: Services, text: str) -> datetime | None:
-    """A typed date and time in the organizers' zone, as an aware datetime (None if unreadable)."""
-    for pattern in TIME_FORMATS:
-        try:
-            naive = datetime.strptime(" ".join(text.split()), pattern)
-        except ValueError:
-            continue
-        return naive.replace(tzinfo=services.series.timezone)
-    return None
 
 
 def describe(services: Services, lang: str, audience: dict[str, str]) -> str:
