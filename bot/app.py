@@ -1,17 +1,23 @@
-"""Build the python-telegram-bot Application: storage, texts, handlers, limits, commands."""
+"""Build the python-telegram-bot Application: storage, texts, handlers, limits, menus.
+
+Every message the bot sends is HTML: `Defaults(parse_mode=HTML)` is set here once, for the
+handlers and for the outbox sender alike (both use this application's bot).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, ensure_database_dir
 from bot.delivery.sender import OutboxSender
-from bot.domain.catalogue import LANGUAGES
+from bot.delivery.series_changes import apply_series
 from bot.domain.overrides import series_with_overrides
 from bot.domain.series import Series, SeriesError, load_series
 from bot.render.texts import Texts
@@ -20,7 +26,8 @@ from bot.runtime.rate_limiter import HaltingRateLimiter
 from bot.runtime.retention import start_retention
 from bot.runtime.update_processor import PerUserUpdateProcessor
 from bot.services import SERVICES_KEY, BotContext, Services
-from handlers import COMMANDS, register_handlers
+from handlers import register_handlers
+from handlers.menus import SEEN_KEY, set_menus
 from storage.conversations import ConversationStore
 from storage.database import Database
 from storage.organizers import OrganizerStore
@@ -62,6 +69,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(HaltingRateLimiter(send_rate=send_rate or settings.send_rate))
         .concurrent_updates(update_processor or PerUserUpdateProcessor(256))
         .connection_pool_size(16)
@@ -77,12 +85,13 @@ def build_application(
 
 
 async def _post_init(application: Application) -> None:
-    """Open the database, record the series' webinars and set the command menu."""
+    """Open the database, record the series' webinars and set the command menus by role."""
     services: Services = application.bot_data[SERVICES_KEY]
     ensure_database_dir(services.settings)
     await services.db.open()
     await apply_series(services, await series_with_overrides(services.db, services.series))
-    await set_commands(application, services.texts)
+    organizers = set(services.settings.admin_ids) | await services.organizers.ids()
+    application.bot_data[SEEN_KEY] = await set_menus(application.bot, services.texts, organizers)
     await services.sender.start()
     instrument_handlers(application)
     await start_retention(application)
@@ -92,26 +101,6 @@ async def _post_init(application: Application) -> None:
         await services.participants.count(),
         len(services.series.webinars),
     )
-
-
-async def apply_series(services: Services, series: Series) -> int:
-    """Store the series' webinars; tell registrants of changed ones; return the changes."""
-    services.series = series
-    now = services.clock.now()
-    changes = await services.schedule.sync(series.webinars, now)
-    for change in changes:
-        queued = await services.schedule.enqueue_for_registrants(
-            "change_notice", change.webinar_id, f"v{change.version}", now
-        )
-        log.info(
-            "webinar %s changed (version %d): change notice for %d registrants",
-            change.webinar_id,
-            change.version,
-            queued,
-        )
-    if services.sender is not None:
-        services.sender.wake()
-    return len(changes)
 
 
 async def reload_series(application: Application) -> None:
@@ -129,8 +118,6 @@ async def reload_series(application: Application) -> None:
 
 def _watch_sighup(application: Application) -> None:
     """Reload the series file when the process gets SIGHUP (where signals exist)."""
-    import signal
-
     try:
         asyncio.get_running_loop().add_signal_handler(
             signal.SIGHUP, lambda: application.create_task(reload_series(application))
@@ -145,16 +132,6 @@ async def _post_stop(application: Application) -> None:
     await services.sender.stop()
 
 
-async def set_commands(application: Application, texts: Texts) -> None:
-    """Publish the command menu in each language with setMyCommands."""
-    scope = BotCommandScopeAllPrivateChats()
-    for lang in LANGUAGES:
-        commands = [BotCommand(name, texts.label(lang, f"commands.{name}")) for name in COMMANDS]
-        await application.bot.set_my_commands(
-            commands, scope=scope, language_code=None if lang == "en" else lang
-        )
-
-
 async def _post_shutdown(application: Application) -> None:
     """Close the database."""
     services: Services = application.bot_data[SERVICES_KEY]
@@ -167,8 +144,6 @@ async def start_polling(application: Application, poll_timeout: int = 10) -> Non
     The same steps as Application.run_polling, for callers that own the event loop
     (tests, benchmarks, the demo).
     """
-    from telegram import Update
-
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)

@@ -4,91 +4,34 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import TYPE_CHECKING
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.services import BotContext
-from handlers import (
-    account,
-    broadcast,
-    delivery_report,
-    export,
-    organizers,
-    registration,
-    schedule,
-    stats,
-    survey,
-    webinar_edit,
-)
+from handlers.flow import unknown, user_language
+from handlers.flows import COMMANDS
+from handlers.menus import menu_on_first_message
+from handlers.router import route_button, route_message
+
+if TYPE_CHECKING:
+    from bot.services import BotContext
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (
-    "start",
-    "schedule",
-    "feedback",
-    "profile",
-    "settings",
-    "mydata",
-    "forget",
-    "help",
-    "cancel",
-)
-
 
 def register_handlers(application: Application) -> None:
-    """Attach every handler of the bot to the application."""
+    """Attach every handler of the bot to the application, from the registry."""
     private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private, menu_on_first_message), group=-2)
     application.add_handler(MessageHandler(private, reachable_again), group=-1)
-    application.add_handler(CommandHandler("start", registration.start, filters=private))
-    application.add_handler(CommandHandler("schedule", schedule.schedule, filters=private))
-    application.add_handler(CommandHandler("settings", schedule.settings, filters=private))
-    application.add_handler(CommandHandler("feedback", survey.feedback, filters=private))
-    application.add_handler(CommandHandler("delivery", delivery_report.delivery, filters=private))
-    application.add_handler(CommandHandler("export", export.export_command, filters=private))
-    application.add_handler(CommandHandler("stats", stats.stats_command, filters=private))
-    application.add_handler(CommandHandler("report", stats.report_command, filters=private))
+    for command in COMMANDS:
+        application.add_handler(CommandHandler(command.name, command.handler, filters=private))
+    application.add_handler(CallbackQueryHandler(route_button))
     application.add_handler(
-        CommandHandler("broadcast", broadcast.broadcast_command, filters=private)
+        MessageHandler(private & ~filters.COMMAND & ~filters.UpdateType.EDITED, route_message)
     )
-    application.add_handler(CommandHandler("organizers", organizers.organizers, filters=private))
-    application.add_handler(
-        CommandHandler("webinar", webinar_edit.webinar_command, filters=private)
-    )
-    application.add_handler(CommandHandler("profile", account.profile, filters=private))
-    application.add_handler(CommandHandler("mydata", account.mydata, filters=private))
-    application.add_handler(CommandHandler("forget", account.forget, filters=private))
-    application.add_handler(CommandHandler("help", account.help_command, filters=private))
-    application.add_handler(CommandHandler("cancel", account.cancel, filters=private))
-    application.add_handler(CallbackQueryHandler(account.profile_field, pattern=r"^p:menu:"))
-    application.add_handler(CallbackQueryHandler(account.forget_button, pattern=r"^f:confirm:"))
-    application.add_handler(CallbackQueryHandler(registration.button, pattern=r"^[rp]:[a-z_]+:"))
-    application.add_handler(CallbackQueryHandler(schedule.join_or_leave, pattern=r"^s:"))
-    application.add_handler(CallbackQueryHandler(schedule.calendar_file, pattern=r"^cal:"))
-    application.add_handler(CallbackQueryHandler(survey.survey_button, pattern=r"^sv:"))
-    application.add_handler(CallbackQueryHandler(survey.attending, pattern=r"^att:"))
-    application.add_handler(
-        CallbackQueryHandler(schedule.toggle_reminders, pattern=r"^set:reminders:")
-    )
-    application.add_handler(CallbackQueryHandler(export.export_button, pattern=r"^x:"))
-    application.add_handler(CallbackQueryHandler(organizers.organizers_button, pattern=r"^org:"))
-    application.add_handler(CallbackQueryHandler(webinar_edit.webinar_button, pattern=r"^wb:"))
-    application.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
-    application.add_handler(CallbackQueryHandler(stale_button))
-    application.add_handler(
-        MessageHandler(
-            private & (filters.PHOTO | filters.Document.ALL) & ~filters.UpdateType.EDITED,
-            broadcast.media,
-        )
-    )
-    application.add_handler(
-        MessageHandler(
-            private & ~filters.COMMAND & ~filters.UpdateType.EDITED, registration.text_answer
-        )
-    )
-    application.add_handler(MessageHandler(private & filters.COMMAND, account.unknown))
+    application.add_handler(MessageHandler(private & filters.COMMAND, unknown))
     application.add_error_handler(error_handler)
 
 
@@ -96,14 +39,6 @@ async def reachable_again(update: Update, context: BotContext) -> None:
     """A participant marked unreachable (blocked the bot) who writes again is reachable."""
     if update.effective_user is not None:
         await context.services.participants.clear_unreachable(update.effective_user.id)
-
-
-async def stale_button(update: Update, context: BotContext) -> None:
-    """Answer a button press whose data is not ours (forged or from an old version)."""
-    query = update.callback_query
-    assert query is not None
-    lang = "es" if (query.from_user.language_code or "").startswith("es") else "en"
-    await query.answer(context.services.texts.label(lang, "toasts.invalid"))
 
 
 async def error_handler(update: object, context: BotContext) -> None:
@@ -114,15 +49,14 @@ async def error_handler(update: object, context: BotContext) -> None:
     if update.callback_query is not None:
         try:
             await update.callback_query.answer()
-        except Exception:  # noqa: BLE001 - the query may be too old; nothing more to do
+        except Exception:
             log.debug("could not answer the callback query after an error")
     try:
-        user = update.effective_user
-        lang = "es" if user and (user.language_code or "").startswith("es") else "en"
+        lang = user_language(update.effective_user)
         await update.effective_chat.send_message(
-            context.services.texts.render(lang, "error_internal"), parse_mode=ParseMode.HTML
+            context.services.texts.render(lang, "error_internal")
         )
-    except Exception:  # noqa: BLE001 - reporting the failure must not fail again
+    except Exception:
         log.warning(
             "could not tell the user about an error: %s", html.escape(str(context.error))[:200]
         )

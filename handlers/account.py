@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 
 from bot.clock import from_iso
 from bot.delivery.enrolment import after_joining
 from bot.domain.registration import EDITABLE_FIELDS, reset_field
+from bot.render.keyboards import forget_keyboard, profile_keyboard
 from bot.render.views import profile_view
-from bot.services import BotContext
-from handlers.flow import advance, draft_language, replace_or_send, send_prompt
-from handlers.keyboards import forget_keyboard, profile_keyboard
+from handlers.access import is_organizer
+from handlers.flow import (
+    advance,
+    draft_language,
+    language_of,
+    participant_language,
+    replace_or_send,
+    send_prompt,
+)
 from storage.conversations import Conversation
-from storage.participants import Participant
+
+if TYPE_CHECKING:
+    from bot.render.callback_data import Press
+    from bot.services import BotContext
+    from storage.participants import Participant
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +42,6 @@ async def show_profile(
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
         services.texts.render(participant.language, template, p=view),
-        parse_mode=ParseMode.HTML,
         reply_markup=profile_keyboard(services.texts, participant.language),
     )
 
@@ -53,13 +63,12 @@ async def profile(update: Update, context: BotContext) -> None:
         await show_profile(update, context, participant)
 
 
-async def profile_field(update: Update, context: BotContext) -> None:
-    """Start changing one field chosen under /profile."""
+async def profile_field(update: Update, context: BotContext, field: str) -> None:
+    """Start changing one field chosen under /profile (or /settings)."""
     query, services = update.callback_query, context.services
-    assert query is not None and query.data is not None
-    field = query.data.removeprefix("p:menu:")
+    assert query is not None
     participant = await services.participants.get(query.from_user.id)
-    lang = participant.language if participant else draft_language(None, query.from_user)
+    lang = participant_language(participant, query.from_user)
     if participant is None:
         await query.answer(services.texts.label(lang, "toasts.stale"))
         return
@@ -129,7 +138,6 @@ async def mydata(update: Update, context: BotContext) -> None:
             updated_at=from_iso(participant.updated_at),
             draft=conv.step if conv else None,
         ),
-        parse_mode=ParseMode.HTML,
     )
 
 
@@ -142,7 +150,6 @@ async def no_data(update: Update, context: BotContext) -> None:
         services.texts.render(
             draft_language(conv, user), "no_data", draft=conv.step if conv else None
         ),
-        parse_mode=ParseMode.HTML,
     )
 
 
@@ -159,19 +166,23 @@ async def forget(update: Update, context: BotContext) -> None:
     await services.conversations.save(conv, services.clock.now())
     await update.effective_chat.send_message(
         services.texts.render(participant.language, "forget_confirm"),
-        parse_mode=ParseMode.HTML,
         reply_markup=forget_keyboard(services.texts, participant.language),
     )
 
 
-async def forget_button(update: Update, context: BotContext) -> None:
+async def forget_button(update: Update, context: BotContext, press: Press) -> None:
     """Erase the data, or keep it, as the participant chose."""
     query, services = update.callback_query, context.services
-    assert query is not None and query.data is not None
+    assert query is not None
     conv = await services.conversations.get(query.from_user.id)
     lang = draft_language(conv, query.from_user)
-    choice = query.data.removeprefix("f:confirm:")
-    if conv is None or conv.flow != "forget" or choice not in ("yes", "no"):
+    choice = press.part(1)
+    if (
+        conv is None
+        or conv.flow != "forget"
+        or press.part(0) != "confirm"
+        or choice not in ("yes", "no")
+    ):
         await query.answer(services.texts.label(lang, "toasts.stale"))
         return
     await services.conversations.delete(query.from_user.id)
@@ -189,13 +200,15 @@ async def forget_button(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain what the bot does and list its commands."""
+    """Explain what the bot does and list its commands (organizers also see theirs)."""
     services, user = context.services, update.effective_user
     assert update.effective_chat is not None
-    lang = await _language(context, user.id if user else None, update)
+    lang = await language_of(context, user)
+    organizer = await is_organizer(context, user.id if user else None)
     await update.effective_chat.send_message(
-        services.texts.render(lang, "help", series_title=services.series.title),
-        parse_mode=ParseMode.HTML,
+        services.texts.render(
+            lang, "help", series_title=services.series.title, organizer=organizer
+        ),
     )
 
 
@@ -203,32 +216,8 @@ async def cancel(update: Update, context: BotContext) -> None:
     """End whatever conversation is open, keeping nothing from it."""
     services, user = context.services, update.effective_user
     assert user is not None and update.effective_chat is not None
-    lang = await _language(context, user.id, update)
+    lang = await language_of(context, user)
     ended = await services.conversations.delete(user.id)
     await update.effective_chat.send_message(
         services.texts.render(lang, "cancelled" if ended else "nothing_to_cancel"),
-        parse_mode=ParseMode.HTML,
     )
-
-
-async def unknown(update: Update, context: BotContext) -> None:
-    """Answer anything not understood with a pointer to /help."""
-    user = update.effective_user
-    if update.effective_chat is None:
-        return
-    lang = await _language(context, user.id if user else None, update)
-    await update.effective_chat.send_message(
-        context.services.texts.render(lang, "unknown"), parse_mode=ParseMode.HTML
-    )
-
-
-async def _language(context: BotContext, user_id: int | None, update: Update) -> str:
-    """The user's language: registered choice, then draft choice, then Telegram's."""
-    services = context.services
-    if user_id is not None:
-        participant = await services.participants.get(user_id)
-        if participant is not None:
-            return participant.language
-        conv = await services.conversations.get(user_id)
-        return draft_language(conv, update.effective_user)
-    return draft_language(None, update.effective_user)

@@ -10,27 +10,34 @@ and the presser is checked again, so a replayed or forged button does nothing.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
-from telegram.constants import ParseMode
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from bot.delivery.broadcast_sending import BroadcastRuntime, body_for, send_content
 from bot.domain.catalogue import COUNTRIES, INSTITUTIONS
+from bot.domain.organizer_input import parse_local_time
+from bot.domain.validation import Invalid
+from bot.render import callback_data
 from bot.render.broadcast_html import CAPTION_LIMIT, TEXT_LIMIT, UnsafeMessage, safe_html
-from bot.services import BotContext, Services
-from handlers.access import is_organizer, record_action
-from handlers.account import unknown
+from bot.render.keyboards import inline
+from handlers.access import organizers_only, record_action
+from handlers.flow import user_language
 from storage.broadcasts import AUDIENCES, WEBINAR_AUDIENCES, Broadcast
 from storage.conversations import Conversation
 
-TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
+if TYPE_CHECKING:
+    from telegram import InlineKeyboardMarkup, Message, Update
 
+    from bot.render.callback_data import Press
+    from bot.services import BotContext, Services
 
-def _lang(user: User | None) -> str:
-    """The organizer's language, from Telegram's language code."""
-    return "es" if user and (user.language_code or "").startswith("es") else "en"
+TIME_FORMAT = "%Y-%m-%d %H:%M"  # the example shown; parse_local_time reads it
+TIME_PROBLEMS = {
+    "format": "error_time",
+    "gap": "error_gap",
+    "past": "error_past",
+    "far": "error_far",
+}
 
 
 def runtime(context: BotContext) -> BroadcastRuntime:
@@ -44,41 +51,35 @@ def _label(services: Services, lang: str, key: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
-def _keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Inline buttons from (label, callback data) rows."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
 def _choices(services: Services, lang: str, conv: Conversation) -> InlineKeyboardMarkup:
     """The buttons of the conversation's current step (always with Cancel)."""
-    prefix = f"bc:{conv.data['id']}:{conv.step}:"
+    broadcast_id = int(conv.data["id"])
+
+    def data(value: str) -> str:
+        return callback_data.broadcast(broadcast_id, conv.step, value)
+
     label = services.texts.label
     rows: list[list[tuple[str, str]]] = []
     if conv.step == "audience":
-        rows = [
-            [(_label(services, lang, f"audiences.{kind}"), prefix + kind)] for kind in AUDIENCES
-        ]
+        rows = [[(_label(services, lang, f"audiences.{kind}"), data(kind))] for kind in AUDIENCES]
     elif conv.step == "value" and conv.data.get("kind") in WEBINAR_AUDIENCES:
         rows = [
-            [(w.title_for(lang)[:60], f"{prefix}{n}")]
-            for n, w in enumerate(services.series.webinars)
+            [(w.title_for(lang)[:60], data(str(n)))] for n, w in enumerate(services.series.webinars)
         ]
     elif conv.step == "value" and conv.data.get("kind") == "country":
-        rows = [[(label(lang, f"countries.{code}"), prefix + code)] for code in COUNTRIES]
+        rows = [[(label(lang, f"countries.{code}"), data(code))] for code in COUNTRIES]
     elif conv.step == "value":
-        rows = [[(label(lang, f"institutions.{code}"), prefix + code)] for code in INSTITUTIONS]
+        rows = [[(label(lang, f"institutions.{code}"), data(code))] for code in INSTITUTIONS]
     elif conv.step == "spanish":
-        rows = [[(_label(services, lang, "skip"), prefix + "skip")]]
+        rows = [[(_label(services, lang, "skip"), data("skip"))]]
     elif conv.step == "when":
         rows = [
             [
-                (_label(services, lang, "now"), prefix + "now"),
-                (_label(services, lang, "later"), prefix + "later"),
+                (_label(services, lang, "now"), data("now")),
+                (_label(services, lang, "later"), data("later")),
             ]
         ]
-    return _keyboard([*rows, [(_label(services, lang, "cancel"), prefix + "cancel")]])
+    return inline([*rows, [(_label(services, lang, "cancel"), data("cancel"))]])
 
 
 PROMPTS = {
@@ -111,7 +112,7 @@ def _example(services: Services) -> str:
     """A sample time, tomorrow at 09:00 in the organizers' zone."""
     zone = services.series.timezone
     tomorrow = services.clock.now().astimezone(zone) + timedelta(days=1)
-    return tomorrow.replace(hour=9, minute=0).strftime(TIME_FORMATS[0])
+    return tomorrow.replace(hour=9, minute=0).strftime(TIME_FORMAT)
 
 
 async def _go(context: BotContext, conv: Conversation, step: str) -> None:
@@ -121,18 +122,17 @@ async def _go(context: BotContext, conv: Conversation, step: str) -> None:
     await _ask(context, conv)
 
 
+@organizers_only
 async def broadcast_command(update: Update, context: BotContext) -> None:
     """/broadcast: start a draft (or resume the open one)."""
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or not await is_organizer(context, user.id):
-        await unknown(update, context)  # others learn nothing, not even that it exists
-        return
+    assert user is not None and chat is not None
     services = context.services
     conv = await services.conversations.get(user.id)
     if conv is not None and conv.flow == "broadcast":
         await _resume(context, conv)
         return
-    lang = _lang(user)
+    lang = user_language(user)
     broadcast_id = await runtime(context).store.create(user.id, chat.id, lang, services.clock.now())
     await _go(
         context,
@@ -154,10 +154,6 @@ async def answer(update: Update, context: BotContext, conv: Conversation) -> Non
     services, message, user = context.services, update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    if not await is_organizer(context, user.id):
-        await services.conversations.delete(user.id)
-        await unknown(update, context)
-        return
     lang, broadcast_id = conv.data["lang"], int(conv.data["id"])
     store = runtime(context).store
     try:
@@ -177,9 +173,10 @@ async def answer(update: Update, context: BotContext, conv: Conversation) -> Non
             await _go(context, conv, "when")
             return
         if conv.step == "time" and message.text:
-            due = _parse_time(services, message.text)
-            if due is None or due <= services.clock.now():
-                key = "error_time" if due is None else "error_past"
+            try:
+                due = parse_local_time(message.text, services.series.timezone, services.clock.now())
+            except Invalid as refusal:
+                key = TIME_PROBLEMS[str(refusal.context()["problem"])]
                 await message.reply_text(_label(services, lang, key, example=_example(services)))
                 return
             await store.update(broadcast_id, due_at=due)
@@ -207,17 +204,6 @@ def _content(message: Message) -> tuple[str, str, str | None]:
     if message.text:
         return "text", message.text_html, None
     raise ValueError("not a text, photo or document")
-
-
-def _parse_time(services: Services, text: str) -> datetime | None:
-    """A typed date and time in the organizers' zone, as an aware datetime (None if unreadable)."""
-    for pattern in TIME_FORMATS:
-        try:
-            naive = datetime.strptime(" ".join(text.split()), pattern)
-        except ValueError:
-            continue
-        return naive.replace(tzinfo=services.series.timezone)
-    return None
 
 
 def describe(services: Services, lang: str, audience: dict[str, str]) -> str:
@@ -256,23 +242,35 @@ async def _preview(context: BotContext, conv: Conversation) -> None:
         zone=services.series.timezone.key,
         spanish=bool(broadcast.body_es_html),
     )
-    prefix = f"bc:{broadcast.id}:confirm:"
-    rows = [[(_label(services, lang, "confirm"), prefix + "ok")]] if count else []
-    rows.append([(_label(services, lang, "cancel"), prefix + "cancel")])
-    await context.bot.send_message(
-        chat, text, parse_mode=ParseMode.HTML, reply_markup=_keyboard(rows)
+    rows = (
+        [
+            [
+                (
+                    _label(services, lang, "confirm"),
+                    callback_data.broadcast(broadcast.id, "confirm", "ok"),
+                )
+            ]
+        ]
+        if count
+        else []
     )
+    rows.append(
+        [
+            (
+                _label(services, lang, "cancel"),
+                callback_data.broadcast(broadcast.id, "confirm", "cancel"),
+            )
+        ]
+    )
+    await context.bot.send_message(chat, text, reply_markup=inline(rows))
 
 
-async def button(update: Update, context: BotContext) -> None:
-    """A broadcast button: check the presser again, then apply it to the open step."""
+async def button(update: Update, context: BotContext, press: Press) -> None:
+    """A broadcast button (the router checked the presser again): apply it to the open step."""
     query, services = update.callback_query, context.services
     assert query is not None
-    lang = _lang(query.from_user)
-    if not await is_organizer(context, query.from_user.id):
-        await query.answer(services.texts.label(lang, "toasts.invalid"))
-        return
-    parts = (query.data or "").split(":", 3)
+    lang = user_language(query.from_user)
+    parts = [press.prefix, *press.parts]
     if len(parts) == 3 and parts[2] == "stop" and parts[1].isdigit():
         await _stop(update, context, int(parts[1]))
         return
@@ -372,7 +370,7 @@ async def _stop(update: Update, context: BotContext, broadcast_id: int) -> None:
     query, services, rt = update.callback_query, context.services, runtime(context)
     assert query is not None
     broadcast: Broadcast | None = await rt.store.get(broadcast_id)
-    lang = broadcast.lang if broadcast else _lang(query.from_user)
+    lang = broadcast.lang if broadcast else user_language(query.from_user)
     cancelled = (
         None if broadcast is None else await rt.store.cancel(broadcast_id, services.clock.now())
     )
@@ -388,15 +386,3 @@ async def _stop(update: Update, context: BotContext, broadcast_id: int) -> None:
         broadcast=broadcast_id,
         not_sent=cancelled,
     )
-
-
-async def media(update: Update, context: BotContext) -> None:
-    """A photo or document: the broadcast's content when one is being written."""
-    user = update.effective_user
-    conv = await context.services.conversations.get(user.id) if user else None
-    if conv is not None and conv.flow == "broadcast":
-        await answer(update, context, conv)
-        return
-    from handlers.registration import text_answer  # here: registration imports this module
-
-    await text_answer(update, context)

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.constants import ParseMode
+from typing import TYPE_CHECKING
 
 from bot.clock import from_iso
-from bot.services import BotContext
-from handlers.access import is_organizer
-from handlers.account import unknown
+from handlers.access import organizers_only
+from handlers.flow import user_language
+
+if TYPE_CHECKING:
+    from telegram import Update
+
+    from bot.services import BotContext
 
 
+@organizers_only
 async def delivery(update: Update, context: BotContext) -> None:
     """Show what the outbox sent, skipped or could not deliver, and who is unreachable."""
     user = update.effective_user
-    if not await is_organizer(context, user.id if user else None):
-        await unknown(update, context)  # others learn nothing, not even that it exists
-        return
     assert update.effective_chat is not None and user is not None
     services = context.services
     rows = await services.outbox.summary()
     total, unreachable = await services.outbox.unreachable()
-    lang = "es" if (user.language_code or "").startswith("es") else "en"
+    lang = user_language(user)
     text = services.texts.render(
         lang,
         "delivery",
@@ -38,4 +39,4 @@ async def delivery(update: Update, context: BotContext) -> None:
         ],
         zone=services.series.timezone.key,
     )
-    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)
+    await update.effective_chat.send_message(text)

@@ -9,25 +9,24 @@ runs in a thread against the database file (read-only), so the bot keeps answeri
 from __future__ import annotations
 
 import asyncio
+import html
 import tempfile
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import Message, Update
 
-from bot.render.texts import Texts
+from bot.render.keyboards import export_formats_keyboard, export_kinds_keyboard
 from bot.reporting.export_rows import FORMATS, KINDS, ExportError
 from bot.reporting.export_writers import ExportRequest, run_export
-from bot.services import BotContext
-from handlers.access import is_organizer, record_action
-from handlers.account import unknown
+from handlers.access import organizers_only, record_action
+from handlers.flow import user_language
+
+if TYPE_CHECKING:
+    from bot.render.callback_data import Press
+    from bot.services import BotContext
 
 TELEGRAM_UPLOAD_LIMIT: Final = 50 * 1024 * 1024
-
-
-def _lang(user: User | None) -> str:
-    """The organizer's language, from Telegram's language code."""
-    return "es" if user and (user.language_code or "").startswith("es") else "en"
 
 
 def file_name(kind: str, fmt: str, webinar: str | None, day: str) -> str:
@@ -35,34 +34,18 @@ def file_name(kind: str, fmt: str, webinar: str | None, day: str) -> str:
     return f"{kind}-{webinar + '-' if webinar else ''}{day}.{fmt}"
 
 
-def kind_keyboard(texts: Texts, lang: str) -> InlineKeyboardMarkup:
-    """Buttons to pick what to export."""
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(texts.label(lang, f"export.{kind}"), callback_data=f"x:k:{kind}")]
-            for kind in KINDS
-        ]
-    )
-
-
-def format_keyboard(kind: str) -> InlineKeyboardMarkup:
-    """Buttons to pick the format of an export."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(fmt.upper(), callback_data=f"x:f:{kind}:{fmt}") for fmt in FORMATS]]
-    )
-
-
+@organizers_only
 async def export_command(update: Update, context: BotContext) -> None:
     """/export: buttons, or an export straight from its arguments."""
     user, message = update.effective_user, update.effective_message
-    if not await is_organizer(context, user.id if user else None) or message is None:
-        await unknown(update, context)  # others learn nothing, not even that it exists
+    if message is None:
         return
-    texts, lang = context.services.texts, _lang(user)
+    texts, lang = context.services.texts, user_language(user)
     args = list(context.args or [])
     if not args:
         await message.reply_text(
-            texts.label(lang, "export.ask_kind"), reply_markup=kind_keyboard(texts, lang)
+            texts.label(lang, "export.ask_kind"),
+            reply_markup=export_kinds_keyboard(texts, lang, KINDS),
         )
         return
     kind, fmt = args[0].lower(), (args[1].lower() if len(args) > 1 else "xlsx")
@@ -73,22 +56,19 @@ async def export_command(update: Update, context: BotContext) -> None:
     await send_export(context, message, lang, kind, fmt, webinar)
 
 
-async def export_button(update: Update, context: BotContext) -> None:
-    """The export buttons: check the presser again, then ask the format or export."""
+async def export_button(update: Update, context: BotContext, press: Press) -> None:
+    """The export buttons (the router checked the presser again): ask the format, or export."""
     query = update.callback_query
     assert query is not None
-    texts, lang = context.services.texts, _lang(query.from_user)
-    if not await is_organizer(context, query.from_user.id):
-        await query.answer(texts.label(lang, "toasts.invalid"))
-        return
-    parts = (query.data or "").split(":")
+    texts, lang = context.services.texts, user_language(query.from_user)
+    parts = ["x", *press.parts]
     message = query.message if isinstance(query.message, Message) else None
     if len(parts) == 3 and parts[1] == "k" and parts[2] in KINDS and message is not None:
         await query.answer()
         kind = texts.label(lang, f"export.{parts[2]}")
         await message.edit_text(
             texts.label(lang, "export.ask_format").format(kind=kind),
-            reply_markup=format_keyboard(parts[2]),
+            reply_markup=export_formats_keyboard(parts[2], FORMATS),
         )
         return
     if (
@@ -126,7 +106,9 @@ async def send_export(
                 ExportRequest(kind, fmt, webinar, path),
             )
         except ExportError as exc:
-            await message.chat.send_message(texts.label(lang, "export.failed").format(error=exc))
+            await message.chat.send_message(
+                texts.label(lang, "export.failed").format(error=html.escape(str(exc)))
+            )
             return
         if path.stat().st_size > TELEGRAM_UPLOAD_LIMIT:
             command = f"webinar-bot export {kind} --format {fmt} --out {name}"
@@ -141,7 +123,9 @@ async def send_export(
                 document=handle,
                 filename=name,
                 caption=caption.format(
-                    kind=texts.label(lang, f"export.{kind}"), rows=rows, webinar=webinar
+                    kind=texts.label(lang, f"export.{kind}"),
+                    rows=rows,
+                    webinar=html.escape(webinar or ""),
                 ),
             )
     await record_action(

@@ -3,33 +3,58 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
-from telegram import Message, User
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.domain.catalogue import ZONE_CHOICES, language_for
+from bot.domain.catalogue import LANGUAGES, ZONE_CHOICES, language_for
 from bot.domain.registration import PRIVACY_NOTICE_VERSION, Step, next_step
+from bot.render import callback_data
+from bot.render.keyboards import step_keyboard
 from bot.render.views import profile_view, webinar_rows, zone_label
-from bot.services import BotContext, Services
-from handlers.keyboards import step_keyboard
-from storage.conversations import Conversation
+
+if TYPE_CHECKING:
+    from telegram import Message, Update, User
+
+    from bot.services import BotContext, Services
+    from storage.conversations import Conversation
+    from storage.participants import Participant
 
 log = logging.getLogger(__name__)
 
-FLOW_CODES = {"register": "r", "profile": "p"}
+FLOW_CODES = {"register": callback_data.REGISTER, "profile": callback_data.PROFILE}
 FLOW_NAMES = {code: name for name, code in FLOW_CODES.items()}
+
+
+def user_language(user: User | None) -> str:
+    """The language to talk in when nothing else is known: the user's Telegram setting."""
+    return language_for(user.language_code if user else None)
 
 
 def draft_language(conv: Conversation | None, user: User | None) -> str:
     """The language to talk in: the draft's choice, else the user's Telegram language."""
     if conv is not None:
         lang = conv.data.get("language") or conv.data.get("language_hint")
-        if lang in ("en", "es"):
-            return lang
-    return language_for(user.language_code if user else None)
+        if lang in LANGUAGES:
+            return str(lang)
+    return user_language(user)
+
+
+def participant_language(participant: Participant | None, user: User | None) -> str:
+    """A participant's chosen language, or Telegram's for someone not registered."""
+    return participant.language if participant is not None else user_language(user)
+
+
+async def language_of(context: BotContext, user: User | None) -> str:
+    """Someone's language: their registration's, else their draft's, else Telegram's."""
+    services = context.services
+    if user is None:
+        return user_language(None)
+    participant = await services.participants.get(user.id)
+    if participant is not None:
+        return participant_language(participant, user)
+    return draft_language(await services.conversations.get(user.id), user)
 
 
 def code_required(services: Services, conv: Conversation) -> bool:
@@ -73,9 +98,7 @@ async def send_prompt(context: BotContext, chat_id: int, conv: Conversation) -> 
     """Send the current question as a new message."""
     lang = draft_language(conv, None)
     text, markup = prompt(context.services, conv, lang)
-    return await context.bot.send_message(
-        chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-    )
+    return await context.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 def answer_label(services: Services, lang: str, step: Step, value: str, data: dict) -> str:
@@ -114,9 +137,7 @@ async def show_next(
     lang = draft_language(conv, None)
     text, markup = prompt(context.services, conv, lang)
     if message is None:
-        await context.bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        await context.bot.send_message(chat_id, text, reply_markup=markup)
         return
     if answer is not None:
         shown = context.services.texts.render(
@@ -125,12 +146,10 @@ async def show_next(
     else:
         shown = text
     try:
-        await message.edit_text(shown, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await message.edit_text(shown, reply_markup=markup)
     except BadRequest as exc:  # the message was deleted or is too old to edit
         log.info("could not edit a question in place (%s); sending it anew", exc.message)
-        await context.bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        await context.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 async def replace_or_send(
@@ -139,8 +158,16 @@ async def replace_or_send(
     """Turn the message whose button was pressed into `text`, or send it when that fails."""
     if message is not None:
         try:
-            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await message.edit_text(text, reply_markup=markup)
             return
         except BadRequest as exc:
             log.info("could not edit a message in place (%s); sending it anew", exc.message)
-    await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await context.bot.send_message(chat_id, text, reply_markup=markup)
+
+
+async def unknown(update: Update, context: BotContext) -> None:
+    """Answer anything not understood with a pointer to /help."""
+    if update.effective_chat is None:
+        return
+    lang = await language_of(context, update.effective_user)
+    await update.effective_chat.send_message(context.services.texts.render(lang, "unknown"))

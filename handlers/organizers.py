@@ -2,40 +2,45 @@
 
 Organizers from ADMIN_IDS are listed as such and cannot be removed here; those added in the
 chat can. Adding takes the new organizer's numeric Telegram user id and a confirmation. Every
-add and remove is recorded with record_action.
+add and remove is recorded with record_action, and changes that person's command menu.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot.domain.organizer_input import clean_user_id
 from bot.domain.validation import Invalid
-from bot.services import BotContext
-from handlers.access import record_action
+from bot.render import callback_data
+from handlers.access import organizers_only, record_action
 from handlers.console import (
     button,
     claim_press,
     new_token,
     open_conversation,
-    organizer_or_unknown,
     pressed_message,
     refuse_press,
     reply,
     show,
-    still_organizer,
 )
-from storage.conversations import Conversation
+from handlers.menus import remove_organizer_menu, set_organizer_menu
+
+if TYPE_CHECKING:
+    from bot.render.callback_data import Press
+    from bot.services import BotContext
+    from storage.conversations import Conversation
 
 FLOW = "organizers"
-PREFIX = "org"
+PREFIX = callback_data.ORGANIZERS
 
 
+@organizers_only
 async def organizers(update: Update, context: BotContext) -> None:
     """/organizers: the list with buttons to remove and add."""
-    user = await organizer_or_unknown(update, context)
-    if user is None:
-        return
+    user = update.effective_user
+    assert user is not None
     conv = await open_conversation(context, user, FLOW, "menu")
     text, markup = await _menu(context, conv)
     await show(context, None, user.id, text, markup)
@@ -81,9 +86,9 @@ async def _menu(
     return text, InlineKeyboardMarkup(rows)
 
 
-async def organizers_button(update: Update, context: BotContext) -> None:
+async def organizers_button(update: Update, context: BotContext, press: Press) -> None:
     """A press in the /organizers menu or on its confirmation."""
-    claimed = await claim_press(update, context, FLOW)
+    claimed = await claim_press(update, context, FLOW, press)
     if claimed is None:
         return
     conv, parts = claimed
@@ -144,8 +149,6 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
     """The new organizer's id, typed while the flow waits for it."""
     message = update.effective_message
     assert message is not None
-    if not await still_organizer(update, context, conv):
-        return
     lang = conv.data["lang"]
     if conv.step != "ask_id":
         await reply(update, context, lang, "console_use_buttons")
@@ -200,10 +203,12 @@ async def _confirmed(update: Update, context: BotContext, conv: Conversation, ye
         )
         if done:
             await record_action(context, by, "organizer.added", organizer_id=target)
+            await set_organizer_menu(context.bot, services.texts, target)
     elif action == "remove" and target not in services.settings.admin_ids:
         done = await services.organizers.remove(target)
         if done:
             await record_action(context, by, "organizer.removed", organizer_id=target)
+            await remove_organizer_menu(context.bot, target)
     else:
         await refuse_press(update, context, conv)
         return

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 
 from bot.clock import to_iso
 from bot.delivery.enrolment import after_joining
@@ -21,9 +21,7 @@ from bot.domain.registration import (
     start_draft,
 )
 from bot.domain.validation import Invalid, clean_payload
-from bot.services import BotContext
-from handlers.account import save_profile_edit, show_profile
-from handlers.broadcast import answer as broadcast_answer
+from handlers.account import profile_field, save_profile_edit, show_profile
 from handlers.flow import (
     FLOW_NAMES,
     advance,
@@ -34,17 +32,15 @@ from handlers.flow import (
     send_prompt,
     show_next,
 )
-from handlers.organizers import text_answer as organizers_text_answer
 from handlers.schedule import send_calendar
-from handlers.survey import text_answer as survey_text_answer
-from handlers.webinar_edit import text_answer as webinar_text_answer
 from storage.conversations import Conversation
 from storage.participants import AlreadyRegistered
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.render.callback_data import Press
+    from bot.services import BotContext
 
-# Typed answers of the organizer console's conversations, by flow.
-CONSOLE_TEXT_ANSWERS = {"organizers": organizers_text_answer, "webinar": webinar_text_answer}
+log = logging.getLogger(__name__)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -58,9 +54,7 @@ async def start(update: Update, context: BotContext) -> None:
     conv = await services.conversations.get(user.id)
     if conv is not None and conv.flow == "register":
         lang = draft_language(conv, user)
-        await update.effective_chat.send_message(
-            services.texts.render(lang, "resume"), parse_mode=ParseMode.HTML
-        )
+        await update.effective_chat.send_message(services.texts.render(lang, "resume"))
     else:
         payload = clean_payload(context.args[0]) if context.args else None
         draft = start_draft(
@@ -75,11 +69,19 @@ async def start(update: Update, context: BotContext) -> None:
     await send_prompt(context, update.effective_chat.id, conv)
 
 
-async def button(update: Update, context: BotContext) -> None:
+async def profile_button(update: Update, context: BotContext, press: Press) -> None:
+    """A profile button: a field chosen under /profile, or an answer while changing one."""
+    if press.part(0) == "menu":
+        await profile_field(update, context, press.part(1))
+    else:
+        await button(update, context, press)
+
+
+async def button(update: Update, context: BotContext, press: Press) -> None:
     """Apply a pressed question button (registration or profile edit)."""
     query, services = update.callback_query, context.services
-    assert query is not None and query.data is not None
-    flow_code, step_name, value = (query.data.split(":", 2) + ["", ""])[:3]
+    assert query is not None
+    flow_code, step_name, value = press.prefix, press.part(0), press.part(1)
     user_id = query.from_user.id
     conv = await services.conversations.get(user_id)
     lang = draft_language(conv, query.from_user)
@@ -144,7 +146,7 @@ async def _refresh(context: BotContext, message: Message | None, conv: Conversat
     if message is None:
         return
     text, markup = prompt(context.services, conv, draft_language(conv, None))
-    await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await message.edit_text(text, reply_markup=markup)
 
 
 async def _confirm(
@@ -196,29 +198,15 @@ async def _after_answer(context: BotContext, chat_id: int, conv: Conversation) -
     await send_prompt(context, chat_id, conv)
 
 
-async def text_answer(update: Update, context: BotContext) -> None:
-    """Take a typed answer to the open question, or point to /help when none is open."""
+async def text_answer(update: Update, context: BotContext, conv: Conversation) -> None:
+    """Take a typed answer to the open registration or profile question."""
     services, user, message = context.services, update.effective_user, update.effective_message
     assert user is not None and message is not None
-    conv = await services.conversations.get(user.id)
     lang = draft_language(conv, user)
-    if conv is not None and conv.flow == "survey":
-        await survey_text_answer(update, context, conv)
-        return
-    if conv is not None and conv.flow == "broadcast":
-        await broadcast_answer(update, context, conv)
-        return
-    if conv is not None and conv.flow in CONSOLE_TEXT_ANSWERS:
-        await CONSOLE_TEXT_ANSWERS[conv.flow](update, context, conv)
-        return
-    if conv is None or conv.flow == "forget":
-        await message.reply_text(services.texts.render(lang, "unknown"), parse_mode=ParseMode.HTML)
-        return
     step = Step(conv.step)
     if step not in TEXT_STEPS or not message.text:
         await message.reply_text(
             services.texts.render(lang, "use_buttons" if step not in TEXT_STEPS else "error_empty"),
-            parse_mode=ParseMode.HTML,
         )
         await send_prompt(context, user.id, conv)
         return
@@ -230,7 +218,6 @@ async def text_answer(update: Update, context: BotContext) -> None:
     except Invalid as refusal:
         await message.reply_text(
             services.texts.render(lang, refusal.reason, **refusal.context()),
-            parse_mode=ParseMode.HTML,
         )
         return
     advance(services, conv)

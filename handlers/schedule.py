@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.constants import ParseMode
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 
 from bot.delivery.enrolment import after_joining
 from bot.render.calendar_files import calendar_filename, series_calendar, webinar_calendar
-from bot.services import BotContext, Services
+from bot.render.keyboards import schedule_keyboard, settings_keyboard
 from handlers.account import registered_or_explain
-from handlers.flow import draft_language
-from storage.participants import Participant
+from handlers.flow import participant_language
+
+if TYPE_CHECKING:
+    from bot.render.callback_data import Press
+    from bot.services import BotContext, Services
+    from storage.participants import Participant
 
 
 def schedule_view(
@@ -39,36 +44,8 @@ def schedule_view(
         series_title=series.title,
         is_participant=participant is not None,
     )
-    buttons = []
-    for index, row in enumerate(rows):
-        if participant is None:
-            break
-        if row["registered"]:
-            buttons.append(
-                [
-                    InlineKeyboardButton(
-                        texts.label(lang, "buttons.leave").format(n=index + 1),
-                        callback_data=f"s:leave:{index}",
-                    ),
-                    InlineKeyboardButton(
-                        texts.label(lang, "buttons.calendar_n").format(n=index + 1),
-                        callback_data=f"cal:{index}",
-                    ),
-                ]
-            )
-        else:
-            buttons.append(
-                [
-                    InlineKeyboardButton(
-                        texts.label(lang, "buttons.register_for").format(n=index + 1),
-                        callback_data=f"s:join:{index}",
-                    )
-                ]
-            )
-    buttons.append(
-        [InlineKeyboardButton(texts.label(lang, "buttons.calendar_all"), callback_data="cal:all")]
-    )
-    return text, InlineKeyboardMarkup(buttons)
+    registered_flags = [row["registered"] for row in rows] if participant is not None else None
+    return text, schedule_keyboard(texts, lang, registered_flags)
 
 
 async def schedule(update: Update, context: BotContext) -> None:
@@ -76,20 +53,20 @@ async def schedule(update: Update, context: BotContext) -> None:
     services, user = context.services, update.effective_user
     assert user is not None and update.effective_chat is not None
     participant = await services.participants.get(user.id)
-    lang = participant.language if participant else draft_language(None, user)
+    lang = participant_language(participant, user)
     text, markup = schedule_view(services, participant, lang)
     await update.effective_chat.send_message(
-        text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+        text, reply_markup=markup, disable_web_page_preview=True
     )
 
 
-async def join_or_leave(update: Update, context: BotContext) -> None:
+async def join_or_leave(update: Update, context: BotContext, press: Press) -> None:
     """Register for, or leave, one webinar from the schedule."""
     query, services = update.callback_query, context.services
-    assert query is not None and query.data is not None
+    assert query is not None
     participant = await services.participants.get(query.from_user.id)
-    lang = participant.language if participant else draft_language(None, query.from_user)
-    _, action, index = (query.data.split(":") + ["", ""])[:3]
+    lang = participant_language(participant, query.from_user)
+    action, index = press.part(0), press.part(1)
     ids = services.webinar_ids
     if (
         participant is None
@@ -117,21 +94,17 @@ async def join_or_leave(update: Update, context: BotContext) -> None:
     )
     if updated is not None and isinstance(query.message, Message):
         text, markup = schedule_view(services, updated, lang)
-        await query.message.edit_text(
-            text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
-        )
+        await query.message.edit_text(text, reply_markup=markup, disable_web_page_preview=True)
 
 
-async def calendar_file(update: Update, context: BotContext) -> None:
+async def calendar_file(update: Update, context: BotContext, press: Press) -> None:
     """Send the .ics invitation for one webinar, or for the whole series."""
     query, services = update.callback_query, context.services
-    assert query is not None and query.data is not None
+    assert query is not None
     participant = await services.participants.get(query.from_user.id)
-    lang = participant.language if participant else draft_language(None, query.from_user)
+    lang = participant_language(participant, query.from_user)
     await query.answer()
-    await send_calendar(
-        context, query.from_user.id, participant, lang, query.data.removeprefix("cal:")
-    )
+    await send_calendar(context, query.from_user.id, participant, lang, press.part(0))
 
 
 async def send_calendar(
@@ -171,9 +144,7 @@ async def send_calendar(
     caption = services.texts.render(lang, "calendar_caption")
     known = services.invites.file_id(key)
     document: str | InputFile = known or InputFile(data, filename=name, attach=True)
-    message = await context.bot.send_document(
-        chat_id, document, caption=caption, parse_mode=ParseMode.HTML
-    )
+    message = await context.bot.send_document(chat_id, document, caption=caption)
     if known is None and message.document is not None:
         services.invites.remember(key, message.document.file_id)
 
@@ -185,7 +156,7 @@ async def settings(update: Update, context: BotContext) -> None:
         return
     assert update.effective_chat is not None
     text, markup = settings_view(context.services, participant)
-    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await update.effective_chat.send_message(text, reply_markup=markup)
 
 
 def settings_view(services: Services, participant: Participant) -> tuple[str, InlineKeyboardMarkup]:
@@ -199,35 +170,18 @@ def settings_view(services: Services, participant: Participant) -> tuple[str, In
         zone=participant.timezone,
         unreachable=participant.unreachable_at is not None,
     )
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    texts.label(lang, "buttons.reminders_off" if on else "buttons.reminders_on"),
-                    callback_data=f"set:reminders:{'off' if on else 'on'}",
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    texts.label(lang, "fields.timezone"), callback_data="p:menu:timezone"
-                ),
-                InlineKeyboardButton(
-                    texts.label(lang, "fields.language"), callback_data="p:menu:language"
-                ),
-            ],
-        ]
-    )
+    markup = settings_keyboard(texts, lang, on)
     return text, markup
 
 
-async def toggle_reminders(update: Update, context: BotContext) -> None:
+async def toggle_reminders(update: Update, context: BotContext, press: Press) -> None:
     """Turn reminders on or off."""
     query, services = update.callback_query, context.services
-    assert query is not None and query.data is not None
+    assert query is not None
     participant = await services.participants.get(query.from_user.id)
-    lang = participant.language if participant else draft_language(None, query.from_user)
-    choice = query.data.removeprefix("set:reminders:")
-    if participant is None or choice not in ("on", "off"):
+    lang = participant_language(participant, query.from_user)
+    choice = press.part(1)
+    if participant is None or press.part(0) != "reminders" or choice not in ("on", "off"):
         await query.answer(services.texts.label(lang, "toasts.invalid"))
         return
     updated = await services.participants.set_reminders(
@@ -236,4 +190,4 @@ async def toggle_reminders(update: Update, context: BotContext) -> None:
     await query.answer(services.texts.label(lang, f"toasts.reminders_{choice}"))
     if updated is not None and isinstance(query.message, Message):
         text, markup = settings_view(services, updated)
-        await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await query.message.edit_text(text, reply_markup=markup)

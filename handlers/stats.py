@@ -7,53 +7,48 @@ in a thread from the database file (read-only, one snapshot), so the bot keeps a
 from __future__ import annotations
 
 import asyncio
-
-from telegram import Update
-from telegram.constants import ParseMode
+import html
+from typing import TYPE_CHECKING
 
 from bot.reporting.export_rows import ExportError
 from bot.reporting.narrative import FORMATS, make_report
 from bot.reporting.stats_message import collect
-from bot.services import BotContext
-from handlers.access import is_organizer, record_action
-from handlers.account import unknown
+from handlers.access import organizers_only, record_action
+from handlers.flow import user_language
+
+if TYPE_CHECKING:
+    from telegram import Update
+
+    from bot.services import BotContext
 
 
-def _lang(update: Update) -> str:
-    """The organizer's language, from Telegram's language code."""
-    user = update.effective_user
-    return "es" if user and (user.language_code or "").startswith("es") else "en"
-
-
+@organizers_only
 async def stats_command(update: Update, context: BotContext) -> None:
     """/stats: the statistics as a message, then one photo per chart."""
     user, chat = update.effective_user, update.effective_chat
-    if not await is_organizer(context, user.id if user else None) or chat is None:
-        await unknown(update, context)  # others learn nothing, not even that it exists
-        return
-    assert user is not None
-    services, lang = context.services, _lang(update)
+    assert user is not None and chat is not None
+    services, lang = context.services, user_language(user)
     try:
         text, charts = await asyncio.to_thread(
             collect, services.settings.database_path, services.series, services.texts, lang
         )
     except ExportError as exc:
-        await chat.send_message(services.texts.label(lang, "stats.failed").format(error=exc))
+        await chat.send_message(
+            services.texts.label(lang, "stats.failed").format(error=html.escape(str(exc)))
+        )
         return
-    await chat.send_message(text, parse_mode=ParseMode.HTML)
+    await chat.send_message(text)
     for chart in charts:
-        await context.bot.send_photo(chat.id, photo=chart.png, caption=chart.title)
+        await context.bot.send_photo(chat.id, photo=chart.png, caption=html.escape(chart.title))
     await record_action(context, user.id, "stats", charts=len(charts))
 
 
+@organizers_only
 async def report_command(update: Update, context: BotContext) -> None:
     """/report [md|html] [webinar-id]: the narrative report as a document."""
     user, chat = update.effective_user, update.effective_chat
-    if not await is_organizer(context, user.id if user else None) or chat is None:
-        await unknown(update, context)
-        return
-    assert user is not None
-    services, lang = context.services, _lang(update)
+    assert user is not None and chat is not None
+    services, lang = context.services, user_language(user)
     texts = services.texts
     args = [arg.lower() for arg in context.args or []]
     fmt = args.pop(0) if args and args[0] in FORMATS else "html"
@@ -66,12 +61,16 @@ async def report_command(update: Update, context: BotContext) -> None:
             make_report, services.settings.database_path, services.series, webinar, fmt
         )
     except ExportError as exc:
-        await chat.send_message(texts.label(lang, "stats.failed").format(error=exc))
+        await chat.send_message(
+            texts.label(lang, "stats.failed").format(error=html.escape(str(exc)))
+        )
         return
     day = services.clock.now().date().isoformat()
     name = f"report-{webinar + '-' if webinar else ''}{day}.{fmt}"
     caption = (
-        texts.label(lang, "stats.report_caption_webinar").format(webinar=webinar, fmt=fmt.upper())
+        texts.label(lang, "stats.report_caption_webinar").format(
+            webinar=html.escape(webinar), fmt=fmt.upper()
+        )
         if webinar
         else texts.label(lang, "stats.report_caption").format(fmt=fmt.upper())
     )

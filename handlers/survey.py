@@ -4,39 +4,36 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot.domain import survey
 from bot.domain.reminders import is_live
-from bot.domain.series import Webinar
 from bot.domain.survey import ATTENDANCE_GRACE_MINUTES
 from bot.domain.validation import Invalid
-from bot.services import BotContext, Services
+from bot.render.keyboards import feedback_keyboard
 from handlers.account import registered_or_explain
-from handlers.flow import draft_language, replace_or_send
+from handlers.flow import participant_language, replace_or_send, user_language
 from storage.conversations import Conversation
-from storage.participants import Participant
-from storage.survey import Response
+
+if TYPE_CHECKING:
+    from bot.domain.series import Webinar
+    from bot.render.callback_data import Press
+    from bot.services import BotContext, Services
+    from storage.participants import Participant
+    from storage.survey import Response
 
 log = logging.getLogger(__name__)
 
 
-def _parse(data: str) -> tuple[int, int, str, str] | None:
-    """sv:<response>:<question>:<action>[:<value>] -> its parts, or None when malformed."""
-    parts = data.split(":")
-    if (
-        len(parts) not in (4, 5)
-        or parts[0] != "sv"
-        or not parts[1].isdigit()
-        or len(parts[1]) > 15
-        or not parts[2].isdigit()
-        or len(parts[2]) > 3
-    ):
+def _parse(press: Press) -> tuple[int, int, str, str] | None:
+    """<response>:<question>:<action>[:<value>] -> its parts, or None when malformed."""
+    response, index = press.part(0), press.part(1)
+    if not response.isdigit() or len(response) > 15 or not index.isdigit() or len(index) > 3:
         return None
-    return int(parts[1]), int(parts[2]), parts[3], parts[4] if len(parts) == 5 else ""
+    return int(response), int(index), press.part(2), press.part(3)
 
 
 async def show_question(
@@ -64,14 +61,12 @@ async def show_question(
     message_id = message.message_id if message is not None else None
     if message is not None:
         try:
-            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await message.edit_text(text, reply_markup=markup)
         except BadRequest as exc:
             log.info("survey message not edited (%s); sending it anew", exc.message)
             message_id = None
     if message_id is None:
-        sent = await context.bot.send_message(
-            participant.telegram_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        sent = await context.bot.send_message(participant.telegram_id, text, reply_markup=markup)
         message_id = sent.message_id
     await services.survey.update(
         response.id,
@@ -135,12 +130,12 @@ async def _load(
     return None if webinar is None else (participant, response, webinar)
 
 
-async def survey_button(update: Update, context: BotContext) -> None:
+async def survey_button(update: Update, context: BotContext, press: Press) -> None:
     """Apply a survey button: attended or not, start, answer, skip, keep, back."""
     query, services = update.callback_query, context.services
-    assert query is not None and query.data is not None
-    lang = draft_language(None, query.from_user)
-    parsed = _parse(query.data)
+    assert query is not None
+    lang = user_language(query.from_user)
+    parsed = _parse(press)
     loaded = await _load(context, query.from_user.id, parsed[0]) if parsed else None
     if parsed is None or loaded is None:
         await query.answer(services.texts.label(lang, "toasts.invalid"))
@@ -241,7 +236,6 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
                 closes=survey.closes_at(services.series, webinar),
                 zone=participant.timezone,
             ),
-            parse_mode=ParseMode.HTML,
         )
         return
     try:
@@ -249,7 +243,6 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
     except Invalid as refusal:
         await message.reply_text(
             services.texts.render(lang, refusal.reason, **refusal.context()),
-            parse_mode=ParseMode.HTML,
         )
         return
     await services.survey.save_answer(response.id, webinar.questions[index].key, value, now)
@@ -272,7 +265,8 @@ async def feedback(update: Update, context: BotContext) -> None:
         return
     assert update.effective_chat is not None
     lang, now = participant.language, services.clock.now()
-    rows, buttons = [], []
+    rows: list[dict[str, object]] = []
+    buttons: list[tuple[str, int]] = []
     for webinar in services.series.webinars:
         if webinar.id not in participant.webinar_ids or not survey.is_open(
             services.series, webinar, now
@@ -291,27 +285,21 @@ async def feedback(update: Update, context: BotContext) -> None:
         )
         label = {"state_completed": "change", "state_open": "continue"}.get(state, "start")
         buttons.append(
-            [
-                InlineKeyboardButton(
-                    f"{len(rows)}. {services.texts.label(lang, f'survey.{label}')}",
-                    callback_data=f"sv:{response.id}:0:go",
-                )
-            ]
+            (f"{len(rows)}. {services.texts.label(lang, f'survey.{label}')}", response.id)
         )
     await update.effective_chat.send_message(
         services.texts.render(lang, "feedback_list", surveys=rows, zone=participant.timezone),
-        parse_mode=ParseMode.HTML,
-        reply_markup=InlineKeyboardMarkup(buttons) if buttons else None,
+        reply_markup=feedback_keyboard(buttons),
     )
 
 
-async def attending(update: Update, context: BotContext) -> None:
+async def attending(update: Update, context: BotContext, press: Press) -> None:
     """Record "I'm attending", during the live window only."""
     query, services = update.callback_query, context.services
-    assert query is not None and query.data is not None
+    assert query is not None
     participant = await services.participants.get(query.from_user.id)
-    lang = participant.language if participant else draft_language(None, query.from_user)
-    index = query.data.removeprefix("att:")
+    lang = participant_language(participant, query.from_user)
+    index = press.part(0)
     webinars = services.series.webinars
     if not index.isdigit() or int(index) >= len(webinars):
         await query.answer(services.texts.label(lang, "toasts.invalid"))

@@ -9,6 +9,7 @@ reminders not yet sent move to the new time, reminders already sent are not sent
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup, Update
 
@@ -16,36 +17,38 @@ from bot.clock import from_iso, to_iso
 from bot.delivery.series_changes import apply_series
 from bot.domain.organizer_input import START_EXAMPLE, clean_join_url, parse_start
 from bot.domain.overrides import series_with_overrides
-from bot.domain.series import Webinar
 from bot.domain.validation import Invalid
-from bot.services import BotContext
-from handlers.access import record_action
+from bot.render import callback_data
+from handlers.access import organizers_only, record_action
 from handlers.console import (
     button,
     claim_press,
     open_conversation,
-    organizer_or_unknown,
     pressed_message,
     refuse_press,
     reply,
     show,
-    still_organizer,
 )
-from storage.conversations import Conversation
 from storage.overrides import OverrideStore
+
+if TYPE_CHECKING:
+    from bot.domain.series import Webinar
+    from bot.render.callback_data import Press
+    from bot.services import BotContext
+    from storage.conversations import Conversation
 
 log = logging.getLogger(__name__)
 
 FLOW = "webinar"
-PREFIX = "wb"
+PREFIX = callback_data.WEBINAR
 FIELDS = ("start", "link")
 
 
+@organizers_only
 async def webinar_command(update: Update, context: BotContext) -> None:
     """/webinar: the webinars as buttons."""
-    user = await organizer_or_unknown(update, context)
-    if user is None:
-        return
+    user = update.effective_user
+    assert user is not None
     conv = await open_conversation(context, user, FLOW, "pick")
     services, lang = context.services, conv.data["lang"]
     series = services.series
@@ -66,9 +69,9 @@ async def webinar_command(update: Update, context: BotContext) -> None:
     await show(context, None, user.id, text, InlineKeyboardMarkup(rows))
 
 
-async def webinar_button(update: Update, context: BotContext) -> None:
+async def webinar_button(update: Update, context: BotContext, press: Press) -> None:
     """A press on one of the /webinar messages."""
-    claimed = await claim_press(update, context, FLOW)
+    claimed = await claim_press(update, context, FLOW, press)
     if claimed is None:
         return
     conv, parts = claimed
@@ -142,8 +145,6 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
     """The new start or join link, typed while the flow waits for it."""
     message = update.effective_message
     assert message is not None
-    if not await still_organizer(update, context, conv):
-        return
     services, lang = context.services, conv.data["lang"]
     webinar = services.series.webinar(str(conv.data.get("webinar")))
     if conv.step not in FIELDS or webinar is None:

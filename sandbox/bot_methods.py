@@ -140,11 +140,38 @@ def commands_key(scope: Any, language_code: str | None) -> tuple[str, str]:
     return json.dumps(kept, sort_keys=True), language_code or ""
 
 
+SCOPE_TYPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    }
+)
+
+
+def _check_scope(core: SandboxCore, scope: Any) -> None:
+    """Refuse a scope as Telegram does: unknown type, missing chat_id or user_id, unknown chat."""
+    if not isinstance(scope, dict) or scope.get("type") not in SCOPE_TYPES:
+        raise bad_request("can't parse BotCommandScope JSON object")
+    kind = scope["type"]
+    if kind.startswith("chat"):
+        if "chat_id" not in scope:
+            raise bad_request("can't parse BotCommandScope JSON object")
+        core.chat_user(scope["chat_id"])  # "chat not found" for a chat that does not exist
+        scope["chat_id"] = int(str(scope["chat_id"]).strip())
+    if kind == "chat_member" and not isinstance(scope.get("user_id"), int):
+        raise bad_request("can't parse BotCommandScope JSON object")
+
+
 def _scope_key(core: SandboxCore, params: Params) -> tuple[str, str]:
     """Key for the scope and language_code parameters of a command method."""
     scope = params.get_json("scope", "can't parse BotCommandScope JSON object")
-    if scope is not None and (not isinstance(scope, dict) or "type" not in scope):
-        raise bad_request("can't parse BotCommandScope JSON object")
+    if scope is not None:
+        _check_scope(core, scope)
     language = params.get_str("language_code") or ""
     if language and not re.match(r"^[a-z]{2}$", language):
         raise bad_request("invalid language code specified")

@@ -147,6 +147,7 @@ class Stats:
     webhook_deliveries: int = 0
     webhook_failures: int = 0
     errors: Counter[int] = field(default_factory=Counter)
+    error_texts: Counter[str] = field(default_factory=Counter)  # "method: description"
     send_timestamps: deque[float] = field(default_factory=lambda: deque(maxlen=TIMESTAMP_LIMIT))
     edit_timestamps: deque[float] = field(default_factory=lambda: deque(maxlen=TIMESTAMP_LIMIT))
 
@@ -162,6 +163,7 @@ class Stats:
             "webhook_deliveries": self.webhook_deliveries,
             "webhook_failures": self.webhook_failures,
             "errors": {str(k): v for k, v in self.errors.items()},
+            "error_texts": dict(self.error_texts),
             "send_timestamps": list(self.send_timestamps),
             "edit_timestamps": list(self.edit_timestamps),
         }

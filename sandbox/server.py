@@ -141,5 +141,6 @@ class SandboxServer:
             result: Any = await func(core, params)
         except ApiError as exc:
             core.stats.errors[exc.code] += 1
+            core.stats.error_texts[f"{name}: {exc.description}"] += 1
             return exc.response()
         return web.json_response({"ok": True, "result": result})

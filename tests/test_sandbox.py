@@ -10,7 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
@@ -482,6 +489,34 @@ async def test_wait_for_event_wakes_up(bot: Bot, client: SandboxClient) -> None:
     await bot.send_message(USER, "ping")
     events = await asyncio.wait_for(waiter, 2)
     assert events[0]["text"] == "ping"
+
+
+async def test_command_menus_by_scope(
+    bot: Bot, client: SandboxClient, http: httpx.AsyncClient
+) -> None:
+    private, own = BotCommandScopeAllPrivateChats(), BotCommandScopeChat(USER)
+    await bot.set_my_commands([("start", "Start")], scope=private)
+    await bot.set_my_commands([("start", "Start"), ("stats", "Figures")], scope=own)
+    await bot.set_my_commands([("start", "Inscribirse")], scope=own, language_code="es")
+    assert [c.command for c in await bot.get_my_commands(scope=own)] == ["start", "stats"]
+    assert [c.command for c in await bot.get_my_commands(scope=private)] == ["start"]
+    assert await bot.get_my_commands() == ()  # the default scope is a scope of its own
+    chat = {"type": "chat", "chat_id": USER}
+    assert [c["command"] for c in await client.bot_commands(scope=chat)] == ["start", "stats"]
+    spanish = await client.bot_commands(language_code="es", scope=chat)
+    assert spanish == [{"command": "start", "description": "Inscribirse"}]
+    await bot.delete_my_commands(scope=own)
+    assert await bot.get_my_commands(scope=own) == ()
+    assert await client.bot_commands(language_code="es", scope=chat) != []  # per language
+    await bot.delete_my_commands(scope=own, language_code="es")
+    assert await client.bot_commands(language_code="es", scope=chat) == []
+    with pytest.raises(BadRequest, match="(?i)chat not found"):
+        await bot.set_my_commands([("start", "Start")], scope=BotCommandScopeChat(424242))
+    with pytest.raises(BadRequest, match="(?i)chat not found"):
+        await bot.delete_my_commands(scope=BotCommandScopeChat(424242))
+    for scope in ({"type": "chat"}, {"type": "planet"}, {"type": "chat_member", "chat_id": USER}):
+        response = await http.post("getMyCommands", data={"scope": json.dumps(scope)})
+        assert response.status_code == 400, scope
 
 
 async def test_bot_settings(bot: Bot, client: SandboxClient) -> None:

@@ -13,7 +13,7 @@ from bot.domain.registration import EDITABLE_FIELDS, Step
 from bot.domain.series import load_series
 from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label
 from bot.render.views import profile_view, webinar_rows
-from handlers import COMMANDS
+from handlers.flows import COMMANDS
 from sandbox.html import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,7 +170,7 @@ def test_labels_cover_every_choice() -> None:
         for field in EDITABLE_FIELDS:
             assert texts.label(lang, f"fields.{field}")
         for command in COMMANDS:
-            assert 3 <= len(texts.label(lang, f"commands.{command}")) <= 256
+            assert 3 <= len(texts.label(lang, f"commands.{command.name}")) <= 256
 
 
 def test_every_question_has_a_template() -> None:

@@ -17,10 +17,11 @@ import math
 import time
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError
 
+from bot.render.keyboards import broadcast_stop_keyboard
 from storage.broadcasts import Broadcast, BroadcastStore, broadcast_id_of
 from storage.outbox import Delivery
 
@@ -64,15 +65,7 @@ def body_for(broadcast: Broadcast, language: str) -> str | None:
 
 def stop_keyboard(texts: Any, lang: str, broadcast_id: int) -> InlineKeyboardMarkup:
     """The Cancel button under a running broadcast's progress message."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    texts.label(lang, "broadcast.stop"), callback_data=f"bc:{broadcast_id}:stop"
-                )
-            ]
-        ]
-    )
+    return broadcast_stop_keyboard(texts, lang, broadcast_id)
 
 
 class BroadcastRuntime:

@@ -1,4 +1,4 @@
-"""Checks on what organizers type in the console: user ids, webinar starts, join links."""
+"""Checks on what organizers type in the chat: user ids, local date-times, join links."""
 
 from __future__ import annotations
 
@@ -38,26 +38,38 @@ def clean_user_id(raw: str | None) -> int:
     return value
 
 
-def parse_start(raw: str | None, zone: ZoneInfo, now: datetime) -> datetime:
-    """Read 'YYYY-MM-DD HH:MM' in the organizers' zone as a future UTC moment."""
+def parse_local_time(raw: str | None, zone: ZoneInfo, now: datetime) -> datetime:
+    """Read an organizer's local 'YYYY-MM-DD HH:MM' as a future moment (no DD/MM guessing).
+
+    The one reader of typed date-times: refused with Invalid("local_time", problem) where the
+    problem is "format", "gap" (the clocks jump over that time), "past" or "far".
+    """
     text = _plain(raw)
     found = _START.fullmatch(text)
     if found is None:
-        raise Invalid("webinar_error_start", (("wb_problem", "format"),))
+        raise Invalid("local_time", (("problem", "format"),))
     year, month, day, hour, minute = (int(part) for part in found.groups())
     try:
         local = datetime(year, month, day, hour, minute, tzinfo=zone)
     except ValueError:
-        raise Invalid("webinar_error_start", (("wb_problem", "format"),)) from None
+        raise Invalid("local_time", (("problem", "format"),)) from None
     moment = local.astimezone(UTC)
     if moment.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        # the clocks jump over this time (daylight saving time starts)
-        raise Invalid("webinar_error_start", (("wb_problem", "gap"),))
+        raise Invalid("local_time", (("problem", "gap"),))
     if moment <= now:
-        raise Invalid("webinar_error_start", (("wb_problem", "past"),))
+        raise Invalid("local_time", (("problem", "past"),))
     if moment > now + START_AHEAD_MAX:
-        raise Invalid("webinar_error_start", (("wb_problem", "far"),))
+        raise Invalid("local_time", (("problem", "far"),))
     return moment
+
+
+def parse_start(raw: str | None, zone: ZoneInfo, now: datetime) -> datetime:
+    """A webinar's new start, read by parse_local_time; refusals name the /webinar template."""
+    try:
+        return parse_local_time(raw, zone, now)
+    except Invalid as refusal:
+        problem = refusal.context()["problem"]
+        raise Invalid("webinar_error_start", (("wb_problem", problem),)) from None
 
 
 def clean_join_url(raw: str | None) -> str:

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.questions import Question
 from bot.domain.series import Series, Webinar
 from bot.domain.validation import Invalid, clean_text
+from bot.render import callback_data
 from bot.render.texts import Texts
 from storage.survey import Response
 
@@ -84,7 +85,7 @@ def answer_label(lang: str, webinar: Webinar, question: Question, value: str | N
 
 def _data(response: Response, index: int, action: str, value: str = "") -> str:
     """Callback data of a survey button: sv:<response>:<question>:<action>[:<value>]."""
-    return f"sv:{response.id}:{index}:{action}" + (f":{value}" if value else "")
+    return callback_data.survey(response.id, index, action, value)
 
 
 def render_question(

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.reminders import is_live, offset_of
 from bot.domain.series import Series, Webinar
+from bot.render import callback_data
 from bot.render.texts import Texts
 from storage.outbox import Delivery
 
@@ -29,7 +30,7 @@ def webinar_buttons(
         [
             InlineKeyboardButton(texts.label(lang, "buttons.join"), url=webinar.join_url),
             InlineKeyboardButton(
-                texts.label(lang, "buttons.calendar"), callback_data=f"cal:{index}"
+                texts.label(lang, "buttons.calendar"), callback_data=callback_data.calendar(index)
             ),
         ]
     ]
@@ -37,7 +38,8 @@ def webinar_buttons(
         rows.append(
             [
                 InlineKeyboardButton(
-                    texts.label(lang, "survey.attending"), callback_data=f"att:{index}"
+                    texts.label(lang, "survey.attending"),
+                    callback_data=callback_data.attending(index),
                 )
             ]
         )

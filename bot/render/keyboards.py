@@ -1,0 +1,233 @@
+"""Inline keyboards, built here only: labels come from templates/, data from callback_data."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES, ZONE_CHOICES
+from bot.domain.registration import EDITABLE_FIELDS, Step
+from bot.render import callback_data
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bot.render.texts import Texts
+
+Row = list[tuple[str, str]]
+
+
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    """One callback button."""
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def inline(rows: list[Row]) -> InlineKeyboardMarkup:
+    """A keyboard from rows of (label, callback data) pairs."""
+    return InlineKeyboardMarkup([[_button(text, data) for text, data in row] for row in rows])
+
+
+def link_button(text: str, url: str) -> InlineKeyboardButton:
+    """A button that opens a web address."""
+    return InlineKeyboardButton(text, url=url)
+
+
+def callback_button(text: str, data: str) -> InlineKeyboardButton:
+    """A button whose press comes back to the bot with `data` (built by callback_data)."""
+    return _button(text, data)
+
+
+def _grid(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    """Lay buttons out in rows of `width`."""
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def step_keyboard(
+    texts: Texts,
+    lang: str,
+    flow: str,
+    step: Step,
+    draft: dict[str, Any],
+    webinar_titles: list[tuple[str, str]],
+) -> InlineKeyboardMarkup | None:
+    """The buttons for a question, or None when it is answered only by typing."""
+
+    def data(value: str) -> str:
+        return callback_data.question(flow, step, value)
+
+    rows: list[list[InlineKeyboardButton]]
+    if step is Step.LANGUAGE:
+        rows = [[_button(texts.label(lang, f"languages.{code}"), data(code)) for code in LANGUAGES]]
+    elif step is Step.COUNTRY:
+        rows = [[_button(texts.label(lang, f"countries.{code}"), data(code))] for code in COUNTRIES]
+    elif step is Step.TIMEZONE:
+        rows = _grid(
+            [
+                _button(zone.split("/")[-1].replace("_", " "), data(str(i)))
+                for i, zone in enumerate(ZONE_CHOICES)
+            ],
+            2,
+        )
+    elif step is Step.INSTITUTION:
+        rows = _grid(
+            [
+                _button(texts.label(lang, f"institutions.{code}"), data(code))
+                for code in INSTITUTIONS
+            ],
+            2,
+        )
+    elif step is Step.SEX:
+        rows = [[_button(texts.label(lang, f"sexes.{code}"), data(code))] for code in SEXES]
+    elif step is Step.EMAIL:
+        rows = [[_button(texts.label(lang, "buttons.skip"), data("skip"))]]
+    elif step is Step.WEBINARS:
+        choice = draft.get("webinar_choice", [w for w, _ in webinar_titles])
+        rows = [
+            [_button(f"{'✅' if wid in choice else '⬜'} {i + 1}. {_short(title)}", data(str(i)))]
+            for i, (wid, title) in enumerate(webinar_titles)
+        ]
+        rows.append([_button(texts.label(lang, "buttons.done"), data("done"))])
+    elif step is Step.CONSENT:
+        rows = [
+            [
+                _button(texts.label(lang, "buttons.agree"), data("yes")),
+                _button(texts.label(lang, "buttons.decline"), data("no")),
+            ]
+        ]
+    elif step is Step.CONFIRM:
+        rows = [
+            [
+                _button(texts.label(lang, "buttons.confirm"), data("ok")),
+                _button(texts.label(lang, "buttons.edit"), data("edit")),
+            ]
+        ]
+    elif step is Step.EDIT_MENU:
+        rows = field_rows(texts, lang, data)
+    else:
+        return None
+    return InlineKeyboardMarkup(rows)
+
+
+def field_rows(
+    texts: Texts, lang: str, data: Callable[[str], str]
+) -> list[list[InlineKeyboardButton]]:
+    """Buttons naming each editable field, two per row."""
+    return _grid(
+        [_button(texts.label(lang, f"fields.{field}"), data(field)) for field in EDITABLE_FIELDS],
+        2,
+    )
+
+
+def profile_keyboard(texts: Texts, lang: str) -> InlineKeyboardMarkup:
+    """The field buttons under /profile."""
+    return InlineKeyboardMarkup(field_rows(texts, lang, callback_data.profile_field))
+
+
+def forget_keyboard(texts: Texts, lang: str) -> InlineKeyboardMarkup:
+    """Erase or keep, under the /forget question."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(texts.label(lang, "buttons.erase"), callback_data.forget("yes")),
+                _button(texts.label(lang, "buttons.keep"), callback_data.forget("no")),
+            ]
+        ]
+    )
+
+
+def _short(title: str, limit: int = 40) -> str:
+    """Shorten a title for a button."""
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def settings_keyboard(texts: Texts, lang: str, reminders_on: bool) -> InlineKeyboardMarkup:
+    """Under /settings: reminders on or off, then time zone and language."""
+    choice = "off" if reminders_on else "on"
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(
+                    texts.label(lang, f"buttons.reminders_{choice}"),
+                    callback_data.reminders(choice),
+                )
+            ],
+            [
+                _button(
+                    texts.label(lang, "fields.timezone"), callback_data.profile_field("timezone")
+                ),
+                _button(
+                    texts.label(lang, "fields.language"), callback_data.profile_field("language")
+                ),
+            ],
+        ]
+    )
+
+
+def schedule_keyboard(
+    texts: Texts, lang: str, registered: list[bool] | None
+) -> InlineKeyboardMarkup:
+    """Under /schedule: join or leave each webinar (participants only), calendar files."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for index, joined in enumerate(registered or []):
+        n = index + 1
+        if joined:
+            rows.append(
+                [
+                    _button(
+                        texts.label(lang, "buttons.leave").format(n=n),
+                        callback_data.schedule("leave", index),
+                    ),
+                    _button(
+                        texts.label(lang, "buttons.calendar_n").format(n=n),
+                        callback_data.calendar(index),
+                    ),
+                ]
+            )
+        else:
+            rows.append(
+                [
+                    _button(
+                        texts.label(lang, "buttons.register_for").format(n=n),
+                        callback_data.schedule("join", index),
+                    )
+                ]
+            )
+    rows.append([_button(texts.label(lang, "buttons.calendar_all"), callback_data.calendar("all"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def feedback_keyboard(surveys: list[tuple[str, int]]) -> InlineKeyboardMarkup | None:
+    """Under /feedback: one button per open survey, (label, response id); None when none."""
+    if not surveys:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [_button(label, callback_data.survey(response_id, 0, "go"))]
+            for label, response_id in surveys
+        ]
+    )
+
+
+def export_kinds_keyboard(texts: Texts, lang: str, kinds: tuple[str, ...]) -> InlineKeyboardMarkup:
+    """Buttons to pick what to export."""
+    return InlineKeyboardMarkup(
+        [
+            [_button(texts.label(lang, f"export.{kind}"), callback_data.export_kind(kind))]
+            for kind in kinds
+        ]
+    )
+
+
+def export_formats_keyboard(kind: str, formats: tuple[str, ...]) -> InlineKeyboardMarkup:
+    """Buttons to pick the format of an export."""
+    return InlineKeyboardMarkup(
+        [[_button(fmt.upper(), callback_data.export_format(kind, fmt)) for fmt in formats]]
+    )
+
+
+def broadcast_stop_keyboard(texts: Texts, lang: str, broadcast_id: int) -> InlineKeyboardMarkup:
+    """The Cancel button under a running broadcast's progress message."""
+    return InlineKeyboardMarkup(
+        [[_button(texts.label(lang, "broadcast.stop"), callback_data.broadcast_stop(broadcast_id))]]
+    )
