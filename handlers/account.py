@@ -194,7 +194,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     lang = await _language(context, user.id if user else None, update)
     await update.effective_chat.send_message(
-        services.texts.render(lang, "help", series_title=services.series.title),
+        services.texts.render(lang, "help", series_title=services.series.title_for(lang)),
         parse_mode=ParseMode.HTML,
     )
 

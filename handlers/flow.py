@@ -10,7 +10,7 @@ from telegram import Message, User
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.domain.catalogue import ZONE_CHOICES, language_for
+from bot.domain.catalogue import LANGUAGES, ZONE_CHOICES, language_for
 from bot.domain.registration import PRIVACY_NOTICE_VERSION, Step, next_step
 from bot.render.views import profile_view, webinar_rows, zone_label
 from bot.services import BotContext, Services
@@ -27,7 +27,7 @@ def draft_language(conv: Conversation | None, user: User | None) -> str:
     """The language to talk in: the draft's choice, else the user's Telegram language."""
     if conv is not None:
         lang = conv.data.get("language") or conv.data.get("language_hint")
-        if lang in ("en", "es"):
+        if lang in LANGUAGES:
             return lang
     return language_for(user.language_code if user else None)
 
@@ -48,13 +48,13 @@ def prompt(services: Services, conv: Conversation, lang: str) -> tuple[str, Any]
     step = Step(conv.step)
     texts, series, now = services.texts, services.series, services.clock.now()
     zone = conv.data.get("timezone") or series.timezone.key
-    context: dict[str, Any] = {"series_title": series.title}
+    context: dict[str, Any] = {"series_title": series.title_for(lang)}
     if step is Step.WEBINARS:
         choice = conv.data.get("webinar_choice", services.webinar_ids)
         context.update(webinars=webinar_rows(series, lang, selected=choice), timezone=zone)
     elif step is Step.TIMEZONE:
         current = conv.data.get("timezone") or conv.data.get("previous_timezone")
-        context["current"] = zone_label(current, now) if current else None
+        context["current"] = zone_label(current, now, lang) if current else None
     elif step is Step.CONSENT:
         context.update(version=PRIVACY_NOTICE_VERSION, organizer=series.organizer)
     elif step is Step.CONFIRM:
@@ -90,7 +90,7 @@ def answer_label(services: Services, lang: str, step: Step, value: str, data: di
     if step is Step.SEX:
         return texts.label(lang, f"sexes.{value}")
     if step is Step.TIMEZONE:
-        return zone_label(ZONE_CHOICES[int(value)], services.clock.now())
+        return zone_label(ZONE_CHOICES[int(value)], services.clock.now(), lang)
     if step is Step.WEBINARS:
         titles = [w.title_for(lang) for w in services.series.webinars if w.id in data["webinars"]]
         return "; ".join(titles)

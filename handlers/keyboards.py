@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES, ZONE_CHOICES
 from bot.domain.registration import EDITABLE_FIELDS, Step
-from bot.render.texts import Texts
+from bot.render.texts import Texts, zone_city
 
 
 def _button(text: str, data: str) -> InlineKeyboardButton:
@@ -43,7 +43,7 @@ def step_keyboard(
     elif step is Step.TIMEZONE:
         rows = _grid(
             [
-                _button(zone.split("/")[-1].replace("_", " "), prefix + str(i))
+                _button(zone_city(zone, lang), prefix + str(i))
                 for i, zone in enumerate(ZONE_CHOICES)
             ],
             2,

@@ -7,6 +7,7 @@ from telegram.constants import ParseMode
 
 from bot.delivery.enrolment import after_joining
 from bot.render.calendar_files import calendar_filename, series_calendar, webinar_calendar
+from bot.render.views import zone_label
 from bot.services import BotContext, Services
 from handlers.account import registered_or_explain
 from handlers.flow import draft_language
@@ -36,7 +37,7 @@ def schedule_view(
         webinars=rows,
         zone=zone,
         organizer_zone=series.timezone.key,
-        series_title=series.title,
+        series_title=series.title_for(lang),
         is_participant=participant is not None,
     )
     buttons = []
@@ -196,7 +197,7 @@ def settings_view(services: Services, participant: Participant) -> tuple[str, In
         lang,
         "settings",
         reminders=on,
-        zone=participant.timezone,
+        zone=zone_label(participant.timezone, services.clock.now(), lang),
         unreachable=participant.unreachable_at is not None,
     )
     markup = InlineKeyboardMarkup(
