@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -55,6 +56,12 @@ def local_datetime(moment: datetime, zone: str, lang: str) -> str:
     date = format_date(local, "full", locale=locale)
     time = format_time(local, "short", locale=locale)
     return str(get_datetime_format("long", locale=locale)).replace("{1}", date).replace("{0}", time)
+
+
+@functools.cache
+def shared_texts() -> Texts:
+    """The texts of the installed templates, loaded once (for code that has no Texts at hand)."""
+    return Texts()
 
 
 class Texts:
