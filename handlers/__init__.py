@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.domain.catalogue import language_for
 from bot.services import BotContext
 from handlers import (
     account,
@@ -102,7 +103,7 @@ async def stale_button(update: Update, context: BotContext) -> None:
     """Answer a button press whose data is not ours (forged or from an old version)."""
     query = update.callback_query
     assert query is not None
-    lang = "es" if (query.from_user.language_code or "").startswith("es") else "en"
+    lang = language_for(query.from_user.language_code)
     await query.answer(context.services.texts.label(lang, "toasts.invalid"))
 
 
@@ -118,7 +119,7 @@ async def error_handler(update: object, context: BotContext) -> None:
             log.debug("could not answer the callback query after an error")
     try:
         user = update.effective_user
-        lang = "es" if user and (user.language_code or "").startswith("es") else "en"
+        lang = language_for(user.language_code if user else None)
         await update.effective_chat.send_message(
             context.services.texts.render(lang, "error_internal"), parse_mode=ParseMode.HTML
         )

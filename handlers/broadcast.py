@@ -17,7 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
 from bot.delivery.broadcast_sending import BroadcastRuntime, body_for, send_content
-from bot.domain.catalogue import COUNTRIES, INSTITUTIONS
+from bot.domain.catalogue import COUNTRIES, INSTITUTIONS, language_for
 from bot.render.broadcast_html import CAPTION_LIMIT, TEXT_LIMIT, UnsafeMessage, safe_html
 from bot.services import BotContext, Services
 from handlers.access import is_organizer, record_action
@@ -30,7 +30,7 @@ TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
 
 def _lang(user: User | None) -> str:
     """The organizer's language, from Telegram's language code."""
-    return "es" if user and (user.language_code or "").startswith("es") else "en"
+    return language_for(user.language_code if user else None)
 
 
 def runtime(context: BotContext) -> BroadcastRuntime:

@@ -15,6 +15,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, Message, Update, User
 from telegram.constants import ParseMode
 
+from bot.domain.catalogue import language_for
 from bot.services import BotContext
 from handlers.access import is_organizer
 from handlers.account import unknown
@@ -23,7 +24,7 @@ from storage.conversations import Conversation
 
 def organizer_language(user: User | None) -> str:
     """The organizer's language, from Telegram's language code."""
-    return "es" if user and (user.language_code or "").startswith("es") else "en"
+    return language_for(user.language_code if user else None)
 
 
 def new_token() -> str:

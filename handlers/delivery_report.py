@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 
 from bot.clock import from_iso
+from bot.domain.catalogue import language_for
 from bot.services import BotContext
 from handlers.access import is_organizer
 from handlers.account import unknown
@@ -21,7 +22,7 @@ async def delivery(update: Update, context: BotContext) -> None:
     services = context.services
     rows = await services.outbox.summary()
     total, unreachable = await services.outbox.unreachable()
-    lang = "es" if (user.language_code or "").startswith("es") else "en"
+    lang = language_for(user.language_code)
     text = services.texts.render(
         lang,
         "delivery",

@@ -15,6 +15,7 @@ from typing import Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 
+from bot.domain.catalogue import language_for
 from bot.render.texts import Texts
 from bot.reporting.export_rows import FORMATS, KINDS, ExportError
 from bot.reporting.export_writers import ExportRequest, run_export
@@ -27,7 +28,7 @@ TELEGRAM_UPLOAD_LIMIT: Final = 50 * 1024 * 1024
 
 def _lang(user: User | None) -> str:
     """The organizer's language, from Telegram's language code."""
-    return "es" if user and (user.language_code or "").startswith("es") else "en"
+    return language_for(user.language_code if user else None)
 
 
 def file_name(kind: str, fmt: str, webinar: str | None, day: str) -> str:

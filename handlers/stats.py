@@ -11,6 +11,7 @@ import asyncio
 from telegram import Update
 from telegram.constants import ParseMode
 
+from bot.domain.catalogue import language_for
 from bot.reporting.export_rows import ExportError
 from bot.reporting.narrative import FORMATS, make_report
 from bot.reporting.stats_message import collect
@@ -22,7 +23,7 @@ from handlers.account import unknown
 def _lang(update: Update) -> str:
     """The organizer's language, from Telegram's language code."""
     user = update.effective_user
-    return "es" if user and (user.language_code or "").startswith("es") else "en"
+    return language_for(user.language_code if user else None)
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
