@@ -44,7 +44,7 @@ async def test_spanish_registration_and_commands_menu(
     await user.say("/profile")
     profile = await user.expect("Su inscripción")
     assert "Belice" in profile["text"] and "UTC−6" in profile["text"]
-    assert "miércoles 20 enero 2027, 08:00" in profile["text"]
+    assert "miércoles, 20 de enero de 2027, 8:00" in profile["text"]
     private = {"type": "all_private_chats"}
     english = await client.bot_commands(scope=private)
     spanish = await client.bot_commands(language_code="es", scope=private)

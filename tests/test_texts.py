@@ -269,3 +269,47 @@ def test_no_text_is_hard_coded_in_handlers() -> None:
         )
         for literal in re.findall(pattern, source):
             pytest.fail(f"{path.name} sends a literal text: {literal}")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_sentences_are_separated_by_a_space_or_a_line(lang: str) -> None:
+    texts = Texts()
+    for path in sorted((TEMPLATES_DIR / "messages").glob("*.html")):
+        if path.name.startswith("_"):
+            continue
+        text, _ = parse_html(texts.render(lang, path.stem, **sample_context(texts, lang)))
+        glued = re.findall(r".{0,20}[\w)»”][.?!;](?=[A-ZÀ-Ý¿¡«]).{0,20}", text)
+        assert not glued, f"{lang}/{path.name}: {glued}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_schedule_is_a_short_block_per_webinar_with_the_organizers_time_only_if_different(
+    lang: str,
+) -> None:
+    texts = Texts()
+    context = sample_context(texts, lang)
+    here = texts.render(lang, "schedule", **dict(context, zone="America/Port_of_Spain"))
+    away = texts.render(lang, "schedule", **dict(context, zone="America/Belize"))
+    assert "UTC−4" in here and "UTC−6" not in here
+    assert here.count("\n\n") >= len(SERIES.webinars)
+    assert "America/" not in here + away
+    assert away.count("UTC−4") == len(SERIES.webinars)  # the organizers' time, once each
+    assert len(here) < 600
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_settings_show_language_zone_and_reminders_with_their_values(lang: str) -> None:
+    texts = Texts()
+    shown = texts.render(lang, "settings", reminders=False, zone="Z (UTC−6)", unreachable=False)
+    assert texts.label(lang, f"languages.{lang}") in shown
+    assert "Z (UTC−6)" in shown
+    assert texts.label(lang, "fields.timezone") in shown
+
+
+def test_the_consent_is_short_with_the_full_notice_folded() -> None:
+    texts = Texts()
+    shown = texts.render("es", "ask_consent", version="2", organizer="Centro")
+    head, folded = shown.split("<blockquote expandable>")
+    assert len(head) < 300 and "Aviso de privacidad" in folded
+    text, entities = parse_html(shown)
+    assert any(e["type"] == "expandable_blockquote" for e in entities)
