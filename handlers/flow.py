@@ -56,7 +56,7 @@ def prompt(services: Services, conv: Conversation, lang: str) -> tuple[str, Any]
         current = conv.data.get("timezone") or conv.data.get("previous_timezone")
         context["current"] = zone_label(current, now, lang) if current else None
     elif step is Step.CONSENT:
-        context.update(version=PRIVACY_NOTICE_VERSION, organizer=series.organizer)
+        context.update(version=PRIVACY_NOTICE_VERSION, organizer=series.organizer_for(lang))
     elif step is Step.CONFIRM:
         context["p"] = profile_view(texts, series, conv.data, now)
     name = (

@@ -37,6 +37,7 @@ _SERIES_KEYS: Final = (
     "title",
     *(f"title_{lang}" for lang in _TRANSLATED),
     "organizer",
+    *(f"organizer_{lang}" for lang in _TRANSLATED),
     "timezone",
     "reminders",
     "feedback_after",
@@ -122,10 +123,15 @@ class Series:
     feedback_nudge_after: timedelta = timedelta(days=1)
     survey_anonymous: bool = True  # when true the report quotes no free-text answers
     titles: Mapping[str, str] = field(default_factory=dict)
+    organizers: Mapping[str, str] = field(default_factory=dict)
 
     def title_for(self, lang: str | None) -> str:
         """Return the series title in a language when the series file gives one, else the title."""
         return self.titles.get(_base(lang)) or self.title
+
+    def organizer_for(self, lang: str | None) -> str:
+        """Return the organizer's name in a language when the series file gives one."""
+        return self.organizers.get(_base(lang)) or self.organizer
 
     def webinar(self, id: str) -> Webinar | None:
         """Return the webinar with this id, or None."""
@@ -382,6 +388,11 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         if (text := table.optional_text(f"title_{lang}")) is not None
     }
     organizer = table.text("organizer")
+    organizers = {
+        lang: text
+        for lang in _TRANSLATED
+        if (text := table.optional_text(f"organizer_{lang}")) is not None
+    }
     timezone = table.timezone("timezone")
     reminders = table.durations("reminders", required=True) or ()
     feedback_after = table.duration("feedback_after")
@@ -420,6 +431,7 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         feedback_nudge_after=nudge_after,
         survey_anonymous=anonymous is not False,
         titles=series_titles,
+        organizers=organizers,
     )
 
 

@@ -71,7 +71,7 @@ def _alarm(webinar: Webinar, lang: str, offset: timedelta) -> icalendar.Alarm:
 def webinar_event(series: Series, webinar: Webinar, lang: str, version: int = 1) -> icalendar.Event:
     """Return the VEVENT of one webinar in a language, with one VALARM per reminder."""
     organizer = icalendar.vCalAddress(ORGANIZER_ADDRESS)
-    organizer.params["CN"] = icalendar.vText(series.organizer)
+    organizer.params["CN"] = icalendar.vText(series.organizer_for(lang))
     event = icalendar.Event()
     event.add("uid", webinar_uid(webinar))
     event.add("sequence", version)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import (
     format_date,
     format_time,
@@ -41,7 +42,13 @@ def zone_name(zone: str, moment: datetime, lang: str) -> str:
     offset = utc_offset_label(moment, tz)
     if "/" not in zone or zone.startswith("Etc/"):
         return offset
-    return f"{get_timezone_location(zone, locale=locale_for(lang))} ({offset})"
+    locale = Locale.parse(locale_for(lang))
+    place = str(get_timezone_location(zone, locale=locale))
+    region = str(locale.zone_formats["region"])
+    if region.rstrip().endswith(":%s") or ": %s" in region:
+        # "heure : Belize" reads as a form field; the place alone is clearer there.
+        place = place.removeprefix(region.split("%s")[0])
+    return f"{place} ({offset})"
 
 
 def zone_city(zone: str, lang: str) -> str:
