@@ -64,7 +64,7 @@ async def test_profile_edit_language_switches_texts(bot: RunningBot, client: San
     await user.press(await user.expect("choose your language"), "Español")
     await user.expect("Su inscripción")
     await user.say("/help")
-    await user.expect("Inscribo a funcionarios")
+    await user.expect("Inscribo a las personas participantes")
 
 
 async def test_cannot_choose_no_webinar(bot: RunningBot, client: SandboxClient) -> None:
