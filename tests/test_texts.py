@@ -313,3 +313,13 @@ def test_the_consent_is_short_with_the_full_notice_folded() -> None:
     assert len(head) < 300 and "Aviso de privacidad" in folded
     text, entities = parse_html(shown)
     assert any(e["type"] == "expandable_blockquote" for e in entities)
+
+
+def test_counts_are_written_as_each_language_writes_numbers() -> None:
+    texts = Texts()
+    context = sample_context(texts, "en")
+    context.update(n_total=12345, n_pending=0, n_sent=12000, n_failed=345)
+    assert "12,345 recipients" in texts.render("en", "broadcast_report", **context)
+    assert "12.345 destinatarios" in texts.render("es", "broadcast_report", **context)
+    assert "12\u202f345 destinataires" in texts.render("fr", "broadcast_report", **context)
+    assert "<code>123</code>" in texts.render("fr", "organizers_confirm", **context)

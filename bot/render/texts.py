@@ -14,6 +14,7 @@ from babel.dates import (
     get_datetime_format,
     get_timezone_location,
 )
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
@@ -54,6 +55,11 @@ def zone_name(zone: str, moment: datetime, lang: str) -> str:
 def zone_city(zone: str, lang: str) -> str:
     """A zone's city or country in a language, for a button: 'Puerto España', 'Londres'."""
     return str(get_timezone_location(zone, locale=locale_for(lang), return_city=True))
+
+
+def format_number(value: float, lang: str) -> str:
+    """A count or measure written as the language writes numbers: '12,345', '12.345', '12 345'."""
+    return str(format_decimal(value, locale=locale_for(lang)))
 
 
 def local_datetime(moment: datetime, zone: str, lang: str) -> str:
@@ -104,6 +110,7 @@ class Texts:
         env.filters["localdate"] = self._localdate
         env.filters["hourminute"] = self._hourminute
         env.filters["zonename"] = zone_name
+        env.filters["number"] = functools.partial(format_number, lang=lang)
         env.globals["in_every_language"] = self.in_every_language
         return env
 
