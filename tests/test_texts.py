@@ -311,7 +311,7 @@ def test_the_consent_is_short_with_the_full_notice_folded() -> None:
     shown = texts.render("es", "ask_consent", version="2", organizer="Centro")
     head, folded = shown.split("<blockquote expandable>")
     assert len(head) < 300 and "Aviso de privacidad" in folded
-    text, entities = parse_html(shown)
+    _, entities = parse_html(shown)
     assert any(e["type"] == "expandable_blockquote" for e in entities)
 
 

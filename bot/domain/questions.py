@@ -15,11 +15,13 @@ A webinar may define its own questions in the series file, replacing the default
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.catalogue import LANGUAGES
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 KINDS = ("rating", "choice", "text")
 _KEY_RE = re.compile(r"[a-z0-9_]{1,24}", re.ASCII)
@@ -116,6 +118,21 @@ def _choices(item: dict[str, Any], key: str, where: str) -> tuple[str, ...] | No
     return tuple(v.strip() for v in value)
 
 
+def _translated_choices(
+    item: dict[str, Any], here: str, choices: tuple[str, ...] | None
+) -> dict[str, tuple[str, ...]]:
+    """The choices_es, choices_fr ... of a question, each as long as its choices."""
+    translated = {}
+    for lang in _TRANSLATED:
+        found = _choices(item, f"choices_{lang}", here)
+        if found is None:
+            continue
+        if choices is not None and len(found) != len(choices):
+            raise QuestionError(f"{here}.choices_{lang}: must have as many items as choices")
+        translated[lang] = found
+    return translated
+
+
 def parse_questions(items: Any, where: str) -> tuple[Question, ...]:
     """Validate a webinar's [[webinars.questions]] list."""
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
@@ -136,14 +153,7 @@ def parse_questions(items: Any, where: str) -> tuple[Question, ...]:
         if not isinstance(required, bool):
             raise QuestionError(f"{here}.required: must be true or false")
         choices = _choices(item, "choices", here)
-        translated = {}
-        for lang in _TRANSLATED:
-            found = _choices(item, f"choices_{lang}", here)
-            if found is None:
-                continue
-            if choices is not None and len(found) != len(choices):
-                raise QuestionError(f"{here}.choices_{lang}: must have as many items as choices")
-            translated[lang] = found
+        translated = _translated_choices(item, here, choices)
         if kind == "choice" and choices is None:
             raise QuestionError(f"{here}.choices: a choice question needs choices")
         if kind != "choice" and (choices or translated):

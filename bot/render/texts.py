@@ -48,7 +48,7 @@ def zone_name(zone: str, moment: datetime, lang: str) -> str:
     region = str(locale.zone_formats["region"])
     if region.rstrip().endswith(":%s") or ": %s" in region:
         # "heure : Belize" reads as a form field; the place alone is clearer there.
-        place = place.removeprefix(region.split("%s")[0])
+        place = place.removeprefix(region.split("%s", maxsplit=1)[0])
     return f"{place} ({offset})"
 
 
