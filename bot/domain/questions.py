@@ -170,9 +170,9 @@ def parse_questions(items: Any, where: str) -> tuple[Question, ...]:
                 required=required,
                 text=_text(item, "text", here, required=True),
                 translations={
-                    lang: text
+                    lang: given
                     for lang in _TRANSLATED
-                    if (text := _text(item, f"text_{lang}", here, required=False))
+                    if (given := _text(item, f"text_{lang}", here, required=False))
                 },
                 choices=choices or (),
                 choice_translations=translated,

@@ -303,9 +303,9 @@ def _parse_webinar(table: _Table, default_reminders: tuple[timedelta, ...]) -> W
         raise table.error("id", f"{_show(webinar_id)} must be 1-32 characters of a-z, 0-9 and -")
     title = table.text("title")
     titles = {
-        lang: text
+        lang: given
         for lang in _TRANSLATED
-        if (text := table.optional_text(f"title_{lang}")) is not None
+        if (given := table.optional_text(f"title_{lang}")) is not None
     }
     starts_at = table.start("starts_at")
     duration = table.duration("duration")
@@ -383,15 +383,15 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     table.check_keys(_SERIES_KEYS)
     title = table.text("title")
     series_titles = {
-        lang: text
+        lang: given
         for lang in _TRANSLATED
-        if (text := table.optional_text(f"title_{lang}")) is not None
+        if (given := table.optional_text(f"title_{lang}")) is not None
     }
     organizer = table.text("organizer")
     organizers = {
-        lang: text
+        lang: given
         for lang in _TRANSLATED
-        if (text := table.optional_text(f"organizer_{lang}")) is not None
+        if (given := table.optional_text(f"organizer_{lang}")) is not None
     }
     timezone = table.timezone("timezone")
     reminders = table.durations("reminders", required=True) or ()

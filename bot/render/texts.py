@@ -87,7 +87,7 @@ class Texts:
             lang: load_translations(directory / "locale", lang) for lang in LANGUAGES
         }
         self.labels: dict[str, dict[str, Any]] = {
-            lang: nest({key: found.pgettext(key, text) for key, text in english.items()})
+            lang: nest({key: str(found.pgettext(key, text)) for key, text in english.items()})
             for lang, found in self.translations.items()
         }
         self.envs = {lang: self._environment(lang) for lang in LANGUAGES}
