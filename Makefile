@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed.stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo test bench lint clean
+.PHONY: help venv run demo test bench lint clean i18n-extract i18n-update i18n-compile i18n-init
 
 # Reinstall when the entry point has gone missing even if the stamp looks fresh.
 ifeq ($(wildcard $(BIN)/webinar-bot),)
@@ -14,7 +14,7 @@ ifeq ($(wildcard $(BIN)/webinar-bot),)
 endif
 
 help:  ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
 venv: $(STAMP)  ## Create .venv and install the bot with its dev tools
 
@@ -46,6 +46,22 @@ bench: $(STAMP)  ## Run the benchmarks
 lint: $(STAMP)  ## Check the code: ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+LOCALE := templates/locale
+POT := $(LOCALE)/messages.pot
+
+i18n-extract: $(STAMP)  ## Collect every English text into templates/locale/messages.pot
+	$(BIN)/pybabel extract --no-wrap --sort-by-file --project=webinar-bot \
+		-k in_every_language -F templates/babel.cfg -o $(POT) templates
+
+i18n-update: $(STAMP)  ## Merge messages.pot into each language's messages.po (new texts appear empty)
+	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching -i $(POT) -d $(LOCALE)
+
+i18n-compile: $(STAMP)  ## Compile the catalogs to .mo (optional: the bot compiles .po at start)
+	$(BIN)/pybabel compile --statistics -d $(LOCALE)
+
+i18n-init: $(STAMP)  ## Start a catalog for a new language: make i18n-init LANG_CODE=pt
+	$(BIN)/pybabel init --no-wrap -i $(POT) -d $(LOCALE) -l $(LANG_CODE)
 
 clean:  ## Remove .venv, caches and build artifacts (keeps data/, .env and series.toml)
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -207,7 +207,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     organizer = await is_organizer(context, user.id if user else None)
     await update.effective_chat.send_message(
         services.texts.render(
-            lang, "help", series_title=services.series.title, organizer=organizer
+            lang, "help", series_title=services.series.title_for(lang), organizer=organizer
         ),
     )
 

@@ -73,15 +73,15 @@ def prompt(services: Services, conv: Conversation, lang: str) -> tuple[str, Any]
     step = Step(conv.step)
     texts, series, now = services.texts, services.series, services.clock.now()
     zone = conv.data.get("timezone") or series.timezone.key
-    context: dict[str, Any] = {"series_title": series.title}
+    context: dict[str, Any] = {"series_title": series.title_for(lang)}
     if step is Step.WEBINARS:
         choice = conv.data.get("webinar_choice", services.webinar_ids)
         context.update(webinars=webinar_rows(series, lang, selected=choice), timezone=zone)
     elif step is Step.TIMEZONE:
         current = conv.data.get("timezone") or conv.data.get("previous_timezone")
-        context["current"] = zone_label(current, now) if current else None
+        context["current"] = zone_label(current, now, lang) if current else None
     elif step is Step.CONSENT:
-        context.update(version=PRIVACY_NOTICE_VERSION, organizer=series.organizer)
+        context.update(version=PRIVACY_NOTICE_VERSION, organizer=series.organizer_for(lang))
     elif step is Step.CONFIRM:
         context["p"] = profile_view(texts, series, conv.data, now)
     name = (
@@ -113,7 +113,7 @@ def answer_label(services: Services, lang: str, step: Step, value: str, data: di
     if step is Step.SEX:
         return texts.label(lang, f"sexes.{value}")
     if step is Step.TIMEZONE:
-        return zone_label(ZONE_CHOICES[int(value)], services.clock.now())
+        return zone_label(ZONE_CHOICES[int(value)], services.clock.now(), lang)
     if step is Step.WEBINARS:
         titles = [w.title_for(lang) for w in services.series.webinars if w.id in data["webinars"]]
         return "; ".join(titles)

@@ -21,6 +21,7 @@ from bot.domain.registration import (
     start_draft,
 )
 from bot.domain.validation import Invalid, clean_payload
+from bot.render.views import zone_label
 from handlers.account import profile_field, save_profile_edit, show_profile
 from handlers.flow import (
     FLOW_NAMES,
@@ -183,7 +184,11 @@ async def _confirm(
         message,
         query.from_user.id,
         services.texts.render(
-            lang, "registered", name=participant.full_name, timezone=participant.timezone
+            lang,
+            "registered",
+            name=participant.full_name,
+            sex=participant.sex,
+            timezone=zone_label(participant.timezone, services.clock.now(), lang),
         ),
     )
     await send_calendar(context, query.from_user.id, participant, lang)

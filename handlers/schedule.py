@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from bot.delivery.enrolment import after_joining
 from bot.render.calendar_files import calendar_filename, series_calendar, webinar_calendar
 from bot.render.keyboards import schedule_keyboard, settings_keyboard
+from bot.render.views import zone_label
 from handlers.account import registered_or_explain
 from handlers.flow import participant_language
 
@@ -41,7 +42,7 @@ def schedule_view(
         webinars=rows,
         zone=zone,
         organizer_zone=series.timezone.key,
-        series_title=series.title,
+        series_title=series.title_for(lang),
         is_participant=participant is not None,
     )
     registered_flags = [row["registered"] for row in rows] if participant is not None else None
@@ -167,7 +168,7 @@ def settings_view(services: Services, participant: Participant) -> tuple[str, In
         lang,
         "settings",
         reminders=on,
-        zone=participant.timezone,
+        zone=zone_label(participant.timezone, services.clock.now(), lang),
         unreachable=participant.unreachable_at is not None,
     )
     markup = settings_keyboard(texts, lang, on)

@@ -1,4 +1,5 @@
-"""Every text the bot sends, per language: Jinja2 templates and labels.toml (package data)."""
+"""Every text the bot sends: templates/messages (English with {% trans %}), templates/labels
+(English labels by key) and templates/locale (one gettext catalog per other language)."""
 
 from pathlib import Path
 

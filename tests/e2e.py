@@ -151,7 +151,7 @@ async def register(
     await user.press(message, "Acepto" if spanish else "I agree")
     message = await user.expect("Revise" if spanish else "Please check")
     await user.press(message, "Confirmar" if spanish else "Confirm")
-    final = await user.expect("Quedó inscrito" if spanish else "You are registered")
+    final = await user.expect("¡Muchas gracias!" if spanish else "You are registered")
     invite = await user.next_message()
     assert (invite["document"] or {}).get("file_name", "").endswith(".ics"), invite
     return final

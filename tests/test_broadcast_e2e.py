@@ -313,7 +313,7 @@ async def test_scheduled_broadcast_waits_for_its_time(
     await organizer.expect("already passed")
     await organizer.say("2027-01-05 12:30")  # 16:30 UTC, the clock is at 14:00 UTC
     summary, _ = await _preview(organizer, False)
-    assert "Tuesday 5 January 2027, 12:30 (UTC−4)" in summary["text"]
+    assert "Tuesday, 5 January 2027, 12:30 (UTC−4)" in summary["text"]
     progress = await confirm(organizer, summary)
     assert "scheduled" in progress["text"]
     await asyncio.sleep(1.0)

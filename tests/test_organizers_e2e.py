@@ -178,26 +178,26 @@ async def test_webinar_move_notifies_and_moves_reminders(
         assert "2027-01-22 10:00" in reply["text"]  # the example is repeated
     await organizer.say("2027-01-22 10:00")
     question = await organizer.expect("Move the start")
-    assert "Wednesday 20 January 2027, 10:00 (UTC−4)" in question["text"]
-    assert "Friday 22 January 2027, 10:00 (UTC−4)" in question["text"]
+    assert "Wednesday, 20 January 2027, 10:00 (UTC−4)" in question["text"]
+    assert "Friday, 22 January 2027, 10:00 (UTC−4)" in question["text"]
     assert "1 registrant will get a change notice" in question["text"]
     await organizer.press(question, "Confirm")
-    done = await organizer.expect("now starts on Friday 22 January 2027, 10:00")
+    done = await organizer.expect("now starts on Friday, 22 January 2027, 10:00")
     assert "Change notice queued for 1 registrant" in done["text"]
     await settle(bot)
     notice = await participant.expect("Change to Building a Crime Gun")
-    assert "Friday 22 January 2027, 10:00" in notice["text"]
+    assert "Friday, 22 January 2027, 10:00" in notice["text"]
     assert bot.services.series.webinar(webinar.id).starts_at == NEW_START
     # reminders follow the new time (the week-ahead one again, for the new date); the one
     # due a day before the old time does not come
     await at(bot, NEW_START - timedelta(days=7))
     week = await participant.expect("Reminder")
-    assert "Friday 22 January 2027" in week["text"]
+    assert "Friday, 22 January 2027" in week["text"]
     await at(bot, webinar.starts_at - timedelta(days=1))
     assert sum("⏰ Reminder" in t for t in await bot_texts(client, 4001)) == 2
     await at(bot, NEW_START - timedelta(days=1))
     day = await participant.expect("Reminder")
-    assert "Friday 22 January 2027" in day["text"]
+    assert "Friday, 22 January 2027" in day["text"]
     assert sum("⏰ Reminder" in t for t in await bot_texts(client, 4001)) == 3
     row = await bot.services.db.fetchone("SELECT * FROM webinar_overrides")
     assert (row["webinar_id"], from_iso(row["starts_at"]), row["join_url"], row["changed_by"]) == (
@@ -287,7 +287,7 @@ async def test_overrides_survive_a_restart_and_a_reload(
         assert [n["purpose"] for n in notices] == ["v2", "v3"]  # no new notice at restart
         await participant.say("/schedule")
         schedule = await participant.expect("Building a Crime Gun")
-        assert "Friday 22 January 2027" in schedule["text"]
+        assert "Friday, 22 January 2027" in schedule["text"]
     finally:
         await stop_polling(second)
 
@@ -307,7 +307,7 @@ async def test_moving_back_restores_the_reminders(bot: RunningBot, client: Sandb
     await at(bot, webinar.starts_at - timedelta(days=7))
     await at(bot, webinar.starts_at - timedelta(days=1))
     texts = [t for t in await bot_texts(client, 6001) if t.startswith("⏰ Reminder")]
-    assert len(texts) == 2 and all("Wednesday 20 January 2027" in t for t in texts)
+    assert len(texts) == 2 and all("Wednesday, 20 January 2027" in t for t in texts)
     assert sum(t.startswith("📣 Change to") for t in await bot_texts(client, 6001)) == 2
 
 

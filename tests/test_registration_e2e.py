@@ -44,13 +44,58 @@ async def test_spanish_registration_and_commands_menu(
     await user.say("/profile")
     profile = await user.expect("Su inscripción")
     assert "Belice" in profile["text"] and "UTC−6" in profile["text"]
-    assert "miércoles 20 enero 2027, 08:00" in profile["text"]
+    assert "miércoles, 20 de enero de 2027, 8:00" in profile["text"]
     private = {"type": "all_private_chats"}
     english = await client.bot_commands(scope=private)
     spanish = await client.bot_commands(language_code="es", scope=private)
     assert [c["command"] for c in english] == [c["command"] for c in spanish]
     assert "profile" in [c["command"] for c in english]
     assert spanish[0]["description"] == "Inscribirse en los webinarios"
+
+
+async def test_french_registration_speaks_french_throughout(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    user = await SimUser(client, 503, language_code="fr-HT").join()
+    await user.say("/start")
+    message = await user.expect("Veuillez choisir votre langue")
+    assert "Bienvenue : Série de webinaires" in message["text"]
+    await user.press(message, "Français")
+    await user.expect("Quel est votre nom complet ?")
+    await user.say("Marie Joseph")
+    message = await user.expect("Quel État représentez-vous ?")
+    await user.press(message, "Sainte-Lucie")
+    message = await user.expect("type d’institution")
+    await user.press(message, "Douanes")
+    await user.expect("fonction")
+    await user.say("Inspectrice")
+    message = await user.expect("Quel est votre sexe ?")
+    await user.press(message, "Femme")
+    await user.expect("adresse électronique")
+    await user.say("marie@customs.gov.lc")
+    message = await user.expect("Appuyez sur un webinaire")
+    assert "armes à feu utilisées dans la commission de crimes" in message["text"]
+    await user.press(message, "Terminé")
+    consent = await user.expect("Vos données")
+    assert any(e["type"] == "expandable_blockquote" for e in consent.get("entities") or [])
+    assert "Centre régional des Nations Unies" in consent["text"]
+    await user.press(consent, "J’accepte")
+    message = await user.expect("Veuillez vérifier votre inscription")
+    assert "Pays : Sainte-Lucie" in message["text"]
+    await user.press(message, "Confirmer")
+    final = await user.expect("Vous êtes inscrite, Marie Joseph.")
+    assert "fuseau : Sainte-Lucie (UTC−4)." in final["text"]
+    invite = await user.next_message()
+    assert (invite["document"] or {}).get("file_name", "").endswith(".ics"), invite
+    assert "Ouvrez ce fichier" in (invite.get("caption") or "")
+    participant = await bot.services.participants.get(503)
+    assert participant is not None and participant.language == "fr"
+    await user.say("/settings")
+    settings = await user.expect("Vos paramètres")
+    assert "Langue : Français" in settings["text"] and "Rappels : activés" in settings["text"]
+    private = {"type": "all_private_chats"}
+    french = await client.bot_commands(language_code="fr", scope=private)
+    assert french[0]["description"] == "S’inscrire aux webinaires"
 
 
 async def test_deep_link_code_is_required_when_set(

@@ -72,10 +72,10 @@ async def test_belize_and_guyana_see_their_own_local_times(
     await belize.drain()
     await at(bot, webinar.starts_at - timedelta(days=7))
     english = await guyana.expect("Reminder: Building a Crime Gun")
-    spanish = await belize.expect("Recordatorio: Construyendo")
-    assert "Wednesday 20 January 2027, 10:00 (UTC−4)" in english["text"]
+    spanish = await belize.expect("Recordatorio: Hacia una estrategia")
+    assert "Wednesday, 20 January 2027, 10:00 (UTC−4)" in english["text"]
     assert "in 1 week" in english["text"] or "in 7 days" in english["text"]
-    assert "miércoles 20 enero 2027, 08:00 (UTC−6)" in spanish["text"]
+    assert "miércoles, 20 de enero de 2027, 8:00 (UTC−6)" in spanish["text"]
     assert webinar.join_url in english["text"]
     buttons = [b for row in english["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons[0]["url"] == webinar.join_url and buttons[1]["callback_data"] == "cal:0"
@@ -164,6 +164,7 @@ async def test_reminders_can_be_turned_off(bot: RunningBot, client: SandboxClien
     await register(user)
     await user.say("/settings")
     settings = await user.expect("Reminders: on")
+    assert "Language: English" in settings["text"] and "Time zone: " in settings["text"]
     await user.press(settings, "Turn reminders off")
     await user.expect("Reminders: off")
     await at(bot, first_webinar(bot).starts_at - timedelta(days=1))
@@ -190,17 +191,17 @@ async def test_webinar_change_moves_reminders_and_notifies(
     assert await apply_series(bot.services, series) == 1
     await settle(bot)
     notice = await user.expect("Change to Building a Crime Gun")
-    assert "Friday 22 January 2027, 10:00" in notice["text"]
+    assert "Friday, 22 January 2027, 10:00" in notice["text"]
     assert "new-room" in notice["text"]
     # reminders now follow the new time; the old times pass quietly
     await at(bot, moved.starts_at - timedelta(days=7))
     week = await user.expect("Reminder")
-    assert "Friday 22 January 2027" in week["text"] and "new-room" in week["text"]
+    assert "Friday, 22 January 2027" in week["text"] and "new-room" in week["text"]
     await at(bot, webinar.starts_at - timedelta(days=1))
     assert sum("⏰ Reminder" in t for t in await bot_texts(client, 907)) == 2
     await at(bot, moved.starts_at - timedelta(days=1))
     day = await user.expect("Reminder")
-    assert "Friday 22 January 2027" in day["text"]
+    assert "Friday, 22 January 2027" in day["text"]
     assert sum("⏰ Reminder" in t for t in await bot_texts(client, 907)) == 3
     cancelled = await bot.services.db.fetchall(
         "SELECT status, reason FROM reminder_slots WHERE webinar_id = ? AND status = 'cancelled'",
@@ -213,13 +214,14 @@ async def test_schedule_join_and_leave(bot: RunningBot, client: SandboxClient) -
     user = await SimUser(client, 908, language_code="es").join()
     await register(user, dict(SPANISH_BELIZE, name="Ana Bel"))
     await user.say("/schedule")
-    schedule = await user.expect("Construyendo una estrategia")
-    assert "08:00 (UTC−6)" in schedule["text"]
-    assert "America/Port_of_Spain" in schedule["text"]  # the organizers' zone beside it
-    assert "Está inscrito/a" in schedule["text"]
-    await user.press(schedule, "Salir del 1")
+    schedule = await user.expect("Hacia una estrategia")
+    assert "8:00 (UTC−6)" in schedule["text"]
+    # the organizers' time beside it, their zone named in Spanish
+    assert "hora de los organizadores: 10:00, hora de Trinidad y Tobago (UTC−4)" in schedule["text"]
+    assert "America/" not in schedule["text"] and "/a" not in schedule["text"]
+    await user.press(schedule, "Salir del webinario 1")
     edited = await user.next_event("edit")
-    assert "Inscribirme en el 1" in str(edited["reply_markup"])
+    assert "Inscribirme en el webinario 1" in str(edited["reply_markup"])
     participant = await bot.services.participants.get(908)
     assert participant is not None and first_webinar(bot).id not in participant.webinar_ids
 

@@ -1,4 +1,4 @@
-"""Templates: complete in English and Spanish, escaped, and valid Telegram HTML."""
+"""Templates: one set for every language, escaped, valid Telegram HTML; dates and zones by Babel."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from bot.domain.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES
 from bot.domain.registration import EDITABLE_FIELDS, Step
 from bot.domain.series import load_series
-from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label
+from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label, zone_name
 from bot.render.views import profile_view, webinar_rows
 from handlers.flows import COMMANDS
 from sandbox.html import parse_html
@@ -60,6 +60,7 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "question": "Q?",
         "answer": "<A&B>",
         "name": "Ana <b>",
+        "sex": "woman",
         "min": 2,
         "max": 100,
         "got": 5000,
@@ -147,15 +148,16 @@ def sample_context(texts: Texts, lang: str) -> dict:
     }
 
 
-def test_every_template_exists_in_both_languages() -> None:
-    names = {lang: {p.name for p in (TEMPLATES_DIR / lang).glob("*.html")} for lang in LANGUAGES}
-    assert names["en"] == names["es"], names["en"] ^ names["es"]
-    assert len(names["en"]) > 30
+def test_one_set_of_templates_serves_every_language() -> None:
+    assert len(list((TEMPLATES_DIR / "messages").glob("*.html"))) > 30
+    for lang in LANGUAGES:
+        assert not (TEMPLATES_DIR / lang).exists(), f"templates/{lang}/ is the old layout"
 
 
-def test_every_label_exists_in_both_languages() -> None:
+def test_every_label_exists_in_every_language() -> None:
     texts = Texts()
-    assert flat_keys(texts.labels["en"]) == flat_keys(texts.labels["es"])
+    for lang in LANGUAGES:
+        assert flat_keys(texts.labels[lang]) == flat_keys(texts.labels["en"])
 
 
 def test_labels_cover_every_choice() -> None:
@@ -177,13 +179,13 @@ def test_every_question_has_a_template() -> None:
     for step in Step:
         if step in (Step.CONFIRM, Step.EDIT_MENU):
             continue
-        assert (TEMPLATES_DIR / "en" / f"ask_{step.name.lower()}.html").exists(), step
+        assert (TEMPLATES_DIR / "messages" / f"ask_{step.name.lower()}.html").exists(), step
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_template_renders_as_valid_telegram_html(lang: str) -> None:
     texts = Texts()
-    for path in sorted((TEMPLATES_DIR / lang).glob("*.html")):
+    for path in sorted((TEMPLATES_DIR / "messages").glob("*.html")):
         if path.name.startswith("_"):
             continue
         rendered = texts.render(lang, path.stem, **sample_context(texts, lang))
@@ -210,8 +212,45 @@ def test_dates_are_shown_in_the_readers_language_and_zone() -> None:
     first = SERIES.webinars[0]
     en = texts.env.filters["localtime"](first.starts_at, "America/Belize", "en")
     es = texts.env.filters["localtime"](first.starts_at, "America/Guyana", "es")
-    assert en == "Wednesday 20 January 2027, 08:00 (UTC−6)"
-    assert es == "miércoles 20 enero 2027, 10:00 (UTC−4)"
+    fr = texts.env.filters["localtime"](first.starts_at, "America/Port_of_Spain", "fr")
+    assert en == "Wednesday, 20 January 2027, 08:00 (UTC−6)"
+    assert es == "miércoles, 20 de enero de 2027, 10:00 (UTC−4)"
+    assert fr == "mercredi 20 janvier 2027, 10:00 (UTC−4)"
+
+
+def test_zones_are_named_in_the_readers_language_never_by_their_id_alone() -> None:
+    assert zone_name("America/Belize", NOW, "es") == "hora de Belice (UTC−6)"
+    assert zone_name("America/Port_of_Spain", NOW, "en") == "Trinidad & Tobago Time (UTC−4)"
+    assert zone_name("America/St_Lucia", NOW, "fr") == "Sainte-Lucie (UTC−4)"
+    assert zone_name("Etc/GMT+5", NOW, "es") == "UTC−5"
+    assert zone_name("UTC", NOW, "fr") == "UTC"
+
+
+def test_the_series_and_webinar_titles_follow_the_readers_language() -> None:
+    texts = Texts()
+    first = SERIES.webinars[0]
+    assert "armas de fuego utilizadas en delitos" in first.title_for("es")
+    assert "armes à feu utilisées dans la commission de crimes" in first.title_for("fr")
+    assert first.title_for("pt") == first.title
+    welcome = texts.render("es", "ask_language", series_title=SERIES.title_for("es"))
+    assert "Le damos la bienvenida: Serie de webinarios" in welcome
+    every = (
+        "Please choose your language. / Elija su idioma, por favor."
+        " / Veuillez choisir votre langue."
+    )
+    assert welcome.endswith(every)
+
+
+def test_registration_speaks_to_the_participant_by_the_sex_they_gave() -> None:
+    texts = Texts()
+    said = {
+        sex: texts.render("es", "registered", name="Ana", sex=sex, timezone="hora de Belice")
+        for sex in ("woman", "man", "undisclosed")
+    }
+    assert "Ya está inscrita, Ana." in said["woman"]
+    assert "Ya está inscrito, Ana." in said["man"]
+    assert "Su inscripción está completa, Ana." in said["undisclosed"]
+    assert "/a" not in "".join(said.values())
 
 
 def test_offset_labels() -> None:
@@ -230,3 +269,57 @@ def test_no_text_is_hard_coded_in_handlers() -> None:
         )
         for literal in re.findall(pattern, source):
             pytest.fail(f"{path.name} sends a literal text: {literal}")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_sentences_are_separated_by_a_space_or_a_line(lang: str) -> None:
+    texts = Texts()
+    for path in sorted((TEMPLATES_DIR / "messages").glob("*.html")):
+        if path.name.startswith("_"):
+            continue
+        text, _ = parse_html(texts.render(lang, path.stem, **sample_context(texts, lang)))
+        glued = re.findall(r".{0,20}[\w)»”][.?!;](?=[A-ZÀ-Ý¿¡«]).{0,20}", text)
+        assert not glued, f"{lang}/{path.name}: {glued}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_schedule_is_a_short_block_per_webinar_with_the_organizers_time_only_if_different(
+    lang: str,
+) -> None:
+    texts = Texts()
+    context = sample_context(texts, lang)
+    here = texts.render(lang, "schedule", **dict(context, zone="America/Port_of_Spain"))
+    away = texts.render(lang, "schedule", **dict(context, zone="America/Belize"))
+    assert "UTC−4" in here and "UTC−6" not in here
+    assert here.count("\n\n") >= len(SERIES.webinars)
+    assert "America/" not in here + away
+    assert away.count("UTC−4") == len(SERIES.webinars)  # the organizers' time, once each
+    assert len(here) < 600
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_settings_show_language_zone_and_reminders_with_their_values(lang: str) -> None:
+    texts = Texts()
+    shown = texts.render(lang, "settings", reminders=False, zone="Z (UTC−6)", unreachable=False)
+    assert texts.label(lang, f"languages.{lang}") in shown
+    assert "Z (UTC−6)" in shown
+    assert texts.label(lang, "fields.timezone") in shown
+
+
+def test_the_consent_is_short_with_the_full_notice_folded() -> None:
+    texts = Texts()
+    shown = texts.render("es", "ask_consent", version="2", organizer="Centro")
+    head, folded = shown.split("<blockquote expandable>")
+    assert len(head) < 300 and "Aviso de privacidad" in folded
+    _, entities = parse_html(shown)
+    assert any(e["type"] == "expandable_blockquote" for e in entities)
+
+
+def test_counts_are_written_as_each_language_writes_numbers() -> None:
+    texts = Texts()
+    context = sample_context(texts, "en")
+    context.update(n_total=12345, n_pending=0, n_sent=12000, n_failed=345)
+    assert "12,345 recipients" in texts.render("en", "broadcast_report", **context)
+    assert "12.345 destinatarios" in texts.render("es", "broadcast_report", **context)
+    assert "12\u202f345 destinataires" in texts.render("fr", "broadcast_report", **context)
+    assert "<code>123</code>" in texts.render("fr", "organizers_confirm", **context)

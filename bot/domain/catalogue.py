@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-LANGUAGES: tuple[str, ...] = ("en", "es")
+# Bot language -> the Babel locale its dates, times, zone names and numbers are written in.
+# Adding a language: one line here and one catalog, templates/locale/<code>/LC_MESSAGES/messages.po.
+LOCALES = MappingProxyType(
+    {
+        "en": "en_GB",
+        "es": "es",
+        "fr": "fr",
+    }
+)
+LANGUAGES: tuple[str, ...] = tuple(LOCALES)
 
 # Country code -> the IANA time zone that a participant from there is given by default.
 COUNTRY_ZONES = MappingProxyType(
@@ -46,5 +55,11 @@ ZONE_CHOICES: tuple[str, ...] = (
 
 
 def language_for(code: str | None) -> str:
-    """Pick the bot language for a Telegram user's language_code (Spanish or else English)."""
-    return "es" if code and code.lower().startswith("es") else "en"
+    """Pick the bot language for a Telegram user's language_code ("es-TT" -> "es"), else English."""
+    base = (code or "").lower().replace("_", "-").split("-")[0]
+    return base if base in LOCALES else LANGUAGES[0]
+
+
+def locale_for(lang: str) -> str:
+    """The Babel locale of a bot language (English for an unknown one)."""
+    return LOCALES.get(lang, LOCALES[LANGUAGES[0]])

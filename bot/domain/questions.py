@@ -6,28 +6,34 @@ A webinar may define its own questions in the series file, replacing the default
     key = "relevance"            # a-z, 0-9 and _ (unique within the webinar)
     kind = "rating"              # rating (1-5), choice, or text
     text = "How relevant was the webinar to your work?"
-    text_es = "¿Qué tan pertinente fue el webinario para su trabajo?"   # optional
+    text_es = "¿Fue pertinente el webinario para su trabajo?"  # optional; text_fr too
     required = true              # optional, default true
-    choices = ["A", "B"]         # choice questions only; choices_es optional
+    choices = ["A", "B"]         # choice questions only; choices_es, choices_fr optional
     max_length = 500             # text questions only, default 1000
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.domain.catalogue import LANGUAGES
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 KINDS = ("rating", "choice", "text")
 _KEY_RE = re.compile(r"[a-z0-9_]{1,24}", re.ASCII)
+_TRANSLATED = tuple(LANGUAGES[1:])
 _QUESTION_KEYS = (
     "key",
     "kind",
     "text",
-    "text_es",
+    *(f"text_{lang}" for lang in _TRANSLATED),
     "required",
     "choices",
-    "choices_es",
+    *(f"choices_{lang}" for lang in _TRANSLATED),
     "max_length",
 )
 DEFAULT_MAX_LENGTH = 1000
@@ -45,13 +51,31 @@ class Question:
     kind: str
     required: bool = False
     text: str | None = None
-    text_es: str | None = None
-    label: str | None = None  # templates/<lang>/labels.toml [survey] key
+    translations: Mapping[str, str] = field(default_factory=dict)  # text_es, text_fr ...
+    label: str | None = None  # templates/labels/labels.toml [survey] key
     topic_index: int | None = None  # the webinar topic a default question is about
     choices: tuple[str, ...] = ()
-    choices_es: tuple[str, ...] | None = None
+    choice_translations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     topic_choices: bool = False  # choices are the webinar's topics
     max_length: int = DEFAULT_MAX_LENGTH
+
+    @property
+    def text_es(self) -> str | None:
+        """The Spanish text, if the series file gives one."""
+        return self.translations.get("es")
+
+    @property
+    def choices_es(self) -> tuple[str, ...] | None:
+        """The Spanish choices, if the series file gives them."""
+        return self.choice_translations.get("es")
+
+    def text_for(self, lang: str) -> str:
+        """The question's own text in a language, else in the main language."""
+        return self.translations.get(lang) or self.text or ""
+
+    def choices_for(self, lang: str) -> tuple[str, ...]:
+        """The choices in a language, else in the main language."""
+        return self.choice_translations.get(lang) or self.choices
 
 
 def default_questions(topic_count: int) -> tuple[Question, ...]:
@@ -94,6 +118,21 @@ def _choices(item: dict[str, Any], key: str, where: str) -> tuple[str, ...] | No
     return tuple(v.strip() for v in value)
 
 
+def _translated_choices(
+    item: dict[str, Any], here: str, choices: tuple[str, ...] | None
+) -> dict[str, tuple[str, ...]]:
+    """The choices_es, choices_fr ... of a question, each as long as its choices."""
+    translated = {}
+    for lang in _TRANSLATED:
+        found = _choices(item, f"choices_{lang}", here)
+        if found is None:
+            continue
+        if choices is not None and len(found) != len(choices):
+            raise QuestionError(f"{here}.choices_{lang}: must have as many items as choices")
+        translated[lang] = found
+    return translated
+
+
 def parse_questions(items: Any, where: str) -> tuple[Question, ...]:
     """Validate a webinar's [[webinars.questions]] list."""
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
@@ -114,13 +153,11 @@ def parse_questions(items: Any, where: str) -> tuple[Question, ...]:
         if not isinstance(required, bool):
             raise QuestionError(f"{here}.required: must be true or false")
         choices = _choices(item, "choices", here)
-        choices_es = _choices(item, "choices_es", here)
+        translated = _translated_choices(item, here, choices)
         if kind == "choice" and choices is None:
             raise QuestionError(f"{here}.choices: a choice question needs choices")
-        if kind != "choice" and (choices or choices_es):
+        if kind != "choice" and (choices or translated):
             raise QuestionError(f"{here}.choices: only choice questions have choices")
-        if choices_es is not None and choices is not None and len(choices_es) != len(choices):
-            raise QuestionError(f"{here}.choices_es: must have as many items as choices")
         max_length = item.get("max_length", DEFAULT_MAX_LENGTH)
         if kind != "text" and "max_length" in item:
             raise QuestionError(f"{here}.max_length: only text questions have a length")
@@ -132,9 +169,13 @@ def parse_questions(items: Any, where: str) -> tuple[Question, ...]:
                 kind=kind,
                 required=required,
                 text=_text(item, "text", here, required=True),
-                text_es=_text(item, "text_es", here, required=False),
+                translations={
+                    lang: given
+                    for lang in _TRANSLATED
+                    if (given := _text(item, f"text_{lang}", here, required=False))
+                },
                 choices=choices or (),
-                choices_es=choices_es,
+                choice_translations=translated,
                 max_length=max_length,
             )
         )

@@ -11,14 +11,15 @@ import difflib
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.catalogue import LANGUAGES
 from bot.domain.durations import parse_duration
 from bot.domain.questions import Question, QuestionError, default_questions, parse_questions
 
@@ -30,9 +31,13 @@ START_EXAMPLE: Final = "2027-01-20T10:00:00-04:00"
 _WEBINAR_ID_RE: Final = re.compile(r"[a-z0-9-]{1,32}", re.ASCII)
 _CODE_RE: Final = re.compile(r"[A-Za-z0-9_-]{4,64}", re.ASCII)
 _TOP_KEYS: Final = ("series", "webinars")
+# Each language other than the first may give its own title and topics: title_es, topics_fr ...
+_TRANSLATED: Final = tuple(LANGUAGES[1:])
 _SERIES_KEYS: Final = (
     "title",
+    *(f"title_{lang}" for lang in _TRANSLATED),
     "organizer",
+    *(f"organizer_{lang}" for lang in _TRANSLATED),
     "timezone",
     "reminders",
     "feedback_after",
@@ -44,12 +49,12 @@ _SERIES_KEYS: Final = (
 _WEBINAR_KEYS: Final = (
     "id",
     "title",
-    "title_es",
+    *(f"title_{lang}" for lang in _TRANSLATED),
     "starts_at",
     "duration",
     "join_url",
     "topics",
-    "topics_es",
+    *(f"topics_{lang}" for lang in _TRANSLATED),
     "reminders",
     "questions",
 )
@@ -59,9 +64,9 @@ class SeriesError(Exception):
     """The series file is missing or invalid; str() is one line naming the file and field."""
 
 
-def _is_spanish(lang: str | None) -> bool:
-    """Tell whether a language code (e.g. "es", "es-TT") asks for Spanish."""
-    return bool(lang) and lang.lower().replace("_", "-").split("-")[0] == "es"
+def _base(lang: str | None) -> str:
+    """The bare language of a code: "es-TT" -> "es"."""
+    return (lang or "").lower().replace("_", "-").split("-")[0]
 
 
 @dataclass(frozen=True)
@@ -70,14 +75,24 @@ class Webinar:
 
     id: str
     title: str
-    title_es: str | None
+    titles: Mapping[str, str]
     starts_at: datetime
     duration: timedelta
     join_url: str
     topics: tuple[str, ...]
-    topics_es: tuple[str, ...] | None
+    topic_lists: Mapping[str, tuple[str, ...]]
     reminders: tuple[timedelta, ...]
     questions: tuple[Question, ...] = ()
+
+    @property
+    def title_es(self) -> str | None:
+        """The Spanish title, if the series file gives one."""
+        return self.titles.get("es")
+
+    @property
+    def topics_es(self) -> tuple[str, ...] | None:
+        """The Spanish topics, if the series file gives them."""
+        return self.topic_lists.get("es")
 
     @property
     def ends_at(self) -> datetime:
@@ -85,16 +100,12 @@ class Webinar:
         return self.starts_at + self.duration
 
     def title_for(self, lang: str | None) -> str:
-        """Return the Spanish title for Spanish speakers when there is one, else the title."""
-        if self.title_es and _is_spanish(lang):
-            return self.title_es
-        return self.title
+        """Return the title in a language when the series file gives one, else the title."""
+        return self.titles.get(_base(lang)) or self.title
 
     def topics_for(self, lang: str | None) -> tuple[str, ...]:
-        """Return the Spanish topics for Spanish speakers when there are some, else the topics."""
-        if self.topics_es is not None and _is_spanish(lang):
-            return self.topics_es
-        return self.topics
+        """Return the topics in a language when the series file gives them, else the topics."""
+        return self.topic_lists.get(_base(lang)) or self.topics
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,16 @@ class Series:
     feedback_closes_after: timedelta = timedelta(days=7)
     feedback_nudge_after: timedelta = timedelta(days=1)
     survey_anonymous: bool = True  # when true the report quotes no free-text answers
+    titles: Mapping[str, str] = field(default_factory=dict)
+    organizers: Mapping[str, str] = field(default_factory=dict)
+
+    def title_for(self, lang: str | None) -> str:
+        """Return the series title in a language when the series file gives one, else the title."""
+        return self.titles.get(_base(lang)) or self.title
+
+    def organizer_for(self, lang: str | None) -> str:
+        """Return the organizer's name in a language when the series file gives one."""
+        return self.organizers.get(_base(lang)) or self.organizer
 
     def webinar(self, id: str) -> Webinar | None:
         """Return the webinar with this id, or None."""
@@ -281,18 +302,28 @@ def _parse_webinar(table: _Table, default_reminders: tuple[timedelta, ...]) -> W
     if not _WEBINAR_ID_RE.fullmatch(webinar_id):
         raise table.error("id", f"{_show(webinar_id)} must be 1-32 characters of a-z, 0-9 and -")
     title = table.text("title")
-    title_es = table.optional_text("title_es")
+    titles = {
+        lang: given
+        for lang in _TRANSLATED
+        if (given := table.optional_text(f"title_{lang}")) is not None
+    }
     starts_at = table.start("starts_at")
     duration = table.duration("duration")
     if duration <= timedelta(0):
         raise table.error("duration", 'must be longer than 0, e.g. "2h"')
     join_url = table.url("join_url")
     topics = table.text_list("topics", required=True) or ()
-    topics_es = table.text_list("topics_es", required=False)
-    if topics_es is not None and len(topics_es) != len(topics):
-        raise table.error(
-            "topics_es", f"has {len(topics_es)} items but topics has {len(topics)}; list each once"
-        )
+    topic_lists = {}
+    for lang in _TRANSLATED:
+        translated = table.text_list(f"topics_{lang}", required=False)
+        if translated is None:
+            continue
+        if len(translated) != len(topics):
+            raise table.error(
+                f"topics_{lang}",
+                f"has {len(translated)} items but topics has {len(topics)}; list each once",
+            )
+        topic_lists[lang] = translated
     reminders = table.durations("reminders", required=False)
     raw_questions = table.raw("questions", required=False)
     try:
@@ -306,12 +337,12 @@ def _parse_webinar(table: _Table, default_reminders: tuple[timedelta, ...]) -> W
     return Webinar(
         id=webinar_id,
         title=title,
-        title_es=title_es,
+        titles=titles,
         starts_at=starts_at,
         duration=duration,
         join_url=join_url,
         topics=topics,
-        topics_es=topics_es,
+        topic_lists=topic_lists,
         reminders=default_reminders if reminders is None else reminders,
         questions=questions,
     )
@@ -351,7 +382,17 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     table = _parse_series_table(data, source)
     table.check_keys(_SERIES_KEYS)
     title = table.text("title")
+    series_titles = {
+        lang: given
+        for lang in _TRANSLATED
+        if (given := table.optional_text(f"title_{lang}")) is not None
+    }
     organizer = table.text("organizer")
+    organizers = {
+        lang: given
+        for lang in _TRANSLATED
+        if (given := table.optional_text(f"organizer_{lang}")) is not None
+    }
     timezone = table.timezone("timezone")
     reminders = table.durations("reminders", required=True) or ()
     feedback_after = table.duration("feedback_after")
@@ -389,6 +430,8 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         feedback_closes_after=closes_after,
         feedback_nudge_after=nudge_after,
         survey_anonymous=anonymous is not False,
+        titles=series_titles,
+        organizers=organizers,
     )
 
 

@@ -36,7 +36,7 @@ def is_open(series: Series, webinar: Webinar, now: datetime) -> bool:
 def question_text(texts: Texts, lang: str, webinar: Webinar, question: Question) -> str:
     """The question as the reader sees it."""
     if question.label is None:
-        return (question.text_es if lang == "es" and question.text_es else question.text) or ""
+        return question.text_for(lang)
     template = texts.label(lang, f"survey.{question.label}")
     topic = ""
     if question.topic_index is not None:
@@ -48,9 +48,7 @@ def choice_labels(lang: str, webinar: Webinar, question: Question) -> tuple[str,
     """The labels of a choice question's options."""
     if question.topic_choices:
         return webinar.topics_for(lang)
-    if lang == "es" and question.choices_es:
-        return question.choices_es
-    return question.choices
+    return question.choices_for(lang)
 
 
 def parse_button_answer(webinar: Webinar, question: Question, value: str) -> str:

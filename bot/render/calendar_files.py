@@ -16,7 +16,9 @@ from typing import Final
 
 import icalendar
 
+from bot.domain.catalogue import language_for
 from bot.domain.series import Series, Webinar
+from bot.render.texts import shared_texts
 
 PRODID: Final = "-//webinar-bot//webinar-bot//EN"
 UID_DOMAIN: Final = "webinar-bot"
@@ -26,11 +28,6 @@ UID_DOMAIN: Final = "webinar-bot"
 ORGANIZER_ADDRESS: Final = "mailto:noreply@webinar-bot.invalid"
 FILENAME_MAX: Final = 60
 _SLUG_RE: Final = re.compile(r"[^a-z0-9]+", re.ASCII)
-
-_LABELS: Final = {
-    "en": {"join": "Join", "topics": "Topics", "series": "Series", "reminder": "Reminder"},
-    "es": {"join": "Unirse", "topics": "Temas", "series": "Serie", "reminder": "Recordatorio"},
-}
 
 
 class _Trigger(icalendar.vDuration):
@@ -42,9 +39,8 @@ class _Trigger(icalendar.vDuration):
 
 
 def _labels(lang: str) -> dict[str, str]:
-    """Return the description labels for a language code such as "es" or "es-TT"."""
-    base = (lang or "").lower().replace("_", "-").split("-")[0]
-    return _LABELS.get(base, _LABELS["en"])
+    """Return the description labels ([calendar] in the labels) for a code such as "es-TT"."""
+    return shared_texts().label_map(language_for(lang), "calendar")
 
 
 def webinar_uid(webinar: Webinar) -> str:
@@ -59,7 +55,7 @@ def _description(series: Series, webinar: Webinar, lang: str) -> str:
     return (
         f"{labels['join']}: {webinar.join_url}\n\n"
         f"{labels['topics']}:\n{topics}\n\n"
-        f"{labels['series']}: {series.title}"
+        f"{labels['series']}: {series.title_for(lang)}"
     )
 
 
@@ -75,7 +71,7 @@ def _alarm(webinar: Webinar, lang: str, offset: timedelta) -> icalendar.Alarm:
 def webinar_event(series: Series, webinar: Webinar, lang: str, version: int = 1) -> icalendar.Event:
     """Return the VEVENT of one webinar in a language, with one VALARM per reminder."""
     organizer = icalendar.vCalAddress(ORGANIZER_ADDRESS)
-    organizer.params["CN"] = icalendar.vText(series.organizer)
+    organizer.params["CN"] = icalendar.vText(series.organizer_for(lang))
     event = icalendar.Event()
     event.add("uid", webinar_uid(webinar))
     event.add("sequence", version)
@@ -94,7 +90,7 @@ def webinar_event(series: Series, webinar: Webinar, lang: str, version: int = 1)
     return event
 
 
-def _calendar(series: Series, events: Sequence[icalendar.Event]) -> bytes:
+def _calendar(series: Series, events: Sequence[icalendar.Event], lang: str) -> bytes:
     """Wrap events in a published VCALENDAR named after the series and serialise it."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -102,8 +98,8 @@ def _calendar(series: Series, events: Sequence[icalendar.Event]) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     # icalendar 7 writes unknown properties verbatim, so mark the names as TEXT to escape them.
-    calendar.add("name", icalendar.vText(series.title))
-    calendar.add("x-wr-calname", icalendar.vText(series.title))
+    calendar.add("name", icalendar.vText(series.title_for(lang)))
+    calendar.add("x-wr-calname", icalendar.vText(series.title_for(lang)))
     for event in events:
         calendar.add_component(event)
     return calendar.to_ical()
@@ -111,7 +107,7 @@ def _calendar(series: Series, events: Sequence[icalendar.Event]) -> bytes:
 
 def webinar_calendar(series: Series, webinar: Webinar, lang: str, version: int = 1) -> bytes:
     """Return a serialised VCALENDAR holding the one webinar's event."""
-    return _calendar(series, [webinar_event(series, webinar, lang, version)])
+    return _calendar(series, [webinar_event(series, webinar, lang, version)], lang)
 
 
 def series_calendar(
@@ -131,7 +127,7 @@ def series_calendar(
         raise ValueError("series_calendar: no webinar selected")
     versions = versions or {}
     events = [webinar_event(series, w, lang, versions.get(w.id, 1)) for w in webinars]
-    return _calendar(series, events)
+    return _calendar(series, events, lang)
 
 
 def _slug(text: str) -> str:

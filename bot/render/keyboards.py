@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES, ZONE_CHOICES
 from bot.domain.registration import EDITABLE_FIELDS, Step
 from bot.render import callback_data
+from bot.render.texts import zone_city
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,10 +64,7 @@ def step_keyboard(
         rows = [[_button(texts.label(lang, f"countries.{code}"), data(code))] for code in COUNTRIES]
     elif step is Step.TIMEZONE:
         rows = _grid(
-            [
-                _button(zone.split("/")[-1].replace("_", " "), data(str(i)))
-                for i, zone in enumerate(ZONE_CHOICES)
-            ],
+            [_button(zone_city(zone, lang), data(str(i))) for i, zone in enumerate(ZONE_CHOICES)],
             2,
         )
     elif step is Step.INSTITUTION:

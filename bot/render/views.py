@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain.series import Series
-from bot.render.texts import Texts, utc_offset_label
+from bot.render.texts import Texts, zone_name
 
 
 def webinar_rows(
@@ -32,9 +31,9 @@ def webinar_rows(
     return rows
 
 
-def zone_label(zone: str, moment: datetime) -> str:
-    """Name a time zone with its offset at a moment: 'America/Belize (UTC−6)'."""
-    return f"{zone} ({utc_offset_label(moment, ZoneInfo(zone))})"
+def zone_label(zone: str, moment: datetime, lang: str) -> str:
+    """Name a time zone in a language with its offset at a moment: 'hora de Belice (UTC−6)'."""
+    return zone_name(zone, moment, lang)
 
 
 def profile_view(texts: Texts, series: Series, data: dict[str, Any], now: datetime) -> dict:
@@ -60,7 +59,7 @@ def profile_view(texts: Texts, series: Series, data: dict[str, Any], now: dateti
         "sex": texts.label(lang, f"sexes.{data['sex']}") if data.get("sex") else none,
         "email": data.get("email") or none,
         "language": texts.label(lang, f"languages.{lang}"),
-        "timezone": zone_label(zone, now),
+        "timezone": zone_label(zone, now, lang),
         "zone": zone,
         "webinars": webinar_rows(series, lang, list(data.get("webinars") or [])),
     }

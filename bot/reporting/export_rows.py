@@ -22,7 +22,7 @@ from templates import TEMPLATES_DIR
 
 KINDS: Final = ("feedback", "participants", "attendance")
 FORMATS: Final = ("csv", "xlsx", "json")
-LABELS_FILE: Final = TEMPLATES_DIR / "en" / "labels.toml"
+LABELS_FILE: Final = TEMPLATES_DIR / "labels" / "labels.toml"
 NO_WEBINAR: Final = "No webinar"
 _DANGEROUS: Final = frozenset("=+-@\t\r")
 
