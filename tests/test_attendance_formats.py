@@ -1,4 +1,4 @@
-"""Real platform reports (tests/fixtures/attendance) read with the right people, minutes and skips."""
+"""Platform reports (tests/fixtures/attendance) read with the right people, minutes and skips."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from bot.domain.questions import Question, QuestionError, default_questions, par
 TITLE_MAX: Final = 200
 TOPIC_MAX: Final = 300
 URL_MAX: Final = 2048
+MAX_ATTENDANCE_MINUTES: Final = 1440
 START_EXAMPLE: Final = "2027-01-20T10:00:00-04:00"
 
 _WEBINAR_ID_RE: Final = re.compile(r"[a-z0-9-]{1,32}", re.ASCII)
@@ -40,6 +41,7 @@ _SERIES_KEYS: Final = (
     "feedback_nudge_after",
     "registration_code",
     "survey_anonymous",
+    "attendance_min_minutes",
 )
 _WEBINAR_KEYS: Final = (
     "id",
@@ -111,6 +113,7 @@ class Series:
     feedback_closes_after: timedelta = timedelta(days=7)
     feedback_nudge_after: timedelta = timedelta(days=1)
     survey_anonymous: bool = True  # when true the report quotes no free-text answers
+    attendance_min_minutes: int = 0  # minutes in a platform's report to count as attended
 
     def webinar(self, id: str) -> Webinar | None:
         """Return the webinar with this id, or None."""
@@ -374,6 +377,17 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     anonymous = table.raw("survey_anonymous", required=False)
     if not isinstance(anonymous, bool | None):
         raise table.error("survey_anonymous", f"must be true or false, not {_type_name(anonymous)}")
+    min_minutes = table.raw("attendance_min_minutes", required=False)
+    if min_minutes is None:
+        min_minutes = 0
+    if isinstance(min_minutes, bool) or not isinstance(min_minutes, int):
+        raise table.error(
+            "attendance_min_minutes", f"must be a whole number of minutes, not {_show(min_minutes)}"
+        )
+    if not 0 <= min_minutes <= MAX_ATTENDANCE_MINUTES:
+        raise table.error(
+            "attendance_min_minutes", f"must be between 0 and {MAX_ATTENDANCE_MINUTES} minutes"
+        )
     if code and not _CODE_RE.fullmatch(code):
         raise table.error(
             "registration_code", "must be empty or 4-64 characters of A-Z, a-z, 0-9, _ and -"
@@ -389,6 +403,7 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         feedback_closes_after=closes_after,
         feedback_nudge_after=nudge_after,
         survey_anonymous=anonymous is not False,
+        attendance_min_minutes=min_minutes,
     )
 
 
