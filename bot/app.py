@@ -21,6 +21,7 @@ from bot.runtime.retention import start_retention
 from bot.runtime.update_processor import PerUserUpdateProcessor
 from bot.services import SERVICES_KEY, BotContext, Services
 from handlers import COMMANDS, register_handlers
+from storage.attendance import AttendanceStore
 from storage.conversations import ConversationStore
 from storage.database import Database
 from storage.organizers import OrganizerStore
@@ -55,6 +56,7 @@ def build_application(
         schedule=ScheduleStore(db),
         survey=SurveyStore(db),
         organizers=OrganizerStore(db),
+        attendance=AttendanceStore(db),
     )
     application = (
         ApplicationBuilder()

@@ -39,9 +39,14 @@ def answer_conflict(
     already given ("No", or a started or completed survey) is changed only through /feedback.
     """
     if source is not None and source not in SELF_REPORTED and recorded is not pressed_attended:
-        return "platform"
+        return "platform_attended" if recorded else "platform_absent"
     if pressed_attended and response_status == "absent":
         return "answered_no"
     if not pressed_attended and response_status in ("open", "completed"):
         return "answered_yes"
     return None
+
+
+def survey_offered(recorded: bool | None, source: str | None) -> bool:
+    """Whether the survey is offered: not when a platform report or correction says absent."""
+    return recorded is not False or source in SELF_REPORTED
