@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from bot.domain.attendance import CORRECTION, PLATFORM, SELF_REPORTED
 from bot.reporting.export_rows import ExportContext
 
 DIMENSIONS: Final = ("country", "sex", "institution")
@@ -70,6 +71,22 @@ class AttendanceRow:
     attended: int
     by_sex: Mapping[str, int]
     absent: int
+    by_source: Mapping[str, int]  # attendances per source (import, button, survey, correction)
+
+    @property
+    def from_platform(self) -> int:
+        """Attendances taken from a platform's attendance report."""
+        return self.by_source.get(PLATFORM, 0)
+
+    @property
+    def self_reported(self) -> int:
+        """Attendances the participants reported themselves (button or survey)."""
+        return sum(self.by_source.get(source, 0) for source in SELF_REPORTED)
+
+    @property
+    def corrected(self) -> int:
+        """Attendances an organizer recorded by correction."""
+        return self.by_source.get(CORRECTION, 0)
 
     @property
     def rate(self) -> float | None:
@@ -199,6 +216,13 @@ def attendance_row(conn: sqlite3.Connection, webinar: str, sexes: Sequence[str])
             (webinar,),
         )
     }
+    by_source = dict(
+        conn.execute(
+            "SELECT source, COUNT(*) FROM attendance WHERE webinar_id = ? AND attended = 1"
+            " GROUP BY source",
+            (webinar,),
+        ).fetchall()
+    )
     by_sex = {sex: counts.get((1, sex), 0) for sex in sexes}
     by_sex.update({sex: n for (flag, sex), n in counts.items() if flag and sex not in by_sex})
     return AttendanceRow(
@@ -207,6 +231,7 @@ def attendance_row(conn: sqlite3.Connection, webinar: str, sexes: Sequence[str])
         sum(n for (f, _), n in counts.items() if f),
         by_sex,
         sum(n for (f, _), n in counts.items() if not f),
+        by_source,
     )
 
 
