@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.services import BotContext
 from handlers import (
     account,
+    attendance_upload,
     broadcast,
     delivery_report,
     export,
@@ -76,7 +77,14 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(organizers.organizers_button, pattern=r"^org:"))
     application.add_handler(CallbackQueryHandler(webinar_edit.webinar_button, pattern=r"^wb:"))
     application.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
+    application.add_handler(CallbackQueryHandler(attendance_upload.button, pattern=r"^ai:"))
     application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_handler(
+        MessageHandler(
+            private & filters.Document.ALL & ~filters.UpdateType.EDITED,
+            attendance_upload.document,  # a broadcast's document, else an attendance report
+        )
+    )
     application.add_handler(
         MessageHandler(
             private & (filters.PHOTO | filters.Document.ALL) & ~filters.UpdateType.EDITED,
