@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from storage.timestamps import to_iso
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from datetime import datetime
-
-    import aiosqlite
 
     from storage.database import Database
 
@@ -74,53 +72,37 @@ class AttendanceStore:
         """
         changed = kept = 0
         async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT participant_id, attended, source, minutes FROM attendance"
+                " WHERE webinar_id = ?",
+                (webinar_id,),
+            )
+            current = {row[0]: (bool(row[1]), row[2], row[3]) for row in await cursor.fetchall()}
+            rows = []
             for change in changes:
-                outcome = await self._record_one(
-                    conn, webinar_id, change, source, actor, now, replaces
+                outcome, minutes = _outcome(
+                    current.get(change.participant_id), change, source, replaces
                 )
-                changed += outcome == "changed"
-                kept += outcome == "kept"
+                if outcome == "kept":
+                    kept += 1
+                elif outcome == "changed":
+                    rows.append(
+                        (change.participant_id, webinar_id, int(change.attended), source, minutes)
+                    )
+            await conn.executemany(
+                "INSERT INTO attendance(participant_id, webinar_id, attended, source, minutes,"
+                " recorded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(participant_id, webinar_id)"
+                " DO UPDATE SET attended = excluded.attended, source = excluded.source,"
+                " minutes = excluded.minutes, recorded_at = excluded.recorded_at",
+                [(*row, to_iso(now)) for row in rows],
+            )
+            await conn.executemany(
+                "INSERT INTO attendance_history(participant_id, webinar_id, attended, source,"
+                " minutes, actor, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(*row, actor, to_iso(now)) for row in rows],
+            )
+            changed = len(rows)
         return changed, kept
-
-    @staticmethod
-    async def _record_one(
-        conn: aiosqlite.Connection,
-        webinar_id: str,
-        change: Change,
-        source: str,
-        actor: str,
-        now: datetime,
-        replaces: Sequence[str],
-    ) -> str:
-        """Record one attendance inside a transaction: 'changed', 'same' or 'kept'."""
-        cursor = await conn.execute(
-            "SELECT attended, source, minutes FROM attendance"
-            " WHERE participant_id = ? AND webinar_id = ?",
-            (change.participant_id, webinar_id),
-        )
-        current: Any = await cursor.fetchone()
-        minutes = change.minutes
-        if current is not None:
-            if current[1] not in replaces:
-                return "kept"
-            if minutes is None and current[1] == source:
-                minutes = current[2]
-            if (bool(current[0]), current[1], current[2]) == (change.attended, source, minutes):
-                return "same"
-        values = (change.participant_id, webinar_id, int(change.attended), source, minutes)
-        await conn.execute(
-            "INSERT INTO attendance(participant_id, webinar_id, attended, source, minutes,"
-            " recorded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(participant_id, webinar_id)"
-            " DO UPDATE SET attended = excluded.attended, source = excluded.source,"
-            " minutes = excluded.minutes, recorded_at = excluded.recorded_at",
-            (*values, to_iso(now)),
-        )
-        await conn.execute(
-            "INSERT INTO attendance_history(participant_id, webinar_id, attended, source,"
-            " minutes, actor, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (*values, actor, to_iso(now)),
-        )
-        return "changed"
 
     async def history(self, participant_id: int, webinar_id: str) -> list[tuple[bool, str, str]]:
         """Every change of a participant's attendance, oldest first: (attended, source, actor)."""
@@ -140,3 +122,22 @@ class AttendanceStore:
             (webinar_id,),
         )
         return [RegistrantRow(row[0], row[1] or "", row[2]) for row in rows]
+
+
+def _outcome(
+    current: tuple[bool, str, int | None] | None,
+    change: Change,
+    source: str,
+    replaces: Sequence[str],
+) -> tuple[str, int | None]:
+    """Whether a change is 'changed', 'same' or 'kept' (outranked), and the minutes to store."""
+    minutes = change.minutes
+    if current is None:
+        return "changed", minutes
+    if current[1] not in replaces:
+        return "kept", minutes
+    if minutes is None and current[1] == source:
+        minutes = current[2]
+    if current == (change.attended, source, minutes):
+        return "same", minutes
+    return "changed", minutes

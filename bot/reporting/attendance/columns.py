@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Final
 
 COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
@@ -215,6 +216,7 @@ JOINED: Final = frozenset(
 LEFT: Final = frozenset({"left", "salio", "a quitte", "saiu"})
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """A heading or value without case, accents, BOM, quotes or extra spaces."""
     text = unicodedata.normalize("NFKD", text.replace("\ufeff", ""))
