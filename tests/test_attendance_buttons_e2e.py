@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.domain.attendance import PLATFORM, replaceable_by
-from sandbox import SandboxClient
 from storage.attendance import Change
-from tests.conftest import RunningBot
 from tests.e2e import SimUser, register
 from tests.test_reminders_e2e import at, settle
 from tests.test_survey_e2e import answer_all, first, invited
+
+if TYPE_CHECKING:
+    from sandbox import SandboxClient
+    from tests.conftest import RunningBot
 
 
 async def truth(bot: RunningBot, telegram_id: int) -> tuple[bool | None, str | None, str]:

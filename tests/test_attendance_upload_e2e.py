@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import to_iso
-from sandbox import SandboxClient
-from tests.conftest import RunningBot
 from tests.e2e import SimUser
 from tests.test_attendance_import import PEOPLE
+
+if TYPE_CHECKING:
+    from sandbox import SandboxClient
+    from tests.conftest import RunningBot
 
 ORGANIZER = 1000  # ADMIN_IDS in the test settings
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "attendance"

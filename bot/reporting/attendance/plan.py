@@ -72,7 +72,7 @@ def _minutes(kind: str, rows: list[Connection], bounds: tuple[datetime, datetime
     if kind == "intervals":
         spans = [(r.join, r.leave) for r in rows if r.join is not None and r.leave is not None]
         if spans:
-            return union_minutes(spans, bounds)  # type: ignore[arg-type]
+            return union_minutes(spans, bounds)
     if kind == "actions":
         return union_minutes(_action_spans(rows, bounds[1]), bounds)
     durations = [r.minutes for r in rows if r.minutes is not None]
