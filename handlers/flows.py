@@ -19,6 +19,7 @@ from bot.render.callback_data import Press
 from bot.services import BotContext
 from handlers import (
     account,
+    attendance_upload,
     broadcast,
     delivery_report,
     export,
@@ -92,7 +93,16 @@ FLOWS: Final = (
         webinar_edit.text_answer,
         organizers_only=True,
     ),
+    Flow(
+        "attendance",
+        callback_data.ATTENDANCE,
+        attendance_upload.button,
+        organizers_only=True,
+    ),
 )
+
+# A document sent outside any conversation: an organizer's attendance report.
+DOCUMENT_OUTSIDE_FLOW: Final = attendance_upload.document
 
 BY_NAME: Final = {flow.name: flow for flow in FLOWS}
 BY_PREFIX: Final = {flow.prefix: flow for flow in FLOWS}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.render import callback_data
 from handlers.access import is_organizer
 from handlers.flow import unknown, user_language
-from handlers.flows import BY_NAME, BY_PREFIX
+from handlers.flows import BY_NAME, BY_PREFIX, DOCUMENT_OUTSIDE_FLOW
 
 if TYPE_CHECKING:
     from telegram import Update
@@ -45,6 +45,9 @@ async def route_message(update: Update, context: BotContext) -> None:
     if user is None or update.effective_message is None:
         return
     conv = await services.conversations.get(user.id)
+    if conv is None and update.effective_message.document is not None:
+        await DOCUMENT_OUTSIDE_FLOW(update, context)
+        return
     flow = BY_NAME.get(conv.flow) if conv is not None else None
     if conv is None or flow is None or flow.on_text is None:
         await unknown(update, context)

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 from telegram import Message, Update
 from telegram.error import BadRequest
 
-from bot.domain import survey
+from bot.domain import attendance, survey
 from bot.domain.reminders import is_live
 from bot.domain.survey import ATTENDANCE_GRACE_MINUTES
 from bot.domain.validation import Invalid
 from bot.render.keyboards import feedback_keyboard
 from handlers.account import registered_or_explain
 from handlers.flow import participant_language, replace_or_send, user_language
+from storage.attendance import Change
 from storage.conversations import Conversation
 
 if TYPE_CHECKING:
@@ -130,6 +131,38 @@ async def _load(
     return None if webinar is None else (participant, response, webinar)
 
 
+async def _attendance_answer(
+    services: Services, participant: Participant, webinar: Webinar, response: Response, action: str
+) -> str | None:
+    """Record what Yes, No or Start says of attendance; the refusal's toast key, or None.
+
+    Yes/No on an older message never overturns a newer answer or a platform's report; Start
+    from /feedback after a "No" is the participant deliberately changing their own answer.
+    """
+    record = await services.attendance.get(participant.id, webinar.id)
+    recorded, source = (record.attended, record.source) if record else (None, None)
+    if action == "go":
+        if response.status != "absent":
+            return None
+        if not attendance.survey_offered(recorded, source):
+            return "platform_absent"
+        pressed = True
+    else:
+        pressed = action == "y"
+        conflict = attendance.answer_conflict(pressed, response.status, recorded, source)
+        if conflict is not None:
+            return conflict
+    await services.attendance.record(
+        webinar.id,
+        [Change(participant.id, pressed, None)],
+        attendance.SURVEY,
+        "participant",
+        services.clock.now(),
+        attendance.replaceable_by(attendance.SURVEY),
+    )
+    return None
+
+
 async def survey_button(update: Update, context: BotContext, press: Press) -> None:
     """Apply a survey button: attended or not, start, answer, skip, keep, back."""
     query, services = update.callback_query, context.services
@@ -155,18 +188,17 @@ async def survey_button(update: Update, context: BotContext, press: Press) -> No
         await replace_or_send(context, message, query.from_user.id, closed)
         return
     if action in ("y", "n", "go"):
+        refusal = await _attendance_answer(services, participant, webinar, response, action)
+        if refusal is not None:
+            await query.answer(services.texts.label(lang, f"toasts.{refusal}"), show_alert=True)
+            return
         await query.answer()
         if action == "n":
-            await services.survey.record_attendance(
-                participant.id, webinar.id, False, "survey", now
-            )
             await services.survey.update(response.id, now, status="absent")
             await replace_or_send(
                 context, message, query.from_user.id, services.texts.render(lang, "survey_absent")
             )
             return
-        if action == "y":
-            await services.survey.record_attendance(participant.id, webinar.id, True, "survey", now)
         start = response.current if response.status == "open" else 0
         await show_question(context, participant, webinar, response, start, message)
         return
@@ -314,5 +346,12 @@ async def attending(update: Update, context: BotContext, press: Press) -> None:
     ):
         await query.answer(services.texts.label(lang, "toasts.attendance_closed"), show_alert=True)
         return
-    await services.survey.record_attendance(participant.id, webinar.id, True, "button", now)
+    await services.attendance.record(
+        webinar.id,
+        [Change(participant.id, True, None)],
+        attendance.BUTTON,
+        "participant",
+        now,
+        attendance.replaceable_by(attendance.BUTTON),
+    )
     await query.answer(services.texts.label(lang, "toasts.attendance_recorded"))

@@ -266,11 +266,25 @@ def _description_methods(kind: str, limit: int) -> tuple[Method, Method]:
     return setter, getter
 
 
+async def get_file(core: SandboxCore, params: Params) -> Any:
+    """getFile: a file's path for downloading from /file/bot<token>/<path>."""
+    stored = core.state.files.get(params.get_str("file_id") or "")
+    if stored is None:
+        raise bad_request("invalid file_id")
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_size": len(stored.content),
+        "file_path": f"documents/{stored.file_id}",
+    }
+
+
 set_my_description, get_my_description = _description_methods("description", 512)
 set_my_short_description, get_my_short_description = _description_methods("short_description", 120)
 
 BOT_METHODS: dict[str, Method] = {
     "getMe": get_me,
+    "getFile": get_file,
     "logOut": log_out,
     "close": log_out,
     "getUpdates": get_updates,

@@ -34,6 +34,7 @@ Only bot-side events are reported; the user's own messages appear in the transcr
 
 from __future__ import annotations
 
+import base64
 import json
 from types import TracebackType
 from typing import Any
@@ -134,9 +135,16 @@ class SandboxClient:
         document: str | None = None,
         caption: str | None = None,
         caption_entities: list[dict[str, Any]] | None = None,
+        content: bytes | None = None,
+        mime_type: str | None = None,
     ) -> int:
-        """The user sends a text with entities, or a photo / document (file name) with a caption."""
+        """The user sends a text with entities, or a photo / document (file name) with a caption.
+
+        A document's `content` and `mime_type` may be given; by default it is a small PDF.
+        """
         body = {
+            "content": None if content is None else base64.b64encode(content).decode("ascii"),
+            "mime_type": mime_type,
             "text": text,
             "entities": entities,
             "photo": photo,

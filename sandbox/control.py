@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import json
 import time
@@ -141,6 +143,11 @@ class ControlRoutes:
                 raise ControlError(400, f"{key} must be a list of MessageEntity objects")
         if user.deactivated:
             raise ControlError(409, "user is deactivated")
+        if body.get("content") is not None:
+            try:
+                body["content"] = base64.b64decode(str(body["content"]), validate=True)
+            except binascii.Error:
+                raise ControlError(400, "content must be base64") from None
         message = self.core.state.user_rich_message(user, body)
         return _ok({"message_id": message.message_id})
 

@@ -66,6 +66,7 @@ class SandboxServer:
         app.add_routes(ControlRoutes(self.core).routes())
         app.router.add_route("GET", "/bot{token}/{method}", self._bot_api)
         app.router.add_route("POST", "/bot{token}/{method}", self._bot_api)
+        app.router.add_route("GET", "/file/bot{token}/documents/{file_id}", self._file)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -108,6 +109,15 @@ class SandboxServer:
     async def __aexit__(self, *exc: object) -> None:
         """Stop."""
         await self.stop()
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        """Download a file the bot found with getFile."""
+        if not TOKEN_RE.match(request.match_info["token"]):
+            return ApiError(401, "Unauthorized").response()
+        stored = self.core.state.files.get(request.match_info["file_id"])
+        if stored is None:
+            return ApiError(404, "Not Found").response()
+        return web.Response(body=stored.content, content_type="application/octet-stream")
 
     async def _bot_api(self, request: web.Request) -> web.StreamResponse:
         """Dispatch one Bot API request: token, method, latency, faults, then the method."""

@@ -286,6 +286,16 @@ class ReportQueries:
             (webinar,),
         ).fetchall()
 
+    def attended_by_source(self, webinar: str) -> dict[str, int]:
+        """A webinar's attendances (attended = 1) counted by where they come from."""
+        return dict(
+            self._conn.execute(
+                "SELECT source, COUNT(*) FROM attendance WHERE webinar_id = ? AND attended = 1"
+                " GROUP BY source",
+                (webinar,),
+            ).fetchall()
+        )
+
     def responses_by_status(self, webinar: str) -> dict[str, int]:
         """A webinar's survey responses counted by status."""
         return dict(

@@ -1,4 +1,4 @@
-"""Attendance, survey responses and answers: saved as they are given, one response per person."""
+"""Survey responses and answers: saved as they are given, one response per person."""
 
 from __future__ import annotations
 
@@ -34,37 +34,10 @@ def _response(row: object) -> Response:
 
 
 class SurveyStore:
-    """Reads and writes attendance, responses and answers."""
+    """Reads and writes survey responses and answers."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def record_attendance(
-        self,
-        participant_id: int,
-        webinar_id: str,
-        attended: bool,
-        source: str,
-        now: datetime,
-        minutes: int | None = None,
-    ) -> None:
-        """Record whether a participant attended (a later record replaces an earlier one)."""
-        await self.db.execute(
-            "INSERT INTO attendance(participant_id, webinar_id, attended, source, minutes,"
-            " recorded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(participant_id, webinar_id)"
-            " DO UPDATE SET attended = excluded.attended, source = excluded.source,"
-            " minutes = COALESCE(excluded.minutes, attendance.minutes),"
-            " recorded_at = excluded.recorded_at",
-            (participant_id, webinar_id, int(attended), source, minutes, to_iso(now)),
-        )
-
-    async def attended(self, participant_id: int, webinar_id: str) -> bool | None:
-        """True or False when known, None when nobody said."""
-        row = await self.db.fetchone(
-            "SELECT attended FROM attendance WHERE participant_id = ? AND webinar_id = ?",
-            (participant_id, webinar_id),
-        )
-        return None if row is None else bool(row["attended"])
 
     async def ensure_response(
         self, webinar_id: str, participant_id: int, now: datetime

@@ -25,6 +25,7 @@ NAMED_ONCE: Final = ("bot", "handlers", "storage")
 # File names that several modules share because each is a layer of the next.
 LAYERS: Final[Mapping[str, frozenset[str]]] = {
     "survey.py": frozenset({"handlers/survey.py", "bot/domain/survey.py", "storage/survey.py"}),
+    "attendance.py": frozenset({"bot/domain/attendance.py", "storage/attendance.py"}),
     "registration.py": frozenset({"handlers/registration.py", "bot/domain/registration.py"}),
     "overrides.py": frozenset({"bot/domain/overrides.py", "storage/overrides.py"}),
     "organizers.py": frozenset({"handlers/organizers.py", "storage/organizers.py"}),

@@ -114,8 +114,12 @@ def test_every_figure_equals_the_exports(
     for column, webinar in enumerate(data.series.webinars):
         text = by_section[webinar.title.replace("[", "\\[").replace("]", "\\]")]
         got = figures(text)
-        registered, attended, women, men, undisclosed, absent, rate = attendance[webinar.id][:7]
+        registered, attended, women, men, undisclosed, absent = attendance[webinar.id][:6]
+        from_platform, self_reported, corrected = attendance[webinar.id][6:9]
         assert int(got["Registered"]) == registered and int(got["Attended"]) == attended
+        assert int(got["Attended, from the platform's attendance report"]) == from_platform
+        assert int(got["Attended, self-reported (button or survey)"]) == self_reported
+        assert from_platform + self_reported + corrected == attended
         basis = "Attended" if attended else "Registered"
         if not attended:
             assert webinar.id == data.no_attendance
@@ -138,7 +142,7 @@ def test_every_figure_equals_the_exports(
         )
         assert int(got["States"]) == count
         assert re.search(rf"of {count} states? \(", text)
-        invited, _, _, completed, said_absent, response_rate, _ = survey[webinar.id]
+        invited, _, _, completed, said_absent, response_rate, _ = survey[webinar.id][:7]
         assert int(got["Survey: invited"]) == invited
         assert int(got["Survey: completed"]) == completed
         assert int(got["Survey: said they did not attend"]) == said_absent

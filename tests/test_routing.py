@@ -79,6 +79,7 @@ def test_the_registry_covers_every_prefix_once() -> None:
         "broadcast",
         "organizers",
         "webinar",
+        "attendance",
     }
 
 

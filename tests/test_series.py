@@ -334,3 +334,14 @@ def test_example_file_loads() -> None:
     for later in series.webinars[1:]:
         assert later.title.startswith("[Placeholder]")
     assert [w.starts_at.month for w in series.webinars] == [1, 3, 5]
+
+
+def test_attendance_min_minutes_defaults_to_zero_and_is_checked() -> None:
+    text = (ROOT / "series.example.toml").read_text(encoding="utf-8")
+    assert parse_series(text).attendance_min_minutes == 0
+    with_minutes = text.replace("[series]\n", "[series]\nattendance_min_minutes = 30\n", 1)
+    assert parse_series(with_minutes).attendance_min_minutes == 30
+    for bad in ('"30"', "-1", "true", "2000"):
+        wrong = text.replace("[series]\n", f"[series]\nattendance_min_minutes = {bad}\n", 1)
+        with pytest.raises(SeriesError, match="attendance_min_minutes"):
+            parse_series(wrong)

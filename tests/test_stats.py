@@ -76,6 +76,14 @@ def test_counts_match_the_database(data: DataSet, summary: Summary) -> None:
         )
         assert row.attended == attended == sum(row.by_sex.values())
         assert summary.attended["sex"].total(webinar) == attended
+        platform = scalar(
+            data,
+            "SELECT COUNT(*) FROM attendance WHERE webinar_id = ? AND attended = 1"
+            " AND source = 'import'",
+            webinar,
+        )
+        assert row.from_platform == platform
+        assert row.from_platform + row.self_reported + row.corrected == attended
         women = scalar(
             data,
             "SELECT COUNT(*) FROM attendance a JOIN participants p"
@@ -198,5 +206,12 @@ def test_stats_message_in_the_organizers_language(
     assert ("Statistics" if lang == "en" else "Estadísticas") in plain
     first = summary.attendance_of(data.series.webinars[0].id)
     assert f"{first.registered}" in plain and f"{first.attended}" in plain
+    sources = (
+        f"the platform's report {first.from_platform} · self-reported {first.self_reported}"
+        if lang == "en"
+        else f"el informe de la plataforma {first.from_platform}"
+        f" · declarada por los participantes {first.self_reported}"
+    )
+    assert sources in plain
     assert str(summary.registered["sex"].unique_total) in plain
     assert "Erased Person" not in plain and "Person 1" not in plain

@@ -9,12 +9,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cli.attendance_command import add_attendance_parser
 from bot.cli.export_command import add_export_parser
 from bot.cli.ops_commands import add_ops_commands
 from bot.cli.report_command import add_report_parser
 from bot.config import ConfigError, Settings, ensure_database_dir, load_settings, require_token
 from bot.domain.series import Series, SeriesError, load_series
-from bot.reporting.attendance_import import add_import_parser
 from bot.runtime.backup import OpsError
 from demo.cli import add_demo_parser
 
@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parser(sub)
     add_report_parser(sub)
     add_demo_parser(sub)
-    add_import_parser(sub)
+    add_attendance_parser(sub)
     return parser
 
 

@@ -21,7 +21,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import to_iso
 from bot.delivery.broadcast_sending import BroadcastRuntime
-from bot.domain import survey
+from bot.domain import attendance, survey
 from bot.domain.reminders import offset_of, skip_reason, start_of
 from bot.render.messages import compose
 from storage.outbox import Delivery
@@ -299,13 +299,16 @@ class OutboxSender:
         response = await services.survey.ensure_response(webinar.id, delivery.participant_id, now)
         if delivery.kind == "nudge" and response.status in ("completed", "absent"):
             return ("cancelled", {"last_error": "already answered"}), None
-        attended = await services.survey.attended(delivery.participant_id, webinar.id)
+        record = await services.attendance.get(delivery.participant_id, webinar.id)
+        recorded, source = (record.attended, record.source) if record else (None, None)
+        if not attendance.survey_offered(recorded, source):
+            return ("cancelled", {"last_error": "absent by the platform's report"}), None
         text, markup = survey.render_invitation(
             services.texts,
             delivery.language,
             webinar,
             response,
-            attended,
+            recorded,
             delivery.kind == "nudge",
             survey.closes_at(services.series, webinar),
             delivery.timezone,

@@ -26,6 +26,7 @@ from bot.domain.questions import Question, QuestionError, default_questions, par
 TITLE_MAX: Final = 200
 TOPIC_MAX: Final = 300
 URL_MAX: Final = 2048
+MAX_ATTENDANCE_MINUTES: Final = 1440
 START_EXAMPLE: Final = "2027-01-20T10:00:00-04:00"
 
 _WEBINAR_ID_RE: Final = re.compile(r"[a-z0-9-]{1,32}", re.ASCII)
@@ -45,6 +46,7 @@ _SERIES_KEYS: Final = (
     "feedback_nudge_after",
     "registration_code",
     "survey_anonymous",
+    "attendance_min_minutes",
 )
 _WEBINAR_KEYS: Final = (
     "id",
@@ -132,6 +134,8 @@ class Series:
     def organizer_for(self, lang: str | None) -> str:
         """Return the organizer's name in a language when the series file gives one."""
         return self.organizers.get(_base(lang)) or self.organizer
+
+    attendance_min_minutes: int = 0  # minutes in a platform's report to count as attended
 
     def webinar(self, id: str) -> Webinar | None:
         """Return the webinar with this id, or None."""
@@ -415,6 +419,17 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     anonymous = table.raw("survey_anonymous", required=False)
     if not isinstance(anonymous, bool | None):
         raise table.error("survey_anonymous", f"must be true or false, not {_type_name(anonymous)}")
+    min_minutes = table.raw("attendance_min_minutes", required=False)
+    if min_minutes is None:
+        min_minutes = 0
+    if isinstance(min_minutes, bool) or not isinstance(min_minutes, int):
+        raise table.error(
+            "attendance_min_minutes", f"must be a whole number of minutes, not {_show(min_minutes)}"
+        )
+    if not 0 <= min_minutes <= MAX_ATTENDANCE_MINUTES:
+        raise table.error(
+            "attendance_min_minutes", f"must be between 0 and {MAX_ATTENDANCE_MINUTES} minutes"
+        )
     if code and not _CODE_RE.fullmatch(code):
         raise table.error(
             "registration_code", "must be empty or 4-64 characters of A-Z, a-z, 0-9, _ and -"
@@ -432,6 +447,7 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         survey_anonymous=anonymous is not False,
         titles=series_titles,
         organizers=organizers,
+        attendance_min_minutes=min_minutes,
     )
 
 

@@ -28,6 +28,7 @@ EXPORT: Final = "x"
 BROADCAST: Final = "bc"
 ORGANIZERS: Final = "org"
 WEBINAR: Final = "wb"
+ATTENDANCE: Final = "ai"
 
 # How many parts follow each prefix: (fewest, most).
 PARTS: Final[dict[str, tuple[int, int]]] = {
@@ -43,6 +44,7 @@ PARTS: Final[dict[str, tuple[int, int]]] = {
     BROADCAST: (2, 3),
     ORGANIZERS: (2, 4),
     WEBINAR: (2, 4),
+    ATTENDANCE: (1, 2),
 }
 
 
@@ -146,3 +148,8 @@ def broadcast_stop(broadcast_id: int) -> str:
 def console(prefix: str, token: str, step: str, *parts: str) -> str:
     """An organizer console button, bound to its conversation's token and step."""
     return build(prefix, token, step, *parts)
+
+
+def attendance_import(action: str, index: int | None = None) -> str:
+    """A step of importing an attendance report: pick webinar `index` ("w"), "ok" or "no"."""
+    return build(ATTENDANCE, action) if index is None else build(ATTENDANCE, action, index)

@@ -229,3 +229,22 @@ def broadcast_stop_keyboard(texts: Texts, lang: str, broadcast_id: int) -> Inlin
     return InlineKeyboardMarkup(
         [[_button(texts.label(lang, "broadcast.stop"), callback_data.broadcast_stop(broadcast_id))]]
     )
+
+
+def attendance_webinars_keyboard(
+    choices: list[tuple[str, int]], cancel_label: str
+) -> InlineKeyboardMarkup:
+    """The webinars an attendance report may be for (title, index), then Cancel."""
+    rows = [[_button(title[:60], callback_data.attendance_import("w", i))] for title, i in choices]
+    rows.append([_button(cancel_label, callback_data.attendance_import("no"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def attendance_confirm_keyboard(confirm_label: str, cancel_label: str) -> InlineKeyboardMarkup:
+    """Confirm or Cancel under an attendance report's summary."""
+    return InlineKeyboardMarkup(
+        [
+            [_button(confirm_label, callback_data.attendance_import("ok"))],
+            [_button(cancel_label, callback_data.attendance_import("no"))],
+        ]
+    )

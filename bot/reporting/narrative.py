@@ -249,6 +249,9 @@ def report_context(
                 "took_part": took_part,
                 "registered": attendance.registered,
                 "attended": attendance.attended,
+                "from_platform": attendance.from_platform,
+                "self_reported": attendance.self_reported,
+                "corrected": attendance.corrected,
                 "attendance_rate": attendance.rate,
                 "people": _people(
                     queries, source, breakdowns, webinar_id, webinars, phrases, escape

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from bot.domain.attendance import CORRECTION, PLATFORM, SELF_REPORTED
 from bot.reporting.export_rows import ExportContext
 from storage.report_queries import PEOPLE_COLUMNS, ReportQueries
 
@@ -60,6 +61,22 @@ class AttendanceRow:
     attended: int
     by_sex: Mapping[str, int]
     absent: int
+    by_source: Mapping[str, int]  # attendances per source (import, button, survey, correction)
+
+    @property
+    def from_platform(self) -> int:
+        """Attendances taken from a platform's attendance report."""
+        return self.by_source.get(PLATFORM, 0)
+
+    @property
+    def self_reported(self) -> int:
+        """Attendances the participants reported themselves (button or survey)."""
+        return sum(self.by_source.get(source, 0) for source in SELF_REPORTED)
+
+    @property
+    def corrected(self) -> int:
+        """Attendances an organizer recorded by correction."""
+        return self.by_source.get(CORRECTION, 0)
 
     @property
     def rate(self) -> float | None:
@@ -167,6 +184,7 @@ def attendance_row(queries: ReportQueries, webinar: str, sexes: Sequence[str]) -
     counts: dict[tuple[int, str], int] = {
         (attended, sex): n for attended, sex, n in queries.attendance_by_sex(webinar)
     }
+    by_source = queries.attended_by_source(webinar)
     by_sex = {sex: counts.get((1, sex), 0) for sex in sexes}
     by_sex.update({sex: n for (flag, sex), n in counts.items() if flag and sex not in by_sex})
     return AttendanceRow(
@@ -175,6 +193,7 @@ def attendance_row(queries: ReportQueries, webinar: str, sexes: Sequence[str]) -
         sum(n for (f, _), n in counts.items() if f),
         by_sex,
         sum(n for (f, _), n in counts.items() if not f),
+        by_source,
     )
 
 

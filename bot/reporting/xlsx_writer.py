@@ -160,6 +160,9 @@ def _attendance_table(summary: Summary, ctx: ExportContext, out: _Sheet) -> None
             "attended",
             *(f"attended: {ctx.sexes[s]}" for s in sexes),
             "recorded not attending",
+            "attended: from the platform's report",
+            "attended: self-reported",
+            "attended: organizer's correction",
             "attendance rate (attended / registered)",
         ],
         bold=True,
@@ -172,6 +175,9 @@ def _attendance_table(summary: Summary, ctx: ExportContext, out: _Sheet) -> None
                 row.attended,
                 *(row.by_sex.get(s, 0) for s in sexes),
                 row.absent,
+                row.from_platform,
+                row.self_reported,
+                row.corrected,
                 row.rate,
             ]
         )

@@ -1,0 +1,1 @@
+"""Attendance from a video platform's report: reading, formats, minutes, names, and the summary."""
