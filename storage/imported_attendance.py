@@ -22,7 +22,7 @@ AttendanceRecord = tuple[int, str, int | None, str]
 
 
 class ImportedAttendanceStore:
-    """Reads whom a report may match and records their attendance (sqlite3.Error on failure)."""
+    """Reads whom a report may match and records their attendance (DatabaseError on failure)."""
 
     def __init__(self, path: Path) -> None:
         """Open the database file for writing."""

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
 
-# Any failure of SQLite itself (a missing, locked, damaged or foreign file).
-DatabaseError = sqlite3.Error
 CopyProgress = Callable[[int, int], None]
 
 

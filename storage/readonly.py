@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 BUSY_TIMEOUT: Final = 5.0  # seconds to wait for a lock held by the bot
+# Any failure of SQLite itself (a missing, locked, damaged or foreign file).
+DatabaseError = sqlite3.Error
 
 
 def open_readonly(path: Path) -> sqlite3.Connection:

@@ -11,7 +11,6 @@ import argparse
 import csv
 import io
 import re
-import sqlite3
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 from bot.clock import to_iso
 from bot.config import ConfigError, load_settings
 from storage.imported_attendance import ImportedAttendanceStore
+from storage.readonly import DatabaseError
 
 NAME_HEADERS = (
     "name (original name)",
@@ -222,7 +222,7 @@ def run_import(args: argparse.Namespace) -> int:
         result = import_attendance(
             settings.database_path, args.webinar_id, args.file, datetime.now(UTC)
         )
-    except (ConfigError, AttendanceFileError, sqlite3.Error) as exc:
+    except (ConfigError, AttendanceFileError, DatabaseError) as exc:
         print(f"webinar-bot: {exc}", file=sys.stderr)
         return 2
     matched = result.by_email + result.by_name

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import IO
 
 from storage.database import available_migrations
-from storage.maintenance import DatabaseError, DatabaseFile, fold_wal
+from storage.maintenance import DatabaseFile, fold_wal
+from storage.readonly import DatabaseError
 
 Progress = Callable[[int, int], None]
 
