@@ -160,8 +160,8 @@ async def answer(update: Update, context: BotContext, conv: Conversation) -> Non
         if conv.step == "content":
             kind, body, file_id = _content(message)
             limit = TEXT_LIMIT if kind == "text" else CAPTION_LIMIT
-            body = safe_html(body, limit) if kind == "text" or body.strip() else None
-            await store.update(broadcast_id, content_type=kind, body_html=body, file_id=file_id)
+            html = safe_html(body, limit) if kind == "text" or body.strip() else None
+            await store.update(broadcast_id, content_type=kind, body_html=html, file_id=file_id)
             await _go(context, conv, "audience")
             return
         if conv.step == "spanish" and message.text:

@@ -111,18 +111,19 @@ def render_question(
         closes=closes,
         zone=zone,
     )
+    choices: list[tuple[str, str]]
     if question.kind == "rating":
-        answers = [(f"{r}{' ✓' if previous == r else ''}", r) for r in RATINGS]
+        choices = [(f"{r}{' ✓' if previous == r else ''}", r) for r in RATINGS]
     elif question.kind == "choice":
-        answers = [
+        choices = [
             (("✓ " if previous == str(i) else "") + label[:60], str(i))
             for i, label in enumerate(choice_labels(lang, webinar, question))
         ]
     else:
-        answers = []
+        choices = []
     navigation = (index > 0, previous is not None, not question.required)
     markup = survey_question_keyboard(
-        texts, lang, (response.id, index), answers, question.kind == "rating", navigation
+        texts, lang, (response.id, index), choices, question.kind == "rating", navigation
     )
     return text, markup
 
