@@ -1,4 +1,8 @@
-"""Shared machinery of the registration and profile conversations: ask, record, move on."""
+"""Shared conversation machinery: whose language to speak, ask, record, move on, not understood.
+
+The language policy lives here once: a participant's chosen language, else the draft's, else
+Telegram's setting (Spanish or English).
+"""
 
 from __future__ import annotations
 
