@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardMarkup, Message, Update
-
 from bot.domain.organizer_input import clean_user_id
 from bot.domain.validation import Invalid
 from bot.render import callback_data
@@ -29,6 +27,8 @@ from handlers.console import (
 from handlers.menus import remove_organizer_menu, set_organizer_menu
 
 if TYPE_CHECKING:
+    from telegram import InlineKeyboardMarkup, Message, Update
+
     from bot.render.callback_data import Press
     from bot.services import BotContext
     from storage.conversations import Conversation

@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from telegram import Update
-
 from bot.clock import from_iso, to_iso
 from bot.delivery.series_changes import apply_series
 from bot.domain.organizer_input import START_EXAMPLE, clean_join_url, parse_start
@@ -33,6 +31,8 @@ from handlers.console import (
 from storage.overrides import OverrideStore
 
 if TYPE_CHECKING:
+    from telegram import Update
+
     from bot.domain.series import Webinar
     from bot.render.callback_data import Press
     from bot.services import BotContext
