@@ -160,8 +160,8 @@ async def answer(update: Update, context: BotContext, conv: Conversation) -> Non
         if conv.step == "content":
             kind, body, file_id = _content(message)
             limit = TEXT_LIMIT if kind == "text" else CAPTION_LIMIT
-            body = safe_html(body, limit) if kind == "text" or body.strip() else None
-            await store.update(broadcast_id, content_type=kind, body_html=body, file_id=file_id)
+            html = safe_html(body, limit) if kind == "text" or body.strip() else None
+            await store.update(broadcast_id, content_type=kind, body_html=html, file_id=file_id)
             await _go(context, conv, "audience")
             return
         if conv.step == "spanish" and message.text:
@@ -173,16 +173,7 @@ async def answer(update: Update, context: BotContext, conv: Conversation) -> Non
             await _go(context, conv, "when")
             return
         if conv.step == "time" and message.text:
-            try:
-                due = parse_local_time(message.text, services.series.timezone, services.clock.now())
-            except Invalid as refusal:
-                key = TIME_PROBLEMS[str(refusal.context()["problem"])]
-                await message.reply_text(_label(services, lang, key, example=_example(services)))
-                return
-            await store.update(broadcast_id, due_at=due)
-            conv.step = "confirm"
-            await services.conversations.save(conv, services.clock.now())
-            await _preview(context, conv)
+            await _set_time(context, conv, message)
             return
     except UnsafeMessage as refusal:
         await message.reply_text(
@@ -193,6 +184,21 @@ async def answer(update: Update, context: BotContext, conv: Conversation) -> Non
         await message.reply_text(_label(services, lang, "error_kind"))
         return
     await message.reply_text(_label(services, lang, "use_buttons"))
+
+
+async def _set_time(context: BotContext, conv: Conversation, message: Message) -> None:
+    """The typed sending time: stored and previewed, or refused with the reason."""
+    services, lang = context.services, conv.data["lang"]
+    try:
+        due = parse_local_time(message.text, services.series.timezone, services.clock.now())
+    except Invalid as refusal:
+        key = TIME_PROBLEMS[str(refusal.context()["problem"])]
+        await message.reply_text(_label(services, lang, key, example=_example(services)))
+        return
+    await runtime(context).store.update(int(conv.data["id"]), due_at=due)
+    conv.step = "confirm"
+    await services.conversations.save(conv, services.clock.now())
+    await _preview(context, conv)
 
 
 def _content(message: Message) -> tuple[str, str, str | None]:
@@ -311,6 +317,14 @@ async def button(update: Update, context: BotContext, press: Press) -> None:
     await _go(context, conv, step)
 
 
+# The fixed moves of the dialogue: (step, button value) -> the next step.
+_NEXT_STEP = {
+    ("spanish", "skip"): "when",
+    ("when", "now"): "confirm",
+    ("when", "later"): "time",
+}
+
+
 def _choose(services: Services, conv: Conversation, value: str) -> str | None:
     """Record a button choice in the conversation; return the next step (None: invalid)."""
     step, kind = conv.step, conv.data.get("kind")
@@ -318,8 +332,7 @@ def _choose(services: Services, conv: Conversation, value: str) -> str | None:
         conv.data["kind"] = value
         if value == "all":
             conv.data["audience"] = {"kind": "all"}
-            return "spanish"
-        return "value"
+        return "spanish" if value == "all" else "value"
     if step == "value":
         webinars = services.series.webinars
         if kind in WEBINAR_AUDIENCES and value.isdigit() and int(value) < len(webinars):
@@ -331,11 +344,7 @@ def _choose(services: Services, conv: Conversation, value: str) -> str | None:
             return None
         conv.data["audience"] = {"kind": kind, "value": value}
         return "spanish"
-    if step == "spanish" and value == "skip":
-        return "when"
-    if step == "when" and value in ("now", "later"):
-        return "confirm" if value == "now" else "time"
-    return None
+    return _NEXT_STEP.get((step, value))
 
 
 async def _confirm(update: Update, context: BotContext, conv: Conversation) -> None:

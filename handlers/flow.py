@@ -1,4 +1,8 @@
-"""Shared machinery of the registration and profile conversations: ask, record, move on."""
+"""Shared conversation machinery: whose language to speak, ask, record, move on, not understood.
+
+The language policy lives here once: a participant's chosen language, else the draft's, else
+Telegram's setting (Spanish or English).
+"""
 
 from __future__ import annotations
 
@@ -101,29 +105,30 @@ async def send_prompt(context: BotContext, chat_id: int, conv: Conversation) -> 
     return await context.bot.send_message(chat_id, text, reply_markup=markup)
 
 
+# Steps whose answer reads as a label from one table of labels.toml.
+_LABEL_TABLES = {
+    Step.LANGUAGE: "languages",
+    Step.COUNTRY: "countries",
+    Step.INSTITUTION: "institutions",
+    Step.SEX: "sexes",
+    Step.EDIT_MENU: "fields",
+}
+
+
 def answer_label(services: Services, lang: str, step: Step, value: str, data: dict) -> str:
     """How a pressed button's answer reads, for the ✓ line under its question."""
     texts = services.texts
-    if step is Step.LANGUAGE:
-        return texts.label(lang, f"languages.{value}")
-    if step is Step.COUNTRY:
-        return texts.label(lang, f"countries.{value}")
-    if step is Step.INSTITUTION:
-        return texts.label(lang, f"institutions.{value}")
-    if step is Step.SEX:
-        return texts.label(lang, f"sexes.{value}")
+    table = _LABEL_TABLES.get(step)
+    if table is not None:
+        return texts.label(lang, f"{table}.{value}")
     if step is Step.TIMEZONE:
         return zone_label(ZONE_CHOICES[int(value)], services.clock.now(), lang)
     if step is Step.WEBINARS:
         titles = [w.title_for(lang) for w in services.series.webinars if w.id in data["webinars"]]
         return "; ".join(titles)
-    if step is Step.EMAIL:
-        return texts.label(lang, "buttons.skip")
     if step is Step.CONSENT:
         return texts.label(lang, "buttons.agree" if value == "yes" else "buttons.decline")
-    if step is Step.EDIT_MENU:
-        return texts.label(lang, f"fields.{value}")
-    return value
+    return texts.label(lang, "buttons.skip") if step is Step.EMAIL else value
 
 
 async def show_next(
@@ -141,7 +146,10 @@ async def show_next(
         return
     if answer is not None:
         shown = context.services.texts.render(
-            lang, "answered", answer=answer, question=Markup(text)
+            lang,
+            "answered",
+            answer=answer,
+            question=Markup(text),  # noqa: S704 - our own rendered template, already escaped
         )
     else:
         shown = text

@@ -8,9 +8,9 @@ handler of those. The router (handlers/router.py) looks flows up here; the appli
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from telegram import Update
 
@@ -33,9 +33,9 @@ from handlers import (
 from handlers.access import is_guarded
 from storage.conversations import Conversation
 
-ButtonHandler = Callable[[Update, BotContext, Press], Awaitable[None]]
-TextHandler = Callable[[Update, BotContext, Conversation], Awaitable[None]]
-CommandHandler = Callable[[Update, BotContext], Awaitable[None]]
+ButtonHandler = Callable[[Update, BotContext, Press], Coroutine[Any, Any, None]]
+TextHandler = Callable[[Update, BotContext, Conversation], Coroutine[Any, Any, None]]
+CommandHandler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)

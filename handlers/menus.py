@@ -25,11 +25,11 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot.domain.catalogue import LANGUAGES
+from handlers.access import is_organizer
 
 if TYPE_CHECKING:
     from bot.render.texts import Texts
-from bot.services import BotContext
-from handlers.access import is_organizer
+    from bot.services import BotContext
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardMarkup, Message, Update
-
 from bot.domain.organizer_input import clean_user_id
 from bot.domain.validation import Invalid
 from bot.render import callback_data
+from bot.render.keyboards import console_keyboard
 from handlers.access import organizers_only, record_action
 from handlers.console import (
     button,
@@ -28,6 +27,8 @@ from handlers.console import (
 from handlers.menus import remove_organizer_menu, set_organizer_menu
 
 if TYPE_CHECKING:
+    from telegram import InlineKeyboardMarkup, Message, Update
+
     from bot.render.callback_data import Press
     from bot.services import BotContext
     from storage.conversations import Conversation
@@ -83,7 +84,7 @@ async def _menu(
     ]
     rows.append([button(label(lang, "organizer.add"), PREFIX, conv, "add")])
     rows.append([button(label(lang, "organizer.close"), PREFIX, conv, "close")])
-    return text, InlineKeyboardMarkup(rows)
+    return text, console_keyboard(rows)
 
 
 async def organizers_button(update: Update, context: BotContext, press: Press) -> None:
@@ -120,7 +121,7 @@ async def _menu_press(
     if parts == ["add"]:
         await _step(context, conv, "ask_id")
         await query.answer()
-        markup = InlineKeyboardMarkup(
+        markup = console_keyboard(
             [[button(services.texts.label(lang, "organizer.cancel"), PREFIX, conv, "no")]]
         )
         await show(
@@ -174,7 +175,7 @@ async def _ask_confirmation(
     await _step(context, conv, "confirm")
     participant = await services.participants.get(target)
     name = participant.full_name if participant is not None else None
-    markup = InlineKeyboardMarkup(
+    markup = console_keyboard(
         [
             [
                 button(services.texts.label(lang, "organizer.confirm"), PREFIX, conv, "yes"),

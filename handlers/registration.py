@@ -85,8 +85,8 @@ async def button(update: Update, context: BotContext, press: Press) -> None:
     flow_code, step_name, value = press.prefix, press.part(0), press.part(1)
     user_id = query.from_user.id
     conv = await services.conversations.get(user_id)
-    lang = draft_language(conv, query.from_user)
     if conv is None or conv.flow != FLOW_NAMES.get(flow_code) or conv.step != step_name:
+        lang = draft_language(conv, query.from_user)
         await query.answer(services.texts.label(lang, "toasts.stale"))
         return
     step = Step(conv.step)
@@ -98,48 +98,57 @@ async def button(update: Update, context: BotContext, press: Press) -> None:
     if step is Step.CONFIRM:
         await _confirm(update, context, conv, value, message)
         return
-    if step is Step.CONSENT:
-        if value not in ("yes", "no"):
-            await query.answer(services.texts.label(lang, "toasts.invalid"))
-            return
-        if value == "no":
-            await services.conversations.delete(user_id)
-            await query.answer()
-            await replace_or_send(
-                context, message, user_id, services.texts.render(lang, "consent_declined")
-            )
-            return
-        give_consent(conv.data, to_iso(services.clock.now()))
-    elif step is Step.EDIT_MENU:
-        if value not in EDITABLE_FIELDS:
-            await query.answer(services.texts.label(lang, "toasts.invalid"))
-            return
-        reset_field(conv.data, value)
-    else:
-        try:
-            finished = answer_button(conv.data, step, value, services.webinar_ids)
-        except Invalid as refusal:
-            toast = (
-                "toasts.choose_webinar"
-                if refusal.reason == "error_no_webinar"
-                else ("toasts.invalid")
-            )
-            await query.answer(services.texts.label(lang, toast))
-            return
-        if not finished:
-            await services.conversations.save(conv, services.clock.now())
-            await query.answer()
-            await _refresh(context, message, conv)
-            return
-    answered_lang = draft_language(conv, query.from_user)
-    label = answer_label(services, answered_lang, step, value, conv.data)
+    if not await _record(update, context, conv, value, message):
+        return
+    label = answer_label(services, draft_language(conv, query.from_user), step, value, conv.data)
     advance(services, conv)
     await services.conversations.save(conv, services.clock.now())
     await query.answer()
     if conv.flow == "profile" and conv.step == Step.CONFIRM:
         await save_profile_edit(context, user_id, conv, message)
-        return
-    await show_next(context, message, user_id, conv, label)
+    else:
+        await show_next(context, message, user_id, conv, label)
+
+
+async def _record(
+    update: Update, context: BotContext, conv: Conversation, value: str, message: Message | None
+) -> bool:
+    """Record a pressed answer in the draft; False when the press was fully answered here.
+
+    That is: a refused value (toast), a declined consent (the draft is dropped), or one more
+    webinar toggled (the question is redrawn and stays open).
+    """
+    query, services = update.callback_query, context.services
+    assert query is not None
+    step, lang = Step(conv.step), draft_language(conv, query.from_user)
+    toast = "toasts.invalid"
+    if step is Step.CONSENT and value == "no":
+        await services.conversations.delete(conv.telegram_id)
+        await query.answer()
+        declined = services.texts.render(lang, "consent_declined")
+        await replace_or_send(context, message, conv.telegram_id, declined)
+        return False
+    if step is Step.CONSENT and value == "yes":
+        give_consent(conv.data, to_iso(services.clock.now()))
+        return True
+    if step is Step.EDIT_MENU and value in EDITABLE_FIELDS:
+        reset_field(conv.data, value)
+        return True
+    if step not in (Step.CONSENT, Step.EDIT_MENU):
+        try:
+            finished = answer_button(conv.data, step, value, services.webinar_ids)
+        except Invalid as refusal:
+            if refusal.reason == "error_no_webinar":
+                toast = "toasts.choose_webinar"
+        else:
+            if finished:
+                return True
+            await services.conversations.save(conv, services.clock.now())
+            await query.answer()
+            await _refresh(context, message, conv)
+            return False
+    await query.answer(services.texts.label(lang, toast))
+    return False
 
 
 async def _refresh(context: BotContext, message: Message | None, conv: Conversation) -> None:

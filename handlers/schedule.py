@@ -45,7 +45,9 @@ def schedule_view(
         series_title=series.title_for(lang),
         is_participant=participant is not None,
     )
-    registered_flags = [row["registered"] for row in rows] if participant is not None else None
+    registered_flags = (
+        [bool(row["registered"]) for row in rows] if participant is not None else None
+    )
     return text, schedule_keyboard(texts, lang, registered_flags)
 
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardMarkup, Update
-
 from bot.clock import from_iso, to_iso
 from bot.delivery.series_changes import apply_series
 from bot.domain.organizer_input import START_EXAMPLE, clean_join_url, parse_start
 from bot.domain.overrides import series_with_overrides
 from bot.domain.validation import Invalid
 from bot.render import callback_data
+from bot.render.keyboards import console_keyboard
 from handlers.access import organizers_only, record_action
 from handlers.console import (
     button,
@@ -32,6 +31,8 @@ from handlers.console import (
 from storage.overrides import OverrideStore
 
 if TYPE_CHECKING:
+    from telegram import Update
+
     from bot.domain.series import Webinar
     from bot.render.callback_data import Press
     from bot.services import BotContext
@@ -66,7 +67,7 @@ async def webinar_command(update: Update, context: BotContext) -> None:
             for w in series.webinars
         ],
     )
-    await show(context, None, user.id, text, InlineKeyboardMarkup(rows))
+    await show(context, None, user.id, text, console_keyboard(rows))
 
 
 async def webinar_button(update: Update, context: BotContext, press: Press) -> None:
@@ -97,7 +98,7 @@ async def _picked(update: Update, context: BotContext, conv: Conversation, webin
     conv.data["webinar"] = webinar.id
     await _step(context, conv, "field")
     label = services.texts.label
-    markup = InlineKeyboardMarkup(
+    markup = console_keyboard(
         [
             [
                 button(label(lang, "organizer.field_start"), PREFIX, conv, "start"),
@@ -126,7 +127,7 @@ async def _field(update: Update, context: BotContext, conv: Conversation, field:
         await refuse_press(update, context, conv)
         return
     await _step(context, conv, field)
-    markup = InlineKeyboardMarkup(
+    markup = console_keyboard(
         [[button(services.texts.label(lang, "organizer.cancel"), PREFIX, conv, "x")]]
     )
     text = services.texts.render(
@@ -175,7 +176,7 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
         return
     conv.data["field"] = conv.step
     await _step(context, conv, "confirm")
-    markup = InlineKeyboardMarkup(
+    markup = console_keyboard(
         [
             [
                 button(services.texts.label(lang, "organizer.confirm"), PREFIX, conv, "yes"),

@@ -175,13 +175,6 @@ class OutboxStore:
         )
         return {row["status"]: row["n"] for row in rows}
 
-    async def summary(self) -> list[Any]:
-        """Rows per kind, webinar and status, for the organizers' delivery report."""
-        return await self.db.fetchall(
-            "SELECT kind, COALESCE(webinar_id, '') AS webinar_id, status, COUNT(*) AS n"
-            " FROM outbox GROUP BY kind, webinar_id, status ORDER BY webinar_id, kind, status"
-        )
-
     async def unreachable(self, limit: int = 20) -> tuple[int, list[Any]]:
         """How many participants cannot be reached, and the most recent of them."""
         total = await self.db.fetchone(

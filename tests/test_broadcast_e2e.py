@@ -228,6 +228,7 @@ async def test_cancel_half_way_and_progress_edits_at_most_once_a_second(
     bot: RunningBot, client: SandboxClient
 ) -> None:
     ids = await seed(bot, client, [("GY", "en", "police")] * 120)
+    # refusals before the broadcast (at start-up, the organizer's menu: "chat not found")
     organizer = await SimUser(client, ORGANIZER).join()
     question = await compose(organizer, audience=("Everyone", ""))
     summary, _ = await send_now(organizer, question)
@@ -296,7 +297,7 @@ async def test_a_broadcast_time_the_clocks_skip_is_refused(
     await organizer.expect("more than five years ahead")
     await organizer.say("2027-03-14 03:30")  # 07:30 UTC, after the jump
     summary, _ = await _preview(organizer, False)
-    assert "Sunday 14 March 2027, 03:30 (UTC−4)" in summary["text"]
+    assert "Sunday, 14 March 2027, 03:30 (UTC−4)" in summary["text"]
 
 
 async def test_scheduled_broadcast_waits_for_its_time(

@@ -69,12 +69,12 @@ async def test_added_and_removed_organizers_get_and_lose_the_menu(
     newcomer = await SimUser(client, 2005, language_code="es").join()
     await newcomer.say("/help")
     before = await newcomer.expect("/schedule")
-    assert "Para la organización" not in before["text"]
+    assert "Para el equipo organizador" not in before["text"]
     menu = await add_organizer(organizer, 2005)
     assert await names(client, own(2005)) == await names(client, own(2005), "es")
     assert (await names(client, own(2005)))[-7:] == ORGANIZER_COMMANDS
     await newcomer.say("/help")
-    await newcomer.expect("Para la organización")
+    await newcomer.expect("Para el equipo organizador")
     await organizer.press(menu, "Remove 2005")
     question = await organizer.expect("Remove 2005 from the organizers?")
     await organizer.press(question, "Confirm")
@@ -83,7 +83,7 @@ async def test_added_and_removed_organizers_get_and_lose_the_menu(
         assert await names(client, own(2005), lang) == []  # the participants' menu shows again
     await newcomer.say("/help")
     after = await newcomer.expect("/schedule")
-    assert "Para la organización" not in after["text"]
+    assert "Para el equipo organizador" not in after["text"]
 
 
 async def test_menus_set_at_start_up_for_admins_and_added_organizers(

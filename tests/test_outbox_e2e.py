@@ -187,8 +187,7 @@ async def test_organizers_see_undeliverable_participants(
     organizer = await SimUser(client, 1000).join()  # ADMIN_IDS in the test settings
     await organizer.say("/delivery")
     report = await organizer.expect("Delivery report")
-    assert "reminder · sent: 3" in report["text"]
-    assert "reminder · unreachable: 1" in report["text"]
+    assert " • reminder 1 day before: sent 3, unreachable 1" in report["text"]
     assert (
         "Unreachable participants (blocked the bot or deleted their account): 1" in (report["text"])
     )

@@ -8,6 +8,7 @@ from bot.render import callback_data
 from bot.render.callback_data import LIMIT, CallbackDataError, Press, parse
 from handlers.flows import BY_NAME, BY_PREFIX, COMMANDS, FLOWS
 from handlers.menus import ORGANIZER_COMMANDS, PARTICIPANT_COMMANDS
+from storage.conversations import FLOW_NAME
 
 BIGGEST_ID = 2**63 - 1
 
@@ -81,6 +82,11 @@ def test_the_registry_covers_every_prefix_once() -> None:
         "webinar",
         "attendance",
     }
+
+
+def test_every_flow_name_can_be_stored() -> None:
+    assert all(FLOW_NAME.fullmatch(flow.name) for flow in FLOWS)
+    assert not FLOW_NAME.fullmatch("Register; DROP") and not FLOW_NAME.fullmatch("")
 
 
 def test_menus_list_every_command_by_its_guard() -> None:

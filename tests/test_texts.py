@@ -81,7 +81,13 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "starting_now": False,
         "reminders": True,
         "is_participant": True,
-        "rows": [{"webinar_id": "w", "kind": "reminder", "status": "sent", "n": 3}],
+        "sections": [
+            {
+                "heading": "1. Crime <b> & guns",
+                "lines": [{"title": "reminder 1 day before", "outcomes": "sent 3, failed 1"}],
+            }
+        ],
+        "failures": [{"what": "broadcast of 12 Jan", "reason": "Message <too> long", "n": 1}],
         "unreachable_total": 1,
         "nudge": True,
         "attended": None,

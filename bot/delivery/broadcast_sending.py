@@ -18,7 +18,6 @@ import time
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError
 
 from bot.render.keyboards import broadcast_stop_keyboard
@@ -42,7 +41,6 @@ async def send_content(
             chat_id,
             photo=broadcast.file_id or "",
             caption=body,
-            parse_mode=ParseMode.HTML,
             **kwargs,
         )
     if broadcast.content_type == "document":
@@ -50,10 +48,9 @@ async def send_content(
             chat_id,
             document=broadcast.file_id or "",
             caption=body,
-            parse_mode=ParseMode.HTML,
             **kwargs,
         )
-    return await bot.send_message(chat_id, body or "", parse_mode=ParseMode.HTML, **kwargs)
+    return await bot.send_message(chat_id, body or "", **kwargs)
 
 
 def body_for(broadcast: Broadcast, language: str) -> str | None:
@@ -234,7 +231,6 @@ class BroadcastRuntime:
                     text,
                     broadcast.chat_id,
                     message_id,
-                    parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                 )
             else:
@@ -256,9 +252,7 @@ class BroadcastRuntime:
         self, broadcast: Broadcast, text: str, markup: InlineKeyboardMarkup | None
     ) -> int:
         """Send the progress message as a new message; return its id."""
-        message = await self.bot.send_message(
-            broadcast.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        message = await self.bot.send_message(broadcast.chat_id, text, reply_markup=markup)
         return message.message_id
 
     async def _finish(self, broadcast: Broadcast, counts: dict[str, int]) -> None:

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import to_iso
@@ -341,7 +340,6 @@ class OutboxSender:
                 message = await self.bot.send_message(
                     delivery.telegram_id,
                     text,
-                    parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                     rate_limit_args=0,
                 )

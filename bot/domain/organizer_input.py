@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from bot.domain.series import URL_MAX
 from bot.domain.validation import Invalid
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 USER_ID_MAX: Final = 2**63 - 1  # SQLite's INTEGER; Telegram's ids are far smaller
 START_AHEAD_MAX: Final = timedelta(days=5 * 366)

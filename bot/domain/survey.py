@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.domain.questions import Question
 from bot.domain.series import Series, Webinar
 from bot.domain.validation import Invalid, clean_text
-from bot.render import callback_data
+from bot.render.keyboards import survey_invitation_keyboard, survey_question_keyboard
 from bot.render.texts import Texts
 from storage.survey import Response
 
@@ -81,11 +81,6 @@ def answer_label(lang: str, webinar: Webinar, question: Question, value: str | N
     return value
 
 
-def _data(response: Response, index: int, action: str, value: str = "") -> str:
-    """Callback data of a survey button: sv:<response>:<question>:<action>[:<value>]."""
-    return callback_data.survey(response.id, index, action, value)
-
-
 def render_question(
     texts: Texts,
     lang: str,
@@ -114,49 +109,21 @@ def render_question(
         closes=closes,
         zone=zone,
     )
-    rows: list[list[InlineKeyboardButton]] = []
+    choices: list[tuple[str, str]]
     if question.kind == "rating":
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    f"{r}{' ✓' if previous == r else ''}",
-                    callback_data=_data(response, index, "a", r),
-                )
-                for r in RATINGS
-            ]
-        )
+        choices = [(f"{r}{' ✓' if previous == r else ''}", r) for r in RATINGS]
     elif question.kind == "choice":
-        for i, label in enumerate(choice_labels(lang, webinar, question)):
-            mark = "✓ " if previous == str(i) else ""
-            rows.append(
-                [
-                    InlineKeyboardButton(
-                        mark + label[:60], callback_data=_data(response, index, "a", str(i))
-                    )
-                ]
-            )
-    navigation = []
-    if index > 0:
-        navigation.append(
-            InlineKeyboardButton(
-                texts.label(lang, "buttons.back"), callback_data=_data(response, index, "b")
-            )
-        )
-    if previous is not None:
-        navigation.append(
-            InlineKeyboardButton(
-                texts.label(lang, "survey.keep"), callback_data=_data(response, index, "k")
-            )
-        )
-    if not question.required:
-        navigation.append(
-            InlineKeyboardButton(
-                texts.label(lang, "survey.skip"), callback_data=_data(response, index, "s")
-            )
-        )
-    if navigation:
-        rows.append(navigation)
-    return text, InlineKeyboardMarkup(rows)
+        choices = [
+            (("✓ " if previous == str(i) else "") + label[:60], str(i))
+            for i, label in enumerate(choice_labels(lang, webinar, question))
+        ]
+    else:
+        choices = []
+    navigation = (index > 0, previous is not None, not question.required)
+    markup = survey_question_keyboard(
+        texts, lang, (response.id, index), choices, question.kind == "rating", navigation
+    )
+    return text, markup
 
 
 def render_invitation(
@@ -180,23 +147,4 @@ def render_invitation(
         closes=closes,
         zone=zone,
     )
-    if attended:
-        rows = [
-            [
-                InlineKeyboardButton(
-                    texts.label(lang, "survey.start"), callback_data=_data(response, 0, "go")
-                )
-            ]
-        ]
-    else:
-        rows = [
-            [
-                InlineKeyboardButton(
-                    texts.label(lang, "survey.attended_yes"), callback_data=_data(response, 0, "y")
-                ),
-                InlineKeyboardButton(
-                    texts.label(lang, "survey.attended_no"), callback_data=_data(response, 0, "n")
-                ),
-            ]
-        ]
-    return text, InlineKeyboardMarkup(rows)
+    return text, survey_invitation_keyboard(texts, lang, response.id, attended)

@@ -248,3 +248,80 @@ def attendance_confirm_keyboard(confirm_label: str, cancel_label: str) -> Inline
             [_button(cancel_label, callback_data.attendance_import("no"))],
         ]
     )
+
+
+def webinar_keyboard(
+    texts: Texts, lang: str, join_url: str, index: int, attending: bool
+) -> InlineKeyboardMarkup:
+    """Under a reminder or notice: join link and calendar file ('I'm attending' once it is on)."""
+    rows = [
+        [
+            link_button(texts.label(lang, "buttons.join"), join_url),
+            _button(texts.label(lang, "buttons.calendar"), callback_data.calendar(index)),
+        ]
+    ]
+    if attending:
+        rows.append(
+            [_button(texts.label(lang, "survey.attending"), callback_data.attending(index))]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+def survey_question_keyboard(
+    texts: Texts,
+    lang: str,
+    position: tuple[int, int],
+    answers: list[tuple[str, str]],
+    one_row: bool,
+    navigation: tuple[bool, bool, bool],
+) -> InlineKeyboardMarkup:
+    """A survey question's buttons: its answers (label, value), then back, keep and skip.
+
+    `position` is (response id, question index); `navigation` says which of back, keep and
+    skip apply.
+    """
+    response_id, index = position
+
+    def data(action: str, value: str = "") -> str:
+        return callback_data.survey(response_id, index, action, value)
+
+    answer_buttons = [_button(label, data("a", value)) for label, value in answers]
+    rows = [answer_buttons] if one_row and answer_buttons else [[b] for b in answer_buttons]
+    back, keep, skip = navigation
+    extra = [
+        _button(texts.label(lang, key), data(action))
+        for wanted, key, action in (
+            (back, "buttons.back", "b"),
+            (keep, "survey.keep", "k"),
+            (skip, "survey.skip", "s"),
+        )
+        if wanted
+    ]
+    if extra:
+        rows.append(extra)
+    return InlineKeyboardMarkup(rows)
+
+
+def survey_invitation_keyboard(
+    texts: Texts, lang: str, response_id: int, attended: bool | None
+) -> InlineKeyboardMarkup:
+    """Under a survey invitation: start, or first say whether you attended."""
+    if attended:
+        row = [
+            _button(texts.label(lang, "survey.start"), callback_data.survey(response_id, 0, "go"))
+        ]
+    else:
+        row = [
+            _button(
+                texts.label(lang, "survey.attended_yes"), callback_data.survey(response_id, 0, "y")
+            ),
+            _button(
+                texts.label(lang, "survey.attended_no"), callback_data.survey(response_id, 0, "n")
+            ),
+        ]
+    return InlineKeyboardMarkup([row])
+
+
+def console_keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    """An organizer console message's buttons (each bound to its conversation)."""
+    return InlineKeyboardMarkup(rows)

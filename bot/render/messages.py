@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_timedelta
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.domain.reminders import is_live, offset_of
 from bot.domain.series import Series, Webinar
-from bot.render import callback_data
+from bot.render.keyboards import webinar_keyboard
 from bot.render.texts import Texts
 from storage.outbox import Delivery
 
@@ -26,24 +26,7 @@ def webinar_buttons(
 ) -> InlineKeyboardMarkup:
     """Join link and 'add to calendar' (and 'I'm attending' once it is on) under a message."""
     index = [w.id for w in series.webinars].index(webinar.id)
-    rows = [
-        [
-            InlineKeyboardButton(texts.label(lang, "buttons.join"), url=webinar.join_url),
-            InlineKeyboardButton(
-                texts.label(lang, "buttons.calendar"), callback_data=callback_data.calendar(index)
-            ),
-        ]
-    ]
-    if attending:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    texts.label(lang, "survey.attending"),
-                    callback_data=callback_data.attending(index),
-                )
-            ]
-        )
-    return InlineKeyboardMarkup(rows)
+    return webinar_keyboard(texts, lang, webinar.join_url, index, attending)
 
 
 def compose(
