@@ -146,6 +146,7 @@ def test_names_compare_without_accents_case_or_zoom_suffix() -> None:
     assert normalise("José-Luis O'Neil") == "jose luis o neil"
 
 
+@pytest.mark.slow
 async def test_the_command(database: Path, tmp_path: Path) -> None:
     report = tmp_path / "zoom.csv"
     report.write_text(ZOOM)

@@ -10,9 +10,10 @@ from bot.app import build_application, start_polling, stop_polling
 from bot.clock import to_iso
 from bot.domain.catalogue import COUNTRY_ZONES
 from sandbox import SandboxClient, SandboxServer
-from tests.conftest import TOKEN, RunningBot, example_series, settings_for
-from tests.e2e import SimUser, button_data
-from tests.test_outbox_e2e import drain_outbox
+from tests.support.bots import RunningBot
+from tests.support.delivery import drain_outbox
+from tests.support.settings import TOKEN, example_series, settings_for
+from tests.support.users import SimUser, button_data
 
 ORGANIZER = 1000  # ADMIN_IDS in the test settings
 FIRST_ID = 70_000

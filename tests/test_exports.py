@@ -35,8 +35,9 @@ from sandbox import SandboxClient
 from storage.database import Database
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
-from tests.conftest import ROOT, START, RunningBot, example_series
-from tests.e2e import SimUser
+from tests.support.bots import RunningBot
+from tests.support.settings import ROOT, START, example_series
+from tests.support.users import SimUser
 
 HOSTILE = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\t=x", "\r=x"]
 COUNTRIES = ["AG", "BZ", "GY", "LC", "VC", "TT", "other"]
@@ -485,6 +486,7 @@ def run_cli(seeded: Seeded, tmp_path: Path, *args: str) -> subprocess.CompletedP
     )
 
 
+@pytest.mark.slow
 async def test_cli_end_to_end(seeded: Seeded, tmp_path: Path) -> None:
     done = await asyncio.to_thread(run_cli, seeded, tmp_path, "feedback", "--format", "csv")
     assert done.returncode == 0, done.stderr

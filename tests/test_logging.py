@@ -14,9 +14,9 @@ import pytest
 
 from bot.runtime.logs import REDACTED, RedactingFilter, install_redaction
 from sandbox import SandboxClient, SandboxConfig, SandboxServer
-from tests.conftest import TOKEN, RunningBot
-from tests.e2e import ENGLISH, SimUser, register
-from tests.test_cli import ROOT
+from tests.support.bots import RunningBot
+from tests.support.settings import ROOT, TOKEN
+from tests.support.users import ENGLISH, SimUser, register
 
 
 class ListHandler(logging.Handler):
@@ -108,6 +108,7 @@ async def test_an_update_whose_handler_fails_is_logged_as_an_error(
     assert any(" command " in line and line.endswith(" error") for line in lines), lines
 
 
+@pytest.mark.slow
 async def test_the_bot_process_at_debug_never_prints_the_token(tmp_path: Path) -> None:
     server = SandboxServer(SandboxConfig())
     await server.start()

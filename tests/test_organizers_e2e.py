@@ -13,9 +13,10 @@ from bot.clock import ManualClock, from_iso
 from bot.config import load_settings
 from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxClient, SandboxServer
-from tests.conftest import ROOT, START, TOKEN, RunningBot, example_series
-from tests.e2e import SimUser, button_data, register
-from tests.test_reminders_e2e import at, bot_texts, settle
+from tests.support.bots import RunningBot
+from tests.support.delivery import at, bot_texts, settle
+from tests.support.settings import ROOT, START, TOKEN, example_series
+from tests.support.users import SimUser, button_data, register
 
 ORGANIZER = 1000  # ADMIN_IDS in the tests' settings
 INVALID = "That button is not valid."

@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.clock import to_iso
 from sandbox import SandboxClient
 from storage.participants import ParticipantStore
-from tests.conftest import RunningBot
+from tests.support.bots import RunningBot
 
 FIRST_ID = 50_000
 
@@ -178,7 +178,7 @@ async def test_bad_request_is_recorded_with_telegrams_description(
 async def test_organizers_see_undeliverable_participants(
     bot: RunningBot, client: SandboxClient
 ) -> None:
-    from tests.e2e import SimUser
+    from tests.support.users import SimUser
 
     ids = await seed_registrants(bot, client, 4)
     await client.block(ids[0])

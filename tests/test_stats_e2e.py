@@ -6,10 +6,11 @@ import asyncio
 
 from bot.reporting.charts import HEIGHT, WIDTH
 from sandbox import SandboxClient
-from tests.conftest import START, RunningBot
-from tests.e2e import SimUser
-from tests.stats_data import ERASED_NAME, build
-from tests.test_stats import png_chunks
+from tests.support.bots import RunningBot
+from tests.support.files import png_chunks
+from tests.support.settings import START
+from tests.support.stats_data import ERASED_NAME, build
+from tests.support.users import SimUser
 
 
 async def test_stats_for_an_organizer(bot: RunningBot, client: SandboxClient) -> None:

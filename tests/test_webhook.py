@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,17 +20,11 @@ from bot.runtime.serve import start_webhook
 from bot.runtime.webhook_server import SECRET_HEADER, BotServer
 from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxClient, SandboxServer
-from tests.conftest import START, TOKEN, RunningBot, example_series, settings_for
-from tests.e2e import SimUser, register
+from tests.support.bots import RunningBot
+from tests.support.settings import START, TOKEN, example_series, free_port, settings_for
+from tests.support.users import SimUser, register
 
 SECRET = "s3cret_Webhook-token"
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclasses.dataclass

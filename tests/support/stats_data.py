@@ -12,7 +12,7 @@ from bot.domain.series import Series
 from storage.database import Database
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
-from tests.conftest import START
+from tests.support.settings import START
 
 STATES = ["AG", "BZ", "GY", "LC", "VC", "TT"]
 INSTITUTIONS = [
