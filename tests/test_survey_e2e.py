@@ -235,10 +235,18 @@ async def test_one_nudge_to_those_who_have_not_finished(
     await idle.expect("Your feedback")
     await done.press(invitation, "Yes")
     await answer_all(done, await done.expect("question 1 of 12"))
-    for hours in (25, 26, 49):
-        bot.clock.set(first(bot).ends_at + timedelta(minutes=15, hours=hours))
-        await asyncio.sleep(1.2)  # the sweeper looks for nudges about once a second
+    webinar = first(bot)
+    bot.clock.set(webinar.ends_at + timedelta(minutes=15, hours=25))
+    await idle.expect("A reminder: your feedback", timeout=15)  # the sweeper queued it
+    await settle(bot)
+    for hours in (26, 49):  # what the sweeper asks each second queues no second nudge
+        bot.clock.set(webinar.ends_at + timedelta(minutes=15, hours=hours))
+        nudge_after = bot.services.series.feedback_nudge_after
+        assert await bot.services.survey.queue_nudges(webinar.id, nudge_after, bot.clock.now()) == 0
         await settle(bot)
+    assert await bot.services.outbox.counts(kind="nudge") == {"sent": 1}
+    await idle.expect_nothing_more()
+    await done.expect_nothing_more()
     idle_texts = [m["text"] or "" for m in await client.transcript(1109) if m["from_bot"]]
     done_texts = [m["text"] or "" for m in await client.transcript(1108) if m["from_bot"]]
     assert sum("A reminder: your feedback" in t for t in idle_texts) == 1

@@ -107,13 +107,11 @@ class SimUser:
         check fails if such a message or edit is found (answered button presses are ignored).
         """
         await self.say("/help")
-        while True:
-            event = await self._take(("message", "edit"), timeout)
-            text = event["text"] or ""
-            assert event["kind"] == "message" and HELP_MARK in text, (
-                f"user {self.id}: the bot showed something more: {text!r}"
-            )
-            return
+        event = await self._take(("message", "edit"), timeout)
+        text = event["text"] or ""
+        assert event["kind"] == "message" and HELP_MARK in text, (
+            f"user {self.id}: the bot showed something more: {text!r}"
+        )
 
 
 def button_data(message: dict[str, Any], label: str) -> str:
