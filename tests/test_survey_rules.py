@@ -157,4 +157,3 @@ def test_the_invitation_asks_about_attendance_first() -> None:
         assert [data for _, data in labels[0]] == ["sv:7:0:y", "sv:7:0:n"]
     _, nudge = survey.render_invitation(TEXTS, "en", WEBINAR, RESPONSE, None, True, closes, zone)
     assert buttons(nudge) == [[("Yes, I attended", "sv:7:0:y"), ("No", "sv:7:0:n")]]
-
