@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from telegram.ext import CommandHandler
@@ -12,6 +12,9 @@ from telegram.ext import CommandHandler
 from bot.app import build_application
 from handlers import COMMANDS
 from tests.support.settings import ROOT, TOKEN, example_series, settings_for
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
-from telegram import InlineKeyboardMarkup
 
 from bot.domain import survey
 from bot.domain.questions import Question
@@ -14,6 +14,9 @@ from bot.domain.validation import Invalid
 from bot.render.texts import Texts
 from storage.survey import Response
 from tests.support.settings import example_series
+
+if TYPE_CHECKING:
+    from telegram import InlineKeyboardMarkup
 
 SERIES = example_series()
 WEBINAR = SERIES.webinars[0]

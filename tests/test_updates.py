@@ -6,10 +6,9 @@ The limiter's clock is a FakeTime the test moves, so no check depends on the mac
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from telegram import Chat, Message, Update, User
@@ -18,6 +17,9 @@ from telegram.error import RetryAfter
 from bot.runtime import rate_limiter
 from bot.runtime.rate_limiter import HaltingRateLimiter, SlidingWindow
 from bot.runtime.update_processor import PerUserUpdateProcessor
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
 
 
 def message_update(update_id: int, user_id: int) -> Update:

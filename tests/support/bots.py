@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from telegram.ext import Application
-
-from bot.clock import ManualClock
 from bot.services import SERVICES_KEY, Services
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from bot.clock import ManualClock
 
 
 @dataclass

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sandbox import SandboxClient
-from tests.support.bots import RunningBot
 from tests.support.waiting import eventually
+
+if TYPE_CHECKING:
+    from sandbox import SandboxClient
+    from tests.support.bots import RunningBot
 
 
 async def nothing_due(bot: RunningBot) -> bool:

@@ -6,19 +6,23 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import to_iso
 from bot.domain.series import parse_series
-from sandbox import SandboxClient
 from storage.database import Database
 from storage.outbox import OutboxStore
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
 from tests.support.settings import TOKEN
 from tests.support.waiting import eventually
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from pathlib import Path
+
+    from sandbox import SandboxClient
 
 PARTICIPANTS = 240
 FIRST_ID = 70_000

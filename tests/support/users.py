@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sandbox.client import SandboxClient
+if TYPE_CHECKING:
+    from sandbox.client import SandboxClient
 
 # What the bot's /help reply always contains, in every language: the barrier waits for it.
 HELP_MARK = "/help"
