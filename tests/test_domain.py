@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.domain import reminders
+from bot.domain.durations import format_duration, parse_duration
 from bot.domain.organizer_input import (
     START_AHEAD_MAX,
     clean_join_url,
     clean_user_id,
     parse_start,
 )
+from bot.domain.series import URL_MAX, SeriesError, load_series, parse_series
 from bot.domain.validation import (
     Invalid,
     clean_email,
@@ -22,6 +26,10 @@ from bot.domain.validation import (
     clean_text,
     clean_timezone,
 )
+from tests.support.settings import ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NOW = datetime(2027, 1, 5, 14, 0, tzinfo=UTC)
 PORT_OF_SPAIN = ZoneInfo("America/Port_of_Spain")
@@ -199,3 +207,69 @@ def test_clean_join_url() -> None:
     with pytest.raises(Invalid) as error:
         clean_join_url(long)
     assert reason(error) == ("webinar_error_link", {"wb_problem": "length", "got": len(long)})
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("true", "true/false"),
+        ("5", "a number"),
+        ("5.5", "a number"),
+        ("[1]", "a list"),
+        ("{a = 1}", "a table"),
+        ("2027-01-01T10:00:00Z", "a date-time"),
+        ("2027-01-01", "a date"),
+        ("10:00:00", "time"),
+    ],
+)
+def test_a_wrong_type_in_the_series_file_is_named_in_words(value: str, words: str) -> None:
+    text = (ROOT / "series.example.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^title = .*$", f"title = {value}", text, count=1)
+    with pytest.raises(SeriesError) as error:
+        parse_series(text)
+    assert str(error.value) == f"series.toml: series.title: must be text in quotes, not {words}"
+
+
+def test_an_unreadable_series_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    below_a_file = tmp_path / "file" / "series.toml"
+    with pytest.raises(SeriesError) as error:
+        load_series(below_a_file)
+    assert str(error.value) == f"SERIES_FILE: cannot read {below_a_file} (Not a directory)"
+    (tmp_path / "latin1.toml").write_bytes('title = "Caña"'.encode("latin-1"))
+    with pytest.raises(SeriesError, match="is not UTF-8 text"):
+        load_series(tmp_path / "latin1.toml")
+
+
+def test_typed_durations_are_quoted_shortened_and_escaped() -> None:
+    examples = "use e.g. 30s, 10m, 1h30m, 2d"
+    cases = {
+        "-" + "x" * 50: '"-' + "x" * 36 + '..." is negative; ' + examples,
+        "-" + "y" * 39: '"-' + "y" * 39 + '" is negative; ' + examples,
+        '-a"b\nc': '"-a\\"b\\nc" is negative; ' + examples,
+    }
+    for typed, message in cases.items():
+        with pytest.raises(ValueError, match="negative") as error:
+            parse_duration(typed)
+        assert str(error.value) == message
+    with pytest.raises(ValueError) as error:
+        format_duration(timedelta(seconds=-1))
+    assert str(error.value) == "cannot format a negative duration (-1 day, 23:59:59)"
+
+
+def test_edges_of_organizer_input() -> None:
+    assert clean_user_id("1") == 1
+    longest = "https://example.org/" + "x" * (URL_MAX - len("https://example.org/"))
+    assert clean_join_url(longest) == longest
+    with pytest.raises(Invalid):
+        clean_join_url(longest + "x")
+
+
+def test_edges_of_e_mail_length() -> None:
+    label = "d" * 60
+    domain = f"{label}.{label}.{label}.{label[:56]}.org"  # 4 labels and .org: 245 characters
+    local = "a" * (254 - len(domain) - 1)
+    assert len(f"{local}@{domain}") == 254
+    assert clean_email(f"{local}@{domain}") == f"{local}@{domain}"
+    with pytest.raises(Invalid):
+        clean_email(f"{local}a@{domain}")

@@ -195,3 +195,21 @@ def test_start_draft_from_a_deep_link() -> None:
     assert start_draft("w2", WEBINARS, "") == {"webinar_choice": ["w2"]}
     assert start_draft("nope", WEBINARS, "CARIB2027") == {}
     assert start_draft("", WEBINARS, "") == {}
+
+
+def test_answers_on_a_fresh_draft_and_the_shortest_typed_answers() -> None:
+    draft: dict[str, Any] = {}
+    assert answer_button(draft, Step.COUNTRY, "other", WEBINARS) is True
+    assert draft == {"country": "other"}
+    assert answer_button(draft, Step.INSTITUTION, "customs", WEBINARS) is True
+    assert answer_button(draft, Step.WEBINARS, "done", WEBINARS) is True
+    assert draft["webinars"] == WEBINARS
+    for step, key in (
+        (Step.COUNTRY_OTHER, "country_other"),
+        (Step.INSTITUTION_OTHER, "institution_other"),
+        (Step.POSITION, "position"),
+    ):
+        answer_text(draft, step, "ab")
+        assert draft[key] == "ab"
+    give_consent(draft, "2027-01-05T14:00:00Z")
+    assert draft["consent_at"] == "2027-01-05T14:00:00Z"

@@ -118,6 +118,7 @@ def render(index: int, answers: dict[str, str | None], lang: str = "en") -> tupl
 def test_a_rating_question_marks_the_previous_answer() -> None:
     text, rows = render(0, {})
     assert "question 1 of 12" in text and "Overall" in text and "Your answer" not in text
+    assert WEBINAR.title_for("en") in text
     assert "Optional" not in text
     assert rows == [[(r, f"sv:7:0:a:{r}") for r in "12345"]]
     text, rows = render(0, {"overall": "3"})
