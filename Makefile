@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed.stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo test bench lint clean i18n-extract i18n-update i18n-compile i18n-init
+.PHONY: help venv run demo test test-fast mutate bench lint clean i18n-extract i18n-update i18n-compile i18n-init
 
 # Reinstall when the entry point has gone missing even if the stamp looks fresh.
 ifeq ($(wildcard $(BIN)/webinar-bot),)
@@ -37,8 +37,19 @@ run: $(STAMP)  ## Run the bot (copies series.example.toml to series.toml if miss
 demo: $(STAMP)  ## Run the demo: the bot on a local sandbox with a chat page at http://127.0.0.1:8080
 	$(BIN)/webinar-bot demo $(if $(DEMO_PORT),--port $(DEMO_PORT))
 
-test: $(STAMP)  ## Run the test suite
-	$(BIN)/python -m pytest -q
+# Tests wait on sockets and subprocesses more than on the CPU: more workers than cores pays.
+TEST_WORKERS ?= 4
+
+test: $(STAMP)  ## Run every test (e2e, slow and browser included) in parallel
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+
+test-fast: $(STAMP)  ## Run the tests except the slow (process-level) and browser ones
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow and not browser"
+
+mutate: $(STAMP)  ## Mutation-test bot/domain/ against the fast unit tests (not in CI; minutes)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
 
 bench: $(STAMP)  ## Run the benchmarks
 	$(BIN)/python -m benchmarks
@@ -64,5 +75,5 @@ i18n-init: $(STAMP)  ## Start a catalog for a new language: make i18n-init LANG_
 	$(BIN)/pybabel init --no-wrap -i $(POT) -d $(LOCALE) -l $(LANG_CODE)
 
 clean:  ## Remove .venv, caches and build artifacts (keeps data/, .env and series.toml)
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache mutants
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

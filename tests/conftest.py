@@ -1,60 +1,21 @@
-"""Fixtures: a sandbox Bot API server and the real bot running against it."""
+"""Fixtures: a sandbox Bot API server and the real bot running against it.
+
+Every fixture takes its own free port and its own tmp_path, so tests run in parallel
+(pytest-xdist) without sharing a server or a database.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from telegram.ext import Application
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import ManualClock
-from bot.config import Settings, load_settings
-from bot.domain.series import Series, parse_series
-from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxClient, SandboxConfig, SandboxServer
-
-ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "123456789:AAHsandboxTokenForTestsOnly_0123456789"
-START = datetime(2027, 1, 5, 14, 0, tzinfo=UTC)
-
-
-def example_series(registration_code: str = "") -> Series:
-    """The shipped example series, optionally with a registration code."""
-    text = (ROOT / "series.example.toml").read_text()
-    if registration_code:
-        text = text.replace('registration_code = ""', f'registration_code = "{registration_code}"')
-    return parse_series(text)
-
-
-def settings_for(tmp_path: Path, api_base_url: str) -> Settings:
-    """Settings for a bot talking to the sandbox with its database in tmp_path."""
-    return load_settings(
-        environ={
-            "BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": api_base_url,
-            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-            "ADMIN_IDS": "1000",
-            "LOG_LEVEL": "DEBUG",
-        },
-        env_file=None,
-    )
-
-
-@dataclass
-class RunningBot:
-    """The bot under test and what it is built from."""
-
-    application: Application
-    clock: ManualClock
-
-    @property
-    def services(self) -> Services:
-        """The bot's services (database, texts, series...)."""
-        return self.application.bot_data[SERVICES_KEY]
+from tests.support.bots import RunningBot
+from tests.support.settings import START, TOKEN, example_series, settings_for
 
 
 @pytest.fixture
@@ -94,3 +55,14 @@ async def bot(
     await start_polling(application, poll_timeout=1)
     yield RunningBot(application, clock)
     await stop_polling(application)
+
+
+E2E_FIXTURES = frozenset({"bot", "sandbox", "client", "webhook_bot", "demo"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `e2e` every test that talks to a sandbox (by its fixtures or its module's name)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & E2E_FIXTURES or item.path.name.endswith("_e2e.py"):
+            item.add_marker(pytest.mark.e2e)

@@ -7,8 +7,9 @@ from pathlib import Path
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import ManualClock
 from sandbox import SandboxClient, SandboxServer
-from tests.conftest import START, TOKEN, RunningBot, example_series, settings_for
-from tests.e2e import SimUser, register
+from tests.support.bots import RunningBot
+from tests.support.settings import START, TOKEN, example_series, settings_for
+from tests.support.users import SimUser, register
 
 
 async def test_start_when_registered_shows_the_profile(
@@ -129,18 +130,10 @@ async def test_cancel_mid_registration_and_decline_consent(
     await user.say("/cancel")
     await user.expect("Stopped")
     assert await bot.services.conversations.get(807) is None
-    await user.say("/start")
-    await user.press(await user.expect("choose your language"), "English")
-    await user.expect("full name")
-    await user.say("Ana Smith")
-    await user.press(await user.expect("state"), "Belize")
-    await user.press(await user.expect("institution"), "Customs")
-    await user.expect("position")
-    await user.say("Officer")
-    await user.press(await user.expect("sex"), "Man")
-    await user.press(await user.expect("e-mail"), "Skip")
-    await user.press(await user.expect("webinars"), "Done")
-    await user.press(await user.expect("Privacy notice"), "I do not agree")
+    consent = await register(
+        user, country="Belize", institution="Customs", sex="Man", email=None, stop_at="consent"
+    )
+    await user.press(consent, "I do not agree")
     await user.expect("cannot register you")
     assert await bot.services.conversations.get(807) is None
     assert await bot.services.participants.get(807) is None
@@ -148,19 +141,15 @@ async def test_cancel_mid_registration_and_decline_consent(
 
 async def test_edit_from_summary(bot: RunningBot, client: SandboxClient) -> None:
     user = await SimUser(client, 808).join()
-    await user.say("/start")
-    await user.press(await user.expect("choose your language"), "English")
-    await user.expect("full name")
-    await user.say("Ana Smyth")
-    await user.press(await user.expect("state"), "Belize")
-    await user.press(await user.expect("institution"), "Customs")
-    await user.expect("position")
-    await user.say("Officer")
-    await user.press(await user.expect("sex"), "Woman")
-    await user.press(await user.expect("e-mail"), "Skip")
-    await user.press(await user.expect("webinars"), "Done")
-    await user.press(await user.expect("Privacy notice"), "I agree")
-    await user.press(await user.expect("Please check"), "Edit")
+    summary = await register(
+        user,
+        name="Ana Smyth",
+        country="Belize",
+        institution="Customs",
+        email=None,
+        stop_at="summary",
+    )
+    await user.press(summary, "Edit")
     await user.press(await user.expect("Which answer"), "Full name")
     await user.expect("full name")
     await user.say("Ana Smith")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,9 +11,12 @@ from bot.app import build_application, start_polling, stop_polling
 from bot.clock import to_iso
 from bot.domain.catalogue import COUNTRY_ZONES
 from sandbox import SandboxClient, SandboxServer
-from tests.conftest import TOKEN, RunningBot, example_series, settings_for
-from tests.e2e import SimUser, button_data
-from tests.test_outbox_e2e import drain_outbox
+from storage.broadcasts import BroadcastStore
+from tests.support.bots import RunningBot
+from tests.support.delivery import drain_outbox
+from tests.support.settings import TOKEN, example_series, settings_for
+from tests.support.users import SimUser, button_data
+from tests.support.waiting import eventually
 
 ORGANIZER = 1000  # ADMIN_IDS in the test settings
 FIRST_ID = 70_000
@@ -126,23 +128,24 @@ async def wait_text(
     client: SandboxClient, chat: int, message_id: int, fragment: str, timeout: float = 30.0
 ) -> dict[str, Any]:
     """Wait until a message of the chat shows `fragment`; return it."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+
+    async def showing() -> dict[str, Any] | None:
         for message in await client.transcript(chat):
             if message["message_id"] == message_id and fragment in (message["text"] or ""):
                 return message
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"message {message_id} never showed {fragment!r}")
-        await asyncio.sleep(0.1)
+        return None
+
+    return await eventually(showing, timeout, f"message {message_id} shows {fragment!r}")
 
 
 async def wait_sent(bot: RunningBot, count: int, timeout: float = 30.0) -> None:
     """Wait until `count` broadcast rows are sent."""
-    for _ in range(int(timeout / 0.05)):
-        if (await bot.services.outbox.counts(kind="broadcast")).get("sent", 0) >= count:
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"fewer than {count} sent")
+
+    async def sent() -> bool:
+        counts = await bot.services.outbox.counts(kind="broadcast")
+        return int(counts.get("sent", 0)) >= count
+
+    await eventually(sent, timeout, f"{count} broadcast rows sent")
 
 
 async def got(client: SandboxClient, user_id: int) -> list[dict[str, Any]]:
@@ -205,16 +208,13 @@ async def test_filtered_bilingual_broadcast_with_faults_and_a_blocked_participan
         assert message["text"] == "Hola <equipo> & amigos"
     for user_id in [belize_en[0], *guyana]:
         assert await got(client, user_id) == []
-    for _ in range(100):  # the report is shown, then the broadcast is marked finished
-        actions = [
-            row["action"]
-            for row in await bot.services.db.fetchall(
-                "SELECT action FROM organizer_actions ORDER BY id"
-            )
-        ]
-        if len(actions) == 2:
-            break
-        await asyncio.sleep(0.05)
+
+    async def recorded() -> list[str] | None:
+        actions = [row["action"] for row in reversed(await bot.services.organizers.actions())]
+        return actions if len(actions) == 2 else None
+
+    # the report is shown, then the broadcast is marked finished
+    actions = await eventually(recorded, 10, "the sending and the finish recorded")
     assert actions == ["broadcast.sent", "broadcast.finished"]
 
 
@@ -251,8 +251,12 @@ async def test_cancel_half_way_and_progress_edits_at_most_once_a_second(
     assert stats["edits"] >= 3  # edited live, then into the report
     assert most_edits_per_second(stats["edit_timestamps"]) == 1
     assert not [e for e in stats["error_texts"] if "not modified" in e]
-    await asyncio.sleep(1.5)  # nothing more is sent after the report
-    assert sum([len(await got(client, user_id)) for user_id in ids]) == counts["sent"]
+    # nothing more goes out after the report: the cancelled rows stay cancelled
+    assert await bot.services.outbox.next_due() is None
+    last = SimUser(client, ids[-1])
+    await last.drain()
+    await last.expect_nothing_more()
+    assert sum([len(await got(client, user_id)) for user_id in ids]) == counts["sent"] + 1
 
 
 async def test_photo_broadcast_keeps_the_file_and_the_caption(
@@ -317,13 +321,15 @@ async def test_scheduled_broadcast_waits_for_its_time(
     assert "Tuesday, 5 January 2027, 12:30 (UTC−4)" in summary["text"]
     progress = await confirm(organizer, summary)
     assert "scheduled" in progress["text"]
-    await asyncio.sleep(1.0)
-    assert [await got(client, i) for i in ids] == [[], [], []]
     assert (await bot.services.outbox.counts(kind="broadcast")) == {"pending": 3}
+    assert await bot.services.outbox.next_due() == datetime(2027, 1, 5, 16, 30, tzinfo=UTC)
+    first = SimUser(client, ids[0])
+    await first.expect_nothing_more()
+    assert [await got(client, i) for i in ids[1:]] == [[], []]
     bot.clock.set(bot.clock.now() + timedelta(hours=2, minutes=30))
     bot.services.sender.wake()
-    await drain_outbox(bot, step=timedelta(0), rounds=200)
-    assert [len(await got(client, i)) for i in ids] == [1, 1, 1]
+    await drain_outbox(bot, step=timedelta(0))
+    assert [len(await got(client, i)) for i in ids] == [2, 1, 1]  # /help, then the broadcast
     await wait_text(client, ORGANIZER, progress["message_id"], "Broadcast finished")
 
 
@@ -342,11 +348,8 @@ async def test_non_organizers_get_nothing(bot: RunningBot, client: SandboxClient
         await client.press_forged(stranger.id, summary["message_id"], data)
         assert await stranger.toast() == "That button is not valid."
     assert await bot.services.outbox.counts(kind="broadcast") == {}
-    assert (
-        await bot.services.db.fetchone(
-            "SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)
-        )
-    )["status"] == "draft"
+    draft = await BroadcastStore(bot.services.db).get(broadcast_id)
+    assert draft is not None and draft.status == "draft"
     assert await got(client, stranger.id) == [
         m for m in await got(client, stranger.id) if "did not understand" in (m["text"] or "")
     ]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from sandbox import SandboxClient
-from tests.conftest import RunningBot
-from tests.e2e import SimUser, register
+from tests.support.bots import RunningBot
+from tests.support.users import SimUser, register
 
 
+@pytest.mark.timeout(300)  # 45 conversations at once: CPU-bound on a shared machine
 async def test_45_participants_register_at_once(bot: RunningBot, client: SandboxClient) -> None:
     users = [await SimUser(client, 2000 + i, timeout=60).join() for i in range(45)]
-    await asyncio.gather(*(register(u, {"name": f"Officer Number {u.id}"}) for u in users))
+    await asyncio.gather(*(register(u, name=f"Officer Number {u.id}") for u in users))
     assert await bot.services.participants.count() == 45
 
 

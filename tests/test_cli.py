@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sandbox import SandboxClient
-from tests.e2e import SimUser
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli_env(tmp_path: Path, **settings: str) -> dict[str, str]:
-    """A clean environment for the command, its files in tmp_path."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("BOT_TOKEN", "ADMIN_IDS", "TELEGRAM_API_BASE_URL", "LOG_LEVEL")
-    }
-    env.update(
-        {
-            "SERIES_FILE": str(ROOT / "series.example.toml"),
-            "DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"),
-        }
-    )
-    env.update(settings)
-    return env
+from tests.support.settings import ROOT, cli_env
+from tests.support.users import SimUser
 
 
 def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
@@ -45,6 +28,7 @@ def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.Completed
     )
 
 
+@pytest.mark.slow
 def test_bad_setting_is_one_clear_line(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "run", ADMIN_IDS="12a")
     assert result.returncode == 2
@@ -53,6 +37,7 @@ def test_bad_setting_is_one_clear_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("webinar-bot: ADMIN_IDS:"), lines
 
 
+@pytest.mark.slow
 def test_bad_token_and_missing_series_file(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "run", BOT_TOKEN="not-a-token")
     assert result.returncode == 2 and "BOT_TOKEN" in result.stderr
@@ -62,6 +47,7 @@ def test_bad_token_and_missing_series_file(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_bad_series_file_names_the_field(tmp_path: Path) -> None:
     series = tmp_path / "series.toml"
     series.write_text(
@@ -74,6 +60,7 @@ def test_bad_series_file_names_the_field(tmp_path: Path) -> None:
     assert "webinars[1].starts_at" in result.stderr
 
 
+@pytest.mark.slow
 def test_require_token(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "run", "--require-token")
     assert result.returncode == 2 and "BOT_TOKEN: not set" in result.stderr
@@ -86,6 +73,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.slow
 async def test_runs_on_the_local_sandbox_without_a_token(tmp_path: Path) -> None:
     port = free_port()
     process = await asyncio.create_subprocess_exec(

@@ -7,7 +7,6 @@ of the page is saved to tests/artifacts/demo.png (and a phone-width one to demo-
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -20,9 +19,9 @@ from bot.clock import ManualClock
 from bot.services import SERVICES_KEY
 from demo.run import Demo, DemoConfig, running_demo
 from demo.series import DEMO_WEBINAR_ID, ORGANIZER
-from tests.browser import ARTIFACTS, chromium_context
+from tests.support.browser import ARTIFACTS, chromium_context
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 WAIT = 15_000  # ms for anything the bot does
 
 
@@ -153,8 +152,6 @@ async def test_participant_and_organizer_in_the_browser(demo: Demo, tmp_path: Pa
 
         await page.locator(".person", has_text=ORGANIZER.name).click()
         await expect(page.locator("#chat-sub")).to_contain_text(ORGANIZER.name)
-        if importlib.util.find_spec("handlers.export") is None:
-            pytest.skip("handlers/export.py (/export) is not in this tree yet")
         await page.locator("#input").press_sequentially("/export feedback xlsx")
         await page.locator("#input").press("Enter")
         document = page.locator("#messages .file", has_text=".xlsx").last

@@ -36,8 +36,9 @@ from storage.participants import ParticipantStore
 from storage.readonly import open_readonly
 from storage.report_queries import FEEDBACK_SQL
 from storage.schedule import ScheduleStore
-from tests.conftest import ROOT, START, RunningBot, example_series
-from tests.e2e import SimUser
+from tests.support.bots import RunningBot
+from tests.support.settings import ROOT, START, example_series
+from tests.support.users import SimUser
 
 HOSTILE = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\t=x", "\r=x"]
 COUNTRIES = ["AG", "BZ", "GY", "LC", "VC", "TT", "other"]
@@ -486,6 +487,7 @@ def run_cli(seeded: Seeded, tmp_path: Path, *args: str) -> subprocess.CompletedP
     )
 
 
+@pytest.mark.slow
 async def test_cli_end_to_end(seeded: Seeded, tmp_path: Path) -> None:
     done = await asyncio.to_thread(run_cli, seeded, tmp_path, "feedback", "--format", "csv")
     assert done.returncode == 0, done.stderr
@@ -533,6 +535,6 @@ async def test_export_command_for_organizers_only(bot: RunningBot, client: Sandb
     # the organizer's button replayed by someone else does nothing
     await client.press_forged(1001, formats["message_id"], "x:f:participants:csv")
     assert await stranger.toast() == "That button is not valid."
-    await asyncio.sleep(0.5)
+    await stranger.expect_nothing_more()
     transcript = await client.transcript(1001)
     assert not any(m.get("document") for m in transcript)

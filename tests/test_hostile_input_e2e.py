@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from sandbox import SandboxClient
-from tests.conftest import RunningBot
-from tests.e2e import SimUser, button_data, register
+from tests.support.bots import RunningBot
+from tests.support.users import SimUser, button_data, register
 
 
 async def start_to_name(user: SimUser) -> None:
@@ -34,7 +34,7 @@ async def test_bad_names_are_refused_politely(bot: RunningBot, client: SandboxCl
 
 async def test_html_in_answers_is_shown_escaped(bot: RunningBot, client: SandboxClient) -> None:
     user = await SimUser(client, 702).join()
-    final = await register(user, {"name": "<b>Ana</b> & <i>Co", "position": "Chief <script>"})
+    final = await register(user, name="<b>Ana</b> & <i>Co", position="Chief <script>")
     assert "<b>Ana</b> & <i>Co" in final["text"]  # shown literally, not as formatting
     await user.say("/profile")
     profile = await user.expect("Your registration")
@@ -133,19 +133,7 @@ async def test_forged_value_on_the_current_step(bot: RunningBot, client: Sandbox
 
 async def test_double_tap_confirm_registers_once(bot: RunningBot, client: SandboxClient) -> None:
     user = await SimUser(client, 707).join()
-    await user.say("/start")
-    await user.press(await user.expect("choose your language"), "English")
-    await user.expect("full name")
-    await user.say("Ana Smith")
-    await user.press(await user.expect("state"), "Guyana")
-    await user.press(await user.expect("institution"), "Police")
-    await user.expect("position")
-    await user.say("Inspector")
-    await user.press(await user.expect("sex"), "Woman")
-    await user.press(await user.expect("e-mail"), "Skip")
-    await user.press(await user.expect("webinars"), "Done")
-    await user.press(await user.expect("Privacy"), "I agree")
-    summary = await user.expect("Please check")
+    summary = await register(user, email=None, stop_at="summary")
     await user.drain()
     data = button_data(summary, "Confirm")
     await asyncio.gather(
@@ -162,18 +150,16 @@ async def test_two_participants_at_the_same_moment(bot: RunningBot, client: Sand
     first = await SimUser(client, 708).join()
     second = await SimUser(client, 709, language_code="es").join()
     await asyncio.gather(
-        register(first, {"name": "First Person"}),
+        register(first, name="First Person"),
         register(
             second,
-            {
-                "language": "Español",
-                "name": "Segunda Persona",
-                "country": "Guyana",
-                "institution": "Policía",
-                "sex": "Mujer",
-                "position": "Jefa",
-                "email": "s@x.org",
-            },
+            language="Español",
+            name="Segunda Persona",
+            country="Guyana",
+            institution="Policía",
+            sex="Mujer",
+            position="Jefa",
+            email="s@x.org",
         ),
     )
     one, two = (await bot.services.participants.get(708), await bot.services.participants.get(709))

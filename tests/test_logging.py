@@ -14,9 +14,10 @@ import pytest
 
 from bot.runtime.logs import REDACTED, RedactingFilter, install_redaction
 from sandbox import SandboxClient, SandboxConfig, SandboxServer
-from tests.conftest import TOKEN, RunningBot
-from tests.e2e import ENGLISH, SimUser, register
-from tests.test_cli import ROOT
+from tests.support.bots import RunningBot
+from tests.support.settings import ROOT, TOKEN
+from tests.support.users import ENGLISH, SimUser, register
+from tests.support.waiting import eventually
 
 
 class ListHandler(logging.Handler):
@@ -74,7 +75,12 @@ async def test_a_full_registration_logs_no_token_and_no_personal_data(
 ) -> None:
     user = await SimUser(client, 4242).join()
     await register(user)
-    await asyncio.sleep(0.1)
+
+    def logged_updates() -> bool:
+        presses = [line for _, line in captured.lines if " callback_query handler=" in line]
+        return len(presses) >= 7  # language, state, institution, sex, done, consent, confirm
+
+    await eventually(logged_updates, 5, "every button press of the registration logged")
     text = "\n".join(line for _, line in captured.lines)
     assert captured.lines and REDACTED in text, "httpx's request lines went through the filter"
     assert TOKEN not in text and TOKEN.split(":")[1] not in text
@@ -103,11 +109,20 @@ async def test_an_update_whose_handler_fails_is_logged_as_an_error(
     user = await SimUser(client, 4343).join()
     await user.say("/help")
     await user.next_message()
-    await asyncio.sleep(0.1)
-    lines = [line for _, line in captured.lines if "bot.runtime.update_processor: update " in line]
-    assert any(" command " in line and line.endswith(" error") for line in lines), lines
+
+    def failed_update() -> list[str]:
+        return [
+            line
+            for _, line in captured.lines
+            if "bot.runtime.update_processor: update " in line
+            and " command " in line
+            and line.endswith(" error")
+        ]
+
+    await eventually(failed_update, 5, "the failed /help update logged as an error")
 
 
+@pytest.mark.slow
 async def test_the_bot_process_at_debug_never_prints_the_token(tmp_path: Path) -> None:
     server = SandboxServer(SandboxConfig())
     await server.start()

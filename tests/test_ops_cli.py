@@ -23,8 +23,7 @@ from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxServer
 from storage.database import Database
 from storage.participants import ParticipantStore
-from tests.conftest import START, TOKEN, example_series, settings_for
-from tests.test_cli import ROOT, cli_env
+from tests.support.settings import ROOT, START, TOKEN, cli_env, example_series, settings_for
 
 YESTERDAY = START - timedelta(days=1)
 
@@ -89,6 +88,7 @@ def execute(path: Path, *statements: str) -> None:
 # --- check -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_check_passes_on_a_good_setup(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "check")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -107,6 +107,7 @@ def fail_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
 
 
+@pytest.mark.slow
 async def test_check_reports_each_broken_part(tmp_path: Path) -> None:
     lines = fail_lines(run_cli(tmp_path, "check", ADMIN_IDS="12a"))
     assert len(lines) == 1 and "ADMIN_IDS" in lines[0]
@@ -206,6 +207,7 @@ async def test_backup_while_another_task_writes(tmp_path: Path) -> None:
     assert info.participants == copied
 
 
+@pytest.mark.slow
 async def test_backup_command(tmp_path: Path) -> None:
     await make_database(tmp_path / "data" / "bot.sqlite3")
     result = run_cli(tmp_path, "backup", "copy.sqlite3")
@@ -221,6 +223,7 @@ async def test_backup_command(tmp_path: Path) -> None:
 # --- restore -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_restore_with_and_without_yes(tmp_path: Path) -> None:
     database = tmp_path / "data" / "bot.sqlite3"
     await make_database(database, participants=3)
@@ -337,6 +340,7 @@ async def test_retention_runs_at_start_up(sandbox: SandboxServer, tmp_path: Path
     assert datetime.now(UTC) < after  # the injected clock, not the real one, decided
 
 
+@pytest.mark.slow
 def test_ops_help_lists_the_commands() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--help"],

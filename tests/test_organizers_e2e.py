@@ -13,9 +13,11 @@ from bot.clock import ManualClock, from_iso
 from bot.config import load_settings
 from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxClient, SandboxServer
-from tests.conftest import ROOT, START, TOKEN, RunningBot, example_series
-from tests.e2e import SimUser, button_data, register
-from tests.test_reminders_e2e import at, bot_texts, settle
+from storage.overrides import OverrideStore
+from tests.support.bots import RunningBot
+from tests.support.delivery import at, bot_texts, settle
+from tests.support.settings import ROOT, START, TOKEN, example_series
+from tests.support.users import SimUser, button_data, register
 
 ORGANIZER = 1000  # ADMIN_IDS in the tests' settings
 INVALID = "That button is not valid."
@@ -199,7 +201,7 @@ async def test_webinar_move_notifies_and_moves_reminders(
     day = await participant.expect("Reminder")
     assert "Friday, 22 January 2027" in day["text"]
     assert sum("⏰ Reminder" in t for t in await bot_texts(client, 4001)) == 3
-    row = await bot.services.db.fetchone("SELECT * FROM webinar_overrides")
+    [row] = await OverrideStore(bot.services.db).all()
     assert (row["webinar_id"], from_iso(row["starts_at"]), row["join_url"], row["changed_by"]) == (
         webinar.id,
         NEW_START,
@@ -233,7 +235,7 @@ async def test_bad_links_and_cancel(bot: RunningBot, client: SandboxClient) -> N
     assert "0 registrants will get a change notice" in question["text"]
     await organizer.press(question, "Cancel")
     await organizer.expect("the webinar was not changed")
-    assert await bot.services.db.fetchall("SELECT * FROM webinar_overrides") == []
+    assert await OverrideStore(bot.services.db).all() == []
     assert await bot.services.organizers.actions() == []
 
 
@@ -281,10 +283,11 @@ async def test_overrides_survive_a_restart_and_a_reload(
             assert webinar is not None and webinar.starts_at == NEW_START
             assert webinar.join_url == "https://example.org/join/new-room"
             await reload_series(second)
-        notices = await services.db.fetchall(
-            "SELECT purpose FROM outbox WHERE kind = 'change_notice' ORDER BY id"
-        )
-        assert [n["purpose"] for n in notices] == ["v2", "v3"]  # no new notice at restart
+        participant_row = await services.participants.get(participant.id)
+        assert participant_row is not None
+        rows = await services.outbox.rows_for(participant_row.id)
+        notices = [r["purpose"] for r in rows if r["kind"] == "change_notice"]
+        assert notices == ["v2", "v3"]  # no new notice at restart
         await participant.say("/schedule")
         schedule = await participant.expect("Building a Crime Gun")
         assert "Friday, 22 January 2027" in schedule["text"]
@@ -326,10 +329,19 @@ async def test_moving_back_requeues_reminders_cancelled_before_sending(
     await apply_series(
         services, dataclasses.replace(series, webinars=(moved, *series.webinars[1:]))
     )
-    query = "SELECT status FROM outbox WHERE kind = 'reminder' AND webinar_id = ?"
-    assert [r["status"] for r in await services.db.fetchall(query, (webinar.id,))] == ["cancelled"]
+
+    async def reminders() -> list[str]:
+        """The statuses of the participant's reminders for the webinar, via the storage API."""
+        row = await services.participants.get(participant.id)
+        assert row is not None
+        rows = await services.outbox.rows_for(row.id)
+        return [
+            r["status"] for r in rows if r["kind"] == "reminder" and r["webinar_id"] == webinar.id
+        ]
+
+    assert await reminders() == ["cancelled"]
     await apply_series(services, series)
-    assert [r["status"] for r in await services.db.fetchall(query, (webinar.id,))] == ["pending"]
+    assert await reminders() == ["pending"]
     await services.sender.start()
     await settle(bot)
-    assert [r["status"] for r in await services.db.fetchall(query, (webinar.id,))] == ["sent"]
+    assert await reminders() == ["sent"]

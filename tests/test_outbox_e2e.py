@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from datetime import timedelta
+from typing import Any
 
 from bot.clock import to_iso
 from sandbox import SandboxClient
 from storage.participants import ParticipantStore
-from tests.conftest import RunningBot
+from tests.support.bots import RunningBot
+from tests.support.delivery import drain_outbox
+from tests.support.users import SimUser
 
 FIRST_ID = 50_000
 
@@ -44,27 +46,11 @@ async def seed_registrants(bot: RunningBot, client: SandboxClient, count: int) -
     return ids
 
 
-async def drain_outbox(
-    bot: RunningBot, step: timedelta = timedelta(seconds=30), rounds: int = 400
-) -> dict[str, int]:
-    """Keep moving the clock (so backoffs pass) until nothing is pending; return the counts.
-
-    Rows skipped on purpose (the 7-day reminder, superseded by the 1-day one that falls due
-    at the same jump of the clock) are left out of the counts.
-    """
-    for _ in range(rounds):
-        counts = await bot.services.outbox.counts()
-        slots = await bot.services.db.fetchone(
-            "SELECT COUNT(*) AS n FROM reminder_slots WHERE status = 'planned' AND due_at <= ?",
-            (to_iso(bot.clock.now()),),
-        )
-        if counts and not counts.get("pending") and not counts.get("sending") and slots["n"] == 0:
-            counts.pop("skipped", None)
-            return counts
-        bot.clock.advance(step)
-        bot.services.sender.wake()
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"outbox still busy: {await bot.services.outbox.counts()}")
+async def outbox_rows(bot: RunningBot, telegram_id: int) -> list[Any]:
+    """A participant's outbox rows, through the storage API."""
+    participant = await bot.services.participants.get(telegram_id)
+    assert participant is not None
+    return list(await bot.services.outbox.rows_for(participant.id))
 
 
 async def fan_out(bot: RunningBot) -> None:
@@ -92,12 +78,13 @@ async def test_blocked_users_are_unreachable_and_never_retried(
     await fan_out(bot)
     counts = await drain_outbox(bot)
     assert counts == {"sent": 17, "unreachable": 3}
-    rows = await bot.services.db.fetchall(
-        "SELECT o.attempts, o.last_error, p.unreachable_at FROM outbox o"
-        " JOIN participants p ON p.id = o.participant_id WHERE o.status = 'unreachable'"
-    )
-    assert all(r["attempts"] == 1 and r["unreachable_at"] for r in rows)
-    assert {r["last_error"] for r in rows} == {"Forbidden: bot was blocked by the user"}
+    for blocked in ids[:3]:
+        participant = await bot.services.participants.get(blocked)
+        assert participant is not None and participant.unreachable_at is not None
+        rows = await bot.services.outbox.rows_for(participant.id)
+        [row] = [r for r in rows if r["status"] not in ("skipped",)]
+        assert (row["status"], row["attempts"]) == ("unreachable", 1)
+        assert row["last_error"] == "Forbidden: bot was blocked by the user"
     for user_id in ids[3:]:
         assert await received(client, user_id) == 1
     # an unreachable participant gets no later reminder either, until they write again
@@ -105,8 +92,10 @@ async def test_blocked_users_are_unreachable_and_never_retried(
     counts = await drain_outbox(bot)
     assert counts["unreachable"] == 3 and counts["sent"] == 34
     await client.unblock(ids[0])
-    await client.send_text(ids[0], "/help")
-    await asyncio.sleep(0.5)
+    writer = SimUser(client, ids[0])
+    await writer.drain()
+    await writer.say("/help")
+    await writer.expect("/help")
     participant = await bot.services.participants.get(ids[0])
     assert participant is not None and participant.unreachable_at is None
 
@@ -123,8 +112,8 @@ async def test_5xx_and_dropped_connections_are_retried_with_backoff(
     assert counts == {"sent": 60}
     stats = await client.stats()
     assert stats["injected_5xx"] > 0  # and some connections were dropped: both retried
-    retried = await bot.services.db.fetchone("SELECT COUNT(*) AS n FROM outbox WHERE attempts > 1")
-    assert retried["n"] > 0
+    retried = [row for i in ids for row in await outbox_rows(bot, i) if row["attempts"] > 1]
+    assert retried
     for user_id in ids:
         assert await received(client, user_id) >= 1
 
@@ -168,9 +157,7 @@ async def test_bad_request_is_recorded_with_telegrams_description(
     await fan_out(bot)
     counts = await drain_outbox(bot)
     assert counts == {"failed": 1, "sent": 1}
-    row = await bot.services.db.fetchone(
-        "SELECT attempts, last_error FROM outbox WHERE status = 'failed'"
-    )
+    [row] = [row for i in ids for row in await outbox_rows(bot, i) if row["status"] == "failed"]
     assert (row["attempts"], row["last_error"]) == (1, "Message is too long")
     assert sum([await received(client, i) for i in ids]) == 1
 
@@ -178,8 +165,6 @@ async def test_bad_request_is_recorded_with_telegrams_description(
 async def test_organizers_see_undeliverable_participants(
     bot: RunningBot, client: SandboxClient
 ) -> None:
-    from tests.e2e import SimUser
-
     ids = await seed_registrants(bot, client, 4)
     await client.block(ids[0])
     await fan_out(bot)
@@ -205,15 +190,16 @@ async def test_never_two_messages_to_one_chat_within_a_second(
     await client.configure(per_chat_rate=1)  # the sandbox answers 429 to a second one
     webinar = bot.services.series.webinars[0]
     bot.clock.set(webinar.starts_at - timedelta(minutes=30))
-    rows = await bot.services.db.fetchall("SELECT id FROM participants")
-    for row in rows:  # three messages for each chat, all due at once
+    for user_id in ids:  # three messages for each chat, all due at once
+        participant = await bot.services.participants.get(user_id)
+        assert participant is not None
         for kind, purpose in (
             ("late_reminder", "a"),
             ("change_notice", "v1"),
             ("late_reminder", "b"),
         ):
             await bot.services.outbox.enqueue(
-                kind, webinar.id, row["id"], purpose, bot.clock.now(), bot.clock.now()
+                kind, webinar.id, participant.id, purpose, bot.clock.now(), bot.clock.now()
             )
     counts = await drain_outbox(bot, step=timedelta(0))
     assert counts == {"sent": 12}  # and each chat's 1-hour reminder, due as well

@@ -11,7 +11,7 @@ from bot.clock import to_iso
 from bot.domain.organizer_input import clean_join_url, clean_user_id, parse_start
 from bot.domain.overrides import apply_overrides
 from bot.domain.validation import Invalid
-from tests.conftest import example_series
+from tests.support.settings import example_series
 
 PORT_OF_SPAIN = ZoneInfo("America/Port_of_Spain")
 NOW = datetime(2027, 1, 5, 14, 0, tzinfo=UTC)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from sandbox import SandboxClient
-from tests.conftest import RunningBot
-from tests.e2e import SimUser, register
+from pathlib import Path
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.clock import ManualClock
+from sandbox import SandboxClient, SandboxServer
+from tests.support.bots import RunningBot
+from tests.support.settings import START, TOKEN, example_series, settings_for
+from tests.support.users import SimUser, register
 
 
 async def test_english_registration(bot: RunningBot, client: SandboxClient) -> None:
@@ -26,15 +31,13 @@ async def test_spanish_registration_and_commands_menu(
     user = await SimUser(client, 502, language_code="es").join()
     final = await register(
         user,
-        {
-            "language": "Español",
-            "name": "José Pérez",
-            "country": "Belice",
-            "institution": "Aduanas",
-            "position": "Oficial",
-            "sex": "Hombre",
-            "email": "jose@customs.gov.bz",
-        },
+        language="Español",
+        name="José Pérez",
+        country="Belice",
+        institution="Aduanas",
+        position="Oficial",
+        sex="Hombre",
+        email="jose@customs.gov.bz",
     )
     assert "José Pérez" in final["text"]
     participant = await bot.services.participants.get(502)
@@ -99,14 +102,8 @@ async def test_french_registration_speaks_french_throughout(
 
 
 async def test_deep_link_code_is_required_when_set(
-    sandbox,
-    tmp_path,
-    client: SandboxClient,  # noqa: ANN001
+    sandbox: SandboxServer, tmp_path: Path, client: SandboxClient
 ) -> None:
-    from bot.app import build_application, start_polling, stop_polling
-    from bot.clock import ManualClock
-    from tests.conftest import START, TOKEN, example_series, settings_for
-
     application = build_application(
         settings_for(tmp_path, sandbox.api_base_url),
         example_series("CARIB2027"),
@@ -133,17 +130,17 @@ async def test_deep_link_code_is_required_when_set(
 async def test_deep_link_webinar_preselects_it(bot: RunningBot, client: SandboxClient) -> None:
     user = await SimUser(client, 503).join()
     second = bot.services.series.webinars[1].id
-    await user.say(f"/start {second}")
-    await user.press(await user.expect("choose your language"), "English")
-    await user.expect("full name")
-    await user.say("Kim Lee")
-    await user.press(await user.expect("state"), "Saint Lucia")
-    await user.press(await user.expect("institution"), "Forensic")
-    await user.expect("position")
-    await user.say("Analyst")
-    await user.press(await user.expect("sex"), "Prefer not")
-    await user.press(await user.expect("e-mail"), "Skip")
-    webinars = await user.expect("webinars")
+    webinars = await register(
+        user,
+        start=f"/start {second}",
+        name="Kim Lee",
+        country="Saint Lucia",
+        institution="Forensic",
+        position="Analyst",
+        sex="Prefer not",
+        email=None,
+        stop_at="webinars",
+    )
     assert webinars["text"].count("✅") == 1 and webinars["text"].count("⬜") == 2
     await user.press(webinars, "Done")
     await user.press(await user.expect("Privacy notice"), "I agree")

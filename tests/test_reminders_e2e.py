@@ -2,62 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.app import apply_series
-from bot.clock import to_iso
 from sandbox import SandboxClient
-from tests.conftest import RunningBot
-from tests.e2e import SimUser, register
-
-SPANISH_BELIZE = {
-    "language": "Español",
-    "name": "María Bel",
-    "country": "Belice",
-    "institution": "Aduanas",
-    "position": "Oficial",
-    "sex": "Mujer",
-    "email": "maria@customs.gov.bz",
-}
-
-
-async def settle(bot: RunningBot, timeout: float = 15.0) -> None:
-    """Let the sender deliver everything due at the clock's time."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        bot.services.sender.wake()
-        await asyncio.sleep(0.05)
-        row = await bot.services.db.fetchone(
-            "SELECT COUNT(*) AS n FROM outbox WHERE status = 'sending'"
-            " OR (status = 'pending' AND due_at <= ?)",
-            (to_iso(bot.clock.now()),),
-        )
-        slots = await bot.services.db.fetchone(
-            "SELECT COUNT(*) AS n FROM reminder_slots WHERE status = 'planned' AND due_at <= ?",
-            (to_iso(bot.clock.now()),),
-        )
-        if row["n"] == 0 and slots["n"] == 0:
-            return
-    raise TimeoutError("the outbox did not settle")
-
-
-async def at(bot: RunningBot, moment: datetime) -> None:
-    """Move the clock and let due messages go out."""
-    bot.clock.set(moment)
-    await settle(bot)
+from tests.support.bots import RunningBot
+from tests.support.delivery import at, bot_texts, settle
+from tests.support.users import SPANISH_BELIZE, SimUser, register
 
 
 def first_webinar(bot: RunningBot):  # noqa: ANN201
     """The series' first webinar."""
     return bot.services.series.webinars[0]
-
-
-async def bot_texts(client: SandboxClient, user_id: int) -> list[str]:
-    """Everything the bot has said to a user (current text of each message)."""
-    return [m["text"] or "" for m in await client.transcript(user_id) if m["from_bot"]]
 
 
 async def test_belize_and_guyana_see_their_own_local_times(
@@ -66,7 +23,7 @@ async def test_belize_and_guyana_see_their_own_local_times(
     guyana = await SimUser(client, 901).join()
     belize = await SimUser(client, 902, language_code="es").join()
     await register(guyana)
-    await register(belize, SPANISH_BELIZE)
+    await register(belize, **SPANISH_BELIZE)
     webinar = first_webinar(bot)
     await guyana.drain()
     await belize.drain()
@@ -212,7 +169,7 @@ async def test_webinar_change_moves_reminders_and_notifies(
 
 async def test_schedule_join_and_leave(bot: RunningBot, client: SandboxClient) -> None:
     user = await SimUser(client, 908, language_code="es").join()
-    await register(user, dict(SPANISH_BELIZE, name="Ana Bel"))
+    await register(user, **{**SPANISH_BELIZE, "name": "Ana Bel"})
     await user.say("/schedule")
     schedule = await user.expect("Hacia una estrategia")
     assert "8:00 (UTC−6)" in schedule["text"]

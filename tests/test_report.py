@@ -23,9 +23,9 @@ from bot.reporting.charts import HEIGHT, WIDTH
 from bot.reporting.export_rows import ExportError
 from bot.reporting.export_writers import ExportRequest, run_export
 from bot.reporting.narrative import make_report, md_escape, natural_join, rounded
-from tests.conftest import ROOT, example_series
-from tests.stats_data import DataSet, make
-from tests.test_stats import png_chunks
+from tests.support.files import png_chunks
+from tests.support.settings import ROOT, example_series
+from tests.support.stats_data import DataSet, make
 
 
 @pytest.fixture(scope="module")
@@ -281,6 +281,7 @@ def run_cli(data: DataSet, tmp_path: Path, *args: str) -> subprocess.CompletedPr
     )
 
 
+@pytest.mark.slow
 async def test_cli(data: DataSet, tmp_path: Path) -> None:
     done = await asyncio.to_thread(run_cli, data, tmp_path, "--format", "md")
     assert done.returncode == 0, done.stderr

@@ -3,79 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from sandbox import SandboxClient, SandboxConfig, SandboxServer
-from tests.conftest import TOKEN
-from tests.e2e import SimUser
-from tests.test_crash_e2e import (
+from tests.support.processes import (
     PARTICIPANTS,
+    Stderr,
+    outbox_counts,
     reminders_received,
     resume_and_check,
     seed,
-    sending_rows,
     series_text,
+    start_bot,
     wait_for_sends,
 )
-from tests.test_webhook import free_port
+from tests.support.settings import free_port
+from tests.support.users import SimUser
 
 
-async def start_bot(
-    tmp_path: Path, api_base_url: str, **settings: str
-) -> asyncio.subprocess.Process:
-    """Run `python -m bot run` against the sandbox, its stderr piped."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK", "HEALTH"))}
-    env.update(
-        BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=api_base_url,
-        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
-        SERIES_FILE=str(tmp_path / "series.toml"),
-        LOG_LEVEL="INFO",
-        **settings,
-    )
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-class Stderr:
-    """Reads a process's stderr in the background (so the pipe never fills)."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.lines: list[str] = []
-        self.changed = asyncio.Event()
-        self.task = asyncio.create_task(self._read(process))
-
-    async def _read(self, process: asyncio.subprocess.Process) -> None:
-        assert process.stderr is not None
-        while line := await process.stderr.readline():
-            self.lines.append(line.decode(errors="replace"))
-            self.changed.set()
-
-    async def wait_for(self, fragment: str, timeout: float = 30.0) -> None:
-        """Wait until a line contains `fragment`."""
-
-        async def look() -> None:
-            while not any(fragment in line for line in self.lines):
-                self.changed.clear()
-                await self.changed.wait()
-
-        await asyncio.wait_for(look(), timeout)
-
-
+@pytest.mark.slow
 async def test_sigterm_during_fan_out_loses_nothing(tmp_path: Path) -> None:
     server = SandboxServer(SandboxConfig(latency=0.05))
     await server.start()
@@ -95,7 +46,7 @@ async def test_sigterm_during_fan_out_loses_nothing(tmp_path: Path) -> None:
             assert any("SIGTERM: stopping" in line for line in log.lines)
             before = sum(await reminders_received(client))
             assert 0 < before < PARTICIPANTS, "the signal must land in the middle of the fan-out"
-            in_flight = await sending_rows(tmp_path / "bot.sqlite3")
+            in_flight = (await outbox_counts(tmp_path / "bot.sqlite3")).get("sending", 0)
             await resume_and_check(
                 tmp_path, client, in_flight, lambda: start_bot(tmp_path, server.api_base_url)
             )
@@ -103,6 +54,7 @@ async def test_sigterm_during_fan_out_loses_nothing(tmp_path: Path) -> None:
         await server.stop()
 
 
+@pytest.mark.slow
 async def test_a_second_sigterm_exits_at_once(tmp_path: Path) -> None:
     # Each request takes 3 s, so the graceful stop waits for the messages in flight.
     server = SandboxServer(SandboxConfig(latency=3.0))
@@ -127,6 +79,7 @@ async def test_a_second_sigterm_exits_at_once(tmp_path: Path) -> None:
         await server.stop()
 
 
+@pytest.mark.slow
 async def test_webhook_mode_as_a_process(tmp_path: Path) -> None:
     server = SandboxServer(SandboxConfig())
     await server.start()

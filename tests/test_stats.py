@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,9 @@ from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_i
 from bot.reporting.statistics import Summary, free_texts, summarise, typed_names
 from bot.reporting.stats_message import collect
 from storage.readonly import open_readonly
-from tests.conftest import example_series
-from tests.stats_data import DataSet, make
+from tests.support.files import png_chunks
+from tests.support.settings import example_series
+from tests.support.stats_data import DataSet, make
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +44,6 @@ def scalar(data: DataSet, sql: str, *args: object) -> int:
         return int(conn.execute(sql, args).fetchone()[0])
     finally:
         conn.close()
-
-
-def png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
-    """The (type, data) chunks of a PNG, checking every CRC."""
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    chunks, at = [], 8
-    while at < len(png):
-        (length,) = struct.unpack(">I", png[at : at + 4])
-        kind, body = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
-        (crc,) = struct.unpack(">I", png[at + 8 + length : at + 12 + length])
-        assert zlib.crc32(kind + body) == crc
-        chunks.append((kind, body))
-        at += 12 + length
-    assert chunks[-1][0] == b"IEND"
-    return chunks
 
 
 def test_counts_match_the_database(data: DataSet, summary: Summary) -> None:
@@ -175,6 +160,7 @@ def test_charts_are_pngs_of_the_fixed_size_and_deterministic(
     assert spanish[0].title != first[0].title and spanish[0].png != first[0].png
 
 
+@pytest.mark.slow
 def test_matplotlib_is_not_imported_by_the_modules() -> None:
     import subprocess
     import sys

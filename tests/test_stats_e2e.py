@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.reporting.charts import HEIGHT, WIDTH
 from sandbox import SandboxClient
-from tests.conftest import START, RunningBot
-from tests.e2e import SimUser
-from tests.stats_data import ERASED_NAME, build
-from tests.test_stats import png_chunks
+from tests.support.bots import RunningBot
+from tests.support.files import png_chunks
+from tests.support.settings import START
+from tests.support.stats_data import ERASED_NAME, build
+from tests.support.users import SimUser
 
 
 async def test_stats_for_an_organizer(bot: RunningBot, client: SandboxClient) -> None:
@@ -67,7 +66,7 @@ async def test_others_get_nothing(bot: RunningBot, client: SandboxClient) -> Non
         await stranger.say(command)
         reply = await stranger.next_message()
         assert "did not understand" in reply["text"]
-    await asyncio.sleep(1.0)
+    await stranger.expect_nothing_more()
     transcript = await client.transcript(1001)
     bot_messages = [m for m in transcript if m.get("from_bot", True) and m.get("text") is None]
     assert not any(m.get("photo") or m.get("document") for m in transcript), bot_messages

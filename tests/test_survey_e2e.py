@@ -8,9 +8,10 @@ from pathlib import Path
 
 from bot.app import build_application, start_polling, stop_polling
 from sandbox import SandboxClient, SandboxServer
-from tests.conftest import TOKEN, RunningBot, example_series, settings_for
-from tests.e2e import SimUser, button_data, register
-from tests.test_reminders_e2e import at, settle
+from tests.support.bots import RunningBot
+from tests.support.delivery import at, settle
+from tests.support.settings import TOKEN, example_series, settings_for
+from tests.support.users import SimUser, button_data, register
 
 
 def first(bot: RunningBot):  # noqa: ANN201
@@ -86,15 +87,13 @@ async def test_absent_participant_is_thanked_and_recorded(
     user = await SimUser(client, 1102, language_code="es").join()
     await register(
         user,
-        {
-            "language": "Español",
-            "name": "Luis Paz",
-            "country": "Guyana",
-            "institution": "Policía",
-            "position": "Jefe",
-            "sex": "Hombre",
-            "email": "l@p.gy",
-        },
+        language="Español",
+        name="Luis Paz",
+        country="Guyana",
+        institution="Policía",
+        position="Jefe",
+        sex="Hombre",
+        email="l@p.gy",
     )
     await user.drain()
     await at(bot, first(bot).ends_at + timedelta(minutes=15))
@@ -195,7 +194,7 @@ async def test_double_taps_and_stale_or_foreign_buttons(
     user = await SimUser(client, 1106).join()
     other = await SimUser(client, 1107).join()
     await register(user)
-    await register(other, {"name": "Other Person"})
+    await register(other, name="Other Person")
     invitation = await invited(bot, user)
     other_invitation = await other.expect("Your feedback")
     await user.press(invitation, "Yes")
@@ -231,15 +230,23 @@ async def test_one_nudge_to_those_who_have_not_finished(
     done = await SimUser(client, 1108).join()
     idle = await SimUser(client, 1109).join()
     await register(done)
-    await register(idle, {"name": "Idle Person"})
+    await register(idle, name="Idle Person")
     invitation = await invited(bot, done)
     await idle.expect("Your feedback")
     await done.press(invitation, "Yes")
     await answer_all(done, await done.expect("question 1 of 12"))
-    for hours in (25, 26, 49):
-        bot.clock.set(first(bot).ends_at + timedelta(minutes=15, hours=hours))
-        await asyncio.sleep(1.2)  # the sweeper looks for nudges about once a second
+    webinar = first(bot)
+    bot.clock.set(webinar.ends_at + timedelta(minutes=15, hours=25))
+    await idle.expect("A reminder: your feedback", timeout=15)  # the sweeper queued it
+    await settle(bot)
+    for hours in (26, 49):  # what the sweeper asks each second queues no second nudge
+        bot.clock.set(webinar.ends_at + timedelta(minutes=15, hours=hours))
+        nudge_after = bot.services.series.feedback_nudge_after
+        assert await bot.services.survey.queue_nudges(webinar.id, nudge_after, bot.clock.now()) == 0
         await settle(bot)
+    assert await bot.services.outbox.counts(kind="nudge") == {"sent": 1}
+    await idle.expect_nothing_more()
+    await done.expect_nothing_more()
     idle_texts = [m["text"] or "" for m in await client.transcript(1109) if m["from_bot"]]
     done_texts = [m["text"] or "" for m in await client.transcript(1108) if m["from_bot"]]
     assert sum("A reminder: your feedback" in t for t in idle_texts) == 1

@@ -1,17 +1,25 @@
-"""Per-user update ordering and the rate limiter's halt (python-telegram-bot issue 5338)."""
+"""Per-user update ordering and the rate limiter's halt (python-telegram-bot issue 5338).
+
+The limiter's clock is a FakeTime the test moves, so no check depends on the machine's speed.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from telegram import Chat, Message, Update, User
 from telegram.error import RetryAfter
 
+from bot.runtime import rate_limiter
 from bot.runtime.rate_limiter import HaltingRateLimiter, SlidingWindow
 from bot.runtime.update_processor import PerUserUpdateProcessor
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
 
 
 def message_update(update_id: int, user_id: int) -> Update:
@@ -41,44 +49,102 @@ async def test_same_user_in_order_other_users_in_parallel() -> None:
     assert log.index(("end", 1)) < log.index(("start", 2))
     assert log.index(("end", 3)) < log.index(("end", 1))
     assert len(processor.timings or []) == 3
-    assert processor._locks == {}
+    # the lock is given back: a later update of the same user runs
+    await asyncio.wait_for(processor.do_process_update(message_update(4, 7), handle("4", 0.0)), 5)
+    assert log[-1] == ("end", 4)
 
 
-async def test_halt_is_not_released_by_another_request_finishing() -> None:
+class FakeTime:
+    """Monotonic time that moves only when the test says; sleepers wake when it passes them."""
+
+    def __init__(self) -> None:
+        """Time zero, nobody asleep."""
+        self.now = 0.0
+        self.sleepers: list[tuple[float, asyncio.Future[None]]] = []
+
+    def monotonic(self) -> float:
+        """The fake monotonic clock."""
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        """Sleep until the test has moved the clock `delay` seconds on."""
+        if delay <= 0:
+            await asyncio.sleep(0)
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self.sleepers.append((self.now + delay, waiter))
+        await waiter
+
+    async def advance(self, seconds: float) -> None:
+        """Move the clock on, wake the sleepers it passes, and let them run."""
+        self.now += seconds
+        for wake_at, waiter in list(self.sleepers):
+            if wake_at <= self.now and not waiter.done():
+                waiter.set_result(None)
+                self.sleepers.remove((wake_at, waiter))
+        await run_ready()
+
+
+async def run_ready() -> None:
+    """Let every task that can run do so (the limiter does no I/O: a few loop turns suffice)."""
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """The rate limiter's clock and sleep, replaced by a FakeTime."""
+    fake = FakeTime()
+    monkeypatch.setattr(rate_limiter, "time", fake)
+    monkeypatch.setattr(
+        rate_limiter, "asyncio", SimpleNamespace(sleep=fake.sleep, Lock=asyncio.Lock)
+    )
+    return fake
+
+
+async def test_halt_is_not_released_by_another_request_finishing(fake_time: FakeTime) -> None:
     limiter = HaltingRateLimiter(send_rate=1000, max_retries=1)
     flooded = {"hit": False}
     sent_at: dict[str, float] = {}
+    slow_done = asyncio.Event()
 
     async def flood() -> bool:
         if not flooded["hit"]:
             flooded["hit"] = True
             raise RetryAfter(1)
-        sent_at["flood-retry"] = time.monotonic()
+        sent_at["flood-retry"] = fake_time.now
         return True
 
     async def slow() -> bool:
-        await asyncio.sleep(0.2)  # in flight when the halt begins, finishes during it
+        await slow_done.wait()  # in flight when the halt begins, finishes during it
         return True
 
     async def late() -> bool:
-        sent_at["late"] = time.monotonic()
+        sent_at["late"] = fake_time.now
         return True
 
-    began = time.monotonic()
     slow_task = asyncio.create_task(
         limiter.process_request(slow, (), {}, "sendMessage", {"chat_id": 2}, None)
     )
-    await asyncio.sleep(0.05)
+    await run_ready()
     flood_task = asyncio.create_task(
         limiter.process_request(flood, (), {}, "sendMessage", {"chat_id": 1}, None)
     )
-    await asyncio.sleep(0.3)  # the slow request has finished by now
-    late_result = await limiter.process_request(late, (), {}, "sendMessage", {"chat_id": 3}, None)
-    await asyncio.gather(slow_task, flood_task)
-    assert late_result is True
-    # PTB 22.8's AIORateLimiter lets "late" through ~0.3 s in; the halt must hold ~1.1 s
-    assert sent_at["late"] - began >= 1.0
-    assert sent_at["flood-retry"] - began >= 1.0
+    await fake_time.advance(0.01)  # its turn in the send window
+    assert flooded["hit"]
+    await fake_time.advance(0.3)
+    slow_done.set()
+    assert await slow_task is True
+    late_task = asyncio.create_task(
+        limiter.process_request(late, (), {}, "sendMessage", {"chat_id": 3}, None)
+    )
+    await fake_time.advance(0.7)  # 1.0 s after the 429: the halt (1 s and a margin) holds
+    assert sent_at == {}
+    await fake_time.advance(0.2)
+    assert await late_task is True and await flood_task is True
+    # PTB 22.8's AIORateLimiter lets "late" through when "slow" finishes, 0.3 s in
+    assert set(sent_at) == {"flood-retry", "late"}
+    assert min(sent_at.values()) >= 1.1
 
 
 async def test_gives_up_after_max_retries() -> None:
@@ -91,7 +157,7 @@ async def test_gives_up_after_max_retries() -> None:
         await limiter.process_request(always, (), {}, "sendMessage", {"chat_id": 1}, None)
 
 
-async def test_slows_down_after_repeated_429s_and_recovers() -> None:
+async def test_slows_down_after_repeated_429s_and_recovers(fake_time: FakeTime) -> None:
     limiter = HaltingRateLimiter(send_rate=20, max_retries=3, period=0.01, recover_every=0.3)
     calls = {"n": 0}
 
@@ -101,35 +167,50 @@ async def test_slows_down_after_repeated_429s_and_recovers() -> None:
             raise RetryAfter(seconds)
         return True
 
-    await limiter.process_request(
-        lambda: refused_once(1), (), {}, "sendMessage", {"chat_id": 1}, None
-    )
+    async def request(callback: Callable[[], Coroutine[Any, Any, bool]]) -> None:
+        task = asyncio.create_task(
+            limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": 1}, None)
+        )
+        while not task.done():
+            await fake_time.advance(0.01)
+        await task
+
+    await fake_time.advance(20)
+    await request(lambda: refused_once(1))
     assert limiter.current_rate == 20  # one 429 alone: only its pause
     calls["n"] = 0
-    await limiter.process_request(
-        lambda: refused_once(0), (), {}, "sendMessage", {"chat_id": 1}, None
-    )
+    await request(lambda: refused_once(0))
     assert limiter.current_rate == 15  # a second within ten seconds: a quarter slower
 
     async def fine() -> bool:
         return True
 
-    for _ in range(400):
-        await limiter.process_request(fine, (), {}, "sendMessage", {"chat_id": 1}, None)
-        if limiter.current_rate == 20:
-            break
-        await asyncio.sleep(0.01)
+    await request(fine)
+    assert limiter.current_rate == 15  # too soon to recover
+    await fake_time.advance(0.3)
+    await request(fine)
+    assert limiter.current_rate == 16  # 5% of the full rate back every `recover_every`
+    for _ in range(4):
+        await fake_time.advance(0.3)
+        await request(fine)
     assert limiter.current_rate == 20
 
 
-async def test_sliding_window_admits_at_most_limit_per_period_evenly() -> None:
+async def test_sliding_window_admits_at_most_limit_per_period_evenly(fake_time: FakeTime) -> None:
     window = SlidingWindow(5, period=0.2)
-    stamps = []
-    for _ in range(12):
-        await window.acquire()
-        stamps.append(time.monotonic())
+    stamps: list[float] = []
+
+    async def take_all() -> None:
+        for _ in range(12):
+            await window.acquire()
+            stamps.append(fake_time.now)
+
+    task = asyncio.create_task(take_all())
+    while not task.done():
+        await fake_time.advance(0.01)
+    await task
     for i in range(5, 12):
-        assert stamps[i] - stamps[i - 5] >= 0.2 - 1e-3
+        assert stamps[i] - stamps[i - 5] >= 0.2 - 1e-9
     # spaced about period/limit apart, not five at once then a pause
     for i in range(len(stamps) - 2):
-        assert stamps[i + 2] - stamps[i] >= 0.04 - 5e-3
+        assert stamps[i + 2] - stamps[i] >= 0.04 - 1e-9

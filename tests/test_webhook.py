@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,17 +19,12 @@ from bot.runtime.serve import start_webhook
 from bot.runtime.webhook_server import SECRET_HEADER, BotServer
 from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxClient, SandboxServer
-from tests.conftest import START, TOKEN, RunningBot, example_series, settings_for
-from tests.e2e import SimUser, register
+from tests.support.bots import RunningBot
+from tests.support.settings import START, TOKEN, example_series, free_port, settings_for
+from tests.support.users import SimUser, register
+from tests.support.waiting import eventually
 
 SECRET = "s3cret_Webhook-token"
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclasses.dataclass
@@ -218,10 +211,11 @@ async def test_sandbox_retries_failed_deliveries_with_the_secret(
         await client.add_user(31, first_name="Hook")
         await client.send_text(31, "hello")
         await client.send_text(31, "again")
-        for _ in range(200):
-            if (await client.stats())["webhook_deliveries"] >= 2:
-                break
-            await asyncio.sleep(0.05)
+
+        async def delivered() -> bool:
+            return int((await client.stats())["webhook_deliveries"]) >= 2
+
+        await eventually(delivered, 10, "both updates delivered to the webhook")
         stats = await client.stats()
         assert stats["webhook_deliveries"] == 2 and stats["webhook_failures"] == 2
         assert [secret for secret, _ in seen] == ["abc"] * 4
@@ -243,8 +237,12 @@ async def test_sandbox_delivers_only_to_loopback(
         assert answer.json()["ok"]
         await client.add_user(32)
         await client.send_text(32, "hello")
-        await asyncio.sleep(0.3)
-        info = (await http.post(f"{sandbox.api_base_url}{TOKEN}/getWebhookInfo")).json()
-    assert info["result"]["pending_update_count"] == 1
+
+        async def held() -> dict[str, Any] | None:
+            answer = await http.post(f"{sandbox.api_base_url}{TOKEN}/getWebhookInfo")
+            info: dict[str, Any] = answer.json()
+            return info if info["result"]["pending_update_count"] == 1 else None
+
+        await eventually(held, 10, "the update held for the refused webhook")
     stats = await client.stats()
     assert stats["webhook_deliveries"] == 0 and stats["webhook_failures"] == 0

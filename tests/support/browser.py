@@ -10,13 +10,15 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = [
     "--headless",
@@ -48,7 +50,7 @@ async def chromium_context(**context_options: Any) -> AsyncIterator[Any]:
     """A fresh persistent Chromium context (own user-data-dir); skips the test if impossible."""
     os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
     try:
-        from playwright.async_api import Error, async_playwright
+        from playwright.async_api import Error, async_playwright  # noqa: PLC0415 - optional
     except ImportError:
         pytest.skip(
             "browser test skipped: the playwright package is not installed "

@@ -1,0 +1,67 @@
+"""Letting the in-process bot's sender deliver what is due, observed through the storage API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from tests.support.waiting import eventually
+
+if TYPE_CHECKING:
+    from sandbox import SandboxClient
+    from tests.support.bots import RunningBot
+
+
+async def nothing_due(bot: RunningBot) -> bool:
+    """True when no reminder slot is due and no outbox row is due or in flight."""
+    now = bot.clock.now()
+    if await bot.services.schedule.due_slots(now):
+        return False
+    counts = await bot.services.outbox.counts()
+    if counts.get("sending"):
+        return False
+    next_due = await bot.services.outbox.next_due()
+    return next_due is None or next_due > now
+
+
+async def settle(bot: RunningBot, timeout: float = 15.0) -> None:
+    """Let the sender deliver everything due at the clock's time."""
+
+    async def delivered() -> bool:
+        bot.services.sender.wake()
+        return await nothing_due(bot)
+
+    await eventually(delivered, timeout, f"everything due at {bot.clock.now()} was delivered")
+
+
+async def at(bot: RunningBot, moment: datetime) -> None:
+    """Move the clock and let due messages go out."""
+    bot.clock.set(moment)
+    await settle(bot)
+
+
+async def drain_outbox(
+    bot: RunningBot, step: timedelta = timedelta(seconds=30), timeout: float = 30.0
+) -> dict[str, int]:
+    """Keep moving the clock (so backoffs pass) until nothing is pending; return the counts.
+
+    Rows skipped on purpose (the 7-day reminder, superseded by the 1-day one that falls due
+    at the same jump of the clock) are left out of the counts.
+    """
+
+    async def drained() -> dict[str, int] | None:
+        counts = dict(await bot.services.outbox.counts())
+        due = await bot.services.schedule.due_slots(bot.clock.now())
+        if counts and not counts.get("pending") and not counts.get("sending") and not due:
+            counts.pop("skipped", None)
+            return counts
+        bot.clock.advance(step)
+        bot.services.sender.wake()
+        return None
+
+    return await eventually(drained, timeout, "the outbox drained", interval=0.05)
+
+
+async def bot_texts(client: SandboxClient, user_id: int) -> list[str]:
+    """Everything the bot has said to a user (current text of each message)."""
+    return [m["text"] or "" for m in await client.transcript(user_id) if m["from_bot"]]
