@@ -46,7 +46,7 @@ def check(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     """The checks of `webinar-bot check`, in order."""
     from bot.domain.series import SeriesError, load_series
-    from bot.runtime.backup import DatabaseLock, OpsError, inspect_database
+    from bot.runtime.backup import held_by_another, inspect_database
     from bot.runtime.webhook_server import check_webhook_settings, webhook_mode
 
     problems = 0
@@ -100,18 +100,8 @@ def _check(args: argparse.Namespace) -> int:
                 f"{info.latest}{later}, {info.participants or 0} participants, "
                 "integrity and foreign keys ok",
             )
-        lock = DatabaseLock(path)
-        try:
-            if not lock.path.exists():  # a running bot creates it; do not create it here
-                raise FileNotFoundError
-            with lock:
-                running = "no"
-        except FileNotFoundError:
-            running = "no"
-        except OpsError:
-            running = "yes"
-        except OSError:
-            running = "unknown"
+        held = held_by_another(path)
+        running = "unknown" if held is None else ("yes" if held else "no")
         _say("note", f"a bot is running on this database: {running}")
     if problems:
         print(f"webinar-bot: check found {problems} problem(s)", file=sys.stderr)
@@ -200,7 +190,7 @@ def restore(
 
 
 def healthcheck(args: argparse.Namespace) -> int:
-    """GET /healthz of the running bot (for Docker HEALTHCHECK); 0 when healthy."""
+    """GET /healthz of the running bot (for Docker HEALTHCHECK); 0 only when it answers healthy."""
     import json
     import urllib.error
     import urllib.request
@@ -213,8 +203,7 @@ def healthcheck(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     port = settings.webhook_port if webhook_mode(settings) else settings.health_port
     if port is None:
-        _say("note", "no health server (long polling without HEALTH_PORT)")
-        return EXIT_OK
+        return _fail("no health server to ask (long polling without HEALTH_PORT): set HEALTH_PORT")
     host = settings.webhook_listen
     host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/healthz"
