@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,6 +65,7 @@ def run_local(settings: Settings, series: Series, args: argparse.Namespace) -> i
     """Without BOT_TOKEN: explain, then run the bot against the local sandbox Bot API."""
     import asyncio
 
+    from bot.runtime.backup import OpsError
     from bot.runtime.sandbox_mode import run_on_sandbox, sandbox_settings
 
     print(
@@ -82,6 +84,9 @@ def run_local(settings: Settings, series: Series, args: argparse.Namespace) -> i
     configure_logging(settings.log_level)
     try:
         asyncio.run(run_on_sandbox(settings, series, args.sandbox_host, args.sandbox_port))
+    except OpsError as exc:
+        print(f"webinar-bot: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(
             f"webinar-bot: cannot start the sandbox on port {args.sandbox_port}: {exc.strerror}",
@@ -142,4 +147,5 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments and run the chosen command."""
     args = build_parser().parse_args(argv)
+    os.umask(0o077)  # the database, its WAL, backups and exports: readable by the owner only
     return int(args.func(args))
