@@ -22,7 +22,7 @@ log = logging.getLogger("bot")
 
 def configure_logging(level: str, secrets: Sequence[str | None] = ()) -> None:
     """Log to stderr with secrets redacted; keep the HTTP client quiet (its URLs hold the token)."""
-    from bot.runtime.logs import install_redaction
+    from bot.runtime.logs import install_redaction, quiet_library_loggers
 
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
@@ -30,6 +30,7 @@ def configure_logging(level: str, secrets: Sequence[str | None] = ()) -> None:
     install_redaction(secrets)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    quiet_library_loggers()
 
 
 def run(args: argparse.Namespace) -> int:
