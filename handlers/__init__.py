@@ -40,7 +40,7 @@ COMMANDS = (
 
 def register_handlers(application: Application) -> None:
     """Attach every handler of the bot to the application."""
-    private = filters.ChatType.PRIVATE
+    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED  # an edit never runs a command
     application.add_handler(MessageHandler(private, reachable_again), group=-1)
     application.add_handler(CommandHandler("start", registration.start, filters=private))
     application.add_handler(CommandHandler("schedule", schedule.schedule, filters=private))
