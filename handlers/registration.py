@@ -7,15 +7,17 @@ import logging
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
-from bot.clock import to_iso
+from bot.clock import from_iso, to_iso
 from bot.delivery.enrolment import after_joining
 from bot.domain.registration import (
+    CODE_WINDOW,
     EDITABLE_FIELDS,
     TEXT_STEPS,
     Step,
     answer_button,
     answer_text,
     check_code,
+    code_wait_minutes,
     give_consent,
     reset_field,
     start_draft,
@@ -38,6 +40,7 @@ from handlers.organizers import text_answer as organizers_text_answer
 from handlers.schedule import send_calendar
 from handlers.survey import text_answer as survey_text_answer
 from handlers.webinar_edit import text_answer as webinar_text_answer
+from storage.code_attempts import CodeAttemptStore
 from storage.conversations import Conversation
 from storage.participants import AlreadyRegistered
 
@@ -222,12 +225,24 @@ async def text_answer(update: Update, context: BotContext) -> None:
         )
         await send_prompt(context, user.id, conv)
         return
+    attempts = CodeAttemptStore(services.db)
+    now = services.clock.now()
+    if step is Step.CODE:
+        wrong, oldest = await attempts.count_since(user.id, to_iso(now - CODE_WINDOW))
+        wait = code_wait_minutes(wrong, from_iso(oldest) if oldest else None, now)
+        if wait:
+            await message.reply_text(
+                services.texts.render(lang, "code_wait", minutes=wait), parse_mode=ParseMode.HTML
+            )
+            return
     try:
         if step is Step.CODE:
             check_code(conv.data, message.text, services.series.registration_code)
         else:
             answer_text(conv.data, step, message.text)
     except Invalid as refusal:
+        if step is Step.CODE:
+            await attempts.record(user.id, to_iso(now), to_iso(now - CODE_WINDOW))
         await message.reply_text(
             services.texts.render(lang, refusal.reason, **refusal.context()),
             parse_mode=ParseMode.HTML,

@@ -8,6 +8,7 @@ Handlers ask `next_step`, show that question, and feed button presses and typed 
 from __future__ import annotations
 
 import hmac
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -109,6 +110,19 @@ def reset_field(draft: dict[str, Any], field: str) -> None:
         draft["webinar_choice"] = list(draft["webinars"])
     for key in keys:
         draft.pop(key, None)
+
+
+# Wrong registration codes one person may type in CODE_WINDOW before being asked to wait.
+CODE_ATTEMPTS = 5
+CODE_WINDOW = timedelta(hours=1)
+
+
+def code_wait_minutes(wrong: int, oldest: datetime | None, now: datetime) -> int:
+    """Minutes (at least 1) before another code may be typed, or 0 when it may be now."""
+    if wrong < CODE_ATTEMPTS or oldest is None:
+        return 0
+    remaining = oldest + CODE_WINDOW - now
+    return max(1, -(-int(remaining.total_seconds()) // 60))
 
 
 def check_code(draft: dict[str, Any], typed: str, code: str) -> None:
