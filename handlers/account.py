@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 
 from bot.clock import from_iso
 from bot.delivery.enrolment import after_joining
+from bot.domain.questions import anonymous_answer_keys
 from bot.domain.registration import EDITABLE_FIELDS, reset_field
 from bot.render.views import profile_view
 from bot.services import BotContext
@@ -176,7 +177,11 @@ async def forget_button(update: Update, context: BotContext) -> None:
         return
     await services.conversations.delete(query.from_user.id)
     if choice == "yes":
-        await services.participants.erase(query.from_user.id, services.clock.now())
+        await services.participants.erase(
+            query.from_user.id,
+            services.clock.now(),
+            anonymous_answer_keys(w.questions for w in services.series.webinars),
+        )
         log.info("a participant erased their personal data")
     await query.answer()
     message = query.message if isinstance(query.message, Message) else None

@@ -1,8 +1,8 @@
 """Retention: RETENTION_DAYS after the series' last webinar ends, erase personal data.
 
-The effect on each participant is that of /forget (storage.participants.ParticipantStore.erase):
-identity columns become NULL and erased_at is set, so counts by state, sex and institution
-remain without identity. Open conversations (drafts with names) are deleted too. Every run
+The effect on each participant is exactly that of /forget (storage.participants.erase_person):
+every personal field everywhere is erased (free-text answers and the organizer role included),
+so only the anonymous counts remain. Open conversations and code attempts are deleted too. Every run
 after the deadline is recorded in `retention_runs`.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 from telegram.ext import Application, ContextTypes
 
 from bot.clock import to_iso
+from bot.domain.questions import anonymous_answer_keys
 from bot.domain.series import Series
 from bot.services import SERVICES_KEY, Services
 
@@ -51,20 +52,13 @@ async def run_retention(services: Services, now: datetime | None = None) -> Rete
     if deadline is None or now < deadline:
         log.debug("retention: nothing to do before %s", deadline)
         return None
-    stamp = to_iso(now)
-    async with services.db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE participants SET telegram_id = NULL, full_name = NULL, position = NULL,"
-            " email = NULL, country_other = NULL, institution_other = NULL,"
-            " erased_at = ?, updated_at = ? WHERE erased_at IS NULL",
-            (stamp, stamp),
-        )
-        erased = max(cursor.rowcount, 0)
-        await conn.execute("DELETE FROM conversations")
-        await conn.execute(
-            "INSERT INTO retention_runs(ran_at, deadline, erased) VALUES (?, ?, ?)",
-            (stamp, to_iso(deadline), erased),
-        )
+    erased = await services.participants.erase_everyone(
+        now, anonymous_answer_keys(w.questions for w in services.series.webinars)
+    )
+    await services.db.execute(
+        "INSERT INTO retention_runs(ran_at, deadline, erased) VALUES (?, ?, ?)",
+        (to_iso(now), to_iso(deadline), erased),
+    )
     log.info("retention: %d participants erased (deadline %s)", erased, to_iso(deadline))
     return RetentionRun(now, deadline, erased)
 
