@@ -18,7 +18,7 @@ from bot.render.texts import Texts
 from bot.runtime.logs import instrument_handlers
 from bot.runtime.rate_limiter import HaltingRateLimiter
 from bot.runtime.retention import start_retention
-from bot.runtime.update_processor import PerUserUpdateProcessor
+from bot.runtime.update_processor import PerUserUpdateProcessor, slow_down_reply
 from bot.services import SERVICES_KEY, BotContext, Services
 from handlers import COMMANDS, register_handlers
 from storage.conversations import ConversationStore
@@ -43,6 +43,7 @@ def build_application(
 ) -> Application:
     """Create the Application; the database opens in post_init and closes in post_shutdown."""
     db = Database(settings.database_path)
+    processor = update_processor or PerUserUpdateProcessor(256)
     services = Services(
         settings=settings,
         series=series,
@@ -63,7 +64,7 @@ def build_application(
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .context_types(ContextTypes(context=BotContext))
         .rate_limiter(HaltingRateLimiter(send_rate=send_rate or settings.send_rate))
-        .concurrent_updates(update_processor or PerUserUpdateProcessor(256))
+        .concurrent_updates(processor)
         .connection_pool_size(16)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -71,6 +72,7 @@ def build_application(
         .build()
     )
     services.sender = OutboxSender(services, application.bot)
+    processor.on_dropped = processor.on_dropped or slow_down_reply(application)
     application.bot_data[SERVICES_KEY] = services
     register_handlers(application)
     return application
