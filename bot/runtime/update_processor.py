@@ -2,8 +2,10 @@
 
 Each user has a lane: a lock that keeps their updates in arrival order, a small queue and a
 token bucket. An update waiting for its user's turn holds no shared slot, so one user's
-backlog never keeps others waiting; what a user sends beyond their queue or their bucket is
-dropped, with at most one "please slow down" reply a minute.
+backlog never keeps others waiting. An update that arrives while the user's previous ones
+are still waiting spends a token; what a user sends beyond their queue or their bucket is
+dropped, with at most one "please slow down" reply a minute. Someone who waits for each
+answer, however quick, never spends tokens.
 """
 
 from __future__ import annotations
@@ -91,11 +93,12 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         now = self._monotonic()
         lane = self._lane(key, now)
         lane.refill(now, self.rate, self.burst)
-        if lane.waiting >= self.queue_per_user or lane.tokens < 1:
-            _discard(coroutine)
-            await self._drop(lane, update, now)
-            return
-        lane.tokens -= 1
+        if lane.waiting:  # only a backlog spends tokens: one who waits for replies never does
+            if lane.waiting >= self.queue_per_user or lane.tokens < 1:
+                _discard(coroutine)
+                await self._drop(lane, update, now)
+                return
+            lane.tokens -= 1
         await self.do_process_update(update, coroutine)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
