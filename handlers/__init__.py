@@ -64,6 +64,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("cancel", account.cancel, filters=private))
     application.add_handler(CallbackQueryHandler(account.profile_field, pattern=r"^p:menu:"))
     application.add_handler(CallbackQueryHandler(account.forget_button, pattern=r"^f:confirm:"))
+    application.add_handler(CallbackQueryHandler(account.mydata_file, pattern=r"^md:json$"))
     application.add_handler(CallbackQueryHandler(registration.button, pattern=r"^[rp]:[a-z_]+:"))
     application.add_handler(CallbackQueryHandler(schedule.join_or_leave, pattern=r"^s:"))
     application.add_handler(CallbackQueryHandler(schedule.calendar_file, pattern=r"^cal:"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 
-from telegram import Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ParseMode
 
 from bot.clock import from_iso
@@ -19,6 +21,9 @@ from storage.conversations import Conversation
 from storage.participants import Participant
 
 log = logging.getLogger(__name__)
+
+# The button under /mydata that sends it all as a JSON file.
+MYDATA_FILE = "md:json"
 
 
 async def show_profile(
@@ -129,8 +134,38 @@ async def mydata(update: Update, context: BotContext) -> None:
             consent_version=participant.consent_version,
             updated_at=from_iso(participant.updated_at),
             draft=conv.step if conv else None,
+            stored=await services.participants.everything(user.id),
         ),
         parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        services.texts.label(participant.language, "buttons.mydata_file"),
+                        callback_data=MYDATA_FILE,
+                    )
+                ]
+            ]
+        ),
+    )
+
+
+async def mydata_file(update: Update, context: BotContext) -> None:
+    """Send everything stored about the user as a JSON file (data portability)."""
+    query, services = update.callback_query, context.services
+    assert query is not None
+    stored = await services.participants.everything(query.from_user.id)
+    await query.answer()
+    if stored is None:
+        await context.bot.send_message(
+            query.from_user.id,
+            services.texts.render(draft_language(None, query.from_user), "no_data", draft=None),
+            parse_mode=ParseMode.HTML,
+        )
+        return
+    body = json.dumps(stored, ensure_ascii=False, indent=2, sort_keys=True).encode()
+    await context.bot.send_document(
+        query.from_user.id, InputFile(io.BytesIO(body), filename="mydata.json")
     )
 
 

@@ -215,6 +215,51 @@ class ParticipantStore:
         await self.db.checkpoint()
         return len(rows)
 
+    async def everything(self, telegram_id: int) -> dict[str, Any] | None:
+        """Every stored row about this Telegram user, as plain data (for /mydata); None if none.
+
+        Deliveries are summarised as counts by kind and outcome.
+        """
+        row = await self.db.fetchone(
+            "SELECT * FROM participants WHERE telegram_id = ?", (telegram_id,)
+        )
+        if row is None:
+            return None
+        pid = (row["id"],)
+
+        async def rows(sql: str, params: tuple[Any, ...] = pid) -> list[dict[str, Any]]:
+            return [dict(r) for r in await self.db.fetchall(sql, params)]
+
+        organizer = await rows(
+            "SELECT added_at FROM organizers WHERE telegram_id = ?", (telegram_id,)
+        )
+        conversation = await rows(
+            "SELECT flow, step, updated_at FROM conversations WHERE telegram_id = ?",
+            (telegram_id,),
+        )
+        return {
+            "profile": {k: row[k] for k in row.keys() if k != "id"},
+            "registrations": await rows(
+                "SELECT webinar_id, registered_at FROM registrations WHERE participant_id = ?"
+                " ORDER BY registered_at, webinar_id"
+            ),
+            "attendance": await rows(
+                "SELECT webinar_id, attended, source, minutes, recorded_at FROM attendance"
+                " WHERE participant_id = ? ORDER BY webinar_id"
+            ),
+            "survey_answers": await rows(
+                "SELECT r.webinar_id, a.question_key, a.value, a.answered_at FROM answers a"
+                " JOIN responses r ON r.id = a.response_id WHERE r.participant_id = ?"
+                " ORDER BY r.webinar_id, a.answered_at"
+            ),
+            "deliveries": await rows(
+                "SELECT kind, status, COUNT(*) AS messages FROM outbox"
+                " WHERE participant_id = ? GROUP BY kind, status ORDER BY kind, status"
+            ),
+            "organizer": organizer[0] if organizer else None,
+            "unfinished_conversation": conversation[0] if conversation else None,
+        }
+
     async def count(self) -> int:
         """Return how many participants are registered (erased ones included)."""
         row = await self.db.fetchone("SELECT COUNT(*) AS n FROM participants")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -123,3 +124,24 @@ async def test_retention_erases_the_same(bot: RunningBot, client: SandboxClient)
     assert run is not None and run.erased == 1
     assert traces(Path(services.db.path), (NAME, POSITION, EMAIL, FREE_TEXT)) == []
     assert await services.participants.get(TELEGRAM_ID) is None
+
+
+async def test_mydata_shows_everything_and_sends_it_as_a_file(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    user = await build_a_person_in_every_table(bot, client)
+    await user.say("/mydata")
+    shown = await user.expect("Everything stored about you")
+    for fragment in (NAME, EMAIL, FREE_TEXT, "Organizer of this series", "attended", "failed"):
+        assert fragment in shown["text"], fragment
+    await user.press(shown, "as a file")
+    document = await user.next_message()
+    assert document["document"]["file_name"] == "mydata.json"
+    stored = json.loads(await client.file_content(document["document"]["file_id"]))
+    assert stored["profile"]["full_name"] == NAME
+    assert stored["profile"]["telegram_id"] == TELEGRAM_ID
+    assert {a["value"] for a in stored["survey_answers"]} == {RATING, FREE_TEXT}
+    assert stored["attendance"][0]["attended"] == 1
+    assert stored["organizer"] is not None
+    assert {"kind": "reminder", "status": "failed", "messages": 1} in stored["deliveries"]
+    assert len(stored["registrations"]) >= 1
