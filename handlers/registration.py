@@ -19,6 +19,7 @@ from bot.domain.registration import (
     check_code,
     code_wait_minutes,
     give_consent,
+    open_webinar_ids,
     reset_field,
     start_draft,
 )
@@ -72,6 +73,10 @@ async def start(update: Update, context: BotContext) -> None:
             services.series.registration_code,
             draft_language(None, user),
         )
+        still_open = open_webinar_ids(services.series.webinars, services.clock.now())
+        draft["webinar_choice"] = [
+            w for w in draft.get("webinar_choice", still_open) if w in still_open
+        ]
         conv = Conversation(user.id, "register", "", draft)
         advance(services, conv)
         await services.conversations.save(conv, services.clock.now())
@@ -116,6 +121,9 @@ async def button(update: Update, context: BotContext) -> None:
             return
         reset_field(conv.data, value)
     else:
+        if step is Step.WEBINARS and _ended_and_not_chosen(context, conv, value):
+            await query.answer(services.texts.label(lang, "toasts.ended"))
+            return
         try:
             finished = answer_button(conv.data, step, value, services.webinar_ids)
         except Invalid as refusal:
@@ -148,6 +156,17 @@ async def _refresh(context: BotContext, message: Message | None, conv: Conversat
         return
     text, markup = prompt(context.services, conv, draft_language(conv, None))
     await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def _ended_and_not_chosen(context: BotContext, conv: Conversation, value: str) -> bool:
+    """Whether a webinar button would add a webinar that has already ended."""
+    services = context.services
+    ids = services.webinar_ids
+    if not value.isdigit() or int(value) >= len(ids):
+        return False
+    webinar = ids[int(value)]
+    still_open = open_webinar_ids(services.series.webinars, services.clock.now())
+    return webinar not in still_open and webinar not in conv.data.get("webinar_choice", ids)
 
 
 async def _confirm(

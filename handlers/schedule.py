@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 from telegram.constants import ParseMode
 
 from bot.delivery.enrolment import after_joining
+from bot.domain.registration import open_webinar_ids
 from bot.render.calendar_files import calendar_filename, series_calendar, webinar_calendar
 from bot.services import BotContext, Services
 from handlers.account import registered_or_explain
@@ -100,6 +101,11 @@ async def join_or_leave(update: Update, context: BotContext) -> None:
         await query.answer(services.texts.label(lang, "toasts.invalid"))
         return
     webinar_id = ids[int(index)]
+    if action == "join" and webinar_id not in open_webinar_ids(
+        services.series.webinars, services.clock.now()
+    ):
+        await query.answer(services.texts.label(lang, "toasts.ended"))
+        return
     chosen = set(participant.webinar_ids)
     if action == "join":
         chosen.add(webinar_id)

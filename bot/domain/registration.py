@@ -8,6 +8,7 @@ Handlers ask `next_step`, show that question, and feed button presses and typed 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -20,6 +21,7 @@ from bot.domain.catalogue import (
     SEXES,
     ZONE_CHOICES,
 )
+from bot.domain.series import Webinar
 from bot.domain.validation import Invalid, clean_email, clean_name, clean_text, clean_timezone
 
 PRIVACY_NOTICE_VERSION = "2026-11-29"
@@ -204,6 +206,11 @@ def give_consent(draft: dict[str, Any], now_iso: str) -> None:
     """Record consent to the privacy notice with its time and the notice's version."""
     draft["consent_at"] = now_iso
     draft["consent_version"] = PRIVACY_NOTICE_VERSION
+
+
+def open_webinar_ids(webinars: Iterable[Webinar], now: datetime) -> list[str]:
+    """The webinars one may still register for: those that have not ended."""
+    return [w.id for w in webinars if w.ends_at > now]
 
 
 def start_draft(

@@ -1,0 +1,57 @@
+"""A webinar that has ended is neither offered at registration nor joinable from /schedule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sandbox import SandboxClient
+from tests.conftest import RunningBot
+from tests.e2e import SimUser, register
+
+
+async def test_an_ended_webinar_is_not_chosen_nor_joinable(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    webinars = bot.services.series.webinars
+    first = webinars[0]
+    bot.clock.advance(first.ends_at + timedelta(minutes=1) - bot.clock.now())
+    user = await SimUser(client, 905).join()
+    await register(user)  # keeps the preselected choice
+    participant = await bot.services.participants.get(905)
+    assert participant is not None
+    assert first.id not in participant.webinar_ids
+    assert set(participant.webinar_ids) == {w.id for w in webinars[1:]}
+
+    await user.say("/schedule")
+    schedule = await user.next_message()
+    await user.drain()
+    await client.press_forged(905, schedule["message_id"], "s:join:0")
+    assert await user.toast() == "That webinar has already ended."
+    participant = await bot.services.participants.get(905)
+    assert participant is not None and first.id not in participant.webinar_ids
+
+
+async def test_its_button_during_registration_is_refused(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    first = bot.services.series.webinars[0]
+    bot.clock.advance(first.ends_at + timedelta(minutes=1) - bot.clock.now())
+    user = await SimUser(client, 906).join()
+    answers = {"email": "x@y.org"}
+    await user.say("/start")
+    await user.press(await user.expect("choose your language"), "English")
+    await user.expect("full name")
+    await user.say("Ana Smith")
+    await user.press(await user.expect("state"), "Guyana")
+    await user.press(await user.expect("institution"), "Police")
+    await user.expect("position")
+    await user.say("Inspector")
+    await user.press(await user.expect("sex"), "Woman")
+    await user.expect("e-mail")
+    await user.say(answers["email"])
+    choice = await user.expect("webinars")
+    await user.drain()
+    await user.press(choice, "1.")
+    assert await user.toast() == "That webinar has already ended."
+    conv = await bot.services.conversations.get(906)
+    assert conv is not None and first.id not in conv.data["webinar_choice"]
