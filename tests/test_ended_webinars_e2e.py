@@ -1,12 +1,15 @@
-"""A webinar that has ended is neither offered at registration nor joinable from /schedule."""
+"""Ended webinars are neither offered nor joinable; a late registrant gets one "starts soon"."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sandbox import SandboxClient
+from storage.schedule import Slot
 from tests.conftest import RunningBot
 from tests.e2e import SimUser, register
+
+FIVE = timedelta(minutes=5)
 
 
 async def test_an_ended_webinar_is_not_chosen_nor_joinable(
@@ -55,3 +58,18 @@ async def test_its_button_during_registration_is_refused(
     assert await user.toast() == "That webinar has already ended."
     conv = await bot.services.conversations.get(906)
     assert conv is not None and first.id not in conv.data["webinar_choice"]
+
+
+async def test_one_starts_soon_message_for_a_late_registrant(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    webinar = bot.services.series.webinars[0]
+    bot.clock.advance(webinar.starts_at - timedelta(minutes=10) - bot.clock.now())
+    user = await SimUser(client, 907).join()
+    await register(user)
+    await user.expect("starts in 10 minutes")
+    five = Slot(webinar.id, timedelta(minutes=5), webinar.starts_at, webinar.starts_at - FIVE)
+    now = webinar.starts_at - FIVE
+    assert await bot.services.schedule.fill_slot(five, now, None) == 0
+    start = Slot(webinar.id, timedelta(0), webinar.starts_at, webinar.starts_at)
+    assert await bot.services.schedule.fill_slot(start, webinar.starts_at, None) == 1
