@@ -150,7 +150,7 @@ class Database:
         """
         async with self._write_lock:
             rows = await self.conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
-        busy = bool(rows and list(rows)[0][0])
+        busy = bool(next(iter(rows), (0,))[0])
         if busy:
             log.warning("the WAL could not be folded in after an erasure (a reader was busy)")
         return not busy

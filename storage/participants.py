@@ -299,7 +299,7 @@ async def erase_person(
         await conn.execute(
             "UPDATE answers SET value = NULL WHERE response_id IN"
             " (SELECT id FROM responses WHERE participant_id = ?)"
-            f" AND question_key NOT IN ({', '.join('?' * len(keep))})",
+            f" AND question_key NOT IN ({', '.join('?' * len(keep))})",  # noqa: S608 - placeholders
             (participant_id, *keep),
         )
         await conn.execute(

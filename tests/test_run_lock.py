@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -28,6 +29,7 @@ def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.Completed
         text=True,
         timeout=60,
         stdin=subprocess.DEVNULL,
+        check=False,
     )
 
 
@@ -97,8 +99,6 @@ def test_healthcheck_fails_without_a_health_server(tmp_path: Path) -> None:
 
 def test_healthcheck_fails_when_nothing_listens(tmp_path: Path) -> None:
     """A HEALTH_PORT nobody listens on fails the check."""
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
