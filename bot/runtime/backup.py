@@ -33,6 +33,8 @@ class DatabaseLock:
     a hard link or a bind mount of the same database meets the same lock. SQLite's own
     locks are POSIX record locks, which Linux keeps apart from flock, so the two never
     interfere. A missing database is created empty (0600), as SQLite would at start-up.
+    Release it only once this process has closed the database: closing any descriptor of a
+    file drops the process's POSIX locks on it, SQLite's included.
     """
 
     def __init__(self, database: Path) -> None:
