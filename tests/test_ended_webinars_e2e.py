@@ -64,12 +64,16 @@ async def test_one_starts_soon_message_for_a_late_registrant(
     bot: RunningBot, client: SandboxClient
 ) -> None:
     webinar = bot.services.series.webinars[0]
-    bot.clock.advance(webinar.starts_at - timedelta(minutes=10) - bot.clock.now())
+    start = webinar.starts_at
+    bot.clock.advance(start - timedelta(minutes=7) - bot.clock.now())
     user = await SimUser(client, 907).join()
     await register(user)
-    await user.expect("starts in 10 minutes")
-    five = Slot(webinar.id, timedelta(minutes=5), webinar.starts_at, webinar.starts_at - FIVE)
-    now = webinar.starts_at - FIVE
-    assert await bot.services.schedule.fill_slot(five, now, None) == 0
-    start = Slot(webinar.id, timedelta(0), webinar.starts_at, webinar.starts_at)
-    assert await bot.services.schedule.fill_slot(start, webinar.starts_at, None) == 1
+    await user.expect("starts in 7 minutes")
+    schedule = bot.services.schedule
+    # "starts in 5 minutes", two minutes after "starts in 7 minutes": nothing new, not sent
+    assert await schedule.fill_slot(Slot(webinar.id, FIVE, start, start - FIVE), start, None) == 0
+    # one minute before, six after the first message: a real reminder, sent
+    one = timedelta(minutes=1)
+    assert await schedule.fill_slot(Slot(webinar.id, one, start, start - one), start, None) == 1
+    start_slot = Slot(webinar.id, timedelta(0), start, start)
+    assert await schedule.fill_slot(start_slot, start, None) == 1
