@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed.stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo test test-fast mutate bench lint clean i18n-extract i18n-update i18n-compile i18n-init
+.PHONY: help venv run demo test test-fast mutate bench lint audit lock clean i18n-extract i18n-update i18n-compile i18n-init
 
 # Reinstall when the entry point has gone missing even if the stamp looks fresh.
 ifeq ($(wildcard $(BIN)/webinar-bot),)
@@ -18,9 +18,12 @@ help:  ## List the targets
 
 venv: $(STAMP)  ## Create .venv and install the bot with its dev tools
 
-$(STAMP): pyproject.toml
+# Exact versions with their hashes from requirements-dev.lock, then the bot itself without
+# dependencies (so nothing unpinned comes in).
+$(STAMP): pyproject.toml requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 run: $(STAMP)  ## Run the bot (copies series.example.toml to series.toml if missing)
@@ -74,6 +77,21 @@ i18n-compile: $(STAMP)  ## Compile the catalogs to .mo (optional: the bot compil
 i18n-init: $(STAMP)  ## Start a catalog for a new language: make i18n-init LANG_CODE=pt
 	$(BIN)/pybabel init --no-wrap -i $(POT) -d $(LOCALE) -l $(LANG_CODE)
 
+AUDIT := .audit-venv
+
+audit:  ## Look up the locked versions in the vulnerability databases (needs the network)
+	@test -x $(AUDIT)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT) && $(AUDIT)/bin/pip install -q pip-audit; }
+	$(AUDIT)/bin/pip-audit --strict --disable-pip -r requirements.lock -r requirements-dev.lock
+
+LOCK_TOOL := .lock-venv
+COMPILE = $(LOCK_TOOL)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-find-links --no-emit-index-url --index-url https://pypi.org/simple
+
+lock:  ## Re-resolve requirements.lock and requirements-dev.lock from pyproject.toml (needs PyPI)
+	@test -x $(LOCK_TOOL)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_TOOL) && $(LOCK_TOOL)/bin/pip install -q pip-tools; }
+	PIP_CONFIG_FILE=/dev/null $(COMPILE) --upgrade -o requirements.lock pyproject.toml
+	PIP_CONFIG_FILE=/dev/null $(COMPILE) --upgrade --extra dev -o requirements-dev.lock pyproject.toml
+
 clean:  ## Remove .venv, caches and build artifacts (keeps data/, .env and series.toml)
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache mutants
+	rm -rf $(VENV) $(AUDIT) $(LOCK_TOOL) build dist *.egg-info .pytest_cache .ruff_cache mutants
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -24,7 +24,7 @@ from bot.render.texts import Texts
 from bot.runtime.logs import instrument_handlers
 from bot.runtime.rate_limiter import HaltingRateLimiter
 from bot.runtime.retention import start_retention
-from bot.runtime.update_processor import PerUserUpdateProcessor
+from bot.runtime.update_processor import PerUserUpdateProcessor, slow_down_reply
 from bot.services import SERVICES_KEY, BotContext, Services
 from handlers import register_handlers
 from handlers.menus import SEEN_KEY, set_menus
@@ -51,6 +51,7 @@ def build_application(
 ) -> Application:
     """Create the Application; the database opens in post_init and closes in post_shutdown."""
     db = Database(settings.database_path)
+    processor = update_processor or PerUserUpdateProcessor(256)
     services = Services(
         settings=settings,
         series=series,
@@ -73,7 +74,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(HaltingRateLimiter(send_rate=send_rate or settings.send_rate))
-        .concurrent_updates(update_processor or PerUserUpdateProcessor(256))
+        .concurrent_updates(processor)
         .connection_pool_size(16)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -81,6 +82,7 @@ def build_application(
         .build()
     )
     services.sender = OutboxSender(services, application.bot)
+    processor.on_dropped = processor.on_dropped or slow_down_reply(application)
     application.bot_data[SERVICES_KEY] = services
     register_handlers(application)
     return application

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def register_handlers(application: Application) -> None:
     """Attach every handler of the bot to the application, from the registry."""
-    private = filters.ChatType.PRIVATE
+    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED  # an edit never runs a command
     application.add_handler(MessageHandler(private, menu_on_first_message), group=-2)
     application.add_handler(MessageHandler(private, reachable_again), group=-1)
     for command in COMMANDS:

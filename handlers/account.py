@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from typing import TYPE_CHECKING
 
-from telegram import Message, Update
+from telegram import InputFile, Message, Update
 
 from bot.clock import from_iso
 from bot.delivery.enrolment import after_joining
+from bot.domain.questions import anonymous_answer_keys
 from bot.domain.registration import EDITABLE_FIELDS, reset_field
-from bot.render.keyboards import forget_keyboard, profile_keyboard
+from bot.render.keyboards import forget_keyboard, mydata_file_keyboard, profile_keyboard
 from bot.render.views import profile_view
 from handlers.access import is_organizer
 from handlers.flow import (
@@ -20,6 +23,7 @@ from handlers.flow import (
     participant_language,
     replace_or_send,
     send_prompt,
+    user_language,
 )
 from storage.conversations import Conversation
 
@@ -29,6 +33,8 @@ if TYPE_CHECKING:
     from storage.participants import Participant
 
 log = logging.getLogger(__name__)
+
+# The button under /mydata that sends it all as a JSON file.
 
 
 async def show_profile(
@@ -137,7 +143,28 @@ async def mydata(update: Update, context: BotContext) -> None:
             consent_version=participant.consent_version,
             updated_at=from_iso(participant.updated_at),
             draft=conv.step if conv else None,
+            stored=await services.participants.everything(user.id),
         ),
+        reply_markup=mydata_file_keyboard(services.texts, participant.language),
+    )
+
+
+async def mydata_file(update: Update, context: BotContext, press: Press) -> None:
+    """Send everything stored about the user as a JSON file (data portability)."""
+    del press  # one button, no parts to read
+    query, services = update.callback_query, context.services
+    assert query is not None
+    stored = await services.participants.everything(query.from_user.id)
+    await query.answer()
+    if stored is None:
+        await context.bot.send_message(
+            query.from_user.id,
+            services.texts.render(user_language(query.from_user), "no_data", draft=None),
+        )
+        return
+    body = json.dumps(stored, ensure_ascii=False, indent=2, sort_keys=True).encode()
+    await context.bot.send_document(
+        query.from_user.id, InputFile(io.BytesIO(body), filename="mydata.json")
     )
 
 
@@ -187,7 +214,11 @@ async def forget_button(update: Update, context: BotContext, press: Press) -> No
         return
     await services.conversations.delete(query.from_user.id)
     if choice == "yes":
-        await services.participants.erase(query.from_user.id, services.clock.now())
+        await services.participants.erase(
+            query.from_user.id,
+            services.clock.now(),
+            anonymous_answer_keys(w.questions for w in services.series.webinars),
+        )
         log.info("a participant erased their personal data")
     await query.answer()
     message = query.message if isinstance(query.message, Message) else None

@@ -66,6 +66,7 @@ FLOWS: Final = (
     Flow("register", callback_data.REGISTER, registration.button, registration.text_answer),
     Flow("profile", callback_data.PROFILE, registration.profile_button, registration.text_answer),
     Flow("forget", callback_data.FORGET, account.forget_button),
+    Flow("mydata", callback_data.MYDATA, account.mydata_file),
     Flow("schedule", callback_data.SCHEDULE, schedule.join_or_leave),
     Flow("calendar", callback_data.CALENDAR, schedule.calendar_file),
     Flow("settings", callback_data.SETTINGS, schedule.toggle_reminders),

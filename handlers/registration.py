@@ -7,16 +7,19 @@ from typing import TYPE_CHECKING
 
 from telegram import Message, Update
 
-from bot.clock import to_iso
+from bot.clock import from_iso, to_iso
 from bot.delivery.enrolment import after_joining
 from bot.domain.registration import (
+    CODE_WINDOW,
     EDITABLE_FIELDS,
     TEXT_STEPS,
     Step,
     answer_button,
     answer_text,
     check_code,
+    code_wait_minutes,
     give_consent,
+    open_webinar_ids,
     reset_field,
     start_draft,
 )
@@ -34,6 +37,7 @@ from handlers.flow import (
     show_next,
 )
 from handlers.schedule import send_calendar
+from storage.code_attempts import CodeAttemptStore
 from storage.conversations import Conversation
 from storage.participants import AlreadyRegistered
 
@@ -64,6 +68,10 @@ async def start(update: Update, context: BotContext) -> None:
             services.series.registration_code,
             draft_language(None, user),
         )
+        still_open = open_webinar_ids(services.series.webinars, services.clock.now())
+        draft["webinar_choice"] = [
+            w for w in draft.get("webinar_choice", still_open) if w in still_open
+        ]
         conv = Conversation(user.id, "register", "", draft)
         advance(services, conv)
         await services.conversations.save(conv, services.clock.now())
@@ -134,7 +142,9 @@ async def _record(
     if step is Step.EDIT_MENU and value in EDITABLE_FIELDS:
         reset_field(conv.data, value)
         return True
-    if step not in (Step.CONSENT, Step.EDIT_MENU):
+    if step is Step.WEBINARS and _ended_and_not_chosen(context, conv, value):
+        toast = "toasts.ended"
+    elif step not in (Step.CONSENT, Step.EDIT_MENU):
         try:
             finished = answer_button(conv.data, step, value, services.webinar_ids)
         except Invalid as refusal:
@@ -157,6 +167,17 @@ async def _refresh(context: BotContext, message: Message | None, conv: Conversat
         return
     text, markup = prompt(context.services, conv, draft_language(conv, None))
     await message.edit_text(text, reply_markup=markup)
+
+
+def _ended_and_not_chosen(context: BotContext, conv: Conversation, value: str) -> bool:
+    """Whether a webinar button would add a webinar that has already ended."""
+    services = context.services
+    ids = services.webinar_ids
+    if not value.isdigit() or int(value) >= len(ids):
+        return False
+    webinar = ids[int(value)]
+    still_open = open_webinar_ids(services.series.webinars, services.clock.now())
+    return webinar not in still_open and webinar not in conv.data.get("webinar_choice", ids)
 
 
 async def _confirm(
@@ -224,12 +245,22 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
         )
         await send_prompt(context, user.id, conv)
         return
+    attempts = CodeAttemptStore(services.db)
+    now = services.clock.now()
+    if step is Step.CODE:
+        wrong, oldest = await attempts.count_since(user.id, to_iso(now - CODE_WINDOW))
+        wait = code_wait_minutes(wrong, from_iso(oldest) if oldest else None, now)
+        if wait:
+            await message.reply_text(services.texts.render(lang, "code_wait", minutes=wait))
+            return
     try:
         if step is Step.CODE:
             check_code(conv.data, message.text, services.series.registration_code)
         else:
             answer_text(conv.data, step, message.text)
     except Invalid as refusal:
+        if step is Step.CODE:
+            await attempts.record(user.id, to_iso(now), to_iso(now - CODE_WINDOW))
         await message.reply_text(
             services.texts.render(lang, refusal.reason, **refusal.context()),
         )

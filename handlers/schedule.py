@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 
 from bot.delivery.enrolment import after_joining
+from bot.domain.registration import open_webinar_ids
 from bot.render.calendar_files import calendar_filename, series_calendar, webinar_calendar
 from bot.render.keyboards import schedule_keyboard, settings_keyboard
 from bot.render.views import zone_label
@@ -80,6 +81,11 @@ async def join_or_leave(update: Update, context: BotContext, press: Press) -> No
         await query.answer(services.texts.label(lang, "toasts.invalid"))
         return
     webinar_id = ids[int(index)]
+    if action == "join" and webinar_id not in open_webinar_ids(
+        services.series.webinars, services.clock.now()
+    ):
+        await query.answer(services.texts.label(lang, "toasts.ended"))
+        return
     chosen = set(participant.webinar_ids)
     if action == "join":
         chosen.add(webinar_id)

@@ -61,6 +61,7 @@ class Database:
         await self._conn.execute("PRAGMA foreign_keys=ON")
         await self._conn.execute("PRAGMA synchronous=NORMAL")
         await self._conn.execute("PRAGMA busy_timeout=5000")
+        await self._conn.execute("PRAGMA secure_delete=ON")  # erased values are overwritten
         try:
             await self.migrate(upto)
         except BaseException:
@@ -145,6 +146,19 @@ class Database:
         finally:
             if keys_off:
                 await self.conn.execute("PRAGMA foreign_keys=ON")
+
+    async def checkpoint(self) -> bool:
+        """Fold the WAL into the database and truncate it; False when a reader kept it busy.
+
+        After an erasure, the old values then survive neither in the WAL nor in free pages
+        (secure_delete is on).
+        """
+        async with self._write_lock:
+            rows = await self.conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = bool(next(iter(rows), (0,))[0])
+        if busy:
+            log.warning("the WAL could not be folded in after an erasure (a reader was busy)")
+        return not busy
 
     # Each aiosqlite call is a hop to its worker thread, so reads and single writes use one
     # call each: execute_fetchall for reads, and autocommit (a statement alone is atomic).

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import aiosqlite
 
 from storage.database import Database
 from storage.timestamps import to_iso
@@ -186,17 +189,143 @@ class ParticipantStore:
             > 0
         )
 
-    async def erase(self, telegram_id: int, now: datetime) -> bool:
-        """Erase a participant's identity, keeping only what aggregate counts need."""
-        count = await self.db.execute(
-            "UPDATE participants SET telegram_id = NULL, full_name = NULL, position = NULL,"
-            " email = NULL, country_other = NULL, institution_other = NULL,"
-            " erased_at = ?, updated_at = ? WHERE telegram_id = ?",
-            (to_iso(now), to_iso(now), telegram_id),
+    async def erase(
+        self, telegram_id: int, now: datetime, keep_answers: Collection[str] = ()
+    ) -> bool:
+        """Erase everything personal about one person (see erase_person); then fold the WAL in.
+
+        Returns whether a participant was registered under this id.
+        """
+        async with self.db.transaction() as conn:
+            found = await erase_person(conn, telegram_id, to_iso(now), keep_answers)
+        await self.db.checkpoint()
+        return found
+
+    async def erase_everyone(self, now: datetime, keep_answers: Collection[str]) -> int:
+        """Erase every participant not yet erased, as /forget would; return how many."""
+        async with self.db.transaction() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT telegram_id FROM participants WHERE erased_at IS NULL"
+            )
+            stamp = to_iso(now)
+            for row in rows:
+                await erase_person(conn, row[0], stamp, keep_answers)
+            await conn.execute("DELETE FROM conversations")
+            await conn.execute("DELETE FROM code_attempts")
+        await self.db.checkpoint()
+        return len(rows)
+
+    async def everything(self, telegram_id: int) -> dict[str, Any] | None:
+        """Every stored row about this Telegram user, as plain data (for /mydata); None if none.
+
+        Deliveries are summarised as counts by kind and outcome.
+        """
+        row = await self.db.fetchone(
+            "SELECT * FROM participants WHERE telegram_id = ?", (telegram_id,)
         )
-        return count > 0
+        if row is None:
+            return None
+        pid = (row["id"],)
+
+        async def rows(sql: str, params: tuple[Any, ...] = pid) -> list[dict[str, Any]]:
+            return [dict(r) for r in await self.db.fetchall(sql, params)]
+
+        organizer = await rows(
+            "SELECT added_at FROM organizers WHERE telegram_id = ?", (telegram_id,)
+        )
+        conversation = await rows(
+            "SELECT flow, step, updated_at FROM conversations WHERE telegram_id = ?",
+            (telegram_id,),
+        )
+        return {
+            "profile": {k: row[k] for k in row.keys() if k != "id"},
+            "registrations": await rows(
+                "SELECT webinar_id, registered_at FROM registrations WHERE participant_id = ?"
+                " ORDER BY registered_at, webinar_id"
+            ),
+            "attendance": await rows(
+                "SELECT webinar_id, attended, source, minutes, recorded_at FROM attendance"
+                " WHERE participant_id = ? ORDER BY webinar_id"
+            ),
+            "survey_answers": await rows(
+                "SELECT r.webinar_id, a.question_key, a.value, a.answered_at FROM answers a"
+                " JOIN responses r ON r.id = a.response_id WHERE r.participant_id = ?"
+                " ORDER BY r.webinar_id, a.answered_at"
+            ),
+            "deliveries": await rows(
+                "SELECT kind, status, COUNT(*) AS messages FROM outbox"
+                " WHERE participant_id = ? GROUP BY kind, status ORDER BY kind, status"
+            ),
+            "organizer": organizer[0] if organizer else None,
+            "unfinished_conversation": conversation[0] if conversation else None,
+        }
 
     async def count(self) -> int:
         """Return how many participants are registered (erased ones included)."""
         row = await self.db.fetchone("SELECT COUNT(*) AS n FROM participants")
         return int(row["n"])
+
+
+# Who did something, once that person is erased (organizer actions, broadcasts, changes).
+ERASED_PERSON = 0
+
+
+async def erase_person(
+    conn: aiosqlite.Connection, telegram_id: int | None, stamp: str, keep_answers: Collection[str]
+) -> bool:
+    """Inside a transaction, erase every personal field about this Telegram user, everywhere.
+
+    What stays is anonymous: the participant row's state, institution type, sex, language, time
+    zone and dates (for the series' counts), their registrations, attendance and delivery
+    outcomes, and survey answers to the questions in `keep_answers` (ratings and choices).
+    Free-text answers, names, position, e-mail, the Telegram id, conversations, code attempts,
+    the organizer role and their id in the organizers' records are erased.
+    """
+    if telegram_id is None:
+        return False
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT id FROM participants WHERE telegram_id = ?", (telegram_id,)
+        )
+    )
+    for (participant_id,) in rows:
+        await conn.execute(
+            "UPDATE participants SET telegram_id = NULL, full_name = NULL, position = NULL,"
+            " email = NULL, country_other = NULL, institution_other = NULL,"
+            " unreachable_reason = NULL, erased_at = ?, updated_at = ? WHERE id = ?",
+            (stamp, stamp, participant_id),
+        )
+        keep = sorted(keep_answers)
+        await conn.execute(
+            "UPDATE answers SET value = NULL WHERE response_id IN"
+            " (SELECT id FROM responses WHERE participant_id = ?)"
+            f" AND question_key NOT IN ({', '.join('?' * len(keep))})",  # noqa: S608 - placeholders
+            (participant_id, *keep),
+        )
+        await conn.execute(
+            "UPDATE outbox SET status = CASE WHEN status = 'pending' THEN 'cancelled'"
+            " ELSE status END, last_error = NULL WHERE participant_id = ?",
+            (participant_id,),
+        )
+    person = (telegram_id,)
+    await conn.execute("DELETE FROM conversations WHERE telegram_id = ?", person)
+    await conn.execute("DELETE FROM code_attempts WHERE telegram_id = ?", person)
+    await conn.execute("DELETE FROM organizers WHERE telegram_id = ?", person)
+    await conn.execute("UPDATE organizers SET added_by = ? WHERE added_by = ?", (0, telegram_id))
+    await conn.execute(
+        "UPDATE organizer_actions SET telegram_id = ? WHERE telegram_id = ?",
+        (ERASED_PERSON, telegram_id),
+    )
+    await conn.execute(
+        "UPDATE organizer_actions SET detail = '{}' WHERE instr(detail, ?) > 0",
+        (str(telegram_id),),
+    )
+    await conn.execute(
+        "UPDATE broadcasts SET created_by = ?, chat_id = ? WHERE created_by = ? OR chat_id = ?",
+        (ERASED_PERSON, ERASED_PERSON, telegram_id, telegram_id),
+    )
+    await conn.execute(
+        "UPDATE webinar_overrides SET changed_by = ? WHERE changed_by = ?",
+        (ERASED_PERSON, telegram_id),
+    )
+    return bool(rows)

@@ -187,7 +187,10 @@ class ScheduleStore:
     async def fill_slot(self, slot: Slot, now: datetime, skip_reason: str | None) -> int:
         """Turn a due slot into one outbox row per registrant (skipped rows when too late).
 
-        Registrants who registered after the slot's time do not get that stale reminder.
+        Registrants who registered after the slot's time do not get that stale reminder. One
+        who got the "starts in N minutes" message for this start (registering within the hour
+        before it) less than the slot's offset before the slot falls due does not get this
+        reminder either: it would only say the same again ("starting now" always goes out).
         """
         status, error = ("pending", None) if skip_reason is None else ("skipped", skip_reason)
         async with self.db.transaction() as conn:
@@ -199,6 +202,9 @@ class ScheduleStore:
                 " WHERE r.webinar_id = ? AND p.telegram_id IS NOT NULL"
                 " AND p.reminders_enabled = 1 AND p.unreachable_at IS NULL"
                 " AND r.registered_at <= ?"
+                " AND NOT (? > 0 AND EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'late_reminder'"
+                " AND o.webinar_id = r.webinar_id AND o.participant_id = p.id AND o.purpose = ?"
+                " AND o.created_at > ?))"
                 " ON CONFLICT DO NOTHING",
                 (
                     slot.purpose,
@@ -208,6 +214,9 @@ class ScheduleStore:
                     to_iso(now),
                     slot.webinar_id,
                     to_iso(slot.due_at),
+                    int(slot.offset.total_seconds()),
+                    to_iso(slot.starts_at),
+                    to_iso(slot.due_at - slot.offset),
                 ),
             )
             count = cursor.rowcount

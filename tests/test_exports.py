@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from bot.clock import to_iso
+from bot.domain.questions import anonymous_answer_keys
 from bot.domain.series import Series
 from bot.reporting.export_rows import (
     COLUMNS,
@@ -131,7 +132,9 @@ async def seed(db: Database, series: Series, count: int = 30, seed_value: int = 
     erased = set()
     for telegram_id in (2001, 2000 + count // 3, 2000 + count - 1):  # "+cmd" and two more
         row = await db.fetchone("SELECT id FROM participants WHERE telegram_id = ?", (telegram_id,))
-        await store.erase(telegram_id, START)
+        await store.erase(
+            telegram_id, START, anonymous_answer_keys(w.questions for w in series.webinars)
+        )
         erased.add(row["id"])
         names.pop(row["id"])
     return Seeded(Path(db.path), series, erased, names)

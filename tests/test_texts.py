@@ -70,6 +70,13 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "consent_version": "1",
         "updated_at": NOW,
         "draft": "name",
+        "stored": {
+            "profile": {"reminders_enabled": 1},
+            "organizer": {"added_at": "2027-01-01T00:00:00Z"},
+            "attendance": [{"webinar_id": "w<1>", "attended": 1, "minutes": 40}],
+            "survey_answers": [{"webinar_id": "w", "question_key": "q", "value": "<b>&"}],
+            "deliveries": [{"kind": "reminder", "status": "sent", "messages": 2}],
+        },
         "title": "Crime <gun> & strategy",
         "starts_at": NOW,
         "zone": "America/Belize",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -73,6 +74,9 @@ def run_local(settings: Settings, series: Series, args: argparse.Namespace) -> i
     configure_logging(settings.log_level)
     try:
         asyncio.run(run_on_sandbox(settings, series, args.sandbox_host, args.sandbox_port))
+    except OpsError as exc:
+        print(f"webinar-bot: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(
             f"webinar-bot: cannot start the sandbox on port {args.sandbox_port}: {exc.strerror}",
@@ -133,4 +137,5 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments and run the chosen command."""
     args = build_parser().parse_args(argv)
+    os.umask(0o077)  # the database, its WAL, backups and exports: readable by the owner only
     return int(args.func(args))

@@ -21,6 +21,7 @@ from bot.runtime.backup import (
     DatabaseLock,
     OpsError,
     backup_database,
+    held_by_another,
     inspect_database,
     restore_database,
     stderr_progress,
@@ -111,18 +112,8 @@ def _check(args: argparse.Namespace) -> int:
                 f"{info.latest}{later}, {info.participants or 0} participants, "
                 "integrity and foreign keys ok",
             )
-        lock = DatabaseLock(path)
-        try:
-            if not lock.path.exists():  # a running bot creates it; do not create it here
-                raise FileNotFoundError
-            with lock:
-                running = "no"
-        except FileNotFoundError:
-            running = "no"
-        except OpsError:
-            running = "yes"
-        except OSError:
-            running = "unknown"
+        held = held_by_another(path)
+        running = "unknown" if held is None else ("yes" if held else "no")
         _say("note", f"a bot is running on this database: {running}")
     if problems:
         print(f"webinar-bot: check found {problems} problem(s)", file=sys.stderr)
@@ -201,7 +192,7 @@ def restore(
 
 
 def healthcheck(args: argparse.Namespace) -> int:
-    """GET /healthz of the running bot (for Docker HEALTHCHECK); 0 when healthy."""
+    """GET /healthz of the running bot (for Docker HEALTHCHECK); 0 only when it answers healthy."""
     from bot.runtime.webhook_server import webhook_mode  # start-up cost: aiohttp, telegram
 
     try:
@@ -210,8 +201,7 @@ def healthcheck(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     port = settings.webhook_port if webhook_mode(settings) else settings.health_port
     if port is None:
-        _say("note", "no health server (long polling without HEALTH_PORT)")
-        return EXIT_OK
+        return _fail("no health server to ask (long polling without HEALTH_PORT): set HEALTH_PORT")
     host = settings.webhook_listen
     host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/healthz"

@@ -15,6 +15,7 @@ A webinar may define its own questions in the series file, replacing the default
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -180,3 +181,11 @@ def parse_questions(items: Any, where: str) -> tuple[Question, ...]:
             )
         )
     return tuple(questions)
+
+
+def anonymous_answer_keys(question_sets: Iterable[Iterable[Question]]) -> set[str]:
+    """The keys of questions answered by a rating or a choice, kept (anonymous) on erasure.
+
+    Free-text answers may name or describe the person, so they are erased with the rest.
+    """
+    return {q.key for questions in question_sets for q in questions if q.kind != "text"}

@@ -8,6 +8,8 @@ Handlers ask `next_step`, show that question, and feed button presses and typed 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +21,7 @@ from bot.domain.catalogue import (
     SEXES,
     ZONE_CHOICES,
 )
+from bot.domain.series import Webinar
 from bot.domain.validation import Invalid, clean_email, clean_name, clean_text, clean_timezone
 
 PRIVACY_NOTICE_VERSION = "2026-11-29"
@@ -111,6 +114,19 @@ def reset_field(draft: dict[str, Any], field: str) -> None:
         draft.pop(key, None)
 
 
+# Wrong registration codes one person may type in CODE_WINDOW before being asked to wait.
+CODE_ATTEMPTS = 5
+CODE_WINDOW = timedelta(hours=1)
+
+
+def code_wait_minutes(wrong: int, oldest: datetime | None, now: datetime) -> int:
+    """Minutes (at least 1) before another code may be typed, or 0 when it may be now."""
+    if wrong < CODE_ATTEMPTS or oldest is None:
+        return 0
+    remaining = oldest + CODE_WINDOW - now
+    return max(1, -(-int(remaining.total_seconds()) // 60))
+
+
 def check_code(draft: dict[str, Any], typed: str, code: str) -> None:
     """Accept the registration code in constant time, or refuse it."""
     if not hmac.compare_digest(typed.strip().encode(), code.encode()):
@@ -190,6 +206,11 @@ def give_consent(draft: dict[str, Any], now_iso: str) -> None:
     """Record consent to the privacy notice with its time and the notice's version."""
     draft["consent_at"] = now_iso
     draft["consent_version"] = PRIVACY_NOTICE_VERSION
+
+
+def open_webinar_ids(webinars: Iterable[Webinar], now: datetime) -> list[str]:
+    """The webinars one may still register for: those that have not ended."""
+    return [w.id for w in webinars if w.ends_at > now]
 
 
 def start_draft(

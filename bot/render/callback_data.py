@@ -29,6 +29,7 @@ BROADCAST: Final = "bc"
 ORGANIZERS: Final = "org"
 WEBINAR: Final = "wb"
 ATTENDANCE: Final = "ai"
+MYDATA: Final = "md"
 
 # How many parts follow each prefix: (fewest, most).
 PARTS: Final[dict[str, tuple[int, int]]] = {
@@ -45,6 +46,7 @@ PARTS: Final[dict[str, tuple[int, int]]] = {
     ORGANIZERS: (2, 4),
     WEBINAR: (2, 4),
     ATTENDANCE: (1, 2),
+    MYDATA: (1, 1),
 }
 
 
@@ -153,3 +155,8 @@ def console(prefix: str, token: str, step: str, *parts: str) -> str:
 def attendance_import(action: str, index: int | None = None) -> str:
     """A step of importing an attendance report: pick webinar `index` ("w"), "ok" or "no"."""
     return build(ATTENDANCE, action) if index is None else build(ATTENDANCE, action, index)
+
+
+def mydata_file() -> str:
+    """Ask for everything stored about oneself as a JSON file."""
+    return build(MYDATA, "json")

@@ -325,3 +325,10 @@ def survey_invitation_keyboard(
 def console_keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
     """An organizer console message's buttons (each bound to its conversation)."""
     return InlineKeyboardMarkup(rows)
+
+
+def mydata_file_keyboard(texts: Texts, lang: str) -> InlineKeyboardMarkup:
+    """Under /mydata: everything as a JSON file."""
+    return InlineKeyboardMarkup(
+        [[_button(texts.label(lang, "buttons.mydata_file"), callback_data.mydata_file())]]
+    )

@@ -1,7 +1,7 @@
 """Database operations outside the bot: the run lock, inspection, online backup and restore.
 
-A running bot holds an exclusive `flock` on `<database>.lock` (released by the kernel even
-after kill -9); restore takes the same lock, so it refuses while the bot runs, and a bot does
+A running bot holds an exclusive `flock` on the database file itself (released by the kernel
+even after kill -9); restore takes the same lock, so it refuses while the bot runs, and a bot does
 not start while a restore is under way.
 """
 
@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 from storage.database import available_migrations
 from storage.maintenance import DatabaseFile, fold_wal
@@ -28,36 +27,45 @@ class OpsError(Exception):
 
 
 class DatabaseLock:
-    """An exclusive, non-blocking flock on `<database>.lock` for as long as it is held."""
+    """An exclusive, non-blocking flock on the database file itself while it is held.
+
+    The lock belongs to the file (its inode), not to the path that names it, so a symlink,
+    a hard link or a bind mount of the same database meets the same lock. SQLite's own
+    locks are POSIX record locks, which Linux keeps apart from flock, so the two never
+    interfere. A missing database is created empty (0600), as SQLite would at start-up.
+    Release it only once this process has closed the database: closing any descriptor of a
+    file drops the process's POSIX locks on it, SQLite's included.
+    """
 
     def __init__(self, database: Path) -> None:
-        """Lock file beside the database."""
-        self.path = database.with_name(database.name + ".lock")
-        self._file: IO[str] | None = None
+        """Lock the database at this path (followed through any symlinks when acquired)."""
+        self.path = database
+        self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock or raise OpsError when another process holds it."""
-        handle = open(self.path, "a+")  # noqa: SIM115 - kept open while the lock is held
+        """Take the lock or raise OpsError when another process holds it (or it cannot open)."""
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
             raise OpsError(
-                f"{self.path.with_suffix('')}: in use by a running webinar-bot "
-                f"(lock {self.path} is held); stop the bot first"
+                f"{self.path}: cannot open the database for writing ({exc.strerror or exc})"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        self._file = handle
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise OpsError(
+                f"{self.path}: in use by a running webinar-bot (the database file is locked, "
+                "perhaps through another path to it); stop the bot first"
+            ) from None
+        self._fd = fd
 
     def release(self) -> None:
-        """Let go of the lock (the file stays; only the flock matters)."""
-        if self._file is not None:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+        """Let go of the lock."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
 
     def __enter__(self) -> DatabaseLock:
         """Acquire."""
@@ -67,6 +75,24 @@ class DatabaseLock:
     def __exit__(self, *exc: object) -> None:
         """Release."""
         self.release()
+
+
+def held_by_another(database: Path) -> bool | None:
+    """Whether a running bot holds the database's lock; None when the file cannot be opened.
+
+    Never creates the database.
+    """
+    try:
+        fd = os.open(database, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 @dataclass
@@ -193,7 +219,7 @@ def restore_database(
     except DatabaseError as exc:
         incoming.unlink(missing_ok=True)
         raise OpsError(f"{source}: cannot copy ({exc})") from None
-    if database.exists():
+    if database.exists() and database.stat().st_size > 0:
         try:
             busy = not fold_wal(database)
         except DatabaseError as exc:

@@ -54,6 +54,19 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# Libraries whose DEBUG records carry request bodies, updates or SQL parameters, that is
+# participants' names, e-mails and answers: they log at INFO and above only.
+QUIET_LIBRARIES: Final = ("telegram", "httpx", "httpcore", "aiosqlite", "hpack", "apscheduler")
+
+
+def quiet_library_loggers() -> None:
+    """Hold the libraries that would log personal data at DEBUG to INFO and above."""
+    for name in QUIET_LIBRARIES:
+        logger = logging.getLogger(name)
+        if logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
 def install_redaction(
     secrets: Iterable[str | None], handlers: Iterable[logging.Handler] | None = None
 ) -> RedactingFilter:
@@ -75,6 +88,7 @@ def configure_logging(level: str, secrets: Sequence[str | None] = ()) -> None:
     install_redaction(secrets)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    quiet_library_loggers()
 
 
 @dataclass

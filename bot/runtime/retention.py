@@ -1,9 +1,9 @@
 """Retention: RETENTION_DAYS after the series' last webinar ends, erase personal data.
 
-The effect on each participant is that of /forget (storage.participants.ParticipantStore.erase):
-identity columns become NULL and erased_at is set, so counts by state, sex and institution
-remain without identity. Open conversations (drafts with names) are deleted too. Every run
-after the deadline is recorded in `retention_runs` (storage.retention_runs).
+The effect on each participant is exactly that of /forget (storage.participants.erase_person):
+every personal field everywhere is erased (free-text answers and the organizer role included),
+so only the anonymous counts remain. Open conversations and code attempts are deleted too.
+Every run after the deadline is recorded in `retention_runs` (storage.retention_runs).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from telegram.ext import Application, ContextTypes
 
 from bot.clock import to_iso
+from bot.domain.questions import anonymous_answer_keys
 from bot.domain.series import Series
 from bot.services import SERVICES_KEY, Services
 from storage.retention_runs import RetentionStore
@@ -52,7 +53,10 @@ async def run_retention(services: Services, now: datetime | None = None) -> Rete
     if deadline is None or now < deadline:
         log.debug("retention: nothing to do before %s", deadline)
         return None
-    erased = await RetentionStore(services.db).erase_everyone(now, deadline)
+    erased = await services.participants.erase_everyone(
+        now, anonymous_answer_keys(w.questions for w in services.series.webinars)
+    )
+    await RetentionStore(services.db).record_run(now, deadline, erased)
     log.info("retention: %d participants erased (deadline %s)", erased, to_iso(deadline))
     return RetentionRun(now, deadline, erased)
 

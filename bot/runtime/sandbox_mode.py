@@ -11,6 +11,7 @@ import signal
 from bot.app import build_application, start_polling, stop_polling
 from bot.config import Settings
 from bot.domain.series import Series
+from bot.runtime.backup import DatabaseLock
 from sandbox import SandboxConfig, SandboxServer
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,15 @@ def sandbox_settings(settings: Settings) -> Settings:
 
 
 async def run_on_sandbox(settings: Settings, series: Series, host: str, port: int) -> None:
+    """Hold the sandbox database's run lock, then serve on the sandbox until stopped.
+
+    Raises OpsError when another bot runs on the same database file.
+    """
+    with DatabaseLock(sandbox_settings(settings).database_path):
+        await _serve_on_sandbox(settings, series, host, port)
+
+
+async def _serve_on_sandbox(settings: Settings, series: Series, host: str, port: int) -> None:
     """Start the sandbox and the bot against it; stop both on SIGINT or SIGTERM."""
     server = SandboxServer(SandboxConfig())
     await server.start(host, port)

@@ -10,19 +10,29 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.clock import to_iso
 from bot.config import ConfigError, Settings
 from bot.runtime.health import healthz_handler
+from bot.services import SERVICES_KEY, Services
+from storage.received_updates import ReceivedUpdateStore
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1024 * 1024
+# Telegram's updates nest about ten levels; anything far deeper is not an update.
+MAX_JSON_DEPTH = 64
+# Refused requests (wrong secret) are logged at most this often, with a count.
+REFUSAL_LOG_SECONDS = 60.0
 
 
 def webhook_mode(settings: Settings, forced: bool = False) -> bool:
@@ -40,6 +50,25 @@ def check_webhook_settings(settings: Settings) -> None:
         )
 
 
+def json_depth(value: Any) -> int:
+    """How deeply a parsed JSON value nests (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _secret_matches(given: str | None, expected: str) -> bool:
     """Compare the request's secret with ours in constant time."""
     given_bytes = (given or "").encode("utf-8", "surrogateescape")
@@ -50,7 +79,12 @@ class BotServer:
     """Serves the webhook (when enabled) and GET /healthz on WEBHOOK_LISTEN."""
 
     def __init__(
-        self, application: Application, settings: Settings, webhook: bool, port: int | None = None
+        self,
+        application: Application,
+        settings: Settings,
+        webhook: bool,
+        port: int | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """Prepare; `port` overrides WEBHOOK_PORT (0 picks a free port)."""
         if webhook:
@@ -63,6 +97,10 @@ class BotServer:
         self.path = (urlsplit(settings.webhook_url or "").path or "/") if webhook else ""
         self.accepting = False
         self.received = 0
+        self.duplicates = 0
+        self._monotonic = monotonic
+        self._refused = 0
+        self._refusal_logged_at: float | None = None
         self._runner: web.AppRunner | None = None
 
     @property
@@ -121,7 +159,7 @@ class BotServer:
         if not _secret_matches(
             request.headers.get(SECRET_HEADER), self.settings.webhook_secret or ""
         ):
-            log.warning("webhook request refused: wrong or missing secret token")
+            self._log_refusal()
             return web.Response(status=403, text="forbidden")
         if not self.accepting:
             return web.Response(status=503, text="stopping")
@@ -129,6 +167,10 @@ class BotServer:
             data = json.loads(await request.read())
         except (ValueError, UnicodeDecodeError):
             return web.Response(status=400, text="the body is not JSON")
+        except RecursionError:
+            return web.Response(status=400, text="the body nests too deeply")
+        if json_depth(data) > MAX_JSON_DEPTH:
+            return web.Response(status=400, text="the body nests too deeply")
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.Response(status=400, text="the body is not an Update")
         try:
@@ -136,6 +178,25 @@ class BotServer:
         except Exception:  # noqa: BLE001 - a malformed update is refused, never fatal
             log.warning("webhook request refused: malformed update")
             return web.Response(status=400, text="malformed Update")
+        services: Services = self.application.bot_data[SERVICES_KEY]
+        received = ReceivedUpdateStore(services.db)
+        if not await received.first_time(update.update_id, to_iso(services.clock.now())):
+            self.duplicates += 1
+            return web.Response(text="ok (already received)")
         await self.application.update_queue.put(update)
         self.received += 1
         return web.Response(text="ok")
+
+    def _log_refusal(self) -> None:
+        """Count a refused request; log one line a minute at most, with the count since."""
+        self._refused += 1
+        now = self._monotonic()
+        last = self._refusal_logged_at
+        if last is not None and now - last < REFUSAL_LOG_SECONDS:
+            return
+        log.warning(
+            "webhook requests refused: wrong or missing secret token (%d since the last report)",
+            self._refused,
+        )
+        self._refused = 0
+        self._refusal_logged_at = now

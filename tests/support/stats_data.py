@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.clock import to_iso
+from bot.domain.questions import anonymous_answer_keys
+from bot.domain.series import Series
 from storage.database import Database
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
@@ -138,7 +140,9 @@ async def build(db: Database, series: Series, count: int = 200, seed: int = 11) 
     erased = set()
     for i in range(7, count, 50):
         row = await db.fetchone("SELECT id FROM participants WHERE telegram_id = ?", (5000 + i,))
-        await store.erase(5000 + i, START)
+        await store.erase(
+            5000 + i, START, anonymous_answer_keys(w.questions for w in series.webinars)
+        )
         erased.add(row["id"])
     return DataSet(Path(db.path), series, erased, [ERASED_NAME], no_attendance)
 
