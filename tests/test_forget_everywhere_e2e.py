@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.runtime.retention import run_retention
 from sandbox import SandboxClient
+from storage.attendance import Change
 from storage.broadcasts import BroadcastStore
 from storage.code_attempts import CodeAttemptStore
 from storage.overrides import OverrideStore
@@ -29,11 +30,13 @@ async def build_a_person_in_every_table(bot: RunningBot, client: SandboxClient) 
     """Register, answer a survey with free text, be an organizer, act, get deliveries."""
     services, now = bot.services, bot.clock.now()
     user = await SimUser(client, TELEGRAM_ID, first_name="Philippa").join()
-    await register(user, {"name": NAME, "position": POSITION, "email": EMAIL})
+    await register(user, name=NAME, position=POSITION, email=EMAIL)
     participant = await services.participants.get(TELEGRAM_ID)
     assert participant is not None
     webinar = services.series.webinars[0]
-    await services.survey.record_attendance(participant.id, webinar.id, True, "button", now)
+    await services.attendance.record(
+        webinar.id, [Change(participant.id, True, 95)], "button", "participant", now, ("button",)
+    )
     response = await services.survey.ensure_response(webinar.id, participant.id, now)
     await services.survey.save_answer(response.id, "overall", RATING, now)
     await services.survey.save_answer(response.id, "next_topics", FREE_TEXT, now)

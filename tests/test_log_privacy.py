@@ -6,8 +6,7 @@ import logging
 
 import pytest
 
-from bot.cli.main import configure_logging
-from bot.runtime.logs import QUIET_LIBRARIES, quiet_library_loggers
+from bot.runtime.logs import QUIET_LIBRARIES, configure_logging, quiet_library_loggers
 from sandbox import SandboxClient
 from tests.support.bots import RunningBot
 from tests.support.users import ENGLISH, SimUser, register
@@ -22,7 +21,7 @@ async def test_a_registration_at_debug_logs_nothing_personal(
     quiet_library_loggers()
     caplog.set_level(logging.DEBUG)
     user = await SimUser(client, 4242, first_name="Zeynep").join()
-    await register(user, {"name": "Zeynep Quarrington", "email": "zq@customs.gov.bb"})
+    await register(user, name="Zeynep Quarrington", email="zq@customs.gov.bb")
     await user.say("/mydata")
     await user.expect("Zeynep Quarrington")
     records = [r for r in caplog.records if not r.name.startswith(NOT_THE_BOT)]
