@@ -70,7 +70,7 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .build()
     )
-    services.sender = OutboxSender(services, application.bot)
+    services.sender = OutboxSender(services, application.bot, job_queue=application.job_queue)
     application.bot_data[SERVICES_KEY] = services
     register_handlers(application)
     return application
