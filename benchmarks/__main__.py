@@ -77,6 +77,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     outbox.add_argument("--startup-runs", type=int, help="start-ups of each kind (default 3)")
     outbox.add_argument(
+        "--idle-seconds", type=float, help="idle span measured (default 60; --quick 20)"
+    )
+    outbox.add_argument(
         "--py-spy",
         type=Path,
         metavar="DIR",
@@ -285,6 +288,7 @@ async def outbox_async(args: argparse.Namespace, command: str) -> dict[str, Any]
         fan_out=args.fan_out,
         startup=args.startup_participants,
         startup_runs=args.startup_runs,
+        idle_seconds=args.idle_seconds,
         concurrency=args.concurrency,
         py_spy=args.py_spy,
         output=args.outbox_output,
