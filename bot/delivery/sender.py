@@ -286,7 +286,11 @@ class OutboxSender:
         self._outcomes.append((delivery.id, status, fields))
         if status == "sent":
             self.sent += 1
-        if len(self._in_flight) <= 1 or (status == "pending" and fields.get("due_at") is None):
+        # Out of the set now, not when its done-callback runs: several may finish at once.
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.discard(task)  # type: ignore[arg-type]
+        if not self._in_flight or (status == "pending" and fields.get("due_at") is None):
             self.wake()
 
     async def flush(self) -> None:
