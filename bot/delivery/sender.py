@@ -32,6 +32,7 @@ from bot.delivery.due_times import DueAlarm, fill_due_slots, next_due, queue_sur
 from bot.delivery.relevance import Outcome, still_wanted
 from bot.domain import survey
 from bot.render.messages import compose
+from bot.runtime.rate_limiter import sending_in_bulk
 from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -270,6 +271,7 @@ class OutboxSender:
 
     async def _deliver(self, delivery: Delivery) -> None:
         """Send one row and keep its outcome until the sweeper writes it."""
+        sending_in_bulk()  # this task's requests wait behind replies to participants
         try:
             status, fields = await self._attempt(delivery)
         except asyncio.CancelledError:
