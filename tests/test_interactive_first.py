@@ -41,7 +41,7 @@ async def test_interactive_waiters_go_first_and_bulk_keeps_its_share() -> None:
     assert "bulk" in after[: BULK_TURN + 1]
 
 
-async def test_bulk_alone_uses_the_whole_rate() -> None:
+async def test_bulk_alone_uses_nine_tenths_of_the_window() -> None:
     window = SlidingWindow(20, period=0.2)
     loop = asyncio.get_running_loop()
     began = loop.time()

@@ -9,7 +9,8 @@ The send rate is a sliding one-second window (at most `send_rate` requests start
 second), which is how Telegram counts; a leaky bucket would let twice the rate through in
 the first second of a burst. Replies to participants go first: a request made by the outbox
 sender (marked with `sending_in_bulk()`) waits while interactive ones are queued, except that
-every BULK_TURN-th slot goes to bulk when both wait, so a fan-out is slowed, never stopped.
+every BULK_TURN-th slot goes to bulk when both wait, so a fan-out is slowed, never stopped;
+and bulk alone uses at most 90% of the window, leaving the rest to replies.
 
 Interactive requests that fail on the way (a 5xx answer, a timeout, a dropped connection) are
 tried again a few times with backoff, except a message send whose request may have reached
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -55,6 +57,7 @@ _UNCOUNTED = frozenset(
 )
 
 BULK_TURN = 4  # when both wait, every 4th slot goes to bulk: a quarter of the rate at least
+INTERACTIVE_SHARE = 0.1  # of the window that bulk sends leave to replies
 INTERACTIVE_RETRIES = 3
 INTERACTIVE_BACKOFF = 0.25  # seconds before the first retry, doubled each time
 _NOT_RETRIED = frozenset({"getUpdates", "close", "logOut"})
@@ -106,18 +109,28 @@ class SlidingWindow:
 
     Spacing them `period / limit` apart (rather than letting `limit` start at once) keeps a
     short stall on either side from bunching a whole second's worth into a server's window.
-    Interactive acquisitions are served before bulk ones (see BULK_TURN).
+    Interactive acquisitions are served before bulk ones (see BULK_TURN), and bulk ones leave
+    `INTERACTIVE_SHARE` of the window free, so that a reply rarely waits for a slot and the
+    jitter of a full-speed fan-out does not push the total over the server's limit.
     """
 
     def __init__(self, limit: int, period: float = 1.0) -> None:
         self.limit = max(1, limit)
         self.period = period
         self._starts: deque[float] = deque()
-        self._next = 0.0
+        self._next = 0.0  # the bulk cadence
+        self._last = -1e9  # the last grant of either kind
         self._waiting: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
         self._ready: Callable[[], Coroutine[Any, Any, None]] | None = None
         self._granter: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()
         self._interactive_in_a_row = 0
+
+    @property
+    def bulk_limit(self) -> int:
+        """How many of the window's slots bulk acquisitions may hold."""
+        reserve = max(1, math.ceil(self.limit * INTERACTIVE_SHARE)) if self.limit > 1 else 0
+        return max(1, self.limit - reserve)
 
     async def acquire(
         self,
@@ -134,6 +147,7 @@ class SlidingWindow:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         queue = self._waiting[interactive]
         queue.append(future)
+        self._arrived.set()
         if self._granter is None or self._granter.done():
             self._granter = asyncio.create_task(self._grant(), name="rate-window")
         try:
@@ -143,40 +157,55 @@ class SlidingWindow:
                 queue.remove(future)
             raise
 
-    def _next_waiter(self) -> asyncio.Future[None] | None:
-        """The waiter to serve: interactive first, bulk every BULK_TURN-th turn when both wait."""
-        interactive, bulk = self._waiting[True], self._waiting[False]
-        for queue in (interactive, bulk):
+    def _turn(self) -> bool | None:
+        """Whose turn it is: True interactive, False bulk, None nobody waits.
+
+        Interactive first; when both wait, every BULK_TURN-th turn is bulk's.
+        """
+        for queue in self._waiting.values():
             while queue and queue[0].done():
                 queue.popleft()  # cancelled while waiting
+        interactive, bulk = self._waiting[True], self._waiting[False]
         if interactive and (not bulk or self._interactive_in_a_row < BULK_TURN - 1):
-            self._interactive_in_a_row += 1
-            return interactive.popleft()
-        self._interactive_in_a_row = 0
-        return bulk.popleft() if bulk else None
+            return True
+        return False if bulk else None
+
+    def _wait_for(self, interactive: bool, now: float) -> float:
+        """Seconds until a slot of this kind is free (0 when one is free now)."""
+        while self._starts and now - self._starts[0] >= self.period:
+            self._starts.popleft()
+        if interactive:
+            cap, ready_at = self.limit, self._last + self.period / self.limit
+        else:
+            cap, ready_at = self.bulk_limit, self._next
+        if len(self._starts) >= cap:
+            ready_at = max(ready_at, self._starts[len(self._starts) - cap] + self.period)
+        return max(0.0, ready_at - now)
 
     async def _grant(self) -> None:
-        """Hand out slots in order while anyone waits."""
-        while self._waiting[True] or self._waiting[False]:
+        """Hand out slots in turn while anyone waits."""
+        while (turn := self._turn()) is not None:
             if self._ready is not None:
                 await self._ready()
             now = time.monotonic()
-            if now < self._next:
-                await asyncio.sleep(self._next - now)
+            delay = self._wait_for(turn, now)
+            if delay > 0:
+                # A reply arriving meanwhile may be served before this turn's slot is free.
+                self._arrived.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), delay)
                 continue
-            while self._starts and now - self._starts[0] >= self.period:
-                self._starts.popleft()
-            if len(self._starts) >= self.limit:
-                await asyncio.sleep(self._starts[0] + self.period - now)
-                continue
-            waiter = self._next_waiter()
-            if waiter is None:
-                continue
+            waiter = self._waiting[turn].popleft()
             self._starts.append(now)
+            self._last = now
             # Keep the cadence from the ideal time, so sleeping a little late does not
             # slow the whole run; after a pause at most two go out together.
-            gap = self.period / self.limit
+            gap = self.period / (self.limit if turn else self.bulk_limit)
             self._next = max(self._next, now - gap) + gap
+            if turn:
+                self._interactive_in_a_row += 1
+            else:
+                self._interactive_in_a_row = 0
             waiter.set_result(None)
 
 
