@@ -1,11 +1,13 @@
-"""Run the benchmarks: `python -m benchmarks [--quick] [--only registration|outbox|export]`.
+"""Run the benchmarks: `python -m benchmarks [--quick] [--only NAME]`.
 
 registration: our bot against the bare PTB echo bot on complete registrations, and handler
 latency over a seeded database. outbox (issue 3): a reminder fan-out at 100 messages/s, the
-bot's CPU per delivered message against the echo bot's per reply, and start-up with 100,000
-participants (see benchmarks/outbox.py). export: the feedback CSV of 300,000 answers against
-the sqlite3 shell's, and the XLSX (see benchmarks/export.py). All run by default; their tables
-are printed together at the end.
+bot's CPU per delivered message against the echo bot's per reply, start-up with 100,000
+participants, and the idle cost (see benchmarks/outbox.py and benchmarks/idle.py). export:
+the feedback CSV of 300,000 answers against the sqlite3 shell's, and the XLSX (see
+benchmarks/export.py). priority: /help answer time during a 10,000-recipient fan-out at
+SEND_RATE=30 (benchmarks/priority.py). All run by default; their tables are printed together
+at the end.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from benchmarks.export import run_export_benchmark
 from benchmarks.export import table_rows as export_table_rows
 from benchmarks.harness import LoadGen, LoadGenError, RunResult
 from benchmarks.outbox import OutboxOptions, run_outbox, table_rows
+from benchmarks.priority import run_priority
+from benchmarks.priority import table_rows as priority_rows
 from benchmarks.registration import example_series, percentiles_ms, run_registrations
 from benchmarks.report import print_rows, print_table, write_json
 from benchmarks.seed import seed_database
@@ -40,6 +44,7 @@ RATIO_TARGET = 0.6
 P99_TARGET_MS = 20.0
 RESULTS = Path(__file__).resolve().parent / "results" / "registration.json"
 OUTBOX_RESULTS = Path(__file__).resolve().parent / "results" / "outbox.json"
+PRIORITY_RESULTS = Path(__file__).resolve().parent / "results" / "priority.json"
 EXPORT_RESULTS = Path(__file__).resolve().parent / "results" / "export.json"
 
 
@@ -53,7 +58,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("registration", "outbox", "export", "broadcast"),
+        choices=("registration", "outbox", "export", "broadcast", "priority"),
         help="run one benchmark suite (default: both)",
     )
     parser.add_argument("--participants", type=int, help="registrations per run (default 200)")
@@ -311,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     outbox: dict[str, Any] | None = None
     export: dict[str, Any] | None = None
     broadcast: dict[str, Any] | None = None
+    priority: dict[str, Any] | None = None
     try:
         if args.only in (None, "registration"):
             registration = asyncio.run(main_async(args, command))
@@ -335,6 +341,16 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
             write_json(broadcast, BROADCAST_RESULTS)
+        if args.only in (None, "priority"):
+            with tempfile.TemporaryDirectory(prefix="webinar-bench-priority-") as tmpdir:
+                fan_out = args.fan_out or (1_000 if args.quick else 10_000)
+                priority = {
+                    "command": command,
+                    **asyncio.run(
+                        run_priority(Path(tmpdir), fan_out, span=20.0 if args.quick else 60.0)
+                    ),
+                }
+            write_json(priority, PRIORITY_RESULTS)
     except LoadGenError as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
         return 1
@@ -362,11 +378,19 @@ def main(argv: list[str] | None = None) -> int:
             f" {s['latency_s'] * 1000:g} ms latency, {s['cpus']} CPUs",
             broadcast_rows(broadcast),
         )
+    if priority is not None:
+        s = priority["settings"]
+        print_rows(
+            f"replies ahead of bulk: SEND_RATE {s['send_rate']:g}, sandbox limit the same,"
+            f" {s['latency_s'] * 1000:g} ms latency",
+            priority_rows(priority),
+        )
     for path, summary in (
         (args.output, registration),
         (args.outbox_output, outbox),
         (EXPORT_RESULTS, export),
         (BROADCAST_RESULTS, broadcast),
+        (PRIORITY_RESULTS, priority),
     ):
         if summary is not None:
             print(f"results written to {os.path.relpath(path)}")

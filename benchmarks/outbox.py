@@ -111,6 +111,7 @@ class SandboxProc:
         self.send_rate, self.latency = send_rate, latency
         self.process: asyncio.subprocess.Process | None = None
         self.api_base_url = ""
+        self.url = ""  # the sandbox's control API (SandboxClient)
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -129,6 +130,7 @@ class SandboxProc:
         )
         hello = await self._read(30.0)
         self.api_base_url = hello["api_base_url"]
+        self.url = hello.get("url", "")
 
     async def _read(self, timeout: float) -> dict[str, Any]:
         assert self.process is not None and self.process.stdout is not None
@@ -247,7 +249,12 @@ class BotProcess:
 
 
 async def start_bot(
-    workdir: Path, api_base_url: str, database: Path, series_file: Path, name: str
+    workdir: Path,
+    api_base_url: str,
+    database: Path,
+    series_file: Path,
+    name: str,
+    send_rate: float = SEND_RATE,
 ) -> BotProcess:
     """Spawn the bot with its settings in the environment, logging to workdir/name.log."""
     env = {k: v for k, v in os.environ.items() if k not in setting_defaults()}
@@ -256,7 +263,7 @@ async def start_bot(
         TELEGRAM_API_BASE_URL=api_base_url,
         DATABASE_PATH=str(database),
         SERIES_FILE=str(series_file),
-        SEND_RATE=f"{SEND_RATE:g}",
+        SEND_RATE=f"{send_rate:g}",
         LOG_LEVEL="INFO",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
