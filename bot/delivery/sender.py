@@ -173,6 +173,7 @@ class OutboxSender:
                 log.exception("outbox: sweep failed; sending paused")
         self.fault = reason
         self._idle.clear()
+        self._check_due = True  # the slots and surveys of the failed pass are looked at again
         delay = fault_backoff(self._failures)
         try:
             await asyncio.wait_for(self._wake.wait(), delay)
@@ -291,7 +292,7 @@ class OutboxSender:
         # Out of the set now, not when its done-callback runs: several may finish at once.
         task = asyncio.current_task()
         if task is not None:
-            self._in_flight.discard(task)  # type: ignore[arg-type]
+            self._in_flight.discard(task)
         if not self._in_flight or (status == "pending" and fields.get("due_at") is None):
             self.wake()
 
