@@ -15,16 +15,18 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from benchmarks.harness import TOKEN
 from benchmarks.seed import seed_database
 from bot.app import build_application, start_polling, stop_polling
 from bot.config import load_settings
 from bot.domain.series import parse_series
 from bot.services import SERVICES_KEY
 
-TOKEN = "123456789:AAHsandboxTokenForBenchmarksOnly_012345"
+if TYPE_CHECKING:
+    from pathlib import Path
+
 QUERIES_TARGET = 0.0
 
 SERIES = """[series]

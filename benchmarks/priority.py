@@ -19,8 +19,7 @@ import sqlite3
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.outbox import SandboxProc, outbox_counts, series_text, start_bot, wait_ready
 from benchmarks.report import mark
@@ -28,6 +27,9 @@ from benchmarks.seed import FIRST_TELEGRAM_ID, seed_database
 from bot.clock import to_iso
 from bot.domain.series import parse_series
 from sandbox import SandboxClient
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SEND_RATE = 30.0
 LATENCY = 0.05

@@ -19,12 +19,10 @@ import random
 import sqlite3
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import JobQueue
 
 from bot.clock import to_iso
 from bot.delivery.broadcast_sending import BroadcastRuntime
@@ -33,7 +31,12 @@ from bot.delivery.relevance import Outcome, still_wanted
 from bot.domain import survey
 from bot.render.messages import compose
 from bot.runtime.rate_limiter import sending_in_bulk
-from storage.outbox import Delivery
+
+if TYPE_CHECKING:
+    from telegram import Bot
+    from telegram.ext import JobQueue
+
+    from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +154,7 @@ class OutboxSender:
                 busy = await self.sweep()
                 if not busy and not self._stopping:
                     await self._arm_alarm()
-            except Exception as exc:  # noqa: BLE001 - every failure pauses and is retried
+            except Exception as exc:  # every failure pauses and is retried
                 await self._hold(exc)
                 continue
             if self.fault is not None:
@@ -281,7 +284,7 @@ class OutboxSender:
             # Nothing was sent: the row goes again once the database answers.
             log.warning("outbox row %d not sent: the database failed (%s)", delivery.id, exc)
             status, fields = "pending", {"attempts_delta": -1}
-        except Exception as exc:  # noqa: BLE001 - recorded, never lost
+        except Exception as exc:  # recorded, never lost
             log.exception("outbox row %d could not be sent", delivery.id)
             status, fields = "failed", {"last_error": f"internal error: {exc!r}"[:500]}
         # Outcomes are written together by the sweeper (before it claims more), so the rows
@@ -357,21 +360,8 @@ class OutboxSender:
                     reply_markup=markup,
                     rate_limit_args=0,
                 )
-        except RetryAfter:
-            # The rate limiter has already paused every sender; this row simply goes again.
-            return "pending", {"attempts_delta": -1}
-        except Forbidden as exc:
-            return "unreachable", _unreachable(exc.message, now)
-        except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                return "unreachable", _unreachable(exc.message, now)
-            return "failed", {"last_error": exc.message}
-        except NetworkError as exc:
-            attempt = delivery.attempts + 1  # the claim counted this try in the database
-            if attempt >= MAX_ATTEMPTS:
-                return "failed", {"last_error": f"gave up after {attempt} attempts: {exc.message}"}
-            later = self.services.clock.now() + backoff(attempt)
-            return "pending", {"last_error": exc.message, "due_at": to_iso(later)}
+        except (RetryAfter, Forbidden, NetworkError) as exc:
+            return refusal(exc, delivery, self.services.clock.now())
         if delivery.telegram_id is not None:
             self._last_sent[delivery.telegram_id] = time.monotonic()
         return "sent", {
@@ -380,6 +370,25 @@ class OutboxSender:
             # the survey now lives in this message (written with the outcome)
             "response_id": None if response is None else response.id,
         }
+
+
+def refusal(
+    exc: RetryAfter | Forbidden | NetworkError, delivery: Delivery, now: datetime
+) -> Outcome:
+    """The outcome of a send Telegram refused or that failed on the way."""
+    if isinstance(exc, RetryAfter):
+        # The rate limiter has already paused every sender; this row simply goes again.
+        return "pending", {"attempts_delta": -1}
+    if isinstance(exc, Forbidden):
+        return "unreachable", _unreachable(exc.message, now)
+    if isinstance(exc, BadRequest):
+        if "chat not found" in exc.message.lower():
+            return "unreachable", _unreachable(exc.message, now)
+        return "failed", {"last_error": exc.message}
+    attempt = delivery.attempts + 1  # the claim counted this try in the database
+    if attempt >= MAX_ATTEMPTS:
+        return "failed", {"last_error": f"gave up after {attempt} attempts: {exc.message}"}
+    return "pending", {"last_error": exc.message, "due_at": to_iso(now + backoff(attempt))}
 
 
 def _unreachable(reason: str, now: datetime) -> dict[str, Any]:
