@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from datetime import datetime, timedelta
 
 from bot.app import apply_series
-from bot.clock import to_iso
 from sandbox import SandboxClient
 from tests.conftest import RunningBot
 from tests.e2e import SimUser, register
@@ -24,24 +22,9 @@ SPANISH_BELIZE = {
 
 
 async def settle(bot: RunningBot, timeout: float = 15.0) -> None:
-    """Let the sender deliver everything due at the clock's time."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        bot.services.sender.wake()
-        await asyncio.sleep(0.05)
-        row = await bot.services.db.fetchone(
-            "SELECT COUNT(*) AS n FROM outbox WHERE status = 'sending'"
-            " OR (status = 'pending' AND due_at <= ?)",
-            (to_iso(bot.clock.now()),),
-        )
-        slots = await bot.services.db.fetchone(
-            "SELECT COUNT(*) AS n FROM reminder_slots WHERE status = 'planned' AND due_at <= ?",
-            (to_iso(bot.clock.now()),),
-        )
-        if row["n"] == 0 and slots["n"] == 0:
-            return
-    raise TimeoutError("the outbox did not settle")
+    """Let the sender deliver everything due at the clock's time (TimeoutError otherwise)."""
+    bot.services.sender.wake()
+    await bot.services.sender.wait_idle(timeout)
 
 
 async def at(bot: RunningBot, moment: datetime) -> None:
