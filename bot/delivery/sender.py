@@ -127,10 +127,10 @@ class OutboxSender:
         """Stop claiming, let messages in flight finish (up to `timeout`), then stop."""
         self._stopping = True
         self._wake.set()
-        self.alarm.cancel()
         if self._runner is not None:
             await self._runner
             self._runner = None
+        self.alarm.cancel()
         if self._in_flight:
             _, pending = await asyncio.wait(self._in_flight, timeout=timeout)
             for task in pending:
