@@ -1,12 +1,14 @@
-"""Run the benchmarks: `python -m benchmarks [--quick] [--only SUITE]` (see --help for suites).
+"""Run the benchmarks: `python -m benchmarks [--quick] [--only NAME]`.
 
 registration: our bot against the bare PTB echo bot on complete registrations, and handler
 latency over a seeded database. outbox (issue 3): a reminder fan-out at 100 messages/s, the
-bot's CPU per delivered message against the echo bot's per reply, and start-up with 100,000
-participants (see benchmarks/outbox.py). export: the feedback CSV of 300,000 answers against
-the sqlite3 shell's, and the XLSX (see benchmarks/export.py). attendance: importing a Zoom
-report of 5,000 connection rows for 3,000 registrants (see benchmarks/attendance.py). All run
-by default; their tables are printed together at the end.
+bot's CPU per delivered message against the echo bot's per reply, start-up with 100,000
+participants, and the idle cost (see benchmarks/outbox.py and benchmarks/idle.py). export:
+the feedback CSV of 300,000 answers against the sqlite3 shell's, and the XLSX (see
+benchmarks/export.py). priority: /help answer time during a 10,000-recipient fan-out at
+SEND_RATE=30 (benchmarks/priority.py). attendance: importing a Zoom report of 5,000
+connection rows for 3,000 registrants (benchmarks/attendance.py). All run by default; their
+tables are printed together at the end.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from benchmarks.export import run_export_benchmark
 from benchmarks.export import table_rows as export_table_rows
 from benchmarks.harness import LoadGen, LoadGenError, RunResult
 from benchmarks.outbox import OutboxOptions, run_outbox, table_rows
+from benchmarks.priority import run_priority
+from benchmarks.priority import table_rows as priority_rows
 from benchmarks.registration import example_series, percentiles_ms, run_registrations
 from benchmarks.report import print_rows, print_table, write_json
 from benchmarks.seed import seed_database
@@ -43,6 +47,7 @@ RATIO_TARGET = 0.6
 P99_TARGET_MS = 20.0
 RESULTS = Path(__file__).resolve().parent / "results" / "registration.json"
 OUTBOX_RESULTS = Path(__file__).resolve().parent / "results" / "outbox.json"
+PRIORITY_RESULTS = Path(__file__).resolve().parent / "results" / "priority.json"
 EXPORT_RESULTS = Path(__file__).resolve().parent / "results" / "export.json"
 ATTENDANCE_RESULTS = Path(__file__).resolve().parent / "results" / "attendance.json"
 
@@ -57,7 +62,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("registration", "outbox", "export", "broadcast", "attendance"),
+        choices=("registration", "outbox", "export", "broadcast", "priority", "attendance"),
         help="run one benchmark suite (default: both)",
     )
     parser.add_argument("--participants", type=int, help="registrations per run (default 200)")
@@ -80,6 +85,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="participants stored for the start-up run (default 100,000)",
     )
     outbox.add_argument("--startup-runs", type=int, help="start-ups of each kind (default 3)")
+    outbox.add_argument(
+        "--idle-seconds", type=float, help="idle span measured (default 60; --quick 20)"
+    )
     outbox.add_argument(
         "--py-spy",
         type=Path,
@@ -289,6 +297,7 @@ async def outbox_async(args: argparse.Namespace, command: str) -> dict[str, Any]
         fan_out=args.fan_out,
         startup=args.startup_participants,
         startup_runs=args.startup_runs,
+        idle_seconds=args.idle_seconds,
         concurrency=args.concurrency,
         py_spy=args.py_spy,
         output=args.outbox_output,
@@ -312,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     export: dict[str, Any] | None = None
     broadcast: dict[str, Any] | None = None
     attendance: dict[str, Any] | None = None
+    priority: dict[str, Any] | None = None
     try:
         if args.only in (None, "registration"):
             registration = asyncio.run(main_async(args, command))
@@ -345,6 +355,16 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                 }
             write_json(attendance, ATTENDANCE_RESULTS)
+        if args.only in (None, "priority"):
+            with tempfile.TemporaryDirectory(prefix="webinar-bench-priority-") as tmpdir:
+                fan_out = args.fan_out or (1_000 if args.quick else 10_000)
+                priority = {
+                    "command": command,
+                    **asyncio.run(
+                        run_priority(Path(tmpdir), fan_out, span=20.0 if args.quick else 60.0)
+                    ),
+                }
+            write_json(priority, PRIORITY_RESULTS)
     except LoadGenError as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
         return 1
@@ -379,12 +399,20 @@ def main(argv: list[str] | None = None) -> int:
             f" {s['registrants']:,} registrants, {s['cpus']} CPUs",
             attendance_rows(attendance),
         )
+    if priority is not None:
+        s = priority["settings"]
+        print_rows(
+            f"replies ahead of bulk: SEND_RATE {s['send_rate']:g}, sandbox limit the same,"
+            f" {s['latency_s'] * 1000:g} ms latency",
+            priority_rows(priority),
+        )
     for path, summary in (
         (args.output, registration),
         (args.outbox_output, outbox),
         (EXPORT_RESULTS, export),
         (BROADCAST_RESULTS, broadcast),
         (ATTENDANCE_RESULTS, attendance),
+        (PRIORITY_RESULTS, priority),
     ):
         if summary is not None:
             print(f"results written to {os.path.relpath(path)}")

@@ -16,6 +16,8 @@ SEND_RATE (100 messages/s) and 50 ms of latency per request.
    from spawning the process to its first getUpdates at the sandbox, and its peak RSS (the
    kernel's high-water mark VmHWM, cross-checked by psutil sampling every 10 ms), next to the
    same bot starting with an empty database (the fixed cost of Python, PTB and the schema).
+4. Idle (issue 10, benchmarks/idle.py): CPU seconds per hour and database statements per
+   minute while nothing is due (target: no statement at all).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ import psutil
 
 from benchmarks.echo import run_echo
 from benchmarks.harness import ROOT, TOKEN, LoadGen, LoadGenError, RunResult
+from benchmarks.idle import measure_idle
+from benchmarks.idle import table_rows as idle_rows
 from benchmarks.report import mark
 from benchmarks.seed import FIRST_TELEGRAM_ID, seed_database
 from bot.clock import to_iso
@@ -71,6 +75,8 @@ class OutboxOptions:
     echo_rounds: int = 4
     concurrency: int = 50
     lead: float = 4.0
+    idle_seconds: float = 60.0
+    idle_participants: int = 1_000
     py_spy: Path | None = None
     output: Path = ROOT / "benchmarks" / "results" / "outbox.json"
 
@@ -78,7 +84,14 @@ class OutboxOptions:
     def make(cls, quick: bool, **overrides: Any) -> OutboxOptions:
         """Defaults for a full or a --quick run, with explicit overrides (None: default)."""
         base = (
-            cls(fan_out=1_000, startup=10_000, startup_runs=2, echo_users=40, echo_rounds=2)
+            cls(
+                fan_out=1_000,
+                startup=10_000,
+                startup_runs=2,
+                echo_users=40,
+                echo_rounds=2,
+                idle_seconds=20.0,
+            )
             if quick
             else cls()
         )
@@ -98,6 +111,7 @@ class SandboxProc:
         self.send_rate, self.latency = send_rate, latency
         self.process: asyncio.subprocess.Process | None = None
         self.api_base_url = ""
+        self.url = ""  # the sandbox's control API (SandboxClient)
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -116,6 +130,7 @@ class SandboxProc:
         )
         hello = await self._read(30.0)
         self.api_base_url = hello["api_base_url"]
+        self.url = hello.get("url", "")
 
     async def _read(self, timeout: float) -> dict[str, Any]:
         assert self.process is not None and self.process.stdout is not None
@@ -234,7 +249,12 @@ class BotProcess:
 
 
 async def start_bot(
-    workdir: Path, api_base_url: str, database: Path, series_file: Path, name: str
+    workdir: Path,
+    api_base_url: str,
+    database: Path,
+    series_file: Path,
+    name: str,
+    send_rate: float = SEND_RATE,
 ) -> BotProcess:
     """Spawn the bot with its settings in the environment, logging to workdir/name.log."""
     env = {k: v for k, v in os.environ.items() if k not in setting_defaults()}
@@ -243,7 +263,7 @@ async def start_bot(
         TELEGRAM_API_BASE_URL=api_base_url,
         DATABASE_PATH=str(database),
         SERIES_FILE=str(series_file),
-        SEND_RATE=f"{SEND_RATE:g}",
+        SEND_RATE=f"{send_rate:g}",
         LOG_LEVEL="INFO",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
@@ -612,7 +632,7 @@ async def _one_start(
 async def run_outbox(
     options: OutboxOptions, tmp: Path, progress: Callable[[str], None] = print
 ) -> dict[str, Any]:
-    """Echo baseline, fan-out, start-up; return the JSON-ready summary."""
+    """Echo baseline, fan-out, start-up, idle cost; return the JSON-ready summary."""
     if not send_rate_setting_exists():
         progress(
             "  note: bot/config.py has no SEND_RATE setting; the bot runs through"
@@ -661,10 +681,28 @@ async def run_outbox(
             f" {len(STARTUP_OFFSETS)} offsets, {options.startup_runs} run(s) each"
         )
         start = await startup(sandbox, tmp, options.startup, options.startup_runs, spy)
+        progress(
+            f"idle: {options.idle_participants:,} participants, next reminder a day away,"
+            f" {options.idle_seconds:g} s alone"
+        )
+        await sandbox.call("reset")
+        await sandbox.call(
+            "add_users", first_id=FIRST_TELEGRAM_ID + 1, count=options.idle_participants
+        )
+        idle = await measure_idle(
+            sandbox.api_base_url, tmp, options.idle_seconds, options.idle_participants
+        )
+        progress(
+            f"  {idle['statements']} database statements in {idle['seconds']:g} s,"
+            f" {idle['cpu_s_per_hour']:.2f} CPU s per hour"
+        )
     finally:
         await sandbox.close()
     echo_ms = statistics.median(r.bot_cpu_ms_per_update for r in echoes)
-    return summarise(options, echoes, echo_ms, fan, start)
+    summary = summarise(options, echoes, echo_ms, fan, start)
+    summary["idle"] = idle
+    summary["checks"]["idle_statements"] = idle["check"]
+    return summary
 
 
 def summarise(
@@ -843,6 +881,7 @@ def table_rows(summary: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         ),
         ("  peak RSS, empty database", f"{_num(empty['peak_rss_mb_max'])} MB", "info", ""),
         ("  peak RSS during the fan-out", f"{_num(fan['peak_rss_mb'])} MB", "info", ""),
+        *(idle_rows(summary["idle"]) if "idle" in summary else []),
     ]
 
 

@@ -81,7 +81,7 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .build()
     )
-    services.sender = OutboxSender(services, application.bot)
+    services.sender = OutboxSender(services, application.bot, job_queue=application.job_queue)
     processor.on_dropped = processor.on_dropped or slow_down_reply(application)
     application.bot_data[SERVICES_KEY] = services
     register_handlers(application)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.database import Database
 from storage.timestamps import from_iso, to_iso
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from datetime import datetime
+
+    from storage.database import Database
 
 FINAL_STATUSES = ("sent", "failed", "skipped", "unreachable", "cancelled")
 
@@ -134,8 +137,14 @@ class OutboxStore:
         return chosen
 
     async def settle(self, outcomes: Iterable[tuple[int, str, dict[str, Any]]]) -> None:
-        """Record many outcomes at once: (row id, status, fields such as last_error)."""
-        updates = []
+        """Record many outcomes in one transaction: (row id, status, fields).
+
+        Fields: last_error, telegram_message_id, sent_at, due_at, attempts_delta; and what
+        the send taught about others: `unreachable_reason` marks the participant unreachable
+        (with `at`), `response_id` records the survey message in the participant's response.
+        Either every outcome is written or none is (the caller keeps them and tries again).
+        """
+        updates, unreachable, surveys = [], [], []
         for row_id, status, fields in outcomes:
             updates.append(
                 (
@@ -148,23 +157,51 @@ class OutboxStore:
                     row_id,
                 )
             )
+            if fields.get("unreachable_reason"):
+                unreachable.append((fields.get("at"), fields["unreachable_reason"][:300], row_id))
+            if fields.get("response_id") is not None:
+                surveys.append(
+                    (
+                        fields.get("telegram_message_id"),
+                        fields.get("sent_at"),
+                        fields["response_id"],
+                    )
+                )
         if not updates:
             return
-        await self.db.executemany(
-            "UPDATE outbox SET status = ?, last_error = COALESCE(?, last_error),"
-            " telegram_message_id = COALESCE(?, telegram_message_id),"
-            " sent_at = COALESCE(?, sent_at), due_at = COALESCE(?, due_at),"
-            " attempts = attempts + ? WHERE id = ?",
-            updates,
-        )
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE outbox SET status = ?, last_error = COALESCE(?, last_error),"
+                " telegram_message_id = COALESCE(?, telegram_message_id),"
+                " sent_at = COALESCE(?, sent_at), due_at = COALESCE(?, due_at),"
+                " attempts = attempts + ? WHERE id = ?",
+                updates,
+            )
+            await conn.executemany(
+                "UPDATE participants SET unreachable_at = ?, unreachable_reason = ?"
+                " WHERE id = (SELECT participant_id FROM outbox WHERE id = ?)"
+                " AND unreachable_at IS NULL",
+                unreachable,
+            )
+            await conn.executemany(
+                "UPDATE responses SET message_id = COALESCE(?, message_id), updated_at = ?"
+                " WHERE id = ?",
+                surveys,
+            )
 
-    async def mark_unreachable(self, participant_id: int, reason: str, now: datetime) -> None:
-        """Remember that Telegram refuses messages to this participant."""
-        await self.db.execute(
-            "UPDATE participants SET unreachable_at = ?, unreachable_reason = ?"
-            " WHERE id = ? AND unreachable_at IS NULL",
-            (to_iso(now), reason[:300], participant_id),
+    async def first_unnudged_invitation(self, webinar_id: str) -> datetime | None:
+        """When the earliest sent survey invitation still owed a nudge went out, or None."""
+        row = await self.db.fetchone(
+            "SELECT MIN(o.sent_at) AS first FROM outbox o"
+            " WHERE o.kind = 'survey' AND o.webinar_id = ? AND o.status = 'sent'"
+            " AND NOT EXISTS (SELECT 1 FROM outbox n WHERE n.kind = 'nudge'"
+            "   AND n.webinar_id = o.webinar_id AND n.participant_id = o.participant_id)"
+            " AND NOT EXISTS (SELECT 1 FROM responses s"
+            "   WHERE s.webinar_id = o.webinar_id AND s.participant_id = o.participant_id"
+            "   AND s.status IN ('completed', 'absent'))",
+            (webinar_id,),
         )
+        return from_iso(row["first"]) if row and row["first"] else None
 
     async def counts(self, kind: str | None = None, webinar_id: str | None = None) -> dict:
         """Rows per status, optionally for one kind and webinar."""

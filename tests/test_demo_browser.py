@@ -132,15 +132,19 @@ async def test_participant_and_organizer_in_the_browser(demo: Demo, tmp_path: Pa
         ics = page.locator("#messages .file", has_text=".ics").last
         assert (await ics.get_attribute("href") or "").startswith("/api/files/")
 
+        sender = demo.application.bot_data[SERVICES_KEY].sender
         clock.set(webinar.starts_at - timedelta(minutes=1))
+        sender.wake()  # the clock moved by hand: the sender's job was armed by the old time
         await last_bot_text(page, "Reminder: Building a Crime Gun")
         clock.set(webinar.starts_at)
+        sender.wake()
         await last_bot_text(page, "Starting now")
         await expect(page.locator("#countdown")).to_contain_text("live now", timeout=WAIT)
         await press(page, "I'm attending")
         await expect(page.locator("#toast")).to_contain_text("attendance is recorded", timeout=WAIT)
 
         clock.set(webinar.ends_at + timedelta(seconds=31))
+        sender.wake()
         await last_bot_text(page, "Thank you for attending")
         await expect(page.locator("#countdown")).to_contain_text("ended", timeout=WAIT)
         await press(page, "Start the survey")

@@ -15,14 +15,16 @@ import contextlib
 import logging
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, NetworkError
 
 from bot.render.keyboards import broadcast_stop_keyboard
 from storage.broadcasts import Broadcast, BroadcastStore, broadcast_id_of
-from storage.outbox import Delivery
+
+if TYPE_CHECKING:
+    from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 

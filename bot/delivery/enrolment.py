@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from bot.clock import to_iso
 from bot.domain.reminders import needs_late_reminder
-from bot.services import Services
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from bot.services import Services
 
 
 async def after_joining(services: Services, participant_id: int, webinar_ids: Iterable[str]) -> int:

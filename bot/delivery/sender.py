@@ -1,38 +1,49 @@
 """The one sender: drains the outbox concurrently within Telegram's limits and records outcomes.
 
-Crash safety: a row is marked 'sending' before its request goes out and 'sent' right after
-Telegram answers. After a crash, rows still 'sending' are queued again at start-up, so only the
-messages in flight at the moment of the crash (at most `concurrency`) can be sent twice.
+It sleeps until something falls due: `DueAlarm` keeps one JobQueue job armed for the next
+reminder slot, outbox row, retry or survey step, and `wake()` (called when something new is
+queued) looks at once. Idle, it makes no database query.
+
+Crash safety: a row is marked 'sending' before its request goes out, and its outcome is kept in
+memory until it is written. After a crash, rows still 'sending' are queued again at start-up,
+so only the messages in flight (at most `concurrency`) can be sent twice. When the database
+cannot be written the sender keeps its outcomes, claims nothing more and tries again with
+backoff until the write succeeds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
+import sqlite3
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import to_iso
 from bot.delivery.broadcast_sending import BroadcastRuntime
+from bot.delivery.due_times import DueAlarm, fill_due_slots, next_due, queue_surveys
+from bot.delivery.relevance import Outcome, still_wanted
 from bot.domain import attendance, survey
-from bot.domain.reminders import offset_of, skip_reason, start_of
 from bot.render.messages import compose
-from storage.outbox import Delivery
+from bot.runtime.rate_limiter import sending_in_bulk
+
+if TYPE_CHECKING:
+    from telegram import Bot
+    from telegram.ext import JobQueue
+
+    from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 PER_CHAT_INTERVAL = 1.0  # Telegram: no more than one message a second to the same chat
-SURVEY_CHECK_INTERVAL = 1.0  # seconds between looks for surveys and nudges to queue
-SLOT_CHECK_INTERVAL = 0.2  # seconds between looks for due reminder slots (wake() looks at once)
-
-Outcome = tuple[str, dict[str, Any]]
+HELD_BACK_RETRY = 0.25  # seconds before another look when due rows wait for a busy chat
+FAULT_BACKOFF_MAX = 30.0  # seconds between tries to write while the database refuses
 
 
 def backoff(attempts: int) -> timedelta:
@@ -41,38 +52,63 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter only
 
 
+def fault_backoff(failures: int) -> float:
+    """Seconds to wait before writing again after `failures` failed writes in a row."""
+    return min(0.5 * 2.0 ** max(0, failures - 1), FAULT_BACKOFF_MAX)
+
+
 class OutboxSender:
     """Fills due reminder slots, claims due rows and sends them, a bounded number at a time."""
 
     def __init__(
-        self, services: Any, bot: Bot, concurrency: int = 64, poll_interval: float = 0.25
+        self,
+        services: Any,
+        bot: Bot,
+        concurrency: int = 64,
+        job_queue: JobQueue[Any] | None = None,
     ) -> None:
         self.services = services
         self.bot = bot
         self.concurrency = concurrency
-        self.poll_interval = poll_interval
+        self.alarm = DueAlarm(job_queue, services.clock, self.wake)
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
         self._stopping = False
         self._runner: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._last_sent: dict[int, float] = {}
-        self._surveys_checked = -1e9
-        self._slots_checked = -1e9
-        self._check_slots = True
+        self._check_due = True
         self._outcomes: list[tuple[int, str, dict[str, Any]]] = []
         self._compose_cache: dict[tuple[object, ...], tuple[str, Any]] = {}
         self.broadcasts = BroadcastRuntime(services, bot)
         self.sent = 0
+        self.fault: str | None = None  # why the database cannot be written, while it cannot
+        self._failures = 0
 
     @property
     def running(self) -> bool:
         """Whether the sweeper task is running."""
         return self._runner is not None and not self._runner.done() and not self._stopping
 
+    @property
+    def paused(self) -> bool:
+        """Whether sending is held because the database cannot be written."""
+        return self.fault is not None
+
     def wake(self) -> None:
-        """Look at the outbox (and the reminder slots) now rather than at the next poll."""
-        self._check_slots = True
+        """Look at the outbox, the reminder slots and the surveys now."""
+        self._check_due = True
+        self._idle.clear()
         self._wake.set()
+
+    async def wait_idle(self, timeout: float = 10.0) -> None:
+        """Return once nothing is due, in flight or unwritten; TimeoutError after `timeout`."""
+        await asyncio.wait_for(self._idle.wait(), timeout)
+
+    @property
+    def idle(self) -> bool:
+        """Whether the sender is asleep with nothing due, in flight or unwritten."""
+        return self._idle.is_set()
 
     async def start(self) -> None:
         """Requeue what a crash left in flight and start the sweeper."""
@@ -82,6 +118,8 @@ class OutboxSender:
                 "outbox: %d messages were in flight at the last stop; sending them again", requeued
             )
         self._stopping = False
+        self._idle.clear()
+        self._check_due = True
         self._runner = asyncio.create_task(self._run(), name="outbox-sender")
         await self.broadcasts.resume()
 
@@ -92,37 +130,87 @@ class OutboxSender:
         if self._runner is not None:
             await self._runner
             self._runner = None
+        self.alarm.cancel()
         if self._in_flight:
             _, pending = await asyncio.wait(self._in_flight, timeout=timeout)
             for task in pending:
                 task.cancel()  # left 'sending': requeued at the next start
-        await self.flush()
+        try:
+            await self.flush()
+        except sqlite3.Error as exc:
+            log.error(
+                "outbox: %d outcomes could not be written at stop (%s); those messages"
+                " will be sent again at the next start",
+                len(self._outcomes),
+                exc,
+            )
         await self.broadcasts.stop()
 
     async def _run(self) -> None:
-        """Sweep until stopped: fill slots, claim, send; sleep only when nothing is due."""
+        """Sweep until stopped: flush, fill slots, claim, send; sleep until something is due."""
         while not self._stopping:
-            busy = False
+            self._wake.clear()
             try:
                 busy = await self.sweep()
-            except Exception:
-                log.exception("outbox sweep failed")
-            if busy and not self._stopping:
+                if not busy and not self._stopping:
+                    await self._arm_alarm()
+            except Exception as exc:  # every failure pauses and is retried
+                await self._hold(exc)
+                continue
+            if self.fault is not None:
+                log.warning("outbox: the database takes writes again; sending resumes")
+                self.fault, self._failures = None, 0
+            if busy:
                 await asyncio.sleep(0)
                 continue
-            with contextlib.suppress(TimeoutError):  # nothing woke us: poll anyway
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            self._wake.clear()
+            await self._wake.wait()
+
+    async def _hold(self, exc: Exception) -> None:
+        """Send nothing more until a write succeeds; try again after a growing pause."""
+        self._failures += 1
+        reason = f"{type(exc).__name__}: {exc}"
+        if self.fault is None:
+            if isinstance(exc, sqlite3.Error):
+                log.error("outbox: the database cannot be written (%s); sending paused", reason)
+            else:
+                log.exception("outbox: sweep failed; sending paused")
+        self.fault = reason
+        self._idle.clear()
+        self._check_due = True  # the slots and surveys of the failed pass are looked at again
+        delay = fault_backoff(self._failures)
+        try:
+            await asyncio.wait_for(self._wake.wait(), delay)
+            await asyncio.sleep(min(delay, 0.05))  # a burst of wakes cannot make a busy loop
+        except TimeoutError:
+            pass
+
+    async def _arm_alarm(self) -> None:
+        """Arm the job for the next due moment; mark the sender idle when nothing is due now.
+
+        While messages are in flight, each one wakes the sweeper as it finishes, so the due
+        times are only looked up when no job is armed.
+        """
+        busy = bool(self._in_flight or self._outcomes)
+        if busy and self.alarm.rings_in is not None:
+            return
+        now = self.services.clock.now()
+        due = await next_due(self.services, now)
+        if due is not None and due <= now:
+            # Due rows held back by the concurrency or the one-message-a-second-per-chat rule.
+            self.alarm.arm_in(HELD_BACK_RETRY)
+            return
+        self.alarm.arm_for(due)
+        if not busy and not self._wake.is_set():
+            self._idle.set()
 
     async def sweep(self) -> bool:
         """One pass; returns True when more rows may be due right away."""
-        now = self.services.clock.now()
-        if self._check_slots or time.monotonic() - self._slots_checked >= SLOT_CHECK_INTERVAL:
-            self._check_slots = False
-            self._slots_checked = time.monotonic()
-            await self.fill_due_slots(now)
-        await self.plan_surveys(now)
         await self.flush()
+        now = self.services.clock.now()
+        if self._check_due:
+            self._check_due = False
+            await fill_due_slots(self.services, now)
+            await queue_surveys(self.services, now)
         free = self.concurrency - len(self._in_flight)
         if self._in_flight and free < max(1, self.concurrency // 4):
             # Claim in batches: one claim for many rows costs far less than one per row.
@@ -144,55 +232,6 @@ class OutboxSender:
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
         return len(claimed) == free
-
-    async def fill_due_slots(self, now: datetime) -> None:
-        """Turn reminder slots whose time has come into outbox rows (or skipped rows)."""
-        series, schedule = self.services.series, self.services.schedule
-        due = await schedule.due_slots(now)
-        # After downtime several reminders of one webinar may be due at once: only the
-        # latest one (the smallest offset) still says something useful.
-        latest: dict[tuple[str, datetime], timedelta] = {}
-        for slot in due:
-            key = (slot.webinar_id, slot.starts_at)
-            latest[key] = min(latest.get(key, slot.offset), slot.offset)
-        for slot in due:
-            webinar = series.webinar(slot.webinar_id)
-            reason = (
-                "the webinar is no longer in the series"
-                if webinar is None
-                else skip_reason(slot.offset, slot.starts_at, webinar.ends_at, now)
-            )
-            if reason is None and slot.offset > latest[(slot.webinar_id, slot.starts_at)]:
-                reason = "a later reminder was due as well"
-            count = await schedule.fill_slot(slot, now, reason)
-            log.info(
-                "reminder %s before %s: %d %s%s",
-                slot.offset,
-                slot.webinar_id,
-                count,
-                "queued" if reason is None else "skipped",
-                f" ({reason})" if reason else "",
-            )
-
-    async def plan_surveys(self, now: datetime) -> None:
-        """Queue survey invitations once a webinar is over, and the one nudge later on."""
-        if time.monotonic() - self._surveys_checked < SURVEY_CHECK_INTERVAL:
-            return
-        self._surveys_checked = time.monotonic()
-        series = self.services.series
-        store = self.services.survey
-        queued = await store.surveys_queued()
-        for webinar in series.webinars:
-            if not survey.is_open(series, webinar, now):
-                continue
-            if queued.get(webinar.id) is None:
-                if survey.invitation_due(series, webinar) <= now:
-                    count = await store.queue_invitations(webinar.id, now)
-                    log.info("survey of %s: %d invitations queued", webinar.id, count)
-                continue
-            nudges = await store.queue_nudges(webinar.id, series.feedback_nudge_after, now)
-            if nudges:
-                log.info("survey of %s: %d nudges queued", webinar.id, nudges)
 
     def _composed(self, delivery: Delivery, now: datetime) -> tuple[str, Any]:
         """The message for a row; identical for everyone with the same language and zone.
@@ -235,12 +274,17 @@ class OutboxSender:
         self._last_sent = {k: v for k, v in self._last_sent.items() if v >= horizon}
 
     async def _deliver(self, delivery: Delivery) -> None:
-        """Send one row and record its outcome."""
+        """Send one row and keep its outcome until the sweeper writes it."""
+        sending_in_bulk()  # this task's requests wait behind replies to participants
         try:
             status, fields = await self._attempt(delivery)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - recorded, never lost
+        except sqlite3.Error as exc:
+            # Nothing was sent: the row goes again once the database answers.
+            log.warning("outbox row %d not sent: the database failed (%s)", delivery.id, exc)
+            status, fields = "pending", {"attempts_delta": -1}
+        except Exception as exc:  # recorded, never lost
             log.exception("outbox row %d could not be sent", delivery.id)
             status, fields = "failed", {"last_error": f"internal error: {exc!r}"[:500]}
         # Outcomes are written together by the sweeper (before it claims more), so the rows
@@ -248,48 +292,23 @@ class OutboxSender:
         self._outcomes.append((delivery.id, status, fields))
         if status == "sent":
             self.sent += 1
-        if len(self._in_flight) <= 1 or (status == "pending" and fields.get("due_at") is None):
+        # Out of the set now, not when its done-callback runs: several may finish at once.
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.discard(task)
+        if not self._in_flight or (status == "pending" and fields.get("due_at") is None):
             self.wake()
 
     async def flush(self) -> None:
-        """Record the outcomes of finished deliveries in one transaction."""
-        if self._outcomes:
-            outcomes, self._outcomes = self._outcomes, []
-            await self.services.outbox.settle(outcomes)
+        """Write the outcomes of finished deliveries in one transaction, then forget them.
 
-    def _still_wanted(self, delivery: Delivery, now: datetime) -> Outcome | None:
-        """Why a row should not be sent after all (cancelled or skipped), or None."""
-        if delivery.telegram_id is None:
-            return "cancelled", {"last_error": "the participant erased their data"}
-        if delivery.unreachable:
-            return "unreachable", {"last_error": "the participant cannot be reached"}
-        if delivery.kind == "broadcast":
-            return None  # checked in _attempt, against its broadcast
-        webinar = self.services.series.webinar(delivery.webinar_id or "")
-        if webinar is None:
-            return "cancelled", {"last_error": "the webinar is no longer in the series"}
-        if delivery.kind in ("reminder", "late_reminder") and not delivery.registered:
-            return "cancelled", {"last_error": "no longer registered for the webinar"}
-        if delivery.kind == "reminder":
-            if not delivery.reminders_enabled:
-                return "cancelled", {"last_error": "reminders turned off"}
-            if start_of(delivery.purpose) != to_iso(webinar.starts_at):
-                return "cancelled", {"last_error": "the webinar moved"}
-            reason = skip_reason(
-                offset_of(delivery.purpose), webinar.starts_at, webinar.ends_at, now
-            )
-            if reason:
-                return "skipped", {"last_error": reason}
-        if delivery.kind == "late_reminder" and now >= webinar.ends_at:
-            return "skipped", {"last_error": "the webinar had ended"}
-        if delivery.kind == "change_notice" and delivery.purpose != f"v{delivery.webinar_version}":
-            return "cancelled", {"last_error": "superseded by a later change"}
-        if delivery.kind in ("survey", "nudge"):
-            if not delivery.registered:
-                return "cancelled", {"last_error": "no longer registered for the webinar"}
-            if not survey.is_open(self.services.series, webinar, now):
-                return "skipped", {"last_error": "the survey had closed"}
-        return None
+        When the write fails they stay in memory (and the error is raised): nothing is lost.
+        """
+        if not self._outcomes:
+            return
+        batch = list(self._outcomes)
+        await self.services.outbox.settle(batch)
+        del self._outcomes[: len(batch)]
 
     async def _survey_message(self, delivery: Delivery, now: datetime) -> Any:
         """The survey invitation or nudge, with the response it belongs to (or an Outcome)."""
@@ -317,7 +336,7 @@ class OutboxSender:
     async def _attempt(self, delivery: Delivery) -> Outcome:
         """Decide, send, and classify Telegram's answer."""
         now = self.services.clock.now()
-        unwanted = self._still_wanted(delivery, now)
+        unwanted = still_wanted(self.services, delivery, now)
         if unwanted is not None:
             return unwanted
         response = None
@@ -343,30 +362,37 @@ class OutboxSender:
                     reply_markup=markup,
                     rate_limit_args=0,
                 )
-        except RetryAfter:
-            # The rate limiter has already paused every sender; this row simply goes again.
-            return "pending", {"attempts_delta": -1}
-        except Forbidden as exc:
-            await self.services.outbox.mark_unreachable(delivery.participant_id, exc.message, now)
-            return "unreachable", {"last_error": exc.message}
-        except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                await self.services.outbox.mark_unreachable(
-                    delivery.participant_id, exc.message, now
-                )
-                return "unreachable", {"last_error": exc.message}
-            return "failed", {"last_error": exc.message}
-        except NetworkError as exc:
-            attempt = delivery.attempts + 1  # the claim counted this try in the database
-            if attempt >= MAX_ATTEMPTS:
-                return "failed", {"last_error": f"gave up after {attempt} attempts: {exc.message}"}
-            later = self.services.clock.now() + backoff(attempt)
-            return "pending", {"last_error": exc.message, "due_at": to_iso(later)}
+        except (RetryAfter, Forbidden, NetworkError) as exc:
+            return refusal(exc, delivery, self.services.clock.now())
         if delivery.telegram_id is not None:
             self._last_sent[delivery.telegram_id] = time.monotonic()
-        if response is not None:  # the survey now lives in this message
-            await self.services.survey.update(response.id, now, message_id=message.message_id)
         return "sent", {
             "telegram_message_id": message.message_id,
             "sent_at": to_iso(self.services.clock.now()),
+            # the survey now lives in this message (written with the outcome)
+            "response_id": None if response is None else response.id,
         }
+
+
+def refusal(
+    exc: RetryAfter | Forbidden | NetworkError, delivery: Delivery, now: datetime
+) -> Outcome:
+    """The outcome of a send Telegram refused or that failed on the way."""
+    if isinstance(exc, RetryAfter):
+        # The rate limiter has already paused every sender; this row simply goes again.
+        return "pending", {"attempts_delta": -1}
+    if isinstance(exc, Forbidden):
+        return "unreachable", _unreachable(exc.message, now)
+    if isinstance(exc, BadRequest):
+        if "chat not found" in exc.message.lower():
+            return "unreachable", _unreachable(exc.message, now)
+        return "failed", {"last_error": exc.message}
+    attempt = delivery.attempts + 1  # the claim counted this try in the database
+    if attempt >= MAX_ATTEMPTS:
+        return "failed", {"last_error": f"gave up after {attempt} attempts: {exc.message}"}
+    return "pending", {"last_error": exc.message, "due_at": to_iso(now + backoff(attempt))}
+
+
+def _unreachable(reason: str, now: datetime) -> dict[str, Any]:
+    """The outcome fields of a refused send: the participant is marked unreachable with it."""
+    return {"last_error": reason, "unreachable_reason": reason, "at": to_iso(now)}

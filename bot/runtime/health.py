@@ -1,16 +1,24 @@
-"""GET /healthz: the database, the schema, the outbox sender and how updates come in."""
+"""GET /healthz: the database (read and write), the schema, the outbox sender and updates.
+
+The write check rewrites one row in its own transaction, so a full disk or a read-only file
+shows as 503 at once; so does a sender paused because it cannot write its outcomes.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from telegram.ext import Application
 
 from bot.services import SERVICES_KEY, Services
 from storage.database import available_migrations
+from storage.health import HealthStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from telegram.ext import Application
 
 log = logging.getLogger(__name__)
 
@@ -23,26 +31,27 @@ async def health_report(application: Application, mode: str, receiving: bool) ->
         "receiving_updates": receiving,
         "application_running": application.running,
     }
-    database: dict[str, Any] = {"ok": False}
+    database: dict[str, Any] = {"ok": False, "writable": False}
+    store = HealthStore(services.db)
     try:
-        database["ok"] = await services.db.ping()
+        database["ok"] = await store.is_alive()
         database["schema_version"] = await services.db.schema_version()
         database["schema_latest"] = available_migrations()[-1][0]
-        counts = await services.outbox.counts()
-        report["outbox"] = {
-            "pending": counts.get("pending", 0),
-            "sending": counts.get("sending", 0),
-            "failed": counts.get("failed", 0),
-        }
-    except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
+        report["outbox"] = await store.outbox_backlog()
+        await store.check_write(services.clock.now())
+        database["writable"] = True
+    except Exception as exc:  # any failure is reported, not raised
         database["error"] = type(exc).__name__
         log.warning("health check: database not usable (%s)", type(exc).__name__)
     report["database"] = database
     sender = services.sender
     report["outbox_sender_running"] = bool(sender is not None and sender.running)
+    report["outbox_sender_paused"] = bool(sender is not None and sender.paused)
     report["healthy"] = bool(
         database["ok"]
+        and database["writable"]
         and report["outbox_sender_running"]
+        and not report["outbox_sender_paused"]
         and application.running
         and receiving
         and database.get("schema_version") == database.get("schema_latest")

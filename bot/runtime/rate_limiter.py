@@ -7,21 +7,35 @@ combine with max(), and every request waits for it before it goes out and before
 
 The send rate is a sliding one-second window (at most `send_rate` requests started in any
 second), which is how Telegram counts; a leaky bucket would let twice the rate through in
-the first second of a burst.
+the first second of a burst. Replies to participants go first: a request made by the outbox
+sender (marked with `sending_in_bulk()`) waits while interactive ones are queued, except that
+every BULK_TURN-th slot goes to bulk when both wait, so a fan-out is slowed, never stopped;
+and bulk alone uses at most 90% of the window, leaving the rest to replies.
+
+Interactive requests that fail on the way (a 5xx answer, a timeout, a dropped connection) are
+tried again a few times with backoff, except a message send whose request may have reached
+Telegram: sending it again could show the participant the same message twice. The outbox
+retries its own rows (with their own backoff), so bulk requests are never retried here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telegram.error import RetryAfter
+import httpx
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
 
 log = logging.getLogger(__name__)
 
@@ -44,45 +58,157 @@ _UNCOUNTED = frozenset(
     }
 )
 
+BULK_TURN = 4  # when both wait, every 4th slot goes to bulk: a quarter of the rate at least
+INTERACTIVE_SHARE = 0.1  # of the window that bulk sends leave to replies
+INTERACTIVE_RETRIES = 3
+INTERACTIVE_BACKOFF = 0.25  # seconds before the first retry, doubled each time
+_NOT_RETRIED = frozenset({"getUpdates", "close", "logOut"})
+# Transport errors raised before the request could reach the server.
+_NEVER_ARRIVED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+_bulk: ContextVar[bool] = ContextVar("bulk_sending", default=False)
+
+
+def sending_in_bulk() -> None:
+    """Mark the requests of the current task (and tasks it starts) as bulk outbox sends."""
+    _bulk.set(True)
+
+
+def is_bulk() -> bool:
+    """Whether the current task sends in bulk."""
+    return _bulk.get()
+
+
+def shows_a_message(endpoint: str) -> bool:
+    """Whether the method puts a new message in front of the user (not idempotent)."""
+    return endpoint.startswith(("send", "copy", "forward")) and endpoint != "sendChatAction"
+
+
+def may_have_arrived(exc: NetworkError) -> bool:
+    """Whether a failed request may still have been carried out by Telegram.
+
+    An HTTP error answer (5xx) means the server did not do it; a connection refused or a
+    pool timeout means it never left; a read timeout or a dropped connection may have come
+    after the server acted.
+    """
+    cause = exc.__cause__
+    if cause is None:
+        return isinstance(exc, TimedOut)
+    return not isinstance(cause, _NEVER_ARRIVED)
+
+
+def worth_retrying(exc: Exception, endpoint: str) -> bool:
+    """Whether an interactive request that failed with `exc` may be sent again safely."""
+    if not isinstance(exc, NetworkError) or isinstance(exc, BadRequest):
+        return False
+    if endpoint in _NOT_RETRIED:
+        return False
+    return not (shows_a_message(endpoint) and may_have_arrived(exc))
+
 
 class SlidingWindow:
     """Admits at most `limit` acquisitions in any `period` seconds, evenly spaced.
 
     Spacing them `period / limit` apart (rather than letting `limit` start at once) keeps a
     short stall on either side from bunching a whole second's worth into a server's window.
+    Interactive acquisitions are served before bulk ones (see BULK_TURN), and bulk ones leave
+    `INTERACTIVE_SHARE` of the window free, so that a reply rarely waits for a slot and the
+    jitter of a full-speed fan-out does not push the total over the server's limit.
     """
 
     def __init__(self, limit: int, period: float = 1.0) -> None:
         self.limit = max(1, limit)
         self.period = period
         self._starts: deque[float] = deque()
-        self._next = 0.0
-        self._lock = asyncio.Lock()
+        self._next = 0.0  # the bulk cadence
+        self._last = -1e9  # the last grant of either kind
+        self._waiting: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
+        self._ready: Callable[[], Coroutine[Any, Any, None]] | None = None
+        self._granter: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()
+        self._interactive_in_a_row = 0
 
-    async def acquire(self, ready: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
+    @property
+    def bulk_limit(self) -> int:
+        """How many of the window's slots bulk acquisitions may hold."""
+        reserve = max(1, math.ceil(self.limit * INTERACTIVE_SHARE)) if self.limit > 1 else 0
+        return max(1, self.limit - reserve)
+
+    async def acquire(
+        self,
+        ready: Callable[[], Coroutine[Any, Any, None]] | None = None,
+        interactive: bool = True,
+    ) -> None:
         """Wait until one more acquisition fits in the window, then take it.
 
-        `ready` (the halt) is awaited first on every turn, so a slot is only ever taken at
+        `ready` (the halt) is awaited before every grant, so a slot is only ever taken at
         the moment its request can really go out.
         """
-        async with self._lock:
-            while True:
-                if ready is not None:
-                    await ready()
-                now = time.monotonic()
-                if now < self._next:
-                    await asyncio.sleep(self._next - now)
-                    continue
-                while self._starts and now - self._starts[0] >= self.period:
-                    self._starts.popleft()
-                if len(self._starts) < self.limit:
-                    self._starts.append(now)
-                    # Keep the cadence from the ideal time, so sleeping a little late does not
-                    # slow the whole run; after a pause at most two go out together.
-                    gap = self.period / self.limit
-                    self._next = max(self._next, now - gap) + gap
-                    return
-                await asyncio.sleep(self._starts[0] + self.period - now)
+        if ready is not None:
+            self._ready = ready
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._waiting[interactive]
+        queue.append(future)
+        self._arrived.set()
+        if self._granter is None or self._granter.done():
+            self._granter = asyncio.create_task(self._grant(), name="rate-window")
+        try:
+            await future
+        except asyncio.CancelledError:
+            with contextlib.suppress(ValueError):
+                queue.remove(future)
+            raise
+
+    def _turn(self) -> bool | None:
+        """Whose turn it is: True interactive, False bulk, None nobody waits.
+
+        Interactive first; when both wait, every BULK_TURN-th turn is bulk's.
+        """
+        for queue in self._waiting.values():
+            while queue and queue[0].done():
+                queue.popleft()  # cancelled while waiting
+        interactive, bulk = self._waiting[True], self._waiting[False]
+        if interactive and (not bulk or self._interactive_in_a_row < BULK_TURN - 1):
+            return True
+        return False if bulk else None
+
+    def _wait_for(self, interactive: bool, now: float) -> float:
+        """Seconds until a slot of this kind is free (0 when one is free now)."""
+        while self._starts and now - self._starts[0] >= self.period:
+            self._starts.popleft()
+        if interactive:
+            cap, ready_at = self.limit, self._last + self.period / self.limit
+        else:
+            cap, ready_at = self.bulk_limit, self._next
+        if len(self._starts) >= cap:
+            ready_at = max(ready_at, self._starts[len(self._starts) - cap] + self.period)
+        return max(0.0, ready_at - now)
+
+    async def _grant(self) -> None:
+        """Hand out slots in turn while anyone waits."""
+        while (turn := self._turn()) is not None:
+            if self._ready is not None:
+                await self._ready()
+            now = time.monotonic()
+            delay = self._wait_for(turn, now)
+            if delay > 0:
+                # A reply arriving meanwhile may be served before this turn's slot is free.
+                self._arrived.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), delay)
+                continue
+            waiter = self._waiting[turn].popleft()
+            self._starts.append(now)
+            self._last = now
+            # Keep the cadence from the ideal time, so sleeping a little late does not
+            # slow the whole run; after a pause at most two go out together.
+            gap = self.period / (self.limit if turn else self.bulk_limit)
+            self._next = max(self._next, now - gap) + gap
+            if turn:
+                self._interactive_in_a_row += 1
+            else:
+                self._interactive_in_a_row = 0
+            waiter.set_result(None)
 
 
 class HaltingRateLimiter(BaseRateLimiter[int]):
@@ -105,6 +231,7 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
         self._last_speedup = 0.0
         self.recover_every = recover_every
         self.retries = 0
+        self.network_retries = 0
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -134,10 +261,11 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
         """Send the request within the limits, retrying after each 429 up to max_retries."""
         max_retries = self.max_retries if rate_limit_args is None else rate_limit_args
         counted = endpoint not in _UNCOUNTED
-        attempt = 0
+        interactive = not is_bulk()
+        attempt = failures = 0
         while True:
             if counted:
-                await self._window.acquire(self.wait_halt)
+                await self._window.acquire(self.wait_halt, interactive)
             else:
                 await self.wait_halt()
             try:
@@ -152,6 +280,15 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
                 attempt += 1
                 self.retries += 1
                 log.info("rate limited on %s; every request waits %.1f s", endpoint, seconds)
+            except NetworkError as exc:
+                if not interactive or failures >= INTERACTIVE_RETRIES:
+                    raise
+                if not worth_retrying(exc, endpoint):
+                    raise
+                failures += 1
+                self.network_retries += 1
+                log.info("%s failed (%s); trying again (%d)", endpoint, exc.message, failures)
+                await asyncio.sleep(INTERACTIVE_BACKOFF * 2 ** (failures - 1))
             else:
                 if counted:
                     self._speed_up()
