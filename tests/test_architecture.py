@@ -27,6 +27,7 @@ LAYERS: Final[Mapping[str, frozenset[str]]] = {
     "survey.py": frozenset({"handlers/survey.py", "bot/domain/survey.py", "storage/survey.py"}),
     "attendance.py": frozenset({"bot/domain/attendance.py", "storage/attendance.py"}),
     "delivery_report.py": frozenset({"handlers/delivery_report.py", "storage/delivery_report.py"}),
+    "health.py": frozenset({"bot/runtime/health.py", "storage/health.py"}),
     "registration.py": frozenset({"handlers/registration.py", "bot/domain/registration.py"}),
     "overrides.py": frozenset({"bot/domain/overrides.py", "storage/overrides.py"}),
     "organizers.py": frozenset({"handlers/organizers.py", "storage/organizers.py"}),
