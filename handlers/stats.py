@@ -56,16 +56,17 @@ async def report_command(update: Update, context: BotContext) -> None:
         await chat.send_message(texts.label(lang, "stats.usage"))
         return
     webinar = args[0] if args else None
+    now = services.clock.now()
     try:
         report = await asyncio.to_thread(
-            make_report, services.settings.database_path, services.series, webinar, fmt
+            make_report, services.settings.database_path, services.series, webinar, fmt, now
         )
     except ExportError as exc:
         await chat.send_message(
             texts.label(lang, "stats.failed").format(error=html.escape(str(exc)))
         )
         return
-    day = services.clock.now().date().isoformat()
+    day = now.date().isoformat()
     name = f"report-{webinar + '-' if webinar else ''}{day}.{fmt}"
     caption = (
         texts.label(lang, "stats.report_caption_webinar").format(

@@ -1,4 +1,4 @@
-"""`webinar-bot report [--webinar ID] --format md|html [--out FILE]`."""
+"""`webinar-bot report [--webinar ID] [--as-of WHEN] --format md|html|docx [--out FILE]`."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ import argparse
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot.clock import SystemClock
 from bot.config import ConfigError, load_settings
 from bot.domain.series import SeriesError, load_series
 from bot.reporting.export_rows import ExportError
 from bot.reporting.narrative import FORMATS, make_report
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 
 def add_report_parser(sub: Any) -> None:
@@ -30,6 +35,12 @@ def add_report_parser(sub: Any) -> None:
         choices=FORMATS,
         default="md",
         help="md (Markdown) or html (with charts); default md",
+    )
+    parser.add_argument(
+        "--as-of",
+        metavar="WHEN",
+        help="describe the series as it stood then: a date (the end of that day in the "
+        "organizers' time zone) or a date-time with its UTC offset; default now",
     )
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="output file (default: standard output)"
@@ -51,12 +62,33 @@ def _write(path: Path, text: str) -> None:
         raise
 
 
+def as_of(value: str | None, zone: ZoneInfo) -> datetime:
+    """The moment the report describes: now, the end of a local day, or an exact moment."""
+    if value is None:
+        return SystemClock().now()
+    try:
+        if len(value) == len("2027-01-20"):
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=zone).date()
+            end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+            return (end - timedelta(seconds=1)).astimezone(UTC)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ConfigError(
+            f"--as-of: {value!r} is neither a date (2027-01-20) nor a date-time with its "
+            "UTC offset (2027-01-20T12:00:00-04:00)"
+        )
+    return moment.astimezone(UTC)
+
+
 def report(args: argparse.Namespace) -> int:
     """Write the report; a problem is one line on stderr and exit status 2."""
     try:
         settings = load_settings(env_file=Path(args.env_file))
         series = load_series(settings.series_file)
-        text = make_report(settings.database_path, series, args.webinar, args.fmt)
+        now = as_of(args.as_of, series.timezone)
+        text = make_report(settings.database_path, series, args.webinar, args.fmt, now)
         if args.out is not None:
             _write(args.out, text)
     except (ConfigError, SeriesError, ExportError) as exc:

@@ -220,6 +220,23 @@ def _when(start: datetime, end: datetime, series: Series) -> dict[str, str]:
     }
 
 
+def phase(start: datetime, end: datetime, now: datetime) -> str:
+    """Where a webinar stands at `now`: "upcoming", "under_way" or "held"."""
+    if now < start:
+        return "upcoming"
+    return "under_way" if now < end else "held"
+
+
+def _as_of(now: datetime, series: Series) -> dict[str, str]:
+    """The moment the report describes, in the organizers' zone."""
+    zone = series.timezone
+    return {
+        "date": format_datetime(now, "EEEE d MMMM y", tzinfo=zone, locale="en"),
+        "time": format_datetime(now, "HH:mm", tzinfo=zone, locale="en"),
+        "zone": f"{utc_offset_label(now, zone)}, {zone.key}",
+    }
+
+
 def report_context(
     queries: ReportQueries,
     series: Series,
@@ -227,8 +244,9 @@ def report_context(
     webinars: Sequence[str],
     escape: Escape,
     whole_series: bool,
+    now: datetime,
 ) -> dict[str, Any]:
-    """Everything the report templates print."""
+    """Everything the report templates print, each webinar told as it stands at `now`."""
     summary = summarise(queries, ctx, webinars)
     phrases = Phrases.load(ctx)
     stored = queries.webinars()
@@ -237,14 +255,17 @@ def report_context(
         title, starts_at, ends_at = stored[webinar_id]
         webinar = series.webinar(webinar_id)
         attendance = summary.attendance_of(webinar_id)
-        took_part = attendance.attended > 0
+        start, end = from_iso(starts_at), from_iso(ends_at)
+        stage = phase(start, end, now)
+        took_part = stage == "held" and attendance.attended > 0
         source = "attended" if took_part else "registered"
         breakdowns = summary.attended if took_part else summary.registered
         sections.append(
             {
                 "id": webinar_id,
                 "title": webinar.title if webinar else title,
-                "when": _when(from_iso(starts_at), from_iso(ends_at), series),
+                "phase": stage,
+                "when": _when(start, end, series),
                 "topics": list(webinar.topics) if webinar else [],
                 "took_part": took_part,
                 "registered": attendance.registered,
@@ -256,10 +277,13 @@ def report_context(
                 "feedback": _feedback(queries, summary, series, webinar_id),
             }
         )
+    held = {s["id"] for s in sections if s["phase"] == "held"}
     totals = None
     if whole_series:
-        took_part = summary.attended["sex"].unique_total > 0
-        surveys = summary.survey
+        held_ids = [w for w in webinars if w in held]
+        so_far = summary if len(held_ids) == len(webinars) else summarise(queries, ctx, held_ids)
+        took_part = bool(held) and so_far.attended["sex"].unique_total > 0
+        surveys = [r for r in summary.survey if r.webinar in held]
         completed = sum(r.completed for r in surveys)
         expected = sum(r.invited - r.absent for r in surveys)
         totals = {
@@ -267,11 +291,15 @@ def report_context(
                 queries, "registered", summary.registered, None, webinars, phrases, escape
             ),
             "attended": _people(
-                queries, "attended", summary.attended, None, webinars, phrases, escape
+                queries, "attended", so_far.attended, None, held_ids, phrases, escape
             )
             if took_part
             else None,
-            "without_attendance": [s["title"] for s in sections if not s["took_part"]],
+            "without_attendance": [
+                s["title"] for s in sections if s["phase"] == "held" and not s["took_part"]
+            ],
+            "ahead": [s for s in sections if s["phase"] != "held"],
+            "held": len(held),
             "completed": completed,
             "expected": expected,
             "rate": round(completed / expected, 4) if expected else None,
@@ -280,6 +308,7 @@ def report_context(
         "series_title": series.title,
         "organizer": series.organizer,
         "whole_series": whole_series,
+        "as_of": _as_of(now, series),
         "webinars": sections,
         "totals": totals,
         "summary": summary,
@@ -320,19 +349,23 @@ def _charts(summary: Summary, series: Series) -> list[dict[str, str]]:
     ]
 
 
-def render_report(queries: ReportQueries, series: Series, webinar: str | None, fmt: str) -> str:
-    """The report of one webinar (or the whole series) as Markdown or HTML text."""
+def render_report(
+    queries: ReportQueries, series: Series, webinar: str | None, fmt: str, now: datetime
+) -> str:
+    """The report of one webinar (or the whole series) as Markdown or HTML text, as of `now`."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}")
     ctx = ExportContext.build(series)
     webinars = webinar_ids(queries, webinar)
     escape = md_escape if fmt == "md" else html_escape
-    context = report_context(queries, series, ctx, webinars, escape, webinar is None)
+    context = report_context(queries, series, ctx, webinars, escape, webinar is None, now)
     context["charts"] = _charts(context["summary"], series) if fmt == "html" else []
     return _environment(fmt).get_template(f"report.{fmt}.j2").render(**context)
 
 
-def make_report(database: Path, series: Series, webinar: str | None, fmt: str) -> str:
-    """Open the database read-only (one snapshot) and render the report."""
+def make_report(
+    database: Path, series: Series, webinar: str | None, fmt: str, now: datetime
+) -> str:
+    """Open the database read-only (one snapshot) and render the report as of `now`."""
     with connect_readonly(database) as queries:
-        return render_report(queries, series, webinar, fmt)
+        return render_report(queries, series, webinar, fmt, now)
