@@ -11,7 +11,7 @@ import html
 from typing import TYPE_CHECKING
 
 from bot.reporting.export_rows import ExportError
-from bot.reporting.narrative import FORMATS, make_report
+from bot.reporting.narrative import FORMATS, make_report_file
 from bot.reporting.stats_message import collect
 from handlers.access import organizers_only, record_action
 from handlers.flow import user_language
@@ -45,7 +45,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
 
 @organizers_only
 async def report_command(update: Update, context: BotContext) -> None:
-    """/report [md|html] [webinar-id]: the narrative report as a document."""
+    """/report [md|html|docx] [webinar-id]: the narrative report as a document."""
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     services, lang = context.services, user_language(user)
@@ -59,7 +59,7 @@ async def report_command(update: Update, context: BotContext) -> None:
     now = services.clock.now()
     try:
         report = await asyncio.to_thread(
-            make_report, services.settings.database_path, services.series, webinar, fmt, now
+            make_report_file, services.settings.database_path, services.series, webinar, fmt, now
         )
     except ExportError as exc:
         await chat.send_message(
@@ -75,7 +75,5 @@ async def report_command(update: Update, context: BotContext) -> None:
         if webinar
         else texts.label(lang, "stats.report_caption").format(fmt=fmt.upper())
     )
-    await context.bot.send_document(
-        chat.id, document=report.encode("utf-8"), filename=name, caption=caption
-    )
+    await context.bot.send_document(chat.id, document=report, filename=name, caption=caption)
     await record_action(context, user.id, "report", format=fmt, webinar=webinar)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import docx
 import openpyxl
 import pytest
 
@@ -23,7 +24,13 @@ from bot.domain.series import Series, SeriesError, parse_series
 from bot.reporting.charts import HEIGHT, WIDTH
 from bot.reporting.export_rows import ExportError
 from bot.reporting.export_writers import ExportRequest, run_export
-from bot.reporting.narrative import make_report, md_escape, natural_join, rounded
+from bot.reporting.narrative import (
+    make_report,
+    make_report_file,
+    md_escape,
+    natural_join,
+    rounded,
+)
 from tests.conftest import ROOT, example_series
 from tests.stats_data import DataSet, make
 from tests.test_stats import png_chunks
@@ -393,3 +400,50 @@ def test_one_webinar_before_it_takes_place(data: DataSet) -> None:
     assert "<th>Attended</th>" not in before and "Survey:" not in before
     after = make_report(data.path, data.series, webinar.id, "html", at(1, 4))
     assert "hosted the webinar" in after and "<th>Attended</th>" in after
+
+
+def test_docx_has_the_narrative_the_figures_and_the_charts(data: DataSet) -> None:
+    word = docx.Document(
+        io.BytesIO(make_report_file(data.path, data.series, None, "docx", at(1, 4)))
+    )
+    markdown = sections(make_report(data.path, data.series, None, "md", at(1, 4)))
+    headings = [
+        (p.style.name, p.text) for p in word.paragraphs if p.style.name.startswith("Heading")
+    ]
+    titles = [w.title for w in data.series.webinars]
+    assert headings[0] == ("Heading 1", data.series.title)
+    assert [t for s, t in headings if s == "Heading 2"] == [
+        *titles,
+        "The series in total",
+        "Charts",
+    ]
+    assert word.core_properties.title == data.series.title
+    tables = [{r.cells[0].text: r.cells[1].text for r in t.rows} for t in word.tables]
+    for table, title in zip(tables, titles, strict=False):
+        expected = figures(markdown[title.replace("[", "\\[").replace("]", "\\]")])
+        assert table == {k: v for k, v in expected.items() if k not in ("Figure", "---")}
+    assert "Attended" not in tables[2] and "Survey: invited" not in tables[2]
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert "will host the webinar" in text and "As of Thursday 1 April 2027" in text
+    assert len(word.inline_shapes) == 5
+    assert {p.style.name for p in word.paragraphs} <= {
+        "Heading 1",
+        "Heading 2",
+        "Heading 3",
+        "Normal",
+        "List Bullet",
+        "Quote",
+        "Caption",
+    }
+
+
+async def test_cli_docx(data: DataSet, tmp_path: Path) -> None:
+    out = tmp_path / "report.docx"
+    done = await asyncio.to_thread(
+        run_cli, data, tmp_path, "--format", "docx", "--as-of", "2027-04-01", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    assert "hosted the webinar" in "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    bad = await asyncio.to_thread(run_cli, data, tmp_path, "--format", "docx")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "a Word document needs --out FILE" in bad.stderr

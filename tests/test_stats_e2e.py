@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import re
+from datetime import timedelta
+
+import docx
 
 from bot.reporting.charts import HEIGHT, WIDTH
 from sandbox import SandboxClient
@@ -49,12 +54,31 @@ async def test_report_for_an_organizer(bot: RunningBot, client: SandboxClient) -
     html = (await client.file_content(document["file_id"])).decode("utf-8")
     assert "The series in total" in html and "data:image/png;base64," in html
     assert ERASED_NAME not in html
-    webinar = bot.services.series.webinars[0].id
+    first = bot.services.series.webinars[0]
+    webinar = first.id
     await organizer.say(f"/report md {webinar}")
     document = (await organizer.next_message())["document"]
     assert document["file_name"] == f"report-{webinar}-{START.date().isoformat()}.md"
     markdown = (await client.file_content(document["file_id"])).decode("utf-8")
-    assert markdown.startswith("# Building a Crime Gun") and "took part." in markdown
+    assert markdown.startswith("# Building a Crime Gun") and "will host the webinar" in markdown
+    assert "took part." not in markdown and "| Attended |" not in markdown
+    bot.clock.set(first.ends_at + timedelta(days=1))
+    await organizer.say(f"/report md {webinar}")
+    document = (await organizer.next_message())["document"]
+    markdown = (await client.file_content(document["file_id"])).decode("utf-8")
+    assert "hosted the webinar" in markdown and "took part." in markdown
+    attended = re.search(r"^\| Attended \| (\d+) \|$", markdown, flags=re.M)
+    assert attended is not None
+    await organizer.say(f"/report docx {webinar}")
+    document = (await organizer.next_message())["document"]
+    assert document["file_name"].endswith(".docx")
+    word = docx.Document(io.BytesIO(await client.file_content(document["file_id"])))
+    headings = [p.text for p in word.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:2] == [first.title, "In figures"]
+    figures = {row.cells[0].text: row.cells[1].text for row in word.tables[0].rows}
+    assert figures["Attended"] == attended.group(1)
+    assert any("hosted the webinar" in p.text for p in word.paragraphs)
+    assert len(word.inline_shapes) == 5
     await organizer.say("/report md nope")
     reply = await organizer.next_message()
     assert "unknown webinar id 'nope'" in reply["text"] and not reply.get("document")

@@ -25,11 +25,12 @@ from bot.clock import from_iso
 from bot.domain.series import Series
 from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label
 from bot.reporting.charts import chart_words, rating_labels, render_charts
+from bot.reporting.docx_report import html_to_docx
 from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
 from bot.reporting.statistics import Breakdown, Summary, free_texts, summarise, typed_names
 from storage.report_queries import ReportQueries
 
-FORMATS: Final = ("md", "html")
+FORMATS: Final = ("md", "html", "docx")
 REPORT_DIR: Final = TEMPLATES_DIR / "report"
 QUOTES_PER_WEBINAR: Final = 3
 EXACT_BELOW: Final = 10  # below this, numbers are given exactly ("over" only from 10 on)
@@ -353,8 +354,8 @@ def render_report(
     queries: ReportQueries, series: Series, webinar: str | None, fmt: str, now: datetime
 ) -> str:
     """The report of one webinar (or the whole series) as Markdown or HTML text, as of `now`."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown report format {fmt!r}")
+    if fmt not in FORMATS or fmt == "docx":
+        raise ValueError(f"unknown text report format {fmt!r}")
     ctx = ExportContext.build(series)
     webinars = webinar_ids(queries, webinar)
     escape = md_escape if fmt == "md" else html_escape
@@ -369,3 +370,14 @@ def make_report(
     """Open the database read-only (one snapshot) and render the report as of `now`."""
     with connect_readonly(database) as queries:
         return render_report(queries, series, webinar, fmt, now)
+
+
+def make_report_file(
+    database: Path, series: Series, webinar: str | None, fmt: str, now: datetime
+) -> bytes:
+    """The report as a file's bytes: Markdown or HTML in UTF-8, or a Word document."""
+    if fmt != "docx":
+        return make_report(database, series, webinar, fmt, now).encode("utf-8")
+    html = make_report(database, series, webinar, "html", now)
+    known = series.webinar(webinar) if webinar else None
+    return html_to_docx(html, known.title if known else series.title)
