@@ -1,10 +1,11 @@
-"""Run the benchmarks: `python -m benchmarks [--quick] [--only registration|outbox|export]`.
+"""Run the benchmarks: `python -m benchmarks [--quick] [--only registration|outbox|export|stats]`.
 
 registration: our bot against the bare PTB echo bot on complete registrations, and handler
 latency over a seeded database. outbox (issue 3): a reminder fan-out at 100 messages/s, the
 bot's CPU per delivered message against the echo bot's per reply, and start-up with 100,000
 participants (see benchmarks/outbox.py). export: the feedback CSV of 300,000 answers against
-the sqlite3 shell's, and the XLSX (see benchmarks/export.py). All run by default; their tables
+the sqlite3 shell's, and the XLSX (see benchmarks/export.py). stats: /stats with 10,000
+participants and 3 webinars (see benchmarks/stats.py). All run by default; their tables
 are printed together at the end.
 """
 
@@ -35,6 +36,9 @@ from benchmarks.outbox import OutboxOptions, run_outbox, table_rows
 from benchmarks.registration import example_series, percentiles_ms, run_registrations
 from benchmarks.report import print_rows, print_table, write_json
 from benchmarks.seed import seed_database
+from benchmarks.stats import RESULTS as STATS_RESULTS
+from benchmarks.stats import run_stats_benchmark
+from benchmarks.stats import table_rows as stats_rows
 
 RATIO_TARGET = 0.6
 P99_TARGET_MS = 20.0
@@ -53,7 +57,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("registration", "outbox", "export", "broadcast"),
+        choices=("registration", "outbox", "export", "broadcast", "stats"),
         help="run one benchmark suite (default: both)",
     )
     parser.add_argument("--participants", type=int, help="registrations per run (default 200)")
@@ -307,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     outbox: dict[str, Any] | None = None
     export: dict[str, Any] | None = None
     broadcast: dict[str, Any] | None = None
+    stats: dict[str, Any] | None = None
     try:
         if args.only in (None, "registration"):
             registration = asyncio.run(main_async(args, command))
@@ -331,6 +336,15 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
             write_json(broadcast, BROADCAST_RESULTS)
+        if args.only in (None, "stats"):
+            with tempfile.TemporaryDirectory(prefix="webinar-bench-stats-") as tmpdir:
+                stats = {
+                    "command": command,
+                    **run_stats_benchmark(
+                        args.quick, Path(tmpdir), lambda text: print(text, flush=True)
+                    ),
+                }
+            write_json(stats, STATS_RESULTS)
     except LoadGenError as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
         return 1
@@ -358,11 +372,19 @@ def main(argv: list[str] | None = None) -> int:
             f" {s['latency_s'] * 1000:g} ms latency, {s['cpus']} CPUs",
             broadcast_rows(broadcast),
         )
+    if stats is not None:
+        s = stats["settings"]
+        print_rows(
+            f"stats: {s['participants']:,} participants x {s['webinars']} webinars,"
+            f" {s['runs']} runs, {s['cpus']} CPUs, load average {s['load_average']:.1f}",
+            stats_rows(stats),
+        )
     for path, summary in (
         (args.output, registration),
         (args.outbox_output, outbox),
         (EXPORT_RESULTS, export),
         (BROADCAST_RESULTS, broadcast),
+        (STATS_RESULTS, stats),
     ):
         if summary is not None:
             print(f"results written to {os.path.relpath(path)}")

@@ -20,10 +20,16 @@ from tests.test_stats import png_chunks
 async def test_stats_for_an_organizer(bot: RunningBot, client: SandboxClient) -> None:
     data = await build(bot.services.db, bot.services.series, count=60)
     organizer = await SimUser(client, 1000, timeout=30).join()
+    first = bot.services.series.webinars[0]
+    bot.clock.set(first.ends_at + timedelta(days=1))
     await organizer.say("/stats")
-    message = await organizer.next_message()
+    working = await organizer.next_message()
+    assert working["text"] == "Preparing the statistics…"
+    message = await organizer.next_event("edit")
+    assert message["message_id"] == working["message_id"]
     text = message["text"]
     assert text.startswith("Statistics: ") and "All webinars: 60 people registered" in text
+    assert text.count("attended: ") == 1 and text.count("not held yet") == 2
     assert ERASED_NAME not in text and "Person " not in text
     for _ in range(5):
         photo = await organizer.next_message()
@@ -39,7 +45,8 @@ async def test_stats_in_spanish(bot: RunningBot, client: SandboxClient) -> None:
     await build(bot.services.db, bot.services.series, count=20)
     organizer = await SimUser(client, 1000, language_code="es", timeout=30).join()
     await organizer.say("/stats")
-    message = await organizer.next_message()
+    assert (await organizer.next_message())["text"] == "Preparando las estadísticas…"
+    message = await organizer.next_event("edit")
     assert message["text"].startswith("Estadísticas: ") and "Por sexo" in message["text"]
     photo = await organizer.next_message()
     assert photo["caption"].startswith("Inscritos, asistentes")

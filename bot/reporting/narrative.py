@@ -24,10 +24,17 @@ from markupsafe import Markup
 from bot.clock import from_iso
 from bot.domain.series import Series
 from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label
-from bot.reporting.charts import chart_words, rating_labels, render_charts
+from bot.reporting.charts import chart_words, rating_labels, render_charts, webinar_titles
 from bot.reporting.docx_report import html_to_docx
 from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
-from bot.reporting.statistics import Breakdown, Summary, free_texts, summarise, typed_names
+from bot.reporting.statistics import (
+    Breakdown,
+    Summary,
+    free_texts,
+    phase,
+    summarise,
+    typed_names,
+)
 from storage.report_queries import ReportQueries
 
 FORMATS: Final = ("md", "html", "docx")
@@ -221,13 +228,6 @@ def _when(start: datetime, end: datetime, series: Series) -> dict[str, str]:
     }
 
 
-def phase(start: datetime, end: datetime, now: datetime) -> str:
-    """Where a webinar stands at `now`: "upcoming", "under_way" or "held"."""
-    if now < start:
-        return "upcoming"
-    return "under_way" if now < end else "held"
-
-
 def _as_of(now: datetime, series: Series) -> dict[str, str]:
     """The moment the report describes, in the organizers' zone."""
     zone = series.timezone
@@ -335,18 +335,18 @@ def _environment(fmt: str) -> Environment:
     return env
 
 
-def _charts(summary: Summary, series: Series) -> list[dict[str, str]]:
-    """The charts as data: URIs for the HTML report (English words)."""
+def _charts(summary: Summary, series: Series, held: set[str]) -> list[dict[str, str]]:
+    """The charts as data: URIs for the HTML report (English words, webinars by title)."""
     texts = Texts()
-    labels = {w.id: str(n) for n, w in enumerate(series.webinars, 1)}
     ratings = rating_labels(series, texts.label("en", "stats.legend.overall"))
+    charts = render_charts(summary, chart_words(texts, "en"), webinar_titles(series), ratings, held)
     return [
         {
             "title": chart.title,
             "name": chart.name,
             "uri": "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii"),
         }
-        for chart in render_charts(summary, chart_words(texts, "en"), labels, ratings)
+        for chart in charts
     ]
 
 
@@ -360,7 +360,8 @@ def render_report(
     webinars = webinar_ids(queries, webinar)
     escape = md_escape if fmt == "md" else html_escape
     context = report_context(queries, series, ctx, webinars, escape, webinar is None, now)
-    context["charts"] = _charts(context["summary"], series) if fmt == "html" else []
+    held = {w["id"] for w in context["webinars"] if w["phase"] == "held"}
+    context["charts"] = _charts(context["summary"], series, held) if fmt == "html" else []
     return _environment(fmt).get_template(f"report.{fmt}.j2").render(**context)
 
 

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from bot.reporting.export_rows import ExportContext
 from storage.report_queries import PEOPLE_COLUMNS, ReportQueries
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.domain.series import Series
 
 DIMENSIONS: Final = PEOPLE_COLUMNS
 
@@ -255,3 +260,15 @@ def free_texts(queries: ReportQueries, webinar: str, keys: Sequence[str], limit:
         if len(text) >= 3:
             found.setdefault(text.casefold(), text)
     return list(found.values())[:limit]
+
+
+def phase(start: datetime, end: datetime, now: datetime) -> str:
+    """Where a webinar stands at `now`: "upcoming", "under_way" or "held" (ended)."""
+    if now < start:
+        return "upcoming"
+    return "under_way" if now < end else "held"
+
+
+def held_webinars(series: Series, now: datetime) -> set[str]:
+    """The webinars of the series that have ended by `now` (the only ones with attendance)."""
+    return {w.id for w in series.webinars if phase(w.starts_at, w.ends_at, now) == "held"}
