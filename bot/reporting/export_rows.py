@@ -104,6 +104,7 @@ class ExportContext:
     institutions: dict[str, str]
     sexes: dict[str, str]
     questions: dict[str, dict[str, QuestionInfo]] = field(default_factory=dict)
+    timezone: str = "UTC"  # the organizers' zone: XLSX date-time cells are in it
 
     @classmethod
     def build(cls, series: Series | None, labels_file: Path = LABELS_FILE) -> ExportContext:
@@ -117,6 +118,7 @@ class ExportContext:
             dict(labels["institutions"]),
             dict(labels["sexes"]),
             questions,
+            series.timezone.key if series else "UTC",
         )
 
     def country(self, code: str | None, other: str | None) -> str | None:
