@@ -9,17 +9,18 @@ from __future__ import annotations
 import io
 import textwrap
 import threading
-from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from bot.domain.series import Series
-from bot.render.texts import Texts
-from bot.reporting.statistics import Summary
-
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping, Sequence
+
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from bot.domain.series import Series
+    from bot.render.texts import Texts
+    from bot.reporting.statistics import Summary
 
 WIDTH: Final = 1000  # pixels
 HEIGHT: Final = 600

@@ -8,17 +8,17 @@ read only from participants who have not erased their data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from bot.reporting.export_rows import ExportContext
 from storage.report_queries import PEOPLE_COLUMNS, ReportQueries
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from datetime import datetime
 
     from bot.domain.series import Series
+    from bot.reporting.export_rows import ExportContext
 
 DIMENSIONS: Final = PEOPLE_COLUMNS
 

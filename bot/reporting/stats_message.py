@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.numbers import format_decimal, format_percent
 
-from bot.domain.series import Series
-from bot.render.texts import Texts
 from bot.reporting.charts import (
     Chart,
     chart_words,
@@ -20,6 +15,14 @@ from bot.reporting.charts import (
 )
 from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
 from bot.reporting.statistics import Breakdown, Summary, held_webinars, summarise
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+    from pathlib import Path
+
+    from bot.domain.series import Series
+    from bot.render.texts import Texts
 
 TEXT_MAX = 60  # characters of a rating question shown in the message
 

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from xlsxwriter import Workbook
-from xlsxwriter.worksheet import Worksheet
 
 from bot.clock import from_iso
 from bot.reporting.export_rows import (
@@ -31,7 +28,14 @@ from bot.reporting.export_rows import (
     unchanged,
 )
 from bot.reporting.statistics import DIMENSIONS, Summary, summarise
-from storage.report_queries import ReportQueries
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from pathlib import Path
+
+    from xlsxwriter.worksheet import Worksheet
+
+    from storage.report_queries import ReportQueries
 
 SHEET_MAX: Final = 31
 WIDTH_MAX: Final = 60  # characters: a column no wider than this, however long its text
