@@ -565,8 +565,29 @@ async def test_export_command_for_organizers_only(bot: RunningBot, client: Sandb
     document = await organizer.next_message()
     name = document["document"]["file_name"]
     assert name == f"feedback-{START.date().isoformat()}.csv"
+    conn = open_readonly(bot.services.settings.database_path)
+    responses, answers, people, registrations = (
+        conn.execute(sql).fetchone()[0]
+        for sql in (
+            "SELECT COUNT(DISTINCT response_id) FROM answers",
+            "SELECT COUNT(*) FROM answers",
+            "SELECT COUNT(*) FROM participants WHERE erased_at IS NULL",
+            "SELECT COUNT(*) FROM registrations r JOIN participants p"
+            " ON p.id = r.participant_id WHERE p.erased_at IS NULL",
+        )
+    )
+    conn.close()
+    assert document["caption"] == (
+        f"Feedback (CSV)\n{responses} survey responses · {answers} answers"
+    )
     content = (await client.file_content(document["document"]["file_id"])).decode("utf-8-sig")
     assert len(read_csv(content)) > 10
+    await organizer.say("/export participants xlsx")
+    sheet = await organizer.next_message()
+    assert people < registrations
+    assert sheet["caption"] == (
+        f"Participants (XLSX)\n{people} participants · {registrations} registrations"
+    )
     stranger = await SimUser(client, 1001).join()
     await stranger.say("/export feedback csv")
     reply = await stranger.next_message()

@@ -124,6 +124,10 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "wb_old_link": "https://x.org/a?b&c",
         "wb_new_link": "https://x.org/<n>",
         "wb_notified": 2,
+        # export captions
+        "fmt": "XLSX",
+        "webinar": "w <&>",
+        "counts": {"participants": 3, "registrations": 8},
         # /stats
         "stat_webinars": [
             {

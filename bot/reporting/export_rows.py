@@ -358,3 +358,24 @@ def count_rows(queries: ReportQueries, kind: str, webinars: list[str], filtered:
     if kind == "attendance":
         return queries.count_attendance(webinars)
     return queries.count_answers(webinars)
+
+
+def export_counts(
+    queries: ReportQueries, kind: str, webinars: list[str], filtered: bool
+) -> dict[str, int]:
+    """What an export holds, counted as people say it (its caption's numbers).
+
+    participants: people and registrations; attendance: records and who attended;
+    feedback: responses and answers.
+    """
+    if kind == "participants":
+        return {
+            "participants": queries.count_participants(webinars if filtered else None),
+            "registrations": queries.count_registrations(webinars if filtered else None),
+        }
+    if kind == "attendance":
+        return {"records": queries.count_attendance(webinars)}
+    return {
+        "responses": queries.count_responses(webinars),
+        "answers": queries.count_answers(webinars),
+    }
