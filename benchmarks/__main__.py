@@ -7,8 +7,9 @@ participants, and the idle cost (see benchmarks/outbox.py and benchmarks/idle.py
 the feedback CSV of 300,000 answers against the sqlite3 shell's, and the XLSX (see
 benchmarks/export.py). priority: /help answer time during a 10,000-recipient fan-out at
 SEND_RATE=30 (benchmarks/priority.py). attendance: importing a Zoom report of 5,000
-connection rows for 3,000 registrants (benchmarks/attendance.py). All run by default; their
-tables are printed together at the end.
+connection rows for 3,000 registrants (benchmarks/attendance.py). stats: /stats with 10,000
+participants and 3 webinars (benchmarks/stats.py). All run by default; their tables are
+printed together at the end.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ from benchmarks.priority import table_rows as priority_rows
 from benchmarks.registration import example_series, percentiles_ms, run_registrations
 from benchmarks.report import print_rows, print_table, write_json
 from benchmarks.seed import seed_database
+from benchmarks.stats import RESULTS as STATS_RESULTS
+from benchmarks.stats import run_stats_benchmark
+from benchmarks.stats import table_rows as stats_rows
 
 RATIO_TARGET = 0.6
 P99_TARGET_MS = 20.0
@@ -62,8 +66,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("registration", "outbox", "export", "broadcast", "priority", "attendance"),
-        help="run one benchmark suite (default: both)",
+        choices=(
+            "registration",
+            "outbox",
+            "export",
+            "broadcast",
+            "priority",
+            "attendance",
+            "stats",
+        ),
+        help="run one benchmark suite (default: all)",
     )
     parser.add_argument("--participants", type=int, help="registrations per run (default 200)")
     parser.add_argument("--concurrency", type=int, default=50, help="simultaneous users")
@@ -322,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     broadcast: dict[str, Any] | None = None
     attendance: dict[str, Any] | None = None
     priority: dict[str, Any] | None = None
+    stats: dict[str, Any] | None = None
     try:
         if args.only in (None, "registration"):
             registration = asyncio.run(main_async(args, command))
@@ -365,6 +378,15 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                 }
             write_json(priority, PRIORITY_RESULTS)
+        if args.only in (None, "stats"):
+            with tempfile.TemporaryDirectory(prefix="webinar-bench-stats-") as tmpdir:
+                stats = {
+                    "command": command,
+                    **run_stats_benchmark(
+                        args.quick, Path(tmpdir), lambda text: print(text, flush=True)
+                    ),
+                }
+            write_json(stats, STATS_RESULTS)
     except LoadGenError as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
         return 1
@@ -406,6 +428,13 @@ def main(argv: list[str] | None = None) -> int:
             f" {s['latency_s'] * 1000:g} ms latency",
             priority_rows(priority),
         )
+    if stats is not None:
+        s = stats["settings"]
+        print_rows(
+            f"stats: {s['participants']:,} participants x {s['webinars']} webinars,"
+            f" {s['runs']} runs, {s['cpus']} CPUs, load average {s['load_average']:.1f}",
+            stats_rows(stats),
+        )
     for path, summary in (
         (args.output, registration),
         (args.outbox_output, outbox),
@@ -413,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         (BROADCAST_RESULTS, broadcast),
         (ATTENDANCE_RESULTS, attendance),
         (PRIORITY_RESULTS, priority),
+        (STATS_RESULTS, stats),
     ):
         if summary is not None:
             print(f"results written to {os.path.relpath(path)}")

@@ -18,7 +18,7 @@ from telegram import Message, Update
 
 from bot.render.keyboards import export_formats_keyboard, export_kinds_keyboard
 from bot.reporting.export_rows import FORMATS, KINDS, ExportError
-from bot.reporting.export_writers import ExportRequest, run_export
+from bot.reporting.export_writers import ExportRequest, count_export, run_export
 from handlers.access import organizers_only, record_action
 from handlers.flow import user_language
 
@@ -116,17 +116,20 @@ async def send_export(
                 texts.label(lang, "export.too_big").format(fmt=fmt.upper(), command=command)
             )
             return
-        caption = texts.label(lang, "export.caption_webinar" if webinar else "export.caption")
+        counts = await asyncio.to_thread(
+            count_export, services.settings.database_path, kind, webinar
+        )
+        caption = texts.render(
+            lang,
+            "export_caption",
+            kind=texts.label(lang, f"export.{kind}"),
+            fmt=fmt.upper(),
+            webinar=webinar,
+            counts=counts,
+        )
         with path.open("rb") as handle:
             await context.bot.send_document(
-                message.chat.id,
-                document=handle,
-                filename=name,
-                caption=caption.format(
-                    kind=texts.label(lang, f"export.{kind}"),
-                    rows=rows,
-                    webinar=html.escape(webinar or ""),
-                ),
+                message.chat.id, document=handle, filename=name, caption=caption
             )
     await record_action(
         context, message.chat.id, "export", kind=kind, format=fmt, webinar=webinar, rows=rows

@@ -11,8 +11,8 @@ import html
 from typing import TYPE_CHECKING
 
 from bot.reporting.export_rows import ExportError
-from bot.reporting.narrative import FORMATS, make_report
-from bot.reporting.stats_message import collect
+from bot.reporting.narrative import FORMATS, make_report_file
+from bot.reporting.stats_message import read_summary, stats_charts, stats_text
 from handlers.access import organizers_only, record_action
 from handlers.flow import user_language
 
@@ -24,20 +24,28 @@ if TYPE_CHECKING:
 
 @organizers_only
 async def stats_command(update: Update, context: BotContext) -> None:
-    """/stats: the statistics as a message, then one photo per chart."""
+    """/stats: "Preparing…" at once, replaced by the statistics; then one photo per chart.
+
+    The message comes as soon as the numbers are read; the charts (slower to draw) follow.
+    """
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     services, lang = context.services, user_language(user)
+    working = await chat.send_message(services.texts.label(lang, "stats.preparing"))
+    now = services.clock.now()
     try:
-        text, charts = await asyncio.to_thread(
-            collect, services.settings.database_path, services.series, services.texts, lang
+        summary = await asyncio.to_thread(
+            read_summary, services.settings.database_path, services.series
         )
     except ExportError as exc:
-        await chat.send_message(
+        await working.edit_text(
             services.texts.label(lang, "stats.failed").format(error=html.escape(str(exc)))
         )
         return
-    await chat.send_message(text)
+    await working.edit_text(stats_text(summary, services.series, services.texts, lang, now))
+    charts = await asyncio.to_thread(
+        stats_charts, summary, services.series, services.texts, lang, now
+    )
     for chart in charts:
         await context.bot.send_photo(chat.id, photo=chart.png, caption=html.escape(chart.title))
     await record_action(context, user.id, "stats", charts=len(charts))
@@ -45,7 +53,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
 
 @organizers_only
 async def report_command(update: Update, context: BotContext) -> None:
-    """/report [md|html] [webinar-id]: the narrative report as a document."""
+    """/report [md|html|docx] [webinar-id]: the narrative report as a document."""
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     services, lang = context.services, user_language(user)
@@ -56,16 +64,17 @@ async def report_command(update: Update, context: BotContext) -> None:
         await chat.send_message(texts.label(lang, "stats.usage"))
         return
     webinar = args[0] if args else None
+    now = services.clock.now()
     try:
         report = await asyncio.to_thread(
-            make_report, services.settings.database_path, services.series, webinar, fmt
+            make_report_file, services.settings.database_path, services.series, webinar, fmt, now
         )
     except ExportError as exc:
         await chat.send_message(
             texts.label(lang, "stats.failed").format(error=html.escape(str(exc)))
         )
         return
-    day = services.clock.now().date().isoformat()
+    day = now.date().isoformat()
     name = f"report-{webinar + '-' if webinar else ''}{day}.{fmt}"
     caption = (
         texts.label(lang, "stats.report_caption_webinar").format(
@@ -74,7 +83,5 @@ async def report_command(update: Update, context: BotContext) -> None:
         if webinar
         else texts.label(lang, "stats.report_caption").format(fmt=fmt.upper())
     )
-    await context.bot.send_document(
-        chat.id, document=report.encode("utf-8"), filename=name, caption=caption
-    )
+    await context.bot.send_document(chat.id, document=report, filename=name, caption=caption)
     await record_action(context, user.id, "report", format=fmt, webinar=webinar)

@@ -233,6 +233,24 @@ class ReportQueries:
             webinars,
         )
 
+    def count_registrations(self, webinars: Sequence[str] | None = None) -> int:
+        """Registrations of participants not erased (for these webinars, when given)."""
+        where = "" if webinars is None else f" AND r.webinar_id IN ({placeholders(webinars)})"
+        return self._count(
+            "SELECT COUNT(*) FROM registrations r JOIN participants p"  # noqa: S608
+            f" ON p.id = r.participant_id WHERE p.erased_at IS NULL{where}",
+            webinars or (),
+        )
+
+    def count_responses(self, webinars: Sequence[str]) -> int:
+        """Survey responses with at least one answer in these webinars."""
+        return self._count(
+            "SELECT COUNT(*) FROM responses r WHERE EXISTS"  # noqa: S608
+            " (SELECT 1 FROM answers a WHERE a.response_id = r.id)"
+            f" AND r.webinar_id IN ({placeholders(webinars)})",
+            webinars,
+        )
+
     def count_answers(self, webinars: Sequence[str]) -> int:
         """Survey answers given in these webinars."""
         return self._count(

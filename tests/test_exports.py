@@ -10,15 +10,16 @@ import os
 import random
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
-from bot.clock import to_iso
+from bot.clock import from_iso, to_iso
 from bot.domain.questions import anonymous_answer_keys
 from bot.domain.series import Series
 from bot.reporting.export_rows import (
@@ -360,13 +361,23 @@ async def test_json_keeps_stored_text_and_numbers(seeded: Seeded, tmp_path: Path
 async def test_xlsx_sheets_rows_and_summary(seeded: Seeded, tmp_path: Path) -> None:
     out = tmp_path / "feedback.xlsx"
     run_export(seeded.path, seeded.series, ExportRequest("feedback", "xlsx", None, out))
-    book = openpyxl.load_workbook(out, read_only=True)
+    book = openpyxl.load_workbook(out)
     ids = [w.id for w in seeded.series.webinars]
-    assert book.sheetnames == ["Summary", *ids]
+    titles = [w.title for w in seeded.series.webinars]
+    used: set[str] = {"summary"}
+    names = [sheet_name(title, used) for title in titles]
+    assert book.sheetnames == ["Summary", *names, "Responses"]
+    assert all(len(name) <= 31 for name in names)
+    zone = seeded.series.timezone
+    headers = [header for _, header in COLUMNS["feedback"]]
+    headers[-1] = f"answered at ({zone.key})"
     want = expected_feedback(seeded)
-    for webinar in ids:
-        rows = list(book[webinar].iter_rows(values_only=True))
-        assert list(rows[0]) == [header for _, header in COLUMNS["feedback"]]
+    for webinar, name in zip(ids, names, strict=True):
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2"
+        rows = list(sheet.iter_rows(values_only=True))
+        assert sheet.auto_filter.ref == f"A1:K{len(rows)}"
+        assert list(rows[0]) == headers
         expected = [row for row in want if row[0] == webinar]
         assert len(rows) - 1 == len(expected)
         for got, row in zip(rows[1:], expected, strict=True):
@@ -378,7 +389,41 @@ async def test_xlsx_sheets_rows_and_summary(seeded: Seeded, tmp_path: Path) -> N
             assert isinstance(cells[1], int)
             if row[7] == "overall":
                 assert cells[9] == int(row[9])  # ratings are numbers
-            assert [str(c) for c in cells] == [spreadsheet_safe(v) for v in row]
+            stored = from_iso(row[10]).astimezone(zone).replace(tzinfo=None)
+            assert isinstance(cells[10], datetime)
+            assert abs(cells[10] - stored) < timedelta(seconds=1)
+            assert [str(c) for c in cells[:10]] == list(row[:10])  # stored text, no apostrophe
+        widths = [sheet.column_dimensions[c].width for c in "IJ"]
+        assert widths[0] > 40 and widths[1] >= 8  # from the content: the questions are long
+    responses = list(book["Responses"].iter_rows(values_only=True))
+    assert book["Responses"].freeze_panes == "A2" and book["Responses"].auto_filter.ref
+    header = list(responses[0])
+    assert header[:7] == [
+        "webinar",
+        "response id",
+        "participant id",
+        "full name",
+        "country",
+        "institution",
+        "sex",
+    ]
+    by_response: dict[int, dict[str, Any]] = {}
+    for row in want:
+        by_response.setdefault(int(row[1]), {"webinar": row[0]})[row[7]] = row[9]
+    assert len(responses) - 1 == len(by_response)
+    ctx = ExportContext.build(seeded.series)
+    for got in responses[1:]:
+        answers = by_response[got[1]]
+        webinar = seeded.series.webinar(answers["webinar"])
+        assert webinar is not None and got[0] == webinar.title
+        for question in webinar.questions:
+            short = textwrap.shorten(webinar.title, 30, placeholder="…")
+            text = ctx.questions[webinar.id][question.key].text
+            column = header.index(f"{short} · {text}")
+            value = got[column]
+            expected_value = answers.get(question.key, "")
+            shown = "" if value is None else str(value).replace("_x000D_", "\r")
+            assert shown == str(expected_value), (question.key, got[1])
     summary = [list(r) for r in book["Summary"].iter_rows(values_only=True)]
     book.close()
     conn = open_readonly(seeded.path)
@@ -389,7 +434,7 @@ async def test_xlsx_sheets_rows_and_summary(seeded: Seeded, tmp_path: Path) -> N
         ).fetchall()
     )
     start = next(i for i, r in enumerate(summary) if r[0] == "Registered participants by sex")
-    assert summary[start][1:5] == [*ids, "All (unique people)"]
+    assert summary[start][1:5] == [*titles, "All (unique people)"]
     table = {r[0]: r[1:5] for r in summary[start + 1 : start + 5]}
     assert table["Woman"][3] == by_sex.get("woman", 0)
     assert table["Total"][3] == sum(by_sex.values()) == 30  # erased people still counted
@@ -406,7 +451,7 @@ async def test_xlsx_sheets_rows_and_summary(seeded: Seeded, tmp_path: Path) -> N
         )
         invited, completed = sum(status.values()), status.get("completed", 0)
         row = summary[survey + offset]
-        assert row[:2] == [webinar, invited] and row[4] == completed
+        assert row[:2] == [titles[ids.index(webinar)], invited] and row[4] == completed
         assert row[6] == pytest.approx(completed / (invited - status.get("absent", 0)), abs=1e-4)
     ratings = next(i for i, r in enumerate(summary) if r[0] == "Average ratings (1-5)")
     row = summary[ratings + 1]
@@ -419,22 +464,31 @@ async def test_xlsx_sheets_rows_and_summary(seeded: Seeded, tmp_path: Path) -> N
         )
     ]
     conn.close()
-    assert row[:2] == [ids[0], "overall"] and row[3] == len(values)
+    assert row[:2] == [titles[0], "overall"] and row[3] == len(values)
     assert row[4] == pytest.approx(sum(values) / len(values), abs=0.005)
     assert any("erased their data with /forget" in str(r[0]) for r in summary)
     assert any(str(r[0]).startswith("Invited: survey responses") for r in summary)
 
 
-async def test_xlsx_participants_neutralises_text(seeded: Seeded, tmp_path: Path) -> None:
+async def test_xlsx_text_is_never_a_formula_and_shows_no_apostrophe(
+    seeded: Seeded, tmp_path: Path
+) -> None:
     out = tmp_path / "participants.xlsx"
     run_export(seeded.path, seeded.series, ExportRequest("participants", "xlsx", "webinar-2", out))
-    book = openpyxl.load_workbook(out, read_only=True)
-    assert book.sheetnames == ["Summary", "webinar-2"]
-    rows = list(book["webinar-2"].iter_rows(values_only=True))[1:]
+    book = openpyxl.load_workbook(out)
+    title = sheet_name(seeded.series.webinars[1].title, {"summary"})
+    assert book.sheetnames == ["Summary", title]
+    rows = list(book[title].iter_rows())[1:]
+    texts = {cell.value for row in rows for cell in row if isinstance(cell.value, str)}
+    assert "=1+1" in texts and not any(t.startswith("'") for t in texts)
+    assert {cell.data_type for row in rows for cell in row if cell.value is not None} <= {
+        "s",
+        "n",
+        "d",
+    }
+    assert all(isinstance(row[0].value, int) for row in rows)
+    assert all(isinstance(row[9].value, datetime) for row in rows)
     book.close()
-    texts = {cell for row in rows for cell in row if isinstance(cell, str)}
-    assert not any(t[:1] in ("=", "+", "-", "@", "\t", "\r") for t in texts)
-    assert all(isinstance(row[0], int) for row in rows)
 
 
 def test_sheet_names_are_valid_and_unique() -> None:
@@ -516,8 +570,29 @@ async def test_export_command_for_organizers_only(bot: RunningBot, client: Sandb
     document = await organizer.next_message()
     name = document["document"]["file_name"]
     assert name == f"feedback-{START.date().isoformat()}.csv"
+    conn = open_readonly(bot.services.settings.database_path)
+    responses, answers, people, registrations = (
+        conn.execute(sql).fetchone()[0]
+        for sql in (
+            "SELECT COUNT(DISTINCT response_id) FROM answers",
+            "SELECT COUNT(*) FROM answers",
+            "SELECT COUNT(*) FROM participants WHERE erased_at IS NULL",
+            "SELECT COUNT(*) FROM registrations r JOIN participants p"
+            " ON p.id = r.participant_id WHERE p.erased_at IS NULL",
+        )
+    )
+    conn.close()
+    assert document["caption"] == (
+        f"Feedback (CSV)\n{responses} survey responses · {answers} answers"
+    )
     content = (await client.file_content(document["document"]["file_id"])).decode("utf-8-sig")
     assert len(read_csv(content)) > 10
+    await organizer.say("/export participants xlsx")
+    sheet = await organizer.next_message()
+    assert people < registrations
+    assert sheet["caption"] == (
+        f"Participants (XLSX)\n{people} participants · {registrations} registrations"
+    )
     stranger = await SimUser(client, 1001).join()
     await stranger.say("/export feedback csv")
     reply = await stranger.next_message()

@@ -12,9 +12,11 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import docx
 import openpyxl
 import pytest
 
@@ -22,10 +24,18 @@ from bot.domain.series import Series, SeriesError, parse_series
 from bot.reporting.charts import HEIGHT, WIDTH
 from bot.reporting.export_rows import ExportError
 from bot.reporting.export_writers import ExportRequest, run_export
-from bot.reporting.narrative import make_report, md_escape, natural_join, rounded
+from bot.reporting.narrative import (
+    make_report,
+    make_report_file,
+    md_escape,
+    natural_join,
+    rounded,
+)
 from tests.support.files import png_chunks
 from tests.support.settings import ROOT, example_series
 from tests.support.stats_data import DataSet, make
+
+AFTER = datetime(2027, 6, 1, tzinfo=UTC)  # after the example series' last webinar
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +107,7 @@ def check_people(sentence: str, total: int, women: int, undisclosed: int) -> Non
 def test_every_figure_equals_the_exports(
     data: DataSet, sheet: list[list[Any]], feedback: list[dict[str, str]]
 ) -> None:
-    report = make_report(data.path, data.series, None, "md")
+    report = make_report(data.path, data.series, None, "md", AFTER)
     by_section = sections(report)
     attendance = table(sheet, "Attendance per webinar")
     survey = table(sheet, "Survey per webinar")
@@ -114,8 +124,8 @@ def test_every_figure_equals_the_exports(
     for column, webinar in enumerate(data.series.webinars):
         text = by_section[webinar.title.replace("[", "\\[").replace("]", "\\]")]
         got = figures(text)
-        registered, attended, women, men, undisclosed, absent = attendance[webinar.id][:6]
-        from_platform, self_reported, corrected = attendance[webinar.id][6:9]
+        registered, attended, women, men, undisclosed, absent = attendance[webinar.title][:6]
+        from_platform, self_reported, corrected = attendance[webinar.title][6:9]
         assert int(got["Registered"]) == registered and int(got["Attended"]) == attended
         assert int(got["Attended, from the platform's attendance report"]) == from_platform
         assert int(got["Attended, self-reported (button or survey)"]) == self_reported
@@ -142,7 +152,7 @@ def test_every_figure_equals_the_exports(
         )
         assert int(got["States"]) == count
         assert re.search(rf"of {count} states? \(", text)
-        invited, _, _, completed, said_absent, response_rate, _ = survey[webinar.id][:7]
+        invited, _, _, completed, said_absent, response_rate, _ = survey[webinar.title][:7]
         assert int(got["Survey: invited"]) == invited
         assert int(got["Survey: completed"]) == completed
         assert int(got["Survey: said they did not attend"]) == said_absent
@@ -150,7 +160,7 @@ def test_every_figure_equals_the_exports(
             response_rate * 100, abs=0.05
         )
         assert f"{completed} of the {invited - said_absent} participants" in text
-        rows = [r for r in ratings if r[0] == webinar.id]
+        rows = [r for r in ratings if r[0] == webinar.title]
         assert float(got["Average rating: overall"]) == rows[0][4]
         for row in rows[1:]:
             topic = webinar.topics[int(row[1].split("_")[1]) - 1]
@@ -179,12 +189,12 @@ def test_every_figure_equals_the_exports(
         attended_sex["Woman"][len(ids)],
         attended_sex["Prefer not to say"][len(ids)],
     )
-    assert int(got["Surveys completed"]) == sum(survey[w][3] for w in ids)
+    assert int(got["Surveys completed"]) == sum(survey[w.title][3] for w in data.series.webinars)
 
 
 def test_one_webinar_and_wording(data: DataSet) -> None:
     webinar = data.series.webinars[0]
-    report = make_report(data.path, data.series, webinar.id, "md")
+    report = make_report(data.path, data.series, webinar.id, "md", AFTER)
     assert report.startswith(f"# {webinar.title}\n")
     assert "On Wednesday 20 January 2027, from 10:00 to 12:00 (UTC−4" in report
     assert f"{data.series.organizer} hosted the webinar" in report
@@ -210,12 +220,12 @@ def test_rounding_and_joining() -> None:
 
 
 def test_nobody_is_named_and_quotes_only_when_not_anonymous(data: DataSet) -> None:
-    anonymous = make_report(data.path, data.series, None, "md")
+    anonymous = make_report(data.path, data.series, None, "md", AFTER)
     assert data.series.survey_anonymous
     assert "In their own words" not in anonymous and "ballistics" not in anonymous
     open_series = dataclasses.replace(data.series, survey_anonymous=False)
     for fmt in ("md", "html"):
-        report = make_report(data.path, open_series, None, fmt)
+        report = make_report(data.path, open_series, None, fmt, AFTER)
         assert "In their own words" in report
         assert "Person " not in report and "Erased Person" not in report
         if fmt == "md":
@@ -227,8 +237,8 @@ def test_nobody_is_named_and_quotes_only_when_not_anonymous(data: DataSet) -> No
 
 
 def test_html_embeds_the_charts_and_is_deterministic(data: DataSet) -> None:
-    first = make_report(data.path, data.series, None, "html")
-    assert first == make_report(data.path, data.series, None, "html")
+    first = make_report(data.path, data.series, None, "html", AFTER)
+    assert first == make_report(data.path, data.series, None, "html", AFTER)
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', first)
     assert len(images) == 5
     for image in images:
@@ -239,7 +249,7 @@ def test_html_embeds_the_charts_and_is_deterministic(data: DataSet) -> None:
 
 def test_unknown_webinar(data: DataSet) -> None:
     with pytest.raises(ExportError, match="unknown webinar id 'nope'"):
-        make_report(data.path, data.series, "nope", "md")
+        make_report(data.path, data.series, "nope", "md", AFTER)
 
 
 def test_survey_anonymous_setting() -> None:
@@ -283,17 +293,162 @@ def run_cli(data: DataSet, tmp_path: Path, *args: str) -> subprocess.CompletedPr
 
 @pytest.mark.slow
 async def test_cli(data: DataSet, tmp_path: Path) -> None:
-    done = await asyncio.to_thread(run_cli, data, tmp_path, "--format", "md")
+    done = await asyncio.to_thread(
+        run_cli, data, tmp_path, "--format", "md", "--as-of", "2027-05-31"
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == make_report(data.path, data.series, None, "md")
+    day_end = datetime(2027, 5, 31, 23, 59, 59, tzinfo=data.series.timezone)
+    assert done.stdout == make_report(data.path, data.series, None, "md", day_end)
+    assert "As of Monday 31 May 2027, 23:59 (" in done.stdout
     out = tmp_path / "out" / "report.html"
     webinar = data.series.webinars[1].id
     done = await asyncio.to_thread(
-        run_cli, data, tmp_path, "--webinar", webinar, "--format", "html", "--out", str(out)
+        run_cli,
+        data,
+        tmp_path,
+        "--webinar",
+        webinar,
+        "--as-of",
+        "2027-06-01T00:00:00+00:00",
+        "--format",
+        "html",
+        "--out",
+        str(out),
     )
     assert done.returncode == 0, done.stderr
-    assert out.read_text(encoding="utf-8") == make_report(data.path, data.series, webinar, "html")
+    assert out.read_text(encoding="utf-8") == make_report(
+        data.path, data.series, webinar, "html", AFTER
+    )
     bad = await asyncio.to_thread(run_cli, data, tmp_path, "--webinar", "nope")
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "unknown webinar id 'nope'" in bad.stderr
     assert io.StringIO(bad.stderr).readline().startswith("webinar-bot: ")
+    bad = await asyncio.to_thread(run_cli, data, tmp_path, "--as-of", "2027-05-31T10:00")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "--as-of: '2027-05-31T10:00' is neither a date" in bad.stderr
+
+
+def at(day: int, month: int, hour: int = 12) -> datetime:
+    """A moment in 2027 (UTC)."""
+    return datetime(2027, month, day, hour, tzinfo=UTC)
+
+
+PAST_TENSE = re.compile(
+    r"hosted|took part|discussed were|was recorded|completed the survey|rated|went to|"
+    r"(?<!have )registered for it\.|Nobody registered"
+)
+
+
+@pytest.mark.parametrize(
+    ("moment", "phases"),
+    [
+        (at(5, 1), ("upcoming", "upcoming", "upcoming")),
+        (at(20, 1, 15), ("under_way", "upcoming", "upcoming")),
+        (at(1, 2), ("held", "upcoming", "upcoming")),
+        (at(17, 3, 15), ("held", "under_way", "upcoming")),
+        (at(1, 4), ("held", "held", "upcoming")),
+        (at(19, 5, 15), ("held", "held", "under_way")),
+        (at(19, 5, 16), ("held", "held", "held")),
+    ],
+)
+def test_the_report_knows_the_date(
+    data: DataSet, moment: datetime, phases: tuple[str, ...]
+) -> None:
+    report = make_report(data.path, data.series, None, "md", moment)
+    local = moment.astimezone(data.series.timezone)
+    assert f"As of {local:%A} {local.day} {local:%B %Y}, {local:%H:%M} (UTC" in report
+    by_section = sections(report)
+    ahead = []
+    for webinar, phase in zip(data.series.webinars, phases, strict=True):
+        text = by_section[webinar.title.replace("[", "\\[").replace("]", "\\]")]
+        got = figures(text)
+        assert int(got["Registered"]) > 0 and int(got["States"]) > 0
+        if phase == "held":
+            assert "hosted the webinar" in text and "The topics discussed were" in text
+            assert "Attended" in got and "Survey: invited" in got
+            continue
+        ahead.append(webinar.title)
+        assert PAST_TENSE.search(text) is None, PAST_TENSE.search(text)
+        assert not any(k.startswith(("Attended", "Survey", "Average")) for k in got)
+        assert "So far, " in text and " have registered for it." in text
+        assert "will be reported once the webinar has taken place" in text
+        if phase == "under_way":
+            assert "is hosting the webinar" in text and "under way as of this report" in text
+            assert "The topics on the agenda are" in text
+        else:
+            assert "will host the webinar" in text and "The topics to be discussed are" in text
+    totals = by_section["The series in total"]
+    held = phases.count("held")
+    if ahead:
+        assert f"{held} of them held so far" in report
+        assert "Still ahead: " in totals
+        for title in ahead:
+            assert f'"{md_escape(title)}"' in totals.split("Still ahead: ")[1]
+        assert "Across the series" not in totals
+    else:
+        assert "Still ahead" not in totals and "held so far" not in report
+    if held == 0:
+        assert "took part in at least one webinar" not in totals
+        assert figures(totals)["Surveys completed"] == "0"
+        assert "Across the" not in totals
+    elif ahead:
+        assert "Across the webinars held so far" in totals
+    if held == 1:
+        first = figures(by_section[data.series.webinars[0].title])
+        assert figures(totals)["Attended at least one webinar (unique people)"] == first["Attended"]
+
+
+def test_one_webinar_before_it_takes_place(data: DataSet) -> None:
+    webinar = data.series.webinars[1]
+    before = make_report(data.path, data.series, webinar.id, "html", at(1, 2))
+    assert "will host the webinar" in before and "As of Monday 1 February 2027" in before
+    assert "<th>Attended</th>" not in before and "Survey:" not in before
+    after = make_report(data.path, data.series, webinar.id, "html", at(1, 4))
+    assert "hosted the webinar" in after and "<th>Attended</th>" in after
+
+
+def test_docx_has_the_narrative_the_figures_and_the_charts(data: DataSet) -> None:
+    word = docx.Document(
+        io.BytesIO(make_report_file(data.path, data.series, None, "docx", at(1, 4)))
+    )
+    markdown = sections(make_report(data.path, data.series, None, "md", at(1, 4)))
+    headings = [
+        (p.style.name, p.text) for p in word.paragraphs if p.style.name.startswith("Heading")
+    ]
+    titles = [w.title for w in data.series.webinars]
+    assert headings[0] == ("Heading 1", data.series.title)
+    assert [t for s, t in headings if s == "Heading 2"] == [
+        *titles,
+        "The series in total",
+        "Charts",
+    ]
+    assert word.core_properties.title == data.series.title
+    tables = [{r.cells[0].text: r.cells[1].text for r in t.rows} for t in word.tables]
+    for table, title in zip(tables, titles, strict=False):
+        expected = figures(markdown[title.replace("[", "\\[").replace("]", "\\]")])
+        assert table == {k: v for k, v in expected.items() if k not in ("Figure", "---")}
+    assert "Attended" not in tables[2] and "Survey: invited" not in tables[2]
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert "will host the webinar" in text and "As of Thursday 1 April 2027" in text
+    assert len(word.inline_shapes) == 5
+    assert {p.style.name for p in word.paragraphs} <= {
+        "Heading 1",
+        "Heading 2",
+        "Heading 3",
+        "Normal",
+        "List Bullet",
+        "Quote",
+        "Caption",
+    }
+
+
+async def test_cli_docx(data: DataSet, tmp_path: Path) -> None:
+    out = tmp_path / "report.docx"
+    done = await asyncio.to_thread(
+        run_cli, data, tmp_path, "--format", "docx", "--as-of", "2027-04-01", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    assert "hosted the webinar" in "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    bad = await asyncio.to_thread(run_cli, data, tmp_path, "--format", "docx")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "a Word document needs --out FILE" in bad.stderr

@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import struct
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.render.texts import Texts
-from bot.reporting.charts import HEIGHT, WIDTH, chart_words, rating_labels, render_charts
+from bot.reporting.charts import (
+    HEIGHT,
+    WIDTH,
+    chart_plans,
+    chart_words,
+    rating_labels,
+    render_charts,
+    webinar_titles,
+)
 from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
-from bot.reporting.statistics import Summary, free_texts, summarise, typed_names
+from bot.reporting.statistics import (
+    Summary,
+    free_texts,
+    held_webinars,
+    summarise,
+    typed_names,
+)
 from bot.reporting.stats_message import collect
 from storage.readonly import open_readonly
 from tests.support.files import png_chunks
 from tests.support.settings import example_series
 from tests.support.stats_data import DataSet, make
+
+AFTER = datetime(2027, 6, 1, tzinfo=UTC)  # after the example series' last webinar
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +203,7 @@ def test_stats_message_in_the_organizers_language(
 ) -> None:
     from sandbox.html import parse_html
 
-    text, charts = collect(data.path, data.series, Texts(), lang)
+    text, charts = collect(data.path, data.series, Texts(), lang, AFTER)
     plain, _ = parse_html(text)  # valid Telegram HTML
     assert len(plain) <= 4096 and len(charts) == 5
     assert ("Statistics" if lang == "en" else "Estadísticas") in plain
@@ -201,3 +218,37 @@ def test_stats_message_in_the_organizers_language(
     assert sources in plain
     assert str(summary.registered["sex"].unique_total) in plain
     assert "Erased Person" not in plain and "Person 1" not in plain
+
+
+def test_charts_name_webinars_by_title_and_leave_out_those_not_held(
+    data: DataSet, summary: Summary
+) -> None:
+    words = chart_words(Texts(), "en")
+    titles = webinar_titles(data.series)
+    first, second, third = data.series.webinars
+    held = held_webinars(data.series, datetime(2027, 4, 1, tzinfo=UTC))
+    assert held == {first.id, second.id}
+    plans = {p.name: p for p in chart_plans(summary, words, titles, None, held)}
+    participation = plans["participation"]
+    assert list(participation.labels) == [first.title, second.title, third.title]
+    registered, attended, completed = (values for _, values in participation.groups)
+    assert all(isinstance(v, int) and v > 0 for v in registered)
+    assert attended[2] is None and completed[2] is None
+    assert attended[0] == summary.attendance_of(first.id).attended
+    ratings = plans["ratings"].labels
+    assert any(label.startswith("Building a Crime Gun… · ") for label in ratings)
+    assert not any(label.startswith("[Placeholder] Third") for label in ratings)
+    assert [p.counts for p in plans.values()] == [True, True, True, True, False]
+    nothing_yet = chart_plans(summary, words, titles, None, set())
+    assert all(v is None for v in nothing_yet[0].groups[1][1])
+    assert len(nothing_yet[2].groups) == 1 and not nothing_yet[-1].labels
+    charts = render_charts(summary, words, titles, None, held)
+    assert [png_chunks(c.png)[0][0] for c in charts] == [b"IHDR"] * 5
+
+
+def test_stats_message_before_a_webinar_shows_no_attendance(data: DataSet) -> None:
+    from sandbox.html import parse_html
+
+    text, _ = collect(data.path, data.series, Texts(), "en", datetime(2027, 2, 1, tzinfo=UTC))
+    plain, _ = parse_html(text)
+    assert plain.count("attended: ") == 1 and plain.count("not held yet") == 2

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import re
+from datetime import timedelta
+
+import docx
+
 from bot.reporting.charts import HEIGHT, WIDTH
 from sandbox import SandboxClient
 from tests.support.bots import RunningBot
@@ -14,10 +20,16 @@ from tests.support.users import SimUser
 async def test_stats_for_an_organizer(bot: RunningBot, client: SandboxClient) -> None:
     data = await build(bot.services.db, bot.services.series, count=60)
     organizer = await SimUser(client, 1000, timeout=30).join()
+    first = bot.services.series.webinars[0]
+    bot.clock.set(first.ends_at + timedelta(days=1))
     await organizer.say("/stats")
-    message = await organizer.next_message()
+    working = await organizer.next_message()
+    assert working["text"] == "Preparing the statistics…"
+    message = await organizer.next_event("edit")
+    assert message["message_id"] == working["message_id"]
     text = message["text"]
     assert text.startswith("Statistics: ") and "All webinars: 60 people registered" in text
+    assert text.count("attended: ") == 1 and text.count("not held yet") == 2
     assert ERASED_NAME not in text and "Person " not in text
     for _ in range(5):
         photo = await organizer.next_message()
@@ -33,7 +45,8 @@ async def test_stats_in_spanish(bot: RunningBot, client: SandboxClient) -> None:
     await build(bot.services.db, bot.services.series, count=20)
     organizer = await SimUser(client, 1000, language_code="es", timeout=30).join()
     await organizer.say("/stats")
-    message = await organizer.next_message()
+    assert (await organizer.next_message())["text"] == "Preparando las estadísticas…"
+    message = await organizer.next_event("edit")
     assert message["text"].startswith("Estadísticas: ") and "Por sexo" in message["text"]
     photo = await organizer.next_message()
     assert photo["caption"].startswith("Inscritos, asistentes")
@@ -48,12 +61,31 @@ async def test_report_for_an_organizer(bot: RunningBot, client: SandboxClient) -
     html = (await client.file_content(document["file_id"])).decode("utf-8")
     assert "The series in total" in html and "data:image/png;base64," in html
     assert ERASED_NAME not in html
-    webinar = bot.services.series.webinars[0].id
+    first = bot.services.series.webinars[0]
+    webinar = first.id
     await organizer.say(f"/report md {webinar}")
     document = (await organizer.next_message())["document"]
     assert document["file_name"] == f"report-{webinar}-{START.date().isoformat()}.md"
     markdown = (await client.file_content(document["file_id"])).decode("utf-8")
-    assert markdown.startswith("# Building a Crime Gun") and "took part." in markdown
+    assert markdown.startswith("# Building a Crime Gun") and "will host the webinar" in markdown
+    assert "took part." not in markdown and "| Attended |" not in markdown
+    bot.clock.set(first.ends_at + timedelta(days=1))
+    await organizer.say(f"/report md {webinar}")
+    document = (await organizer.next_message())["document"]
+    markdown = (await client.file_content(document["file_id"])).decode("utf-8")
+    assert "hosted the webinar" in markdown and "took part." in markdown
+    attended = re.search(r"^\| Attended \| (\d+) \|$", markdown, flags=re.M)
+    assert attended is not None
+    await organizer.say(f"/report docx {webinar}")
+    document = (await organizer.next_message())["document"]
+    assert document["file_name"].endswith(".docx")
+    word = docx.Document(io.BytesIO(await client.file_content(document["file_id"])))
+    headings = [p.text for p in word.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:2] == [first.title, "In figures"]
+    figures = {row.cells[0].text: row.cells[1].text for row in word.tables[0].rows}
+    assert figures["Attended"] == attended.group(1)
+    assert any("hosted the webinar" in p.text for p in word.paragraphs)
+    assert len(word.inline_shapes) == 5
     await organizer.say("/report md nope")
     reply = await organizer.next_message()
     assert "unknown webinar id 'nope'" in reply["text"] and not reply.get("document")

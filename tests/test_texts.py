@@ -137,6 +137,10 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "wb_old_link": "https://x.org/a?b&c",
         "wb_new_link": "https://x.org/<n>",
         "wb_notified": 2,
+        # export captions
+        "fmt": "XLSX",
+        "webinar": "w <&>",
+        "counts": {"participants": 3, "registrations": 8},
         # /stats
         "stat_webinars": [
             {
@@ -153,7 +157,21 @@ def sample_context(texts: Texts, lang: str) -> dict:
                 "completed": 2,
                 "response_rate": "66.7%",
                 "ratings": [{"text": "A & <b>", "average": "4.50", "answers": 2}],
-            }
+                "held": True,
+            },
+            {
+                "number": 2,
+                "title": "U <&>",
+                "held": False,
+                "registered": 7,
+                "attended": 0,
+                "attendance_rate": "0.0%",
+                "invited": 0,
+                "expected": 0,
+                "completed": 0,
+                "response_rate": "—",
+                "ratings": [],
+            },
         ],
         "per_webinar": "1 / 2",
         "unique_registered": 7,

@@ -1,4 +1,4 @@
-"""`webinar-bot report [--webinar ID] --format md|html [--out FILE]`."""
+"""`webinar-bot report [--webinar ID] [--as-of WHEN] --format md|html|docx [--out FILE]`."""
 
 from __future__ import annotations
 
@@ -6,20 +6,25 @@ import argparse
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot.clock import SystemClock
 from bot.config import ConfigError, load_settings
 from bot.domain.series import SeriesError, load_series
 from bot.reporting.export_rows import ExportError
-from bot.reporting.narrative import FORMATS, make_report
+from bot.reporting.narrative import FORMATS, make_report_file
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 
 def add_report_parser(sub: Any) -> None:
     """Register the `report` subcommand on the CLI's subparsers."""
     parser = sub.add_parser(
         "report",
-        help="write the narrative report of the series or a webinar (md, html)",
+        help="write the narrative report of the series or a webinar (md, html, docx)",
         description="Write a report of the series (or one webinar) from the bot's database "
         "(read-only): who took part, from where, the topics and the feedback.",
     )
@@ -29,7 +34,14 @@ def add_report_parser(sub: Any) -> None:
         dest="fmt",
         choices=FORMATS,
         default="md",
-        help="md (Markdown) or html (with charts); default md",
+        help="md (Markdown), html (with charts) or docx (Word, with charts; needs --out); "
+        "default md",
+    )
+    parser.add_argument(
+        "--as-of",
+        metavar="WHEN",
+        help="describe the series as it stood then: a date (the end of that day in the "
+        "organizers' time zone) or a date-time with its UTC offset; default now",
     )
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="output file (default: standard output)"
@@ -38,27 +50,50 @@ def add_report_parser(sub: Any) -> None:
     parser.set_defaults(func=report)
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, data: bytes) -> None:
     """Write the file beside its place and move it there (no half-written file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
+def as_of(value: str | None, zone: ZoneInfo) -> datetime:
+    """The moment the report describes: now, the end of a local day, or an exact moment."""
+    if value is None:
+        return SystemClock().now()
+    try:
+        if len(value) == len("2027-01-20"):
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=zone).date()
+            end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+            return (end - timedelta(seconds=1)).astimezone(UTC)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ConfigError(
+            f"--as-of: {value!r} is neither a date (2027-01-20) nor a date-time with its "
+            "UTC offset (2027-01-20T12:00:00-04:00)"
+        )
+    return moment.astimezone(UTC)
+
+
 def report(args: argparse.Namespace) -> int:
     """Write the report; a problem is one line on stderr and exit status 2."""
     try:
+        if args.fmt == "docx" and args.out is None:
+            raise ConfigError("--format docx: a Word document needs --out FILE")
         settings = load_settings(env_file=Path(args.env_file))
         series = load_series(settings.series_file)
-        text = make_report(settings.database_path, series, args.webinar, args.fmt)
+        now = as_of(args.as_of, series.timezone)
+        data = make_report_file(settings.database_path, series, args.webinar, args.fmt, now)
         if args.out is not None:
-            _write(args.out, text)
+            _write(args.out, data)
     except (ConfigError, SeriesError, ExportError) as exc:
         print(f"webinar-bot: {exc}", file=sys.stderr)
         return 2
@@ -68,7 +103,7 @@ def report(args: argparse.Namespace) -> int:
         )
         return 2
     if args.out is None:
-        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
         print(f"webinar-bot: report written to {args.out}", file=sys.stderr)

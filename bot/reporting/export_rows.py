@@ -104,6 +104,7 @@ class ExportContext:
     institutions: dict[str, str]
     sexes: dict[str, str]
     questions: dict[str, dict[str, QuestionInfo]] = field(default_factory=dict)
+    timezone: str = "UTC"  # the organizers' zone: XLSX date-time cells are in it
 
     @classmethod
     def build(cls, series: Series | None, labels_file: Path = LABELS_FILE) -> ExportContext:
@@ -117,6 +118,7 @@ class ExportContext:
             dict(labels["institutions"]),
             dict(labels["sexes"]),
             questions,
+            series.timezone.key if series else "UTC",
         )
 
     def country(self, code: str | None, other: str | None) -> str | None:
@@ -356,3 +358,24 @@ def count_rows(queries: ReportQueries, kind: str, webinars: list[str], filtered:
     if kind == "attendance":
         return queries.count_attendance(webinars)
     return queries.count_answers(webinars)
+
+
+def export_counts(
+    queries: ReportQueries, kind: str, webinars: list[str], filtered: bool
+) -> dict[str, int]:
+    """What an export holds, counted as people say it (its caption's numbers).
+
+    participants: people and registrations; attendance: records and who attended;
+    feedback: responses and answers.
+    """
+    if kind == "participants":
+        return {
+            "participants": queries.count_participants(webinars if filtered else None),
+            "registrations": queries.count_registrations(webinars if filtered else None),
+        }
+    if kind == "attendance":
+        return {"records": queries.count_attendance(webinars)}
+    return {
+        "responses": queries.count_responses(webinars),
+        "answers": queries.count_answers(webinars),
+    }

@@ -31,6 +31,7 @@ from bot.reporting.export_rows import (
     answer_value,
     connect_readonly,
     count_rows,
+    export_counts,
     identity_cells,
     neutralise,
     sections,
@@ -205,6 +206,15 @@ def write_json(
                 progress(len(chunk))
     out.write("\n]\n")
     return written
+
+
+def count_export(database: Path, kind: str, webinar: str | None) -> dict[str, int]:
+    """The counts an export's caption gives (see export_counts), from a read-only snapshot."""
+    if kind not in KINDS:
+        raise ExportError(f"unknown export {kind!r}")
+    with connect_readonly(database) as queries:
+        webinars = webinar_ids(queries, webinar)
+        return export_counts(queries, kind, webinars, webinar is not None)
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,20 @@ from markupsafe import Markup
 from bot.clock import from_iso
 from bot.domain.series import Series
 from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label
-from bot.reporting.charts import chart_words, rating_labels, render_charts
+from bot.reporting.charts import chart_words, rating_labels, render_charts, webinar_titles
+from bot.reporting.docx_report import html_to_docx
 from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
-from bot.reporting.statistics import Breakdown, Summary, free_texts, summarise, typed_names
+from bot.reporting.statistics import (
+    Breakdown,
+    Summary,
+    free_texts,
+    phase,
+    summarise,
+    typed_names,
+)
 from storage.report_queries import ReportQueries
 
-FORMATS: Final = ("md", "html")
+FORMATS: Final = ("md", "html", "docx")
 REPORT_DIR: Final = TEMPLATES_DIR / "report"
 QUOTES_PER_WEBINAR: Final = 3
 EXACT_BELOW: Final = 10  # below this, numbers are given exactly ("over" only from 10 on)
@@ -220,6 +228,16 @@ def _when(start: datetime, end: datetime, series: Series) -> dict[str, str]:
     }
 
 
+def _as_of(now: datetime, series: Series) -> dict[str, str]:
+    """The moment the report describes, in the organizers' zone."""
+    zone = series.timezone
+    return {
+        "date": format_datetime(now, "EEEE d MMMM y", tzinfo=zone, locale="en"),
+        "time": format_datetime(now, "HH:mm", tzinfo=zone, locale="en"),
+        "zone": f"{utc_offset_label(now, zone)}, {zone.key}",
+    }
+
+
 def report_context(
     queries: ReportQueries,
     series: Series,
@@ -227,8 +245,9 @@ def report_context(
     webinars: Sequence[str],
     escape: Escape,
     whole_series: bool,
+    now: datetime,
 ) -> dict[str, Any]:
-    """Everything the report templates print."""
+    """Everything the report templates print, each webinar told as it stands at `now`."""
     summary = summarise(queries, ctx, webinars)
     phrases = Phrases.load(ctx)
     stored = queries.webinars()
@@ -237,14 +256,17 @@ def report_context(
         title, starts_at, ends_at = stored[webinar_id]
         webinar = series.webinar(webinar_id)
         attendance = summary.attendance_of(webinar_id)
-        took_part = attendance.attended > 0
+        start, end = from_iso(starts_at), from_iso(ends_at)
+        stage = phase(start, end, now)
+        took_part = stage == "held" and attendance.attended > 0
         source = "attended" if took_part else "registered"
         breakdowns = summary.attended if took_part else summary.registered
         sections.append(
             {
                 "id": webinar_id,
                 "title": webinar.title if webinar else title,
-                "when": _when(from_iso(starts_at), from_iso(ends_at), series),
+                "phase": stage,
+                "when": _when(start, end, series),
                 "topics": list(webinar.topics) if webinar else [],
                 "took_part": took_part,
                 "registered": attendance.registered,
@@ -259,10 +281,13 @@ def report_context(
                 "feedback": _feedback(queries, summary, series, webinar_id),
             }
         )
+    held = {s["id"] for s in sections if s["phase"] == "held"}
     totals = None
     if whole_series:
-        took_part = summary.attended["sex"].unique_total > 0
-        surveys = summary.survey
+        held_ids = [w for w in webinars if w in held]
+        so_far = summary if len(held_ids) == len(webinars) else summarise(queries, ctx, held_ids)
+        took_part = bool(held) and so_far.attended["sex"].unique_total > 0
+        surveys = [r for r in summary.survey if r.webinar in held]
         completed = sum(r.completed for r in surveys)
         expected = sum(r.invited - r.absent for r in surveys)
         totals = {
@@ -270,11 +295,15 @@ def report_context(
                 queries, "registered", summary.registered, None, webinars, phrases, escape
             ),
             "attended": _people(
-                queries, "attended", summary.attended, None, webinars, phrases, escape
+                queries, "attended", so_far.attended, None, held_ids, phrases, escape
             )
             if took_part
             else None,
-            "without_attendance": [s["title"] for s in sections if not s["took_part"]],
+            "without_attendance": [
+                s["title"] for s in sections if s["phase"] == "held" and not s["took_part"]
+            ],
+            "ahead": [s for s in sections if s["phase"] != "held"],
+            "held": len(held),
             "completed": completed,
             "expected": expected,
             "rate": round(completed / expected, 4) if expected else None,
@@ -283,6 +312,7 @@ def report_context(
         "series_title": series.title,
         "organizer": series.organizer,
         "whole_series": whole_series,
+        "as_of": _as_of(now, series),
         "webinars": sections,
         "totals": totals,
         "summary": summary,
@@ -308,34 +338,50 @@ def _environment(fmt: str) -> Environment:
     return env
 
 
-def _charts(summary: Summary, series: Series) -> list[dict[str, str]]:
-    """The charts as data: URIs for the HTML report (English words)."""
+def _charts(summary: Summary, series: Series, held: set[str]) -> list[dict[str, str]]:
+    """The charts as data: URIs for the HTML report (English words, webinars by title)."""
     texts = Texts()
-    labels = {w.id: str(n) for n, w in enumerate(series.webinars, 1)}
     ratings = rating_labels(series, texts.label("en", "stats.legend.overall"))
+    charts = render_charts(summary, chart_words(texts, "en"), webinar_titles(series), ratings, held)
     return [
         {
             "title": chart.title,
             "name": chart.name,
             "uri": "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii"),
         }
-        for chart in render_charts(summary, chart_words(texts, "en"), labels, ratings)
+        for chart in charts
     ]
 
 
-def render_report(queries: ReportQueries, series: Series, webinar: str | None, fmt: str) -> str:
-    """The report of one webinar (or the whole series) as Markdown or HTML text."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown report format {fmt!r}")
+def render_report(
+    queries: ReportQueries, series: Series, webinar: str | None, fmt: str, now: datetime
+) -> str:
+    """The report of one webinar (or the whole series) as Markdown or HTML text, as of `now`."""
+    if fmt not in FORMATS or fmt == "docx":
+        raise ValueError(f"unknown text report format {fmt!r}")
     ctx = ExportContext.build(series)
     webinars = webinar_ids(queries, webinar)
     escape = md_escape if fmt == "md" else html_escape
-    context = report_context(queries, series, ctx, webinars, escape, webinar is None)
-    context["charts"] = _charts(context["summary"], series) if fmt == "html" else []
+    context = report_context(queries, series, ctx, webinars, escape, webinar is None, now)
+    held = {w["id"] for w in context["webinars"] if w["phase"] == "held"}
+    context["charts"] = _charts(context["summary"], series, held) if fmt == "html" else []
     return _environment(fmt).get_template(f"report.{fmt}.j2").render(**context)
 
 
-def make_report(database: Path, series: Series, webinar: str | None, fmt: str) -> str:
-    """Open the database read-only (one snapshot) and render the report."""
+def make_report(
+    database: Path, series: Series, webinar: str | None, fmt: str, now: datetime
+) -> str:
+    """Open the database read-only (one snapshot) and render the report as of `now`."""
     with connect_readonly(database) as queries:
-        return render_report(queries, series, webinar, fmt)
+        return render_report(queries, series, webinar, fmt, now)
+
+
+def make_report_file(
+    database: Path, series: Series, webinar: str | None, fmt: str, now: datetime
+) -> bytes:
+    """The report as a file's bytes: Markdown or HTML in UTF-8, or a Word document."""
+    if fmt != "docx":
+        return make_report(database, series, webinar, fmt, now).encode("utf-8")
+    html = make_report(database, series, webinar, "html", now)
+    known = series.webinar(webinar) if webinar else None
+    return html_to_docx(html, known.title if known else series.title)

@@ -8,13 +8,19 @@ read only from participants who have not erased their data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from bot.domain.attendance import CORRECTION, PLATFORM, SELF_REPORTED
 from bot.reporting.export_rows import ExportContext
 from storage.report_queries import PEOPLE_COLUMNS, ReportQueries
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from datetime import datetime
+
+    from bot.domain.series import Series
+    from bot.reporting.export_rows import ExportContext
 
 DIMENSIONS: Final = PEOPLE_COLUMNS
 
@@ -274,3 +280,15 @@ def free_texts(queries: ReportQueries, webinar: str, keys: Sequence[str], limit:
         if len(text) >= 3:
             found.setdefault(text.casefold(), text)
     return list(found.values())[:limit]
+
+
+def phase(start: datetime, end: datetime, now: datetime) -> str:
+    """Where a webinar stands at `now`: "upcoming", "under_way" or "held" (ended)."""
+    if now < start:
+        return "upcoming"
+    return "under_way" if now < end else "held"
+
+
+def held_webinars(series: Series, now: datetime) -> set[str]:
+    """The webinars of the series that have ended by `now` (the only ones with attendance)."""
+    return {w.id for w in series.webinars if phase(w.starts_at, w.ends_at, now) == "held"}

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.numbers import format_decimal, format_percent
 
-from bot.domain.series import Series
-from bot.render.texts import Texts
-from bot.reporting.charts import Chart, chart_words, rating_labels, render_charts
+from bot.reporting.charts import (
+    Chart,
+    chart_words,
+    rating_labels,
+    render_charts,
+    webinar_titles,
+)
 from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
-from bot.reporting.statistics import Breakdown, Summary, summarise
+from bot.reporting.statistics import Breakdown, Summary, held_webinars, summarise
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+    from pathlib import Path
+
+    from bot.domain.series import Series
+    from bot.render.texts import Texts
 
 TEXT_MAX = 60  # characters of a rating question shown in the message
 
@@ -41,8 +51,10 @@ def _rows(
     ]
 
 
-def stats_context(summary: Summary, series: Series, texts: Texts, lang: str) -> dict[str, Any]:
-    """What templates/<lang>/stats.html prints."""
+def stats_context(
+    summary: Summary, series: Series, texts: Texts, lang: str, held: set[str]
+) -> dict[str, Any]:
+    """What templates/messages/stats.html prints (attendance only for webinars held)."""
     webinars, shown = summary.webinars, []
     names = rating_labels(series, texts.label(lang, "stats.legend.overall"), lang)
     for number, webinar_id in enumerate(webinars, 1):
@@ -52,6 +64,7 @@ def stats_context(summary: Summary, series: Series, texts: Texts, lang: str) -> 
             {
                 "number": number,
                 "title": webinar.title_for(lang) if webinar else webinar_id,
+                "held": webinar_id in held,
                 "registered": attendance.registered,
                 "attended": attendance.attended,
                 "from_platform": attendance.from_platform,
@@ -92,11 +105,34 @@ def _short(text: str) -> str:
     return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1].rstrip() + "…"
 
 
-def collect(database: Path, series: Series, texts: Texts, lang: str) -> tuple[str, list[Chart]]:
-    """The /stats message (Telegram HTML) and its charts, from a read-only snapshot."""
+def read_summary(database: Path, series: Series) -> Summary:
+    """The statistics of every webinar, from one read-only snapshot of the database."""
     with connect_readonly(database) as queries:
-        summary = summarise(queries, ExportContext.build(series), webinar_ids(queries))
-    text = texts.render(lang, "stats", **stats_context(summary, series, texts, lang))
-    labels = {w.id: str(n) for n, w in enumerate(series.webinars, 1)}
+        return summarise(queries, ExportContext.build(series), webinar_ids(queries))
+
+
+def stats_text(summary: Summary, series: Series, texts: Texts, lang: str, now: datetime) -> str:
+    """The /stats message (Telegram HTML) as of `now`."""
+    held = held_webinars(series, now)
+    return texts.render(lang, "stats", **stats_context(summary, series, texts, lang, held))
+
+
+def stats_charts(
+    summary: Summary, series: Series, texts: Texts, lang: str, now: datetime
+) -> list[Chart]:
+    """The /stats charts as of `now`: webinars by title, those not yet held without attendance."""
     ratings = rating_labels(series, texts.label(lang, "stats.legend.overall"), lang)
-    return text, render_charts(summary, chart_words(texts, lang), labels, ratings)
+    titles = webinar_titles(series, lang)
+    held = held_webinars(series, now)
+    return render_charts(summary, chart_words(texts, lang), titles, ratings, held)
+
+
+def collect(
+    database: Path, series: Series, texts: Texts, lang: str, now: datetime
+) -> tuple[str, list[Chart]]:
+    """The /stats message and its charts as of `now`, from one snapshot."""
+    summary = read_summary(database, series)
+    return (
+        stats_text(summary, series, texts, lang, now),
+        stats_charts(summary, series, texts, lang, now),
+    )

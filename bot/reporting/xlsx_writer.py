@@ -1,25 +1,45 @@
-"""XLSX exports: a Summary sheet of counts, then one sheet of rows per webinar.
+"""XLSX exports: a Summary sheet of counts, one sheet of rows per webinar, and (feedback) the
+Responses sheet: one row per response, a column per question.
 
 XlsxWriter in `constant_memory` mode writes each row to disk as soon as the next one starts,
-so a workbook of any size is built in bounded memory. Text cells are written as text (never
-formulas) and neutralised like CSV; numbers stay numbers.
+so a workbook of any size is built in bounded memory. Text cells are written with
+write_string, so a spreadsheet never runs them as formulas and they need no escaping (unlike
+CSV); numbers stay numbers and times are date-time cells.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any, Final
+import textwrap
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+from zoneinfo import ZoneInfo
 
 from xlsxwriter import Workbook
-from xlsxwriter.worksheet import Worksheet
 
-from bot.reporting.export_rows import COLUMNS, ExportContext, Progress, neutralise, sections
+from bot.clock import from_iso
+from bot.reporting.export_rows import (
+    COLUMNS,
+    ExportContext,
+    Progress,
+    Row,
+    feedback_rows,
+    sections,
+    unchanged,
+)
 from bot.reporting.statistics import DIMENSIONS, Summary, summarise
-from storage.report_queries import ReportQueries
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from pathlib import Path
+
+    from xlsxwriter.worksheet import Worksheet
+
+    from storage.report_queries import ReportQueries
 
 SHEET_MAX: Final = 31
+WIDTH_MAX: Final = 60  # characters: a column no wider than this, however long its text
+DATE_WIDTH: Final = 16
 _BAD_SHEET_CHARS: Final = re.compile(r"[\[\]:*?/\\]")
 ERASED_NOTE: Final = (
     "Counts include participants who erased their data with /forget: their country, sex and "
@@ -47,28 +67,63 @@ def sheet_name(title: str, used: set[str]) -> str:
 
 
 class _Sheet:
-    """Writes rows to one worksheet: text as text, numbers as numbers, blanks skipped."""
+    """Writes rows to one worksheet: text as text (never a formula, so never escaped), numbers
+    as numbers, date-times as date-time cells, blanks skipped; column widths follow content."""
 
-    def __init__(self, sheet: Worksheet, bold: Any) -> None:
-        self.sheet, self.bold, self.row = sheet, bold, 0
+    def __init__(self, sheet: Worksheet, bold: Any, when: Any = None) -> None:
+        self.sheet, self.bold, self.when, self.row = sheet, bold, when, 0
+        self.widths: dict[int, int] = {}
 
     def write(self, values: Iterable[Any], bold: bool = False) -> None:
         """Write one row of values."""
-        sheet, row = self.sheet, self.row
+        sheet, row, widths = self.sheet, self.row, self.widths
+        style = self.bold if bold else None
         for col, value in enumerate(values):
             if value is None:
                 continue
             if type(value) is str:
-                sheet.write_string(row, col, value, self.bold if bold else None)
+                sheet.write_string(row, col, value, style)
+                width = len(value)
+            elif isinstance(value, datetime):
+                sheet.write_datetime(row, col, value, self.when)
+                width = DATE_WIDTH
             elif isinstance(value, int | float):
-                sheet.write_number(row, col, value, self.bold if bold else None)
+                sheet.write_number(row, col, value, style)
+                width = len(f"{value:g}")
             else:
-                sheet.write_string(row, col, neutralise(str(value)) or "")
+                text = str(value)
+                sheet.write_string(row, col, text, style)
+                width = len(text)
+            if width > widths.get(col, 0):
+                widths[col] = width
         self.row += 1
 
     def skip(self) -> None:
         """Leave one row blank."""
         self.row += 1
+
+    def finish(self, table: bool) -> None:
+        """Set each column's width from its content; a table gets a frozen header and filter."""
+        for col, width in self.widths.items():
+            self.sheet.set_column(col, col, min(max(width, 6), WIDTH_MAX) + 2)
+        if table and self.widths:
+            self.sheet.freeze_panes(1, 0)
+            self.sheet.autofilter(0, 0, max(self.row - 1, 0), max(self.widths))
+
+
+def _local(zone: ZoneInfo, positions: Sequence[int]) -> Callable[[Row], Row]:
+    """A row with its stored UTC times (ISO text) as naive date-times in the zone."""
+
+    def convert(row: Row) -> Row:
+        """The row with its time columns converted."""
+        cells = list(row)
+        for index in positions:
+            value = cells[index]
+            if isinstance(value, str) and value:
+                cells[index] = from_iso(value).astimezone(zone).replace(tzinfo=None)
+        return tuple(cells)
+
+    return convert
 
 
 def write_xlsx(
@@ -80,7 +135,12 @@ def write_xlsx(
     filtered: bool,
     progress: Progress | None = None,
 ) -> int:
-    """Write the Summary sheet and a sheet per webinar; return the data rows written."""
+    """Write the Summary sheet, a sheet per webinar and (feedback) the Responses sheet.
+
+    Sheets and Summary columns are named by webinar title; times are date-time cells in the
+    organizers' zone (named in the header); each table has a frozen header and a filter.
+    Return the data rows written (one per answer for feedback).
+    """
     workbook = Workbook(
         str(path),
         {
@@ -92,36 +152,91 @@ def write_xlsx(
     )
     try:
         bold = workbook.add_format({"bold": True})
+        when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         used: set[str] = set()
+        titles = {w: title for w, (title, _, _) in queries.webinars().items()}
         summary = _Sheet(workbook.add_worksheet(sheet_name("Summary", used)), bold)
-        summary.sheet.set_column(0, 0, 34)
-        summary.sheet.set_column(1, 12, 14)
-        write_summary(queries, ctx, summary, webinars)
-        headers = [header for _, header in COLUMNS[kind]]
+        write_summary(queries, ctx, summary, webinars, titles)
+        summary.finish(table=False)
+        zone = ZoneInfo(ctx.timezone)
+        times = [i for i, (key, _) in enumerate(COLUMNS[kind]) if key.endswith("_at")]
+        headers = [header.replace("(UTC)", f"({ctx.timezone})") for _, header in COLUMNS[kind]]
+        local = _local(zone, times)
         written = 0
-        for title, rows in sections(queries, ctx, kind, webinars, neutralise, True, filtered):
-            sheet = _Sheet(workbook.add_worksheet(sheet_name(title, used)), bold)
-            sheet.sheet.set_column(0, len(headers) - 1, 18)
-            sheet.sheet.freeze_panes(1, 0)
+        for title, rows in sections(queries, ctx, kind, webinars, unchanged, True, filtered):
+            name = sheet_name(titles.get(title, title), used)
+            sheet = _Sheet(workbook.add_worksheet(name), bold, when)
             sheet.write(headers, bold=True)
             count = 0
             for row in rows:
-                sheet.write(row)
+                sheet.write(local(row))
                 count += 1
                 if progress is not None and count % 2000 == 0:
                     progress(2000)
             if progress is not None and count % 2000:
                 progress(count % 2000)
+            sheet.finish(table=True)
             written += count
+        if kind == "feedback":
+            sheet = _Sheet(workbook.add_worksheet(sheet_name("Responses", used)), bold, when)
+            write_responses(queries, ctx, sheet, webinars, titles)
+            sheet.finish(table=True)
     finally:
         workbook.close()
     return written
 
 
-def write_summary(
-    queries: ReportQueries, ctx: ExportContext, out: _Sheet, webinars: list[str]
+def write_responses(
+    queries: ReportQueries,
+    ctx: ExportContext,
+    out: _Sheet,
+    webinars: list[str],
+    titles: Mapping[str, str],
 ) -> None:
-    """People by country, sex and institution; attendance; response rates; average ratings."""
+    """One row per survey response, a column per question (of every webinar exported)."""
+    many = len(webinars) > 1
+    columns: dict[tuple[str, str], int] = {}
+    headers = [
+        "webinar",
+        "response id",
+        "participant id",
+        "full name",
+        "country",
+        "institution",
+        "sex",
+    ]
+    for webinar in webinars:
+        for key, info in sorted(ctx.questions.get(webinar, {}).items(), key=lambda i: i[1].order):
+            columns[(webinar, key)] = len(headers)
+            short = textwrap.shorten(titles.get(webinar, webinar), 30, placeholder="…")
+            headers.append(f"{short} · {info.text}" if many else info.text)
+    out.write(headers, bold=True)
+    for webinar in webinars:
+        current: list[Any] | None = None
+        for row in feedback_rows(queries, ctx, webinar):
+            if current is None or current[1] != row[1]:
+                if current is not None:
+                    out.write(current)
+                current = [titles.get(webinar, webinar), *row[1:7]]
+                current.extend([None] * (len(headers) - len(current)))
+            column = columns.get((webinar, row[7]))
+            if column is not None:
+                current[column] = row[9]
+        if current is not None:
+            out.write(current)
+
+
+def write_summary(
+    queries: ReportQueries,
+    ctx: ExportContext,
+    out: _Sheet,
+    webinars: list[str],
+    titles: Mapping[str, str],
+) -> None:
+    """People by country, sex and institution; attendance; response rates; average ratings.
+
+    Webinars are named by title, in columns and rows alike.
+    """
     summary = summarise(queries, ctx, webinars)  # the numbers of /stats and the report as well
     out.write(["Summary"], bold=True)
     out.write([ERASED_NOTE])
@@ -132,7 +247,11 @@ def write_summary(
         for column in DIMENSIONS:
             found = breakdowns[column]
             out.write(
-                [f"{verb} participants by {words[column]}", *webinars, "All (unique people)"],
+                [
+                    f"{verb} participants by {words[column]}",
+                    *(titles.get(w, w) for w in webinars),
+                    "All (unique people)",
+                ],
                 bold=True,
             )
             for code in found.codes:
@@ -145,12 +264,14 @@ def write_summary(
                 )
             out.write(["Total", *(found.total(w) for w in webinars), found.unique_total], bold=True)
             out.skip()
-    _attendance_table(summary, ctx, out)
-    _survey_table(summary, out)
-    _ratings_table(summary, ctx, out)
+    _attendance_table(summary, ctx, out, titles)
+    _survey_table(summary, out, titles)
+    _ratings_table(summary, out, titles)
 
 
-def _attendance_table(summary: Summary, ctx: ExportContext, out: _Sheet) -> None:
+def _attendance_table(
+    summary: Summary, ctx: ExportContext, out: _Sheet, titles: Mapping[str, str]
+) -> None:
     """Registered, attended (by sex), recorded absent, and the attendance rate per webinar."""
     sexes = list(ctx.sexes)
     out.write(
@@ -170,7 +291,7 @@ def _attendance_table(summary: Summary, ctx: ExportContext, out: _Sheet) -> None
     for row in summary.attendance:
         out.write(
             [
-                row.webinar,
+                titles.get(row.webinar, row.webinar),
                 row.registered,
                 row.attended,
                 *(row.by_sex.get(s, 0) for s in sexes),
@@ -184,7 +305,7 @@ def _attendance_table(summary: Summary, ctx: ExportContext, out: _Sheet) -> None
     out.skip()
 
 
-def _survey_table(summary: Summary, out: _Sheet) -> None:
+def _survey_table(summary: Summary, out: _Sheet, titles: Mapping[str, str]) -> None:
     """Invited, started, completed, absent and the response rates per webinar."""
     out.write(
         [
@@ -202,7 +323,7 @@ def _survey_table(summary: Summary, out: _Sheet) -> None:
     for row in summary.survey:
         out.write(
             [
-                row.webinar,
+                titles.get(row.webinar, row.webinar),
                 row.invited,
                 row.not_started,
                 row.started,
@@ -216,11 +337,13 @@ def _survey_table(summary: Summary, out: _Sheet) -> None:
     out.skip()
 
 
-def _ratings_table(summary: Summary, ctx: ExportContext, out: _Sheet) -> None:
+def _ratings_table(summary: Summary, out: _Sheet, titles: Mapping[str, str]) -> None:
     """The average of every rating question (1-5), per webinar, with the answers counted."""
     out.write(
         ["Average ratings (1-5)", "question key", "question", "answers", "average"], bold=True
     )
     for row in summary.ratings:
-        out.write([row.webinar, row.key, neutralise(row.text), row.answers, row.average])
+        out.write(
+            [titles.get(row.webinar, row.webinar), row.key, row.text, row.answers, row.average]
+        )
     out.skip()
