@@ -28,6 +28,7 @@ from bot.runtime.update_processor import PerUserUpdateProcessor
 from bot.services import SERVICES_KEY, BotContext, Services
 from handlers import register_handlers
 from handlers.menus import SEEN_KEY, set_menus
+from storage.calendar_tokens import CalendarTokenStore
 from storage.conversations import ConversationStore
 from storage.database import Database
 from storage.organizers import OrganizerStore
@@ -62,6 +63,7 @@ def build_application(
         schedule=ScheduleStore(db),
         survey=SurveyStore(db),
         organizers=OrganizerStore(db),
+        calendar_tokens=CalendarTokenStore(db),
     )
     application = (
         ApplicationBuilder()

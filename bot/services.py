@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.domain.series import Series
 from bot.render.calendar_files import InviteFiles
 from bot.render.texts import Texts
+from storage.calendar_tokens import CalendarTokenStore
 from storage.conversations import ConversationStore
 from storage.database import Database
 from storage.organizers import OrganizerStore
@@ -38,6 +39,7 @@ class Services:
     schedule: ScheduleStore
     survey: SurveyStore
     organizers: OrganizerStore
+    calendar_tokens: CalendarTokenStore
     sender: Any = None  # the OutboxSender, once the bot exists
     invites: InviteFiles = field(default_factory=InviteFiles)
 

@@ -81,6 +81,7 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "starting_now": False,
         "reminders": True,
         "is_participant": True,
+        "subscription": "webcal://bot.example.org/calendar/abc.ics",
         "rows": [{"webinar_id": "w", "kind": "reminder", "status": "sent", "n": 3}],
         "unreachable_total": 1,
         "nudge": True,

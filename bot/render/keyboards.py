@@ -162,10 +162,32 @@ def settings_keyboard(texts: Texts, lang: str, reminders_on: bool) -> InlineKeyb
     )
 
 
+def calendar_link_row(
+    texts: Texts, lang: str, google: str, outlook: str, n: int | None = None
+) -> list[InlineKeyboardButton]:
+    """'Add to Google Calendar' and 'Add to Outlook' link buttons (of webinar `n` if given)."""
+    if n is None:
+        names = ("buttons.google_calendar", "buttons.outlook")
+    else:
+        names = ("buttons.google_calendar_n", "buttons.outlook_n")
+    return [
+        link_button(texts.label(lang, names[0]).format(n=n), google),
+        link_button(texts.label(lang, names[1]).format(n=n), outlook),
+    ]
+
+
 def schedule_keyboard(
-    texts: Texts, lang: str, registered: list[bool] | None
+    texts: Texts,
+    lang: str,
+    registered: list[bool] | None,
+    links: list[tuple[str, str]] | None = None,
+    subscription_url: str | None = None,
 ) -> InlineKeyboardMarkup:
-    """Under /schedule: join or leave each webinar (participants only), calendar files."""
+    """Under /schedule: join or leave each webinar (participants only), calendar files and links.
+
+    `links` holds each webinar's (Google Calendar, Outlook) links, offered for the webinars the
+    participant is registered for; `subscription_url` is their calendar feed, when enabled.
+    """
     rows: list[list[InlineKeyboardButton]] = []
     for index, joined in enumerate(registered or []):
         n = index + 1
@@ -182,6 +204,8 @@ def schedule_keyboard(
                     ),
                 ]
             )
+            if links is not None and index < len(links):
+                rows.append(calendar_link_row(texts, lang, *links[index], n=n))
         else:
             rows.append(
                 [
@@ -192,6 +216,8 @@ def schedule_keyboard(
                 ]
             )
     rows.append([_button(texts.label(lang, "buttons.calendar_all"), callback_data.calendar("all"))])
+    if subscription_url is not None:
+        rows.append([link_button(texts.label(lang, "buttons.subscribe"), subscription_url)])
     return InlineKeyboardMarkup(rows)
 
 

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.reminders import is_live, offset_of
 from bot.domain.series import Series, Webinar
 from bot.render import callback_data
+from bot.render.calendar_files import google_calendar_link, outlook_link
 from bot.render.texts import Texts
 from storage.outbox import Delivery
 
@@ -24,7 +25,7 @@ def time_left(starts_at: datetime, now: datetime, lang: str) -> str:
 def webinar_buttons(
     texts: Texts, series: Series, webinar: Webinar, lang: str, attending: bool = False
 ) -> InlineKeyboardMarkup:
-    """Join link and 'add to calendar' (and 'I'm attending' once it is on) under a message."""
+    """Join link, calendar file and links (and 'I'm attending' once it is on) under a message."""
     index = [w.id for w in series.webinars].index(webinar.id)
     rows = [
         [
@@ -32,7 +33,16 @@ def webinar_buttons(
             InlineKeyboardButton(
                 texts.label(lang, "buttons.calendar"), callback_data=callback_data.calendar(index)
             ),
-        ]
+        ],
+        [
+            InlineKeyboardButton(
+                texts.label(lang, "buttons.google_calendar"),
+                url=google_calendar_link(series, webinar, lang),
+            ),
+            InlineKeyboardButton(
+                texts.label(lang, "buttons.outlook"), url=outlook_link(series, webinar, lang)
+            ),
+        ],
     ]
     if attending:
         rows.append(
