@@ -112,15 +112,17 @@ def _score(typed: str, label: str) -> float:
     """How well typed text (normalised) fits a label (normalised), from 0 to 1."""
     if not typed or not label:
         return 0.0
-    if typed == label:
-        return 1.0
-    if len(typed) >= MIN_PREFIX and label.startswith(typed):
-        return 0.9
-    if len(label) >= MIN_PREFIX and f" {label} " in f" {typed} ":
-        return 0.85
-    if len(typed) >= MIN_PREFIX and any(word.startswith(typed) for word in label.split()):
-        return 0.8
-    if len(typed) < MIN_PREFIX:
+    long_enough = len(typed) >= MIN_PREFIX
+    rules = (
+        (typed == label, 1.0),
+        (long_enough and label.startswith(typed), 0.9),
+        (len(label) >= MIN_PREFIX and f" {label} " in f" {typed} ", 0.85),
+        (long_enough and any(word.startswith(typed) for word in label.split()), 0.8),
+    )
+    for holds, score in rules:
+        if holds:
+            return score
+    if not long_enough:
         return 0.0
     whole = SequenceMatcher(None, typed, label).ratio()
     start = SequenceMatcher(None, typed, label[: len(typed)]).ratio()

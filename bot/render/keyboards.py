@@ -107,6 +107,15 @@ def step_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
+def proposal_keyboard(
+    flow: str, step: Step, proposals: list[tuple[str, str]]
+) -> InlineKeyboardMarkup:
+    """The closest choices to a typed answer, (value, label), each a button of the question."""
+    return InlineKeyboardMarkup(
+        [[_button(label, callback_data.question(flow, step, value))] for value, label in proposals]
+    )
+
+
 def field_rows(
     texts: Texts, lang: str, data: Callable[[str], str]
 ) -> list[list[InlineKeyboardButton]]:
