@@ -34,6 +34,7 @@ Only bot-side events are reported; the user's own messages appear in the transcr
 
 from __future__ import annotations
 
+import base64
 import json
 from types import TracebackType
 from typing import Any
@@ -134,8 +135,14 @@ class SandboxClient:
         document: str | None = None,
         caption: str | None = None,
         caption_entities: list[dict[str, Any]] | None = None,
+        content: bytes | None = None,
+        mime_type: str | None = None,
     ) -> int:
-        """The user sends a text with entities, or a photo / document (file name) with a caption."""
+        """The user sends a text with entities, or a photo / document (file name) with a caption.
+
+        `content` is the uploaded file's bytes (a stand-in file when None) and `mime_type` a
+        document's type.
+        """
         body = {
             "text": text,
             "entities": entities,
@@ -143,6 +150,8 @@ class SandboxClient:
             "document": document,
             "caption": caption,
             "caption_entities": caption_entities,
+            "content": base64.b64encode(content).decode("ascii") if content is not None else None,
+            "mime_type": mime_type,
         }
         result = await self._call("POST", f"/control/users/{user_id}/rich_messages", body)
         return int(result["message_id"])
