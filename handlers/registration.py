@@ -71,6 +71,7 @@ async def start(update: Update, context: BotContext) -> None:
     conv = await services.conversations.get(user.id)
     if conv is not None and conv.flow == "register":
         lang = draft_language(conv, user)
+        await retire_prompt(context, update.effective_chat.id, conv)
         await update.effective_chat.send_message(services.texts.render(lang, "resume"))
     else:
         payload = clean_payload(context.args[0]) if context.args else None
