@@ -57,10 +57,3 @@ class CalendarTokenStore:
             (token,),
         )
         return None if row is None else int(row["telegram_id"])
-
-    async def revoke(self, participant_id: int) -> bool:
-        """Delete the participant's token, so their feed URL stops working."""
-        count = await self.db.execute(
-            "DELETE FROM calendar_tokens WHERE participant_id = ?", (participant_id,)
-        )
-        return count > 0
