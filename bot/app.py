@@ -29,6 +29,7 @@ from bot.services import SERVICES_KEY, BotContext, Services
 from handlers import register_handlers
 from handlers.menus import SEEN_KEY, set_menus
 from storage.attendance import AttendanceStore
+from storage.calendar_tokens import CalendarTokenStore
 from storage.conversations import ConversationStore
 from storage.database import Database
 from storage.organizers import OrganizerStore
@@ -65,6 +66,7 @@ def build_application(
         survey=SurveyStore(db),
         organizers=OrganizerStore(db),
         attendance=AttendanceStore(db),
+        calendar_tokens=CalendarTokenStore(db),
     )
     application = (
         ApplicationBuilder()

@@ -228,6 +228,12 @@ class Settings:
         "In polling mode, serve GET /healthz on this port (on WEBHOOK_LISTEN); empty: off.",
         _parse_port,
     )
+    calendar_url: str | None = _setting(
+        "CALENDAR_URL",
+        "Public https base URL of the participants' calendar feeds (served by the bot's web "
+        "server under this path); empty: no calendar subscriptions.",
+        _parse_webhook_url,
+    )
     retention_days: int | None = _setting(
         "RETENTION_DAYS",
         "Erase participants' personal data this many days after the last webinar ends; "

@@ -13,6 +13,7 @@ from bot.domain.series import Series
 from bot.render.calendar_files import InviteFiles
 from bot.render.texts import Texts
 from storage.attendance import AttendanceStore
+from storage.calendar_tokens import CalendarTokenStore
 from storage.conversations import ConversationStore
 from storage.database import Database
 from storage.organizers import OrganizerStore
@@ -40,6 +41,7 @@ class Services:
     survey: SurveyStore
     organizers: OrganizerStore
     attendance: AttendanceStore
+    calendar_tokens: CalendarTokenStore
     sender: Any = None  # the OutboxSender, once the bot exists
     invites: InviteFiles = field(default_factory=InviteFiles)
 

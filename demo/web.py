@@ -30,6 +30,10 @@ STATIC_FILES: Final = {
 HEARTBEAT: Final = 5.0
 EVENT_WAIT: Final = 20.0
 NAME_RE: Final = re.compile(r"^[^\x00-\x1f\x7f<>]{1,64}$")
+MAX_UPLOAD: Final = 10 * 1024 * 1024
+FORMATS: Final = frozenset({"bold", "italic", "text_link"})
+PHOTO_TYPES: Final = frozenset({"image/jpeg", "image/png", "image/webp"})
+LINK_RE: Final = re.compile(r"^https?://[^\s<>\"]{1,2000}$")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -66,7 +70,7 @@ class DemoWeb:
 
     def make_app(self) -> web.Application:
         """The aiohttp application with every route."""
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_UPLOAD + 64 * 1024)
         w = self._guard
         app.add_routes(
             [
@@ -76,6 +80,7 @@ class DemoWeb:
                 web.post("/api/users", w(self.add_user)),
                 web.get("/api/users/{user_id}/messages", w(self.transcript)),
                 web.post("/api/users/{user_id}/messages", w(self.send_text)),
+                web.post("/api/users/{user_id}/rich", w(self.send_rich)),
                 web.post("/api/users/{user_id}/press", w(self.press)),
                 web.get("/api/users/{user_id}/commands", w(self.commands)),
                 web.get("/api/files/{file_id}", w(self.file)),
@@ -237,6 +242,52 @@ class DemoWeb:
         self.broadcast({"user_id": persona.id, "kind": "message", "message": mine})
         return web.json_response({"message_id": message_id})
 
+    async def send_rich(self, request: web.Request) -> web.Response:
+        """The person sends formatted text, or a file (a photo for images) with a caption.
+
+        A multipart form: `text` and `entities` (JSON, Bot API MessageEntity: bold, italic,
+        text_link), and optionally `file`, whose caption is that text.
+        """
+        persona = self._persona(request)
+        form = await request.post()
+        text = str(form.get("text") or "")
+        try:
+            entities = formatting_entities(text, json.loads(str(form.get("entities") or "[]")))
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        upload = form.get("file")
+        if isinstance(upload, web.FileField):
+            content = upload.file.read(MAX_UPLOAD + 1)
+            if not content or len(content) > MAX_UPLOAD or len(text) > 1024:
+                return web.json_response(
+                    {"error": "send a file of at most 10 MB, with a caption of 1024 characters"},
+                    status=400,
+                )
+            mime = upload.content_type or "application/octet-stream"
+            photo = mime in PHOTO_TYPES
+            message_id = await self.client.send_rich(
+                persona.id,
+                photo=photo,
+                document=None if photo else re.sub(r"[\x00-\x1f/\\]", "_", upload.filename)[:100],
+                caption=text or None,
+                caption_entities=entities,
+                content=content,
+                mime_type=None if photo else mime,
+            )
+        elif text.strip() and len(text) <= 4096:
+            message_id = await self.client.send_rich(persona.id, text=text, entities=entities)
+        else:
+            return web.json_response(
+                {"error": "type 1-4096 characters or attach a file"}, status=400
+            )
+        sent = [
+            m for m in await self.client.transcript(persona.id) if m["message_id"] == message_id
+        ]
+        if sent:
+            mine = present_message(sent[0], self.files)
+            self.broadcast({"user_id": persona.id, "kind": "message", "message": mine})
+        return web.json_response({"message_id": message_id})
+
     async def press(self, request: web.Request) -> web.Response:
         """The person presses an inline button of a bot message."""
         persona = self._persona(request)
@@ -319,3 +370,27 @@ _SECURITY_HEADERS: Final = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+def formatting_entities(text: str, raw: Any) -> list[dict[str, Any]]:
+    """Check the toolbar's entities against the text (UTF-16 offsets); ValueError if wrong."""
+    if not isinstance(raw, list) or len(raw) > 100:
+        raise ValueError("entities must be a list of at most 100 MessageEntity objects")
+    size = len(text.encode("utf-16-le")) // 2
+    checked: list[dict[str, Any]] = []
+    for item in raw:
+        if not isinstance(item, dict) or item.get("type") not in FORMATS:
+            raise ValueError("entities may be bold, italic or text_link only")
+        offset, length = item.get("offset"), item.get("length")
+        if not isinstance(offset, int) or not isinstance(length, int):
+            raise ValueError("an entity needs a whole offset and length")
+        if offset < 0 or length < 1 or offset + length > size:
+            raise ValueError("an entity lies outside the text")
+        entity: dict[str, Any] = {"type": item["type"], "offset": offset, "length": length}
+        if item["type"] == "text_link":
+            url = item.get("url")
+            if not isinstance(url, str) or not LINK_RE.match(url):
+                raise ValueError("a link needs an http(s) address")
+            entity["url"] = url
+        checked.append(entity)
+    return checked

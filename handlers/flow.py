@@ -13,6 +13,7 @@ from markupsafe import Markup
 from telegram.error import BadRequest
 
 from bot.domain.catalogue import LANGUAGES, ZONE_CHOICES, language_for
+from bot.domain.choice_matching import command_for
 from bot.domain.registration import PRIVACY_NOTICE_VERSION, Step, next_step
 from bot.render import callback_data
 from bot.render.keyboards import step_keyboard
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FLOW_CODES = {"register": callback_data.REGISTER, "profile": callback_data.PROFILE}
+# The draft key holding the id of the message whose buttons answer the open question.
+PROMPT_KEY = "prompt_message_id"
 FLOW_NAMES = {code: name for name, code in FLOW_CODES.items()}
 
 
@@ -98,11 +101,40 @@ def prompt(services: Services, conv: Conversation, lang: str) -> tuple[str, Any]
     return texts.render(lang, name, **context), markup
 
 
-async def send_prompt(context: BotContext, chat_id: int, conv: Conversation) -> Message:
-    """Send the current question as a new message."""
+async def remember_prompt(context: BotContext, conv: Conversation, message_id: int | None) -> None:
+    """Note which message carries the open question's buttons (None: no buttons)."""
+    if conv.data.get(PROMPT_KEY) == message_id:
+        return
+    if message_id is None:
+        conv.data.pop(PROMPT_KEY, None)
+    else:
+        conv.data[PROMPT_KEY] = message_id
+    await context.services.conversations.save(conv, context.services.clock.now())
+
+
+async def retire_prompt(context: BotContext, chat_id: int, conv: Conversation) -> None:
+    """Take the buttons off the earlier copy of a question about to be asked again."""
+    message_id = conv.data.pop(PROMPT_KEY, None)
+    if not isinstance(message_id, int):
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest as exc:  # deleted, too old, or already without buttons
+        log.info("could not take the buttons off an earlier question (%s)", exc.message)
+
+
+async def send_prompt(
+    context: BotContext, chat_id: int, conv: Conversation, answer: str | None = None
+) -> Message:
+    """Send the current question as a new message (under a ✓ line for `answer`, if given)."""
     lang = draft_language(conv, None)
     text, markup = prompt(context.services, conv, lang)
-    return await context.bot.send_message(chat_id, text, reply_markup=markup)
+    if answer is not None:
+        question = Markup(text)  # noqa: S704 - our own template's rendered HTML
+        text = context.services.texts.render(lang, "answered", answer=answer, question=question)
+    sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
+    await remember_prompt(context, conv, sent.message_id if markup is not None else None)
+    return sent
 
 
 # Steps whose answer reads as a label from one table of labels.toml.
@@ -142,7 +174,7 @@ async def show_next(
     lang = draft_language(conv, None)
     text, markup = prompt(context.services, conv, lang)
     if message is None:
-        await context.bot.send_message(chat_id, text, reply_markup=markup)
+        await send_prompt(context, chat_id, conv)
         return
     if answer is not None:
         shown = context.services.texts.render(
@@ -157,7 +189,9 @@ async def show_next(
         await message.edit_text(shown, reply_markup=markup)
     except BadRequest as exc:  # the message was deleted or is too old to edit
         log.info("could not edit a question in place (%s); sending it anew", exc.message)
-        await context.bot.send_message(chat_id, text, reply_markup=markup)
+        await send_prompt(context, chat_id, conv)
+        return
+    await remember_prompt(context, conv, message.message_id if markup is not None else None)
 
 
 async def replace_or_send(
@@ -174,8 +208,11 @@ async def replace_or_send(
 
 
 async def unknown(update: Update, context: BotContext) -> None:
-    """Answer anything not understood with a pointer to /help."""
+    """Answer anything not understood with a pointer: /schedule for "when", else /help."""
     if update.effective_chat is None:
         return
     lang = await language_of(context, update.effective_user)
-    await update.effective_chat.send_message(context.services.texts.render(lang, "unknown"))
+    message = update.effective_message
+    typed = message.text if message is not None and message.text else ""
+    name = "unknown_when" if command_for(typed) == "schedule" else "unknown"
+    await update.effective_chat.send_message(context.services.texts.render(lang, name))

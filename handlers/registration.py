@@ -9,6 +9,8 @@ from telegram import Message, Update
 
 from bot.clock import from_iso, to_iso
 from bot.delivery.enrolment import after_joining
+from bot.domain.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES
+from bot.domain.choice_matching import ALL, match_choice
 from bot.domain.registration import (
     CODE_WINDOW,
     EDITABLE_FIELDS,
@@ -24,15 +26,19 @@ from bot.domain.registration import (
     start_draft,
 )
 from bot.domain.validation import Invalid, clean_payload
+from bot.render.keyboards import proposal_keyboard
 from bot.render.views import zone_label
 from handlers.account import profile_field, save_profile_edit, show_profile
 from handlers.flow import (
+    FLOW_CODES,
     FLOW_NAMES,
     advance,
     answer_label,
     draft_language,
     prompt,
+    remember_prompt,
     replace_or_send,
+    retire_prompt,
     send_prompt,
     show_next,
 )
@@ -47,6 +53,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Questions answered with buttons that also understand a typed answer: the kind of choice
+# (the labels' section) and its values. WEBINARS understands "all of them".
+TYPED_CHOICES: dict[Step, tuple[str, tuple[str, ...]]] = {
+    Step.LANGUAGE: ("languages", LANGUAGES),
+    Step.COUNTRY: ("countries", COUNTRIES),
+    Step.INSTITUTION: ("institutions", INSTITUTIONS),
+    Step.SEX: ("sexes", SEXES),
+    Step.WEBINARS: ("webinars", (ALL,)),
+}
+
 
 async def start(update: Update, context: BotContext) -> None:
     """Begin (or resume) registration; a registered participant sees their profile."""
@@ -59,6 +75,7 @@ async def start(update: Update, context: BotContext) -> None:
     conv = await services.conversations.get(user.id)
     if conv is not None and conv.flow == "register":
         lang = draft_language(conv, user)
+        await retire_prompt(context, update.effective_chat.id, conv)
         await update.effective_chat.send_message(services.texts.render(lang, "resume"))
     else:
         payload = clean_payload(context.args[0]) if context.args else None
@@ -225,11 +242,50 @@ async def _confirm(
     await after_joining(services, participant.id, participant.webinar_ids)
 
 
-async def _after_answer(context: BotContext, chat_id: int, conv: Conversation) -> None:
+async def _after_answer(
+    context: BotContext, chat_id: int, conv: Conversation, answer: str | None = None
+) -> None:
     """After a typed answer: ask the next question, or save a finished profile edit."""
     if conv.flow == "profile" and conv.step == Step.CONFIRM:
         await save_profile_edit(context, chat_id, conv, None)
         return
+    await send_prompt(context, chat_id, conv, answer)
+
+
+async def _typed_choice(context: BotContext, chat_id: int, conv: Conversation, typed: str) -> None:
+    """A typed answer to a question with buttons: take it, propose the closest, or ask again."""
+    services = context.services
+    step = Step(conv.step)
+    kind, values = TYPED_CHOICES[step]
+    labels: dict[str, list[str]] = (
+        {ALL: []}
+        if step is Step.WEBINARS
+        else {v: [services.texts.label(lang, f"{kind}.{v}") for lang in LANGUAGES] for v in values}
+    )
+    found = match_choice(typed, kind, labels)
+    lang = draft_language(conv, None)
+    if found.value is not None:
+        value = found.value
+        if step is Step.WEBINARS:
+            conv.data["webinar_choice"] = list(services.webinar_ids)
+            value = "done"
+        answer_button(conv.data, step, value, services.webinar_ids)
+        label = answer_label(services, draft_language(conv, None), step, value, conv.data)
+        await retire_prompt(context, chat_id, conv)
+        advance(services, conv)
+        await services.conversations.save(conv, services.clock.now())
+        await _after_answer(context, chat_id, conv, label)
+        return
+    await retire_prompt(context, chat_id, conv)
+    if found.proposals:
+        options = [(v, answer_label(services, lang, step, v, conv.data)) for v in found.proposals]
+        markup = proposal_keyboard(FLOW_CODES[conv.flow], step, options)
+        sent = await context.bot.send_message(
+            chat_id, services.texts.render(lang, "did_you_mean"), reply_markup=markup
+        )
+        await remember_prompt(context, conv, sent.message_id)
+        return
+    await context.bot.send_message(chat_id, services.texts.render(lang, "use_buttons"))
     await send_prompt(context, chat_id, conv)
 
 
@@ -239,10 +295,14 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
     assert user is not None and message is not None
     lang = draft_language(conv, user)
     step = Step(conv.step)
+    if step in TYPED_CHOICES and message.text:
+        await _typed_choice(context, user.id, conv, message.text)
+        return
     if step not in TEXT_STEPS or not message.text:
         await message.reply_text(
             services.texts.render(lang, "use_buttons" if step not in TEXT_STEPS else "error_empty"),
         )
+        await retire_prompt(context, user.id, conv)
         await send_prompt(context, user.id, conv)
         return
     attempts = CodeAttemptStore(services.db)

@@ -8,9 +8,17 @@ from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 
 from bot.delivery.enrolment import after_joining
 from bot.domain.registration import open_webinar_ids
-from bot.render.calendar_files import calendar_filename, series_calendar, webinar_calendar
+from bot.render.calendar_files import (
+    Attendee,
+    calendar_filename,
+    google_calendar_link,
+    outlook_link,
+    series_calendar,
+    webinar_calendar,
+)
 from bot.render.keyboards import schedule_keyboard, settings_keyboard
 from bot.render.views import zone_label
+from bot.runtime.calendar_feed import FeedUrls, subscription_for
 from handlers.account import registered_or_explain
 from handlers.flow import participant_language
 
@@ -21,9 +29,12 @@ if TYPE_CHECKING:
 
 
 def schedule_view(
-    services: Services, participant: Participant | None, lang: str
+    services: Services,
+    participant: Participant | None,
+    lang: str,
+    subscription: FeedUrls | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The schedule text and its buttons for one reader."""
+    """The schedule text and its buttons for one reader (with their calendar feed, if any)."""
     texts, series = services.texts, services.series
     zone = participant.timezone if participant else series.timezone.key
     registered = set(participant.webinar_ids) if participant else set()
@@ -45,11 +56,20 @@ def schedule_view(
         organizer_zone=series.timezone.key,
         series_title=series.title_for(lang),
         is_participant=participant is not None,
+        subscription=subscription.webcal if subscription is not None else None,
     )
-    registered_flags = (
-        [bool(row["registered"]) for row in rows] if participant is not None else None
+    registered_flags = [row["registered"] for row in rows] if participant is not None else None
+    links = [
+        (google_calendar_link(series, w, lang), outlook_link(series, w, lang))
+        for w in series.webinars
+    ]
+    return text, schedule_keyboard(
+        texts,
+        lang,
+        registered_flags,
+        links,
+        subscription.https if subscription is not None else None,
     )
-    return text, schedule_keyboard(texts, lang, registered_flags)
 
 
 async def schedule(update: Update, context: BotContext) -> None:
@@ -58,7 +78,8 @@ async def schedule(update: Update, context: BotContext) -> None:
     assert user is not None and update.effective_chat is not None
     participant = await services.participants.get(user.id)
     lang = participant_language(participant, user)
-    text, markup = schedule_view(services, participant, lang)
+    subscription = await subscription_for(services, participant) if participant else None
+    text, markup = schedule_view(services, participant, lang, subscription)
     await update.effective_chat.send_message(
         text, reply_markup=markup, disable_web_page_preview=True
     )
@@ -102,7 +123,8 @@ async def join_or_leave(update: Update, context: BotContext, press: Press) -> No
         services.texts.label(lang, "toasts.joined" if action == "join" else "toasts.left")
     )
     if updated is not None and isinstance(query.message, Message):
-        text, markup = schedule_view(services, updated, lang)
+        subscription = await subscription_for(services, updated)
+        text, markup = schedule_view(services, updated, lang, subscription)
         await query.message.edit_text(text, reply_markup=markup, disable_web_page_preview=True)
 
 
@@ -126,26 +148,35 @@ async def send_calendar(
     """Send a calendar file: 'all' (the participant's webinars) or a webinar's index."""
     services = context.services
     series, versions = services.series, await services.schedule.versions()
+    attendee = (
+        Attendee(participant.full_name or "", participant.email)
+        if participant is not None and participant.email
+        else None
+    )
+    who = (attendee.name, attendee.email) if attendee is not None else None
     if which == "all":
         chosen = (
             tuple(participant.webinar_ids)
             if participant and participant.webinar_ids
             else tuple(services.webinar_ids)
         )
-        key: tuple[object, ...] = ("all", lang, chosen, tuple(sorted(versions.items())))
+        key: tuple[object, ...] = ("all", lang, chosen, tuple(sorted(versions.items())), who)
         name, data = services.invites.get(
             key,
-            lambda: (calendar_filename(series), series_calendar(series, lang, chosen, versions)),
+            lambda: (
+                calendar_filename(series),
+                series_calendar(series, lang, chosen, versions, attendee),
+            ),
         )
     elif which.isdigit() and int(which) < len(series.webinars):
         webinar = series.webinars[int(which)]
         version = versions.get(webinar.id, 1)
-        key = (webinar.id, lang, version)
+        key = (webinar.id, lang, version, who)
         name, data = services.invites.get(
             key,
             lambda: (
                 calendar_filename(series, webinar),
-                webinar_calendar(series, webinar, lang, version),
+                webinar_calendar(series, webinar, lang, version, attendee),
             ),
         )
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from bot.domain.reminders import is_live
 from bot.domain.survey import ATTENDANCE_GRACE_MINUTES
 from bot.domain.validation import Invalid
 from bot.render.keyboards import feedback_keyboard
+from bot.render.messages import webinar_buttons
 from handlers.account import registered_or_explain
 from handlers.flow import participant_language, replace_or_send, user_language
 from storage.attendance import Change
@@ -354,4 +356,13 @@ async def attending(update: Update, context: BotContext, press: Press) -> None:
         now,
         attendance.replaceable_by(attendance.BUTTON),
     )
-    await query.answer(services.texts.label(lang, "toasts.attendance_recorded"))
+    recorded = services.texts.label(lang, "toasts.attendance_recorded")
+    await query.answer(recorded)
+    message = query.message if isinstance(query.message, Message) else None
+    if message is not None and message.text:
+        shown = f"{message.text_html}\n\n✅ {html.escape(recorded)}"
+        markup = webinar_buttons(services.texts, services.series, webinar, lang)
+        try:
+            await message.edit_text(shown, reply_markup=markup, disable_web_page_preview=True)
+        except BadRequest as exc:
+            log.info("could not show the recorded attendance in place (%s)", exc.message)

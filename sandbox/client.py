@@ -140,7 +140,8 @@ class SandboxClient:
     ) -> int:
         """The user sends a text with entities, or a photo / document (file name) with a caption.
 
-        A document's `content` and `mime_type` may be given; by default it is a small PDF.
+        `content` is the uploaded file's bytes (a stand-in file when None) and `mime_type` a
+        document's type.
         """
         body = {
             "content": None if content is None else base64.b64encode(content).decode("ascii"),

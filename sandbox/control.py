@@ -141,6 +141,13 @@ class ControlRoutes:
         for key in ("entities", "caption_entities"):
             if not isinstance(body.get(key) or [], list):
                 raise ControlError(400, f"{key} must be a list of MessageEntity objects")
+        if body.get("content") is not None:
+            try:
+                body["content"] = base64.b64decode(str(body["content"]), validate=True)
+            except (binascii.Error, ValueError):
+                raise ControlError(400, "content must be base64") from None
+            if not isinstance(body.get("mime_type") or "", str):
+                raise ControlError(400, "mime_type must be a string")
         if user.deactivated:
             raise ControlError(409, "user is deactivated")
         if body.get("content") is not None:

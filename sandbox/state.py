@@ -209,15 +209,12 @@ class SandboxState:
         user.blocked = False
         message = self.new_message(user.id, from_bot=False)
         if body.get("photo") or body.get("document"):
-            content = body.get("content")
+            uploaded = body.get("content")
+            default = b"\x89PNG\r\n\x1a\n" if body.get("photo") else b"%PDF-1.4"
             stored = self.store_file(
-                b"\x89PNG\r\n\x1a\n"
-                if body.get("photo")
-                else content
-                if isinstance(content, bytes)
-                else b"%PDF-1.4",
+                uploaded if isinstance(uploaded, bytes) else default,
                 body.get("document"),
-                None if body.get("photo") else body.get("mime_type") or "application/pdf",
+                None if body.get("photo") else (body.get("mime_type") or "application/pdf"),
                 "AgAC" if body.get("photo") else "BQAC",
             )
             ids = {

@@ -6,6 +6,7 @@ import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import icalendar
 import pytest
@@ -15,7 +16,11 @@ from ical.calendar_stream import IcsCalendarStream
 from bot.domain.series import Series, Webinar, parse_series
 from bot.render.calendar_files import (
     ORGANIZER_ADDRESS,
+    Attendee,
     calendar_filename,
+    feed_calendar,
+    google_calendar_link,
+    outlook_link,
     series_calendar,
     webinar_calendar,
     webinar_event,
@@ -64,12 +69,12 @@ def test_calendar_header() -> None:
     cal = read_icalendar(data)
     assert str(cal["VERSION"]) == "2.0"
     assert str(cal["PRODID"])
-    assert str(cal["METHOD"]) == "PUBLISH"
+    assert str(cal["METHOD"]) == "REQUEST"
     assert str(cal["CALSCALE"]) == "GREGORIAN"
     assert unescape_text(str(cal["X-WR-CALNAME"])) == series.title
     assert unescape_text(str(cal["NAME"])) == series.title
     other = read_ical(data)
-    assert (other.version, other.method, other.calscale) == ("2.0", "PUBLISH", "GREGORIAN")
+    assert (other.version, other.method, other.calscale) == ("2.0", "REQUEST", "GREGORIAN")
     assert other.prodid == str(cal["PRODID"])
     extras = {p.name.upper(): p.value for p in other.extras}
     assert unescape_text(extras["X-WR-CALNAME"]) == series.title
@@ -318,3 +323,55 @@ def test_filename_is_short() -> None:
     series = dataclasses.replace(example(), title="Á" * 150 + " b" * 40)
     name = calendar_filename(series)
     assert SAFE_NAME.fullmatch(name) and len(name) <= 64
+
+
+def test_invitation_names_the_participant_as_attendee() -> None:
+    series = example()
+    data = webinar_calendar(
+        series, first(series), "en", 2, Attendee("Ana Smith", "ana@police.gov.gy")
+    )
+    event = read_icalendar(data).walk("VEVENT")[0]
+    assert str(event["ATTENDEE"]) == "mailto:ana@police.gov.gy"
+    assert event["ATTENDEE"].params["CN"] == "Ana Smith"
+    assert str(event["ORGANIZER"]) == ORGANIZER_ADDRESS
+    assert int(event["SEQUENCE"]) == 2
+    strict = read_ical(data)
+    assert strict.method == "REQUEST"
+    assert strict.events[0].attendees[0].uri == "mailto:ana@police.gov.gy"
+
+
+def test_invitation_without_email_has_no_attendee() -> None:
+    series = example()
+    event = read_icalendar(series_calendar(series, "en")).walk("VEVENT")[0]
+    assert "ATTENDEE" not in event
+
+
+def test_feed_is_published_with_the_participants_webinars() -> None:
+    series = example()
+    data = feed_calendar(series, "es", ["webinar-3"], {"webinar-3": 2})
+    cal = read_icalendar(data)
+    assert str(cal["METHOD"]) == "PUBLISH"
+    assert list(events_by_uid(data)) == ["webinar-3@webinar-bot"]
+    assert read_ical(data).method == "PUBLISH"
+    everything = feed_calendar(series, "en", [])
+    assert len(events_by_uid(everything)) == len(series.webinars)
+
+
+def test_google_and_outlook_links_carry_the_event() -> None:
+    series = example()
+    webinar = first(series)
+    google = urlsplit(google_calendar_link(series, webinar, "es"))
+    assert (google.scheme, google.netloc) == ("https", "calendar.google.com")
+    query = parse_qs(google.query)
+    start = webinar.starts_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    end = webinar.ends_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    assert query["action"] == ["TEMPLATE"]
+    assert query["dates"] == [f"{start}/{end}"]
+    assert query["text"] == [webinar.title_for("es")]
+    assert webinar.join_url in query["details"][0]
+    outlook = urlsplit(outlook_link(series, webinar, "en"))
+    assert outlook.netloc == "outlook.office.com"
+    query = parse_qs(outlook.query)
+    assert query["startdt"] == [webinar.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]
+    assert query["subject"] == [webinar.title]
+    assert query["location"] == [webinar.join_url]

@@ -223,6 +223,7 @@ def test_settings_doc_is_complete() -> None:
         "WEBHOOK_LISTEN",
         "WEBHOOK_PORT",
         "HEALTH_PORT",
+        "CALENDAR_URL",
         "RETENTION_DAYS",
     ]
     for name, doc in SETTINGS_DOC.items():

@@ -7,6 +7,7 @@ of the page is saved to tests/artifacts/demo.png (and a phone-width one to demo-
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,10 @@ from tests.support.browser import ARTIFACTS, chromium_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 WAIT = 15_000  # ms for anything the bot does
+# A 1x1 PNG, as a phone's photo picker would hand over a real image.
+PNG_PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture
@@ -175,4 +180,105 @@ async def test_participant_and_organizer_in_the_browser(demo: Demo, tmp_path: Pa
         await page.evaluate("document.getElementById('messages-wrap').scrollTop = 1e9")
         await page.screenshot(path=str(ARTIFACTS / "demo-phone.png"))
         print(f"screenshots: {ARTIFACTS / 'demo.png'}, {ARTIFACTS / 'demo-phone.png'}")
+    assert not errors, errors
+
+
+async def assert_fits(page: Any, width: int) -> None:
+    """No horizontal scroll at this width, and every button and bubble inside the window."""
+    await page.set_viewport_size({"width": width, "height": 780})
+    await page.evaluate("document.getElementById('messages-wrap').scrollTop = 1e9")
+    sizes = await page.evaluate(
+        """() => {
+            const selectors = '.kb-button, .send, .attach, .format, .menu-button, .msg .bubble';
+            const outside = [...document.querySelectorAll(selectors)]
+                .filter((node) => node.offsetParent !== null)
+                .filter((node) => {
+                    const box = node.getBoundingClientRect();
+                    return box.left < 0 || box.right > window.innerWidth + 0.5;
+                })
+                .map((node) => `${node.className}: ${node.textContent.slice(0, 30)}`);
+            return {
+                page: document.documentElement.scrollWidth,
+                body: document.body.scrollWidth,
+                inner: window.innerWidth,
+                outside,
+            };
+        }"""
+    )
+    assert sizes["inner"] == width, sizes
+    assert sizes["page"] <= width and sizes["body"] <= width, sizes
+    assert not sizes["outside"], sizes
+
+
+async def test_phone_widths_formatting_and_attachments(demo: Demo) -> None:
+    from playwright.async_api import expect
+
+    persona = next(iter(demo.web.personas.values()))
+    client = demo.web.client
+    errors: list[str] = []
+    async with chromium_context(viewport={"width": 1200, "height": 780}) as context:
+        page = await context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("dialog", lambda dialog: dialog.accept("https://example.org/roadmap"))
+        await page.goto(demo.url)
+        await expect(page.locator(".person").first).to_contain_text(persona.first_name)
+        await page.locator(".person").first.click()
+        await register(page)
+        await type_text(page, "/schedule")
+        await expect(
+            page.locator("#messages li.in").last.locator(".kb-button").first
+        ).to_be_visible(timeout=WAIT)
+        for width in (360, 390, 430):
+            await assert_fits(page, width)
+
+        await page.set_viewport_size({"width": 390, "height": 780})
+        box = page.locator("#input")
+        await box.fill("Ready for the roadmap")
+        await box.evaluate("node => node.setSelectionRange(0, 5)")
+        await page.get_by_role("button", name="Bold").click()
+        await box.evaluate(
+            "node => node.setSelectionRange(node.value.length - 7, node.value.length)"
+        )
+        await page.get_by_role("button", name="Link").click()
+        await expect(box).to_have_value("**Ready** for the [roadmap](https://example.org/roadmap)")
+        await box.press("Enter")
+        mine = page.locator("#messages li.out").last
+        await expect(mine.locator("b")).to_have_text("Ready", timeout=WAIT)
+        await expect(mine.locator("a")).to_have_attribute("href", "https://example.org/roadmap")
+        sent = [m for m in await client.transcript(persona.id) if not m["from_bot"]][-1]
+        assert sent["text"] == "Ready for the roadmap"
+        assert sent["entities"] == [
+            {"type": "bold", "offset": 0, "length": 5},
+            {"type": "text_link", "offset": 14, "length": 7, "url": "https://example.org/roadmap"},
+        ]
+
+        await box.fill("__Agenda__ attached")
+        report = b"%PDF-1.4\n% the agenda\n"
+        await page.locator("#file-input").set_input_files(
+            {"name": "agenda.pdf", "mimeType": "application/pdf", "buffer": report}
+        )
+        await expect(page.locator("#messages li.out .file").last).to_contain_text(
+            "agenda.pdf", timeout=WAIT
+        )
+        await expect(page.locator("#messages li.out").last.locator("i")).to_have_text("Agenda")
+        sent = [m for m in await client.transcript(persona.id) if not m["from_bot"]][-1]
+        assert sent["document"]["file_name"] == "agenda.pdf"
+        assert sent["document"]["mime_type"] == "application/pdf"
+        assert sent["caption"] == "Agenda attached"
+        assert sent["caption_entities"] == [{"type": "italic", "offset": 0, "length": 6}]
+        assert await client.file_content(sent["document"]["file_id"]) == report
+
+        content = PNG_PIXEL
+        await page.locator("#file-input").set_input_files(
+            {"name": "photo.png", "mimeType": "image/png", "buffer": content}
+        )
+        await expect(page.locator("#messages li.out .photo img").last).to_be_visible(timeout=WAIT)
+        sent = [m for m in await client.transcript(persona.id) if not m["from_bot"]][-1]
+        assert sent["photo"] and await client.file_content(sent["photo"][0]["file_id"]) == content
+
+        await assert_fits(page, 360)
+        await assert_fits(page, 430)
+        await page.set_viewport_size({"width": 390, "height": 780})
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "demo-390.png"))
     assert not errors, errors

@@ -80,8 +80,10 @@ async def test_typing_when_a_button_is_expected(bot: RunningBot, client: Sandbox
     user = await SimUser(client, 704).join()
     await start_to_name(user)
     await user.say("Ana Smith")
-    await user.expect("state")
-    await user.say("Guyana")
+    first = await user.expect("state")
+    await user.say("the blue one")
+    lifted = await user.expect("state")
+    assert lifted["message_id"] == first["message_id"] and not lifted["reply_markup"]
     await user.expect("answer with the buttons")
     again = await user.expect("state")
     await user.press(again, "Guyana")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.series import load_series
+from storage.calendar_tokens import CalendarTokenStore
 from storage.conversations import Conversation, ConversationStore
 from storage.database import Database, MigrationError, available_migrations
 from storage.participants import AlreadyRegistered, ParticipantStore
@@ -187,3 +188,22 @@ async def test_corrupt_conversation_data_is_treated_as_empty(db: Database) -> No
     await db.execute("INSERT INTO conversations VALUES (3, 'register', 'name', 'not json', 'x')")
     conv = await ConversationStore(db).get(3)
     assert conv is not None and conv.data == {}
+
+
+async def test_calendar_tokens_are_personal_stable_and_revoked_by_erasure(db: Database) -> None:
+    people = ParticipantStore(db)
+    tokens = CalendarTokenStore(db)
+    ana = await people.create(1, draft(), NOW)
+    ben = await people.create(2, draft(full_name="Ben"), NOW)
+    first = await tokens.token_for(ana.id, NOW)
+    assert await tokens.token_for(ana.id, NOW) == first
+    assert len(first) >= 40 and first != await tokens.token_for(ben.id, NOW)
+    assert await tokens.telegram_id_for(first) == 1
+    assert await tokens.telegram_id_for("") is None
+    assert await tokens.telegram_id_for("x" * 500) is None
+    assert await people.erase(1, NOW)
+    assert await tokens.telegram_id_for(first) is None
+    assert await db.fetchone("SELECT 1 FROM calendar_tokens WHERE token = ?", (first,)) is None
+    ben_token = await tokens.token_for(ben.id, NOW)
+    assert await people.erase_everyone(NOW, ()) == 1
+    assert await tokens.telegram_id_for(ben_token) is None

@@ -113,15 +113,18 @@ async def test_attending_button_only_in_the_live_window(
     await at(bot, first(bot).starts_at)
     starting = await user.expect("Starting now")
     await user.drain()
-    bot.clock.set(first(bot).starts_at - timedelta(minutes=5))
-    await user.press(starting, "I'm attending")
-    assert "only while the webinar is on" in (await user.toast() or "")
+    for outside in (timedelta(minutes=-5), first(bot).duration + timedelta(minutes=16)):
+        bot.clock.set(first(bot).starts_at + outside)
+        await user.press(starting, "I'm attending")
+        assert "only while the webinar is on" in (await user.toast() or "")
     bot.clock.set(first(bot).starts_at + timedelta(minutes=10))
     await user.press(starting, "I'm attending")
     assert await user.toast() == "Thank you, your attendance is recorded."
-    bot.clock.set(first(bot).ends_at + timedelta(minutes=16))
-    await user.press(starting, "I'm attending")
-    assert "only while the webinar is on" in (await user.toast() or "")
+    recorded = await user.expect("Starting now")
+    assert recorded["message_id"] == starting["message_id"]
+    assert recorded["text"].endswith("✅ Thank you, your attendance is recorded.")
+    labels = [b["text"] for row in recorded["reply_markup"]["inline_keyboard"] for b in row]
+    assert "🔗 Join" in labels and not any("attending" in label for label in labels)
     invitation = await invited(bot, user)
     assert "Thank you for attending" in invitation["text"]
     await user.press(invitation, "Start the survey")

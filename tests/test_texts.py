@@ -95,6 +95,7 @@ def sample_context(texts: Texts, lang: str) -> dict:
             }
         ],
         "failures": [{"what": "broadcast of 12 Jan", "reason": "Message <too> long", "n": 1}],
+        "subscription": "webcal://bot.example.org/calendar/abc.ics",
         "unreachable_total": 1,
         "nudge": True,
         "attended": None,

@@ -1,33 +1,52 @@
 """Build iCalendar (.ics) files for the webinars of a series, with the icalendar library.
 
-Each webinar keeps one UID for its whole life (derived from its id only), so a calendar
-client that imports an updated file replaces the old entry; the bot passes a higher
-``version`` (written as SEQUENCE) when the start time or the join link changes.
-All times are written in UTC. Text escaping and line folding are left to icalendar.
+Each webinar keeps one UID for its whole life (derived from its id only); the bot passes a
+higher ``version`` (written as SEQUENCE) when the start time or the join link changes. Files
+sent in the chat are invitations (METHOD:REQUEST, with the participant as ATTENDEE when their
+e-mail is known), which mail and calendar clients apply as updates of the known UID. The
+subscription feed (`feed_calendar`) is METHOD:PUBLISH: calendar apps fetch it again by
+themselves, so a moved webinar shows its new time. "Add to Google Calendar" and "Add to
+Outlook" links are built from the same event. All times are written in UTC. Text escaping and
+line folding are left to icalendar.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlencode
 
 import icalendar
 
 from bot.domain.catalogue import language_for
-from bot.domain.series import Series, Webinar
 from bot.render.texts import shared_texts
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from bot.domain.series import Series, Webinar
 
 PRODID: Final = "-//webinar-bot//webinar-bot//EN"
 UID_DOMAIN: Final = "webinar-bot"
-# ORGANIZER is a cal-address (a URI), and RFC 5546 expects one on a PUBLISHed event, but
+GOOGLE_CALENDAR_URL: Final = "https://calendar.google.com/calendar/render"
+OUTLOOK_URL: Final = "https://outlook.office.com/calendar/0/deeplink/compose"
+# ORGANIZER is a cal-address (a URI), and RFC 5546 expects one on every event, but
 # the series file only names the organizer. The reserved ".invalid" domain (RFC 2606)
 # gives an address that can never reach anyone; the organizer's name goes in CN.
 ORGANIZER_ADDRESS: Final = "mailto:noreply@webinar-bot.invalid"
 FILENAME_MAX: Final = 60
 _SLUG_RE: Final = re.compile(r"[^a-z0-9]+", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """The participant an invitation is addressed to."""
+
+    name: str
+    email: str
 
 
 class _Trigger(icalendar.vDuration):
@@ -68,7 +87,13 @@ def _alarm(webinar: Webinar, lang: str, offset: timedelta) -> icalendar.Alarm:
     return alarm
 
 
-def webinar_event(series: Series, webinar: Webinar, lang: str, version: int = 1) -> icalendar.Event:
+def webinar_event(
+    series: Series,
+    webinar: Webinar,
+    lang: str,
+    version: int = 1,
+    attendee: Attendee | None = None,
+) -> icalendar.Event:
     """Return the VEVENT of one webinar in a language, with one VALARM per reminder."""
     organizer = icalendar.vCalAddress(ORGANIZER_ADDRESS)
     organizer.params["CN"] = icalendar.vText(series.organizer_for(lang))
@@ -83,6 +108,13 @@ def webinar_event(series: Series, webinar: Webinar, lang: str, version: int = 1)
     event.add("url", webinar.join_url)
     event.add("location", webinar.join_url)
     event.add("organizer", organizer)
+    if attendee is not None:
+        address = icalendar.vCalAddress(f"mailto:{attendee.email}")
+        address.params["CN"] = icalendar.vText(attendee.name)
+        address.params["ROLE"] = icalendar.vText("REQ-PARTICIPANT")
+        address.params["PARTSTAT"] = icalendar.vText("ACCEPTED")
+        address.params["RSVP"] = icalendar.vText("FALSE")
+        event.add("attendee", address)
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
     for offset in webinar.reminders:
@@ -90,13 +122,15 @@ def webinar_event(series: Series, webinar: Webinar, lang: str, version: int = 1)
     return event
 
 
-def _calendar(series: Series, events: Sequence[icalendar.Event], lang: str) -> bytes:
-    """Wrap events in a published VCALENDAR named after the series and serialise it."""
+def _calendar(
+    series: Series, events: Sequence[icalendar.Event], lang: str, method: str = "REQUEST"
+) -> bytes:
+    """Wrap events in a VCALENDAR named after the series and serialise it."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     # icalendar 7 writes unknown properties verbatim, so mark the names as TEXT to escape them.
     calendar.add("name", icalendar.vText(series.title_for(lang)))
     calendar.add("x-wr-calname", icalendar.vText(series.title_for(lang)))
@@ -105,9 +139,31 @@ def _calendar(series: Series, events: Sequence[icalendar.Event], lang: str) -> b
     return calendar.to_ical()
 
 
-def webinar_calendar(series: Series, webinar: Webinar, lang: str, version: int = 1) -> bytes:
-    """Return a serialised VCALENDAR holding the one webinar's event."""
-    return _calendar(series, [webinar_event(series, webinar, lang, version)], lang)
+def webinar_calendar(
+    series: Series,
+    webinar: Webinar,
+    lang: str,
+    version: int = 1,
+    attendee: Attendee | None = None,
+) -> bytes:
+    """Return a serialised invitation (METHOD:REQUEST) holding the one webinar's event."""
+    return _calendar(series, [webinar_event(series, webinar, lang, version, attendee)], lang)
+
+
+def _events(
+    series: Series,
+    lang: str,
+    webinar_ids: Sequence[str] | None,
+    versions: Mapping[str, int] | None,
+    attendee: Attendee | None = None,
+) -> list[icalendar.Event]:
+    """An event per webinar (only `webinar_ids` if given); ValueError when none is left."""
+    wanted = None if webinar_ids is None else set(webinar_ids)
+    webinars = [w for w in series.webinars if wanted is None or w.id in wanted]
+    if not webinars:
+        raise ValueError("series_calendar: no webinar selected")
+    versions = versions or {}
+    return [webinar_event(series, w, lang, versions.get(w.id, 1), attendee) for w in webinars]
 
 
 def series_calendar(
@@ -115,19 +171,70 @@ def series_calendar(
     lang: str,
     webinar_ids: Sequence[str] | None = None,
     versions: Mapping[str, int] | None = None,
+    attendee: Attendee | None = None,
 ) -> bytes:
-    """Return a serialised VCALENDAR with an event per webinar (only `webinar_ids` if given).
+    """Return a serialised invitation with an event per webinar (only `webinar_ids` if given).
 
     Unknown ids are skipped (a webinar may have left the series file); ValueError is
     raised when no webinar is left, as RFC 5545 needs at least one component.
     """
-    wanted = None if webinar_ids is None else set(webinar_ids)
-    webinars = [w for w in series.webinars if wanted is None or w.id in wanted]
-    if not webinars:
-        raise ValueError("series_calendar: no webinar selected")
-    versions = versions or {}
-    events = [webinar_event(series, w, lang, versions.get(w.id, 1)) for w in webinars]
-    return _calendar(series, events, lang)
+    return _calendar(series, _events(series, lang, webinar_ids, versions, attendee), lang)
+
+
+def feed_calendar(
+    series: Series,
+    lang: str,
+    webinar_ids: Sequence[str],
+    versions: Mapping[str, int] | None = None,
+) -> bytes:
+    """Return a participant's subscription feed (METHOD:PUBLISH): their webinars as they are now.
+
+    A participant with no webinar gets every webinar of the series, as the chat's files do.
+    """
+    chosen = webinar_ids or None
+    return _calendar(series, _events(series, lang, chosen, versions), lang, method="PUBLISH")
+
+
+def _utc_stamp(moment: datetime) -> str:
+    """A moment as Google Calendar writes it: 20270120T140000Z."""
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _utc_iso(moment: datetime) -> str:
+    """A moment as Outlook reads it: 2027-01-20T14:00:00Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _short_details(series: Series, webinar: Webinar, lang: str) -> str:
+    """The event's details for a link: the join link and the series, kept short for a URL."""
+    labels = _labels(lang)
+    return f"{labels['join']}: {webinar.join_url}\n{labels['series']}: {series.title_for(lang)}"
+
+
+def google_calendar_link(series: Series, webinar: Webinar, lang: str) -> str:
+    """An "Add to Google Calendar" link that opens the webinar's event, ready to save."""
+    query = {
+        "action": "TEMPLATE",
+        "text": webinar.title_for(lang),
+        "dates": f"{_utc_stamp(webinar.starts_at)}/{_utc_stamp(webinar.ends_at)}",
+        "details": _short_details(series, webinar, lang),
+        "location": webinar.join_url,
+    }
+    return f"{GOOGLE_CALENDAR_URL}?{urlencode(query)}"
+
+
+def outlook_link(series: Series, webinar: Webinar, lang: str) -> str:
+    """An "Add to Outlook" link that opens the webinar's event in Outlook on the web."""
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": webinar.title_for(lang),
+        "startdt": _utc_iso(webinar.starts_at),
+        "enddt": _utc_iso(webinar.ends_at),
+        "body": _short_details(series, webinar, lang),
+        "location": webinar.join_url,
+    }
+    return f"{OUTLOOK_URL}?{urlencode(query)}"
 
 
 def _slug(text: str) -> str:

@@ -107,6 +107,15 @@ def step_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
+def proposal_keyboard(
+    flow: str, step: Step, proposals: list[tuple[str, str]]
+) -> InlineKeyboardMarkup:
+    """The closest choices to a typed answer, (value, label), each a button of the question."""
+    return InlineKeyboardMarkup(
+        [[_button(label, callback_data.question(flow, step, value))] for value, label in proposals]
+    )
+
+
 def field_rows(
     texts: Texts, lang: str, data: Callable[[str], str]
 ) -> list[list[InlineKeyboardButton]]:
@@ -162,10 +171,32 @@ def settings_keyboard(texts: Texts, lang: str, reminders_on: bool) -> InlineKeyb
     )
 
 
+def calendar_link_row(
+    texts: Texts, lang: str, google: str, outlook: str, n: int | None = None
+) -> list[InlineKeyboardButton]:
+    """'Add to Google Calendar' and 'Add to Outlook' link buttons (of webinar `n` if given)."""
+    if n is None:
+        names = ("buttons.google_calendar", "buttons.outlook")
+    else:
+        names = ("buttons.google_calendar_n", "buttons.outlook_n")
+    return [
+        link_button(texts.label(lang, names[0]).format(n=n), google),
+        link_button(texts.label(lang, names[1]).format(n=n), outlook),
+    ]
+
+
 def schedule_keyboard(
-    texts: Texts, lang: str, registered: list[bool] | None
+    texts: Texts,
+    lang: str,
+    registered: list[bool] | None,
+    links: list[tuple[str, str]] | None = None,
+    subscription_url: str | None = None,
 ) -> InlineKeyboardMarkup:
-    """Under /schedule: join or leave each webinar (participants only), calendar files."""
+    """Under /schedule: join or leave each webinar (participants only), calendar files and links.
+
+    `links` holds each webinar's (Google Calendar, Outlook) links, offered for the webinars the
+    participant is registered for; `subscription_url` is their calendar feed, when enabled.
+    """
     rows: list[list[InlineKeyboardButton]] = []
     for index, joined in enumerate(registered or []):
         n = index + 1
@@ -182,6 +213,8 @@ def schedule_keyboard(
                     ),
                 ]
             )
+            if links is not None and index < len(links):
+                rows.append(calendar_link_row(texts, lang, *links[index], n=n))
         else:
             rows.append(
                 [
@@ -192,6 +225,8 @@ def schedule_keyboard(
                 ]
             )
     rows.append([_button(texts.label(lang, "buttons.calendar_all"), callback_data.calendar("all"))])
+    if subscription_url is not None:
+        rows.append([link_button(texts.label(lang, "buttons.subscribe"), subscription_url)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -251,15 +286,25 @@ def attendance_confirm_keyboard(confirm_label: str, cancel_label: str) -> Inline
 
 
 def webinar_keyboard(
-    texts: Texts, lang: str, join_url: str, index: int, attending: bool
+    texts: Texts,
+    lang: str,
+    join_url: str,
+    index: int,
+    attending: bool,
+    links: tuple[str, str] | None = None,
 ) -> InlineKeyboardMarkup:
-    """Under a reminder or notice: join link and calendar file ('I'm attending' once it is on)."""
+    """Under a reminder or notice: join link, calendar file and the (Google, Outlook) links.
+
+    'I'm attending' is added once the webinar is on.
+    """
     rows = [
         [
             link_button(texts.label(lang, "buttons.join"), join_url),
             _button(texts.label(lang, "buttons.calendar"), callback_data.calendar(index)),
         ]
     ]
+    if links is not None:
+        rows.append(calendar_link_row(texts, lang, *links))
     if attending:
         rows.append(
             [_button(texts.label(lang, "survey.attending"), callback_data.attending(index))]

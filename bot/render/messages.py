@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.domain.reminders import is_live, offset_of
 from bot.domain.series import Series, Webinar
+from bot.render.calendar_files import google_calendar_link, outlook_link
 from bot.render.keyboards import webinar_keyboard
 from bot.render.texts import Texts
 from storage.outbox import Delivery
@@ -24,9 +25,10 @@ def time_left(starts_at: datetime, now: datetime, lang: str) -> str:
 def webinar_buttons(
     texts: Texts, series: Series, webinar: Webinar, lang: str, attending: bool = False
 ) -> InlineKeyboardMarkup:
-    """Join link and 'add to calendar' (and 'I'm attending' once it is on) under a message."""
+    """Join link, calendar file and links (and 'I'm attending' once it is on) under a message."""
     index = [w.id for w in series.webinars].index(webinar.id)
-    return webinar_keyboard(texts, lang, webinar.join_url, index, attending)
+    links = (google_calendar_link(series, webinar, lang), outlook_link(series, webinar, lang))
+    return webinar_keyboard(texts, lang, webinar.join_url, index, attending, links)
 
 
 def compose(

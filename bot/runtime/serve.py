@@ -60,7 +60,7 @@ async def serve(
     stop = stop or asyncio.Event()
     _install_signals(stop)
     server: BotServer | None = None
-    if webhook or settings.health_port:
+    if webhook or settings.health_port or settings.calendar_url:
         server = BotServer(
             application, settings, webhook, port=None if webhook else settings.health_port
         )

@@ -1,8 +1,9 @@
 """Webhook mode: a small aiohttp server that checks Telegram's secret in constant time.
 
 python-telegram-bot's own webhook server compares the secret with `!=`; this one uses
-`hmac.compare_digest`. The same server answers GET /healthz; in polling mode it can run with
-only that route (HEALTH_PORT).
+`hmac.compare_digest`. The same server answers GET /healthz and, when CALENDAR_URL is set, the
+participants' calendar feeds (read-only GET); in polling mode it runs with only those routes
+(on HEALTH_PORT, else WEBHOOK_PORT).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from telegram.ext import Application
 
 from bot.clock import to_iso
 from bot.config import ConfigError, Settings
+from bot.runtime.calendar_feed import feed_handler, feed_path
 from bot.runtime.health import healthz_handler
 from bot.services import SERVICES_KEY, Services
 from storage.received_updates import ReceivedUpdateStore
@@ -119,6 +121,10 @@ class BotServer:
         """The aiohttp application with its routes."""
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         app.router.add_get("/healthz", healthz_handler(self.application, self.mode, self.receiving))
+        if self.settings.calendar_url:
+            app.router.add_get(
+                feed_path(self.settings.calendar_url), feed_handler(self.application)
+            )
         if self.webhook:
             app.router.add_post(self.path, self._receive)
         return app

@@ -288,13 +288,74 @@ function toggleMenu() {
 }
 
 // ---- sending ----
-async function send(text) {
-  if (state.current === null || !text.trim()) return;
+// The toolbar writes **bold**, __italic__ and [text](https://address) into the message box; on
+// sending they become Bot API entities (offsets in UTF-16 code units, as JavaScript counts).
+const FORMAT_RE = /\*\*([^*]+?)\*\*|__([^_]+?)__|\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g;
+
+function parseFormatting(raw) {
+  let text = '';
+  let last = 0;
+  const entities = [];
+  for (const match of raw.matchAll(FORMAT_RE)) {
+    text += raw.slice(last, match.index);
+    const inner = match[1] ?? match[2] ?? match[3];
+    const type = match[1] !== undefined ? 'bold' : match[2] !== undefined ? 'italic' : 'text_link';
+    const entity = { type, offset: text.length, length: inner.length };
+    if (type === 'text_link') entity.url = match[4];
+    entities.push(entity);
+    text += inner;
+    last = match.index + match[0].length;
+  }
+  return { text: text + raw.slice(last), entities };
+}
+
+async function sendForm(fields) {
+  const form = new FormData();
+  for (const [key, value] of Object.entries(fields)) form.append(key, value);
+  const response = await fetch(`/api/users/${state.current}/rich`, { method: 'POST', body: form });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || response.statusText);
+}
+
+async function send(raw) {
+  if (state.current === null || !raw.trim()) return;
+  const { text, entities } = parseFormatting(raw);
   try {
-    await api(`/api/users/${state.current}/messages`, { method: 'POST', body: JSON.stringify({ text }) });
+    if (entities.length) await sendForm({ text, entities: JSON.stringify(entities) });
+    else await api(`/api/users/${state.current}/messages`, { method: 'POST', body: JSON.stringify({ text }) });
   } catch (error) {
     showToast(error.message, false);
   }
+}
+
+async function sendFile(file) {
+  if (state.current === null || !file) return;
+  const input = $('input');
+  const { text, entities } = parseFormatting(input.value);
+  input.value = '';
+  try {
+    await sendForm({ text, entities: JSON.stringify(entities), file });
+  } catch (error) {
+    showToast(error.message, false);
+  }
+}
+
+function applyFormat(kind) {
+  const input = $('input');
+  const start = input.selectionStart;
+  const end = input.selectionEnd;
+  const chosen = input.value.slice(start, end) || (kind === 'link' ? 'link' : 'text');
+  let wrapped;
+  if (kind === 'link') {
+    const url = window.prompt('Link address (https://…)', 'https://');
+    if (!url || !/^https?:\/\/\S+$/.test(url)) { input.focus(); return; }
+    wrapped = `[${chosen}](${url})`;
+  } else {
+    const mark = kind === 'bold' ? '**' : '__';
+    wrapped = `${mark}${chosen}${mark}`;
+  }
+  input.setRangeText(wrapped, start, end, 'end');
+  input.focus();
 }
 
 // ---- clock ----
@@ -349,6 +410,15 @@ async function main() {
       event.preventDefault();
       $('composer').requestSubmit();
     }
+  });
+  for (const button of document.querySelectorAll('[data-format]')) {
+    button.addEventListener('click', () => applyFormat(button.dataset.format));
+  }
+  $('attach').addEventListener('click', () => $('file-input').click());
+  $('file-input').addEventListener('change', () => {
+    const file = $('file-input').files[0];
+    $('file-input').value = '';
+    sendFile(file);
   });
   $('menu-button').addEventListener('click', toggleMenu);
   document.addEventListener('keydown', (event) => {

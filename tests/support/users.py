@@ -126,6 +126,17 @@ def button_data(message: dict[str, Any], label: str) -> str:
     raise AssertionError(f"no button {label!r} in {labels}")
 
 
+def button_url(message: dict[str, Any], label: str) -> str:
+    """The address of the link button whose text contains `label`."""
+    markup = message.get("reply_markup") or {}
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            if label.lower() in button["text"].lower() and "url" in button:
+                return str(button["url"])
+    labels = [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+    raise AssertionError(f"no link button {label!r} in {labels}")
+
+
 ENGLISH = {
     "language": "English",
     "name": "Ana Smith",
