@@ -7,6 +7,7 @@ Webinars are numbered from 1 in the order they appear in the file.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import tomllib
@@ -19,6 +20,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.certificates import MODES, CertificateRule
 from bot.domain.durations import parse_duration
 from bot.domain.questions import Question, QuestionError, default_questions, parse_questions
 
@@ -40,6 +42,9 @@ _SERIES_KEYS: Final = (
     "feedback_nudge_after",
     "registration_code",
     "survey_anonymous",
+    "certificates",
+    "certificate_min_minutes",
+    "certificate_logo",
 )
 _WEBINAR_KEYS: Final = (
     "id",
@@ -111,6 +116,8 @@ class Series:
     feedback_closes_after: timedelta = timedelta(days=7)
     feedback_nudge_after: timedelta = timedelta(days=1)
     survey_anonymous: bool = True  # when true the report quotes no free-text answers
+    certificates: CertificateRule = CertificateRule()
+    certificate_logo: Path | None = None  # relative to the series file's folder until loaded
 
     def webinar(self, id: str) -> Webinar | None:
         """Return the webinar with this id, or None."""
@@ -379,6 +386,8 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
             "registration_code", "must be empty or 4-64 characters of A-Z, a-z, 0-9, _ and -"
         )
     return Series(
+        certificates=_certificate_rule(table),
+        certificate_logo=_logo(table),
         title=title,
         organizer=organizer,
         timezone=timezone,
@@ -390,6 +399,29 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         feedback_nudge_after=nudge_after,
         survey_anonymous=anonymous is not False,
     )
+
+
+def _certificate_rule(table: _Table) -> CertificateRule:
+    """Read who earns a certificate: `certificates` and `certificate_min_minutes`."""
+    mode = table.raw("certificates", required=False)
+    mode = "off" if mode is None else mode
+    if mode not in MODES:
+        raise table.error("certificates", f"{_show(mode)} must be one of {', '.join(MODES)}")
+    minutes = table.raw("certificate_min_minutes", required=False)
+    minutes = 0 if minutes is None else minutes
+    if type(minutes) is not int or not 0 <= minutes <= 100_000:
+        raise table.error("certificate_min_minutes", "must be a whole number of minutes, e.g. 60")
+    return CertificateRule(mode=mode, min_minutes=minutes)
+
+
+def _logo(table: _Table) -> Path | None:
+    """Read the optional path of the organizer's logo (PNG or JPEG) for certificates."""
+    name = table.optional_text("certificate_logo", max_len=1000)
+    if name is None:
+        return None
+    if Path(name).suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise table.error("certificate_logo", f"{_show(name)} must be a .png or .jpg file")
+    return Path(name)
 
 
 def load_series(path: Path) -> Series:
@@ -406,4 +438,10 @@ def load_series(path: Path) -> Series:
         raise SeriesError(f"SERIES_FILE: {path} is not UTF-8 text") from None
     except OSError as exc:
         raise SeriesError(f"SERIES_FILE: cannot read {path} ({exc.strerror or exc})") from None
-    return parse_series(text, source=str(path))
+    series = parse_series(text, source=str(path))
+    if series.certificate_logo is None:
+        return series
+    logo = path.parent / series.certificate_logo
+    if not logo.is_file():
+        raise SeriesError(f"{path}: series.certificate_logo: {logo} is not a file")
+    return dataclasses.replace(series, certificate_logo=logo)
