@@ -13,6 +13,7 @@ from bot.services import BotContext
 from handlers import (
     account,
     broadcast,
+    certificates,
     delivery_report,
     export,
     organizers,
@@ -33,6 +34,8 @@ COMMANDS = (
     "settings",
     "mydata",
     "forget",
+    "certificate",
+    "verify",
     "help",
     "cancel",
 )
@@ -61,6 +64,10 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("mydata", account.mydata, filters=private))
     application.add_handler(CommandHandler("forget", account.forget, filters=private))
     application.add_handler(CommandHandler("help", account.help_command, filters=private))
+    application.add_handler(
+        CommandHandler("certificate", certificates.certificate_command, filters=private)
+    )
+    application.add_handler(CommandHandler("verify", certificates.verify_command, filters=private))
     application.add_handler(CommandHandler("cancel", account.cancel, filters=private))
     application.add_handler(CallbackQueryHandler(account.profile_field, pattern=r"^p:menu:"))
     application.add_handler(CallbackQueryHandler(account.forget_button, pattern=r"^f:confirm:"))

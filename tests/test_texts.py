@@ -123,6 +123,13 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "wb_old_link": "https://x.org/a?b&c",
         "wb_new_link": "https://x.org/<n>",
         "wb_notified": 2,
+        # certificates (/certificate, /verify)
+        "code": "0000-4G3K-9XQ2-ABCD",
+        "min_minutes": 45,
+        "needs_survey": True,
+        "problem": True,
+        "given": "<12 & 34>",
+        "known": True,
         # /stats
         "stat_webinars": [
             {

@@ -21,6 +21,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import to_iso
 from bot.delivery.broadcast_sending import BroadcastRuntime
+from bot.delivery.certificates import CertificateRuntime
 from bot.domain import survey
 from bot.domain.reminders import offset_of, skip_reason, start_of
 from bot.render.messages import compose
@@ -63,6 +64,7 @@ class OutboxSender:
         self._outcomes: list[tuple[int, str, dict[str, Any]]] = []
         self._compose_cache: dict[tuple[object, ...], tuple[str, Any]] = {}
         self.broadcasts = BroadcastRuntime(services, bot)
+        self.certificates = CertificateRuntime(services, bot)
         self.sent = 0
 
     @property
@@ -123,6 +125,7 @@ class OutboxSender:
             self._slots_checked = time.monotonic()
             await self.fill_due_slots(now)
         await self.plan_surveys(now)
+        await self.certificates.plan(now)
         await self.flush()
         free = self.concurrency - len(self._in_flight)
         if self._in_flight and free < max(1, self.concurrency // 4):
@@ -324,6 +327,11 @@ class OutboxSender:
             if unwanted is not None:
                 return unwanted
             text, markup = "", None
+        elif delivery.kind == "certificate":
+            unwanted = await self.certificates.unwanted(delivery)
+            if unwanted is not None:
+                return unwanted
+            text, markup = "", None
         elif delivery.kind in ("survey", "nudge"):
             prepared, response = await self._survey_message(delivery, now)
             if response is None:
@@ -334,6 +342,8 @@ class OutboxSender:
         try:
             if delivery.kind == "broadcast":
                 message = await self.broadcasts.send(delivery)
+            elif delivery.kind == "certificate":
+                message = await self.certificates.send(delivery)
             else:
                 message = await self.bot.send_message(
                     delivery.telegram_id,

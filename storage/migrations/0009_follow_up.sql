@@ -1,0 +1,14 @@
+-- Certificates of participation: one row per certificate made for a participant and a webinar
+-- (sent through the outbox as kind 'certificate', or again with /certificate). The code is the
+-- verification code printed on it; it is derived from the ids with CERTIFICATE_SECRET.
+
+CREATE TABLE certificates (
+    participant_id INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+    webinar_id     TEXT NOT NULL REFERENCES webinars(id),
+    code           TEXT NOT NULL,
+    minutes        INTEGER NOT NULL,            -- participation printed on it, in minutes
+    issued_at      TEXT NOT NULL,
+    PRIMARY KEY (participant_id, webinar_id)
+) WITHOUT ROWID;
+
+CREATE INDEX certificates_webinar ON certificates(webinar_id);
