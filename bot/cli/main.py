@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cli.certificates_command import add_certificate_parsers
 from bot.cli.export_command import add_export_parser
 from bot.cli.ops_commands import add_ops_commands
 from bot.cli.report_command import add_report_parser
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub)
     add_demo_parser(sub)
     add_import_parser(sub)
+    add_certificate_parsers(sub)
     return parser
 
 
