@@ -11,6 +11,10 @@ from pypdf import PdfReader
 from bot.clock import to_iso
 from bot.domain.certificates import make_code
 from bot.domain.series import Series, load_series
+from bot.render.texts import Texts
+from bot.reporting.narrative import make_report
+from bot.reporting.stats_message import collect
+from storage.certificates import CertificateStore
 from storage.database import Database
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
@@ -130,3 +134,27 @@ def test_problems_are_one_line_and_exit_2(tmp_path: Path) -> None:
     assert off.returncode == 2 and 'series.certificates is "off"' in off.stderr
     for result in (no_key, unknown, no_db, off):
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+async def record_two(path: Path, ids: list[int]) -> None:
+    """Record the first two participants' certificates as made."""
+    async with Database(path) as db:
+        store = CertificateStore(db)
+        for participant in ids[:2]:
+            code = make_code(SECRET, participant, WEBINAR)
+            await store.record(participant, WEBINAR, code, 60, START)
+
+
+def test_stats_and_the_report_count_certificates(tmp_path: Path) -> None:
+    env = settings(tmp_path)
+    series = load_series(Path(env["SERIES_FILE"]))
+    path = tmp_path / "data" / "bot.sqlite3"
+    ids = asyncio.run(seed(path, series, ["A One", "B Two", "C Three"], [True, True, True]))
+    asyncio.run(record_two(path, ids))
+    report = make_report(path, series, None, "md")
+    assert "| Certificates of participation | 2 |" in report
+    assert "2 certificates of participation were made for this webinar." in report
+    assert "certificate" not in make_report(path, series, "webinar-2", "md").lower()
+    text, _ = collect(path, series, Texts(), "es")
+    assert "Certificados de participación: <b>2</b>" in text
+    assert "Certificados de participación emitidos: <b>2</b>" in text

@@ -256,6 +256,7 @@ def report_context(
                 "attendance_rate": attendance.rate,
                 "people": _people(conn, source, breakdowns, webinar_id, webinars, phrases, escape),
                 "feedback": _feedback(conn, summary, series, webinar_id),
+                "certificates": summary.certificates.get(webinar_id, 0),
             }
         )
     totals = None
@@ -275,6 +276,7 @@ def report_context(
             "completed": completed,
             "expected": expected,
             "rate": round(completed / expected, 4) if expected else None,
+            "certificates": sum(summary.certificates.values()),
         }
     return {
         "series_title": series.title,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from bot.reporting.export_rows import ExportContext
@@ -137,6 +137,7 @@ class Summary:
     survey: tuple[SurveyRow, ...]
     ratings: tuple[RatingRow, ...]
     choices: tuple[ChoiceRow, ...]
+    certificates: Mapping[str, int] = field(default_factory=dict)  # webinar -> certificates made
 
     def attendance_of(self, webinar: str) -> AttendanceRow:
         """The attendance row of a webinar."""
@@ -285,7 +286,20 @@ def summarise(conn: sqlite3.Connection, ctx: ExportContext, webinars: Sequence[s
         survey=tuple(survey_row(conn, w) for w in webinars),
         ratings=tuple(row for w in webinars for row in rating_rows(conn, ctx, w)),
         choices=tuple(row for w in webinars for row in choice_rows(conn, ctx, w)),
+        certificates=certificate_counts(conn, webinars),
     )
+
+
+def certificate_counts(conn: sqlite3.Connection, webinars: Sequence[str]) -> dict[str, int]:
+    """Certificates of participation made per webinar (sent, or written with /certificate)."""
+    rows = conn.execute(
+        "SELECT webinar_id, COUNT(*) FROM certificates"
+        f" WHERE webinar_id IN ({placeholders(webinars)}) GROUP BY webinar_id",
+        list(webinars),
+    ).fetchall()
+    counts = {webinar: 0 for webinar in webinars}
+    counts.update({webinar: int(n) for webinar, n in rows})
+    return counts
 
 
 def typed_names(
