@@ -4,8 +4,9 @@ registration: our bot against the bare PTB echo bot on complete registrations, a
 latency over a seeded database. outbox (issue 3): a reminder fan-out at 100 messages/s, the
 bot's CPU per delivered message against the echo bot's per reply, and start-up with 100,000
 participants (see benchmarks/outbox.py). export: the feedback CSV of 300,000 answers against
-the sqlite3 shell's, and the XLSX (see benchmarks/export.py). All run by default; their tables
-are printed together at the end.
+the sqlite3 shell's, and the XLSX (see benchmarks/export.py). certificates (issue 16): 1,000
+certificates of participation as PDFs (see benchmarks/certificates.py). All run by default;
+their tables are printed together at the end.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import Any
 from benchmarks.broadcast import RESULTS as BROADCAST_RESULTS
 from benchmarks.broadcast import run_broadcast_benchmark
 from benchmarks.broadcast import table_rows as broadcast_rows
+from benchmarks.certificates import run_certificates_benchmark
+from benchmarks.certificates import table_rows as certificate_rows
 from benchmarks.echo import run_echo
 from benchmarks.export import run_export_benchmark
 from benchmarks.export import table_rows as export_table_rows
@@ -41,6 +44,7 @@ P99_TARGET_MS = 20.0
 RESULTS = Path(__file__).resolve().parent / "results" / "registration.json"
 OUTBOX_RESULTS = Path(__file__).resolve().parent / "results" / "outbox.json"
 EXPORT_RESULTS = Path(__file__).resolve().parent / "results" / "export.json"
+CERTIFICATE_RESULTS = Path(__file__).resolve().parent / "results" / "certificates.json"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -53,7 +57,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("registration", "outbox", "export", "broadcast"),
+        choices=("registration", "outbox", "export", "broadcast", "certificates"),
         help="run one benchmark suite (default: both)",
     )
     parser.add_argument("--participants", type=int, help="registrations per run (default 200)")
@@ -307,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     outbox: dict[str, Any] | None = None
     export: dict[str, Any] | None = None
     broadcast: dict[str, Any] | None = None
+    certificates: dict[str, Any] | None = None
     try:
         if args.only in (None, "registration"):
             registration = asyncio.run(main_async(args, command))
@@ -331,6 +336,15 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
             write_json(broadcast, BROADCAST_RESULTS)
+        if args.only in (None, "certificates"):
+            with tempfile.TemporaryDirectory(prefix="webinar-bench-certificates-") as tmpdir:
+                certificates = {
+                    "command": command,
+                    **run_certificates_benchmark(
+                        args.quick, Path(tmpdir), lambda text: print(text, flush=True)
+                    ),
+                }
+            write_json(certificates, CERTIFICATE_RESULTS)
     except LoadGenError as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
         return 1
@@ -358,11 +372,19 @@ def main(argv: list[str] | None = None) -> int:
             f" {s['latency_s'] * 1000:g} ms latency, {s['cpus']} CPUs",
             broadcast_rows(broadcast),
         )
+    if certificates is not None:
+        s = certificates["settings"]
+        print_rows(
+            f"certificates: {s['certificates']:,} PDFs by `webinar-bot certificates`,"
+            f" {s['cpus']} CPUs",
+            certificate_rows(certificates),
+        )
     for path, summary in (
         (args.output, registration),
         (args.outbox_output, outbox),
         (EXPORT_RESULTS, export),
         (BROADCAST_RESULTS, broadcast),
+        (CERTIFICATE_RESULTS, certificates),
     ):
         if summary is not None:
             print(f"results written to {os.path.relpath(path)}")
