@@ -158,3 +158,13 @@ def test_stats_and_the_report_count_certificates(tmp_path: Path) -> None:
     text, _ = collect(path, series, Texts(), "es")
     assert "Certificados de participación: <b>2</b>" in text
     assert "Certificados de participación emitidos: <b>2</b>" in text
+
+
+def test_the_bot_and_check_refuse_certificates_without_a_key(tmp_path: Path) -> None:
+    series = str(series_file(tmp_path))
+    run = run_cli(tmp_path, "run", "--require-token", SERIES_FILE=series)
+    assert run.returncode == 2 and run.stderr.startswith("webinar-bot: CERTIFICATE_SECRET: not set")
+    check = run_cli(tmp_path, "check", SERIES_FILE=series)
+    assert check.returncode == 1 and "CERTIFICATE_SECRET: not set" in check.stdout
+    fine = run_cli(tmp_path, "check", SERIES_FILE=series, CERTIFICATE_SECRET=SECRET)
+    assert fine.returncode == 0, fine.stdout
