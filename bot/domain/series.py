@@ -8,26 +8,21 @@ Webinars are numbered from 1 in the order they appear in the file.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import tomllib
-import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.domain.certificates import MODES, CertificateRule
-from bot.domain.durations import parse_duration
+from bot.domain.materials import Material, MaterialError, parse_materials
 from bot.domain.questions import Question, QuestionError, default_questions, parse_questions
-
-TITLE_MAX: Final = 200
-TOPIC_MAX: Final = 300
-URL_MAX: Final = 2048
-START_EXAMPLE: Final = "2027-01-20T10:00:00-04:00"
+from bot.domain.series_fields import START_EXAMPLE as START_EXAMPLE
+from bot.domain.series_fields import TITLE_MAX as TITLE_MAX
+from bot.domain.series_fields import URL_MAX as URL_MAX
+from bot.domain.series_fields import SeriesError, Table, show, type_name
 
 _WEBINAR_ID_RE: Final = re.compile(r"[a-z0-9-]{1,32}", re.ASCII)
 _CODE_RE: Final = re.compile(r"[A-Za-z0-9_-]{4,64}", re.ASCII)
@@ -57,11 +52,9 @@ _WEBINAR_KEYS: Final = (
     "topics_es",
     "reminders",
     "questions",
+    "materials",
+    "recording_url",
 )
-
-
-class SeriesError(Exception):
-    """The series file is missing or invalid; str() is one line naming the file and field."""
 
 
 def _is_spanish(lang: str | None) -> bool:
@@ -83,6 +76,8 @@ class Webinar:
     topics_es: tuple[str, ...] | None
     reminders: tuple[timedelta, ...]
     questions: tuple[Question, ...] = ()
+    materials: tuple[Material, ...] = ()
+    recording_url: str | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -124,169 +119,22 @@ class Series:
         return next((w for w in self.webinars if w.id == id), None)
 
 
-def _show(value: object) -> str:
-    """Quote a value for an error message, shortened and kept on one line."""
-    text = value if isinstance(value, str) else repr(value)
-    text = text if len(text) <= 60 else text[:57] + "..."
-    return '"' + text.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
-
-
-def _type_name(value: object) -> str:
-    """Describe a TOML value's type in words."""
-    names = {
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-        str: "text",
-        list: "a list",
-        dict: "a table",
-        datetime: "a date-time",
-        date: "a date",
-    }
-    return next((n for t, n in names.items() if type(value) is t), type(value).__name__)
-
-
-def _sorted_unique(values: Iterable[timedelta]) -> tuple[timedelta, ...]:
-    """Return durations de-duplicated and sorted from the longest to the shortest."""
-    return tuple(sorted(set(values), reverse=True))
-
-
-class _Table:
-    """Reads typed fields from one TOML table, raising SeriesError that names the field."""
-
-    def __init__(self, data: dict[str, Any], where: str, source: str) -> None:
-        """Wrap a TOML table found at `where` (e.g. "webinars[2]") in file `source`."""
-        self.data = data
-        self.where = where
-        self.source = source
-
-    def error(self, key: str | None, message: str) -> SeriesError:
-        """Build a SeriesError for a key of this table (or the table itself)."""
-        where = self.where if key is None else f"{self.where}.{key}" if self.where else key
-        return SeriesError(f"{self.source}: {where}: {message}")
-
-    def check_keys(self, allowed: tuple[str, ...]) -> None:
-        """Reject keys not in `allowed`, suggesting the closest known key."""
-        for key in self.data:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f'did you mean "{close[0]}"?' if close else f"known: {', '.join(allowed)}"
-                raise self.error(key, f"unknown key ({hint})")
-
-    def raw(self, key: str, required: bool) -> Any:
-        """Return the raw value, raising if a required key is missing."""
-        if key not in self.data:
-            if required:
-                raise self.error(key, "missing")
-            return None
-        return self.data[key]
-
-    def clean_text(self, key: str, value: Any, max_len: int) -> str:
-        """Validate one text value: a string, non-empty after stripping, short, one line."""
-        if not isinstance(value, str):
-            raise self.error(key, f"must be text in quotes, not {_type_name(value)}")
-        text = value.strip()
-        if not text:
-            raise self.error(key, "must not be empty")
-        if len(text) > max_len:
-            raise self.error(key, f"is {len(text)} characters long; the maximum is {max_len}")
-        if any(unicodedata.category(ch) == "Cc" for ch in text):
-            raise self.error(key, "must be a single line without control characters")
-        return text
-
-    def text(self, key: str, max_len: int = TITLE_MAX) -> str:
-        """Return a required text field."""
-        return self.clean_text(key, self.raw(key, required=True), max_len)
-
-    def optional_text(self, key: str, max_len: int = TITLE_MAX) -> str | None:
-        """Return an optional text field, or None when absent."""
-        value = self.raw(key, required=False)
-        return None if value is None else self.clean_text(key, value, max_len)
-
-    def text_list(
-        self, key: str, required: bool, max_len: int = TOPIC_MAX
-    ) -> tuple[str, ...] | None:
-        """Return a non-empty list of text values (None when optional and absent)."""
-        value = self.raw(key, required)
-        if value is None:
-            return None
-        if not isinstance(value, list):
-            raise self.error(
-                key, f'must be a list like ["first", "second"], not {_type_name(value)}'
-            )
-        if not value:
-            raise self.error(key, "must list at least one item")
-        return tuple(
-            self.clean_text(f"{key}[{i}]", item, max_len) for i, item in enumerate(value, 1)
-        )
-
-    def duration(self, key: str, value: Any = None) -> timedelta:
-        """Return a required duration field such as "15m"."""
-        value = self.raw(key, required=True) if value is None else value
-        if not isinstance(value, str):
-            raise self.error(
-                key, f'must be a duration in quotes, e.g. "15m", not {_type_name(value)}'
-            )
-        try:
-            return parse_duration(value)
-        except ValueError as exc:
-            raise self.error(key, str(exc)) from None
-
-    def durations(self, key: str, required: bool) -> tuple[timedelta, ...] | None:
-        """Return a list of durations sorted descending without duplicates (None if absent)."""
-        value = self.raw(key, required)
-        if value is None:
-            return None
-        if not isinstance(value, list):
-            raise self.error(key, f'must be a list like ["1d", "1h"], not {_type_name(value)}')
-        return _sorted_unique(self.duration(f"{key}[{i}]", v) for i, v in enumerate(value, 1))
-
-    def timezone(self, key: str) -> ZoneInfo:
-        """Return a required IANA time zone such as "America/Port_of_Spain"."""
-        name = self.text(key, max_len=100)
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            raise self.error(
-                key, f'{_show(name)} is not a known time zone, e.g. "America/Port_of_Spain"'
-            ) from None
-
-    def start(self, key: str) -> datetime:
-        """Return a required TOML offset date-time, converted to UTC."""
-        value = self.raw(key, required=True)
-        if isinstance(value, str):
-            raise self.error(key, f"write the date-time without quotes, e.g. {START_EXAMPLE}")
-        if not isinstance(value, datetime | date):
-            raise self.error(key, f"must be a date-time like {START_EXAMPLE}")
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            raise self.error(key, f"needs a time zone offset, e.g. {START_EXAMPLE}")
-        return value.astimezone(UTC)
-
-    def url(self, key: str) -> str:
-        """Return a required http(s) URL."""
-        url = self.text(key, max_len=URL_MAX)
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
-            raise self.error(key, f"{_show(url)} is not an http(s) URL")
-        return url
-
-
-def _parse_series_table(data: dict[str, Any], source: str) -> _Table:
+def _parse_series_table(data: dict[str, Any], source: str) -> Table:
     """Return the [series] table, checking the top level of the document."""
-    top = _Table(data, "", source)
+    top = Table(data, "", source)
     top.check_keys(_TOP_KEYS)
     table = top.raw("series", required=True)
     if not isinstance(table, dict):
         raise top.error("series", "must be a [series] table")
-    return _Table(table, "series", source)
+    return Table(table, "series", source)
 
 
-def _parse_webinar(table: _Table, default_reminders: tuple[timedelta, ...]) -> Webinar:
+def _parse_webinar(table: Table, default_reminders: tuple[timedelta, ...]) -> Webinar:
     """Build one Webinar from its [[webinars]] table."""
     table.check_keys(_WEBINAR_KEYS)
     webinar_id = table.text("id", max_len=1000)
     if not _WEBINAR_ID_RE.fullmatch(webinar_id):
-        raise table.error("id", f"{_show(webinar_id)} must be 1-32 characters of a-z, 0-9 and -")
+        raise table.error("id", f"{show(webinar_id)} must be 1-32 characters of a-z, 0-9 and -")
     title = table.text("title")
     title_es = table.optional_text("title_es")
     starts_at = table.start("starts_at")
@@ -310,7 +158,16 @@ def _parse_webinar(table: _Table, default_reminders: tuple[timedelta, ...]) -> W
         )
     except QuestionError as exc:
         raise SeriesError(f"{table.source}: {exc}") from None
+    try:
+        materials = parse_materials(
+            table.raw("materials", required=False), f"{table.where}.materials"
+        )
+    except MaterialError as exc:
+        raise SeriesError(f"{table.source}: {exc}") from None
+    recording = table.raw("recording_url", required=False)
     return Webinar(
+        materials=materials,
+        recording_url=None if recording is None else table.url("recording_url"),
         id=webinar_id,
         title=title,
         title_es=title_es,
@@ -328,7 +185,7 @@ def _parse_webinars(
     data: dict[str, Any], source: str, default_reminders: tuple[timedelta, ...]
 ) -> tuple[Webinar, ...]:
     """Build all webinars, checking ids are unique, and sort them by start time."""
-    top = _Table(data, "", source)
+    top = Table(data, "", source)
     items = top.raw("webinars", required=False)
     if items is None or items == []:
         raise top.error("webinars", "add at least one [[webinars]] table")
@@ -337,11 +194,11 @@ def _parse_webinars(
     webinars: list[Webinar] = []
     first_seen: dict[str, int] = {}
     for number, item in enumerate(items, 1):
-        table = _Table(item, f"webinars[{number}]", source)
+        table = Table(item, f"webinars[{number}]", source)
         webinar = _parse_webinar(table, default_reminders)
         if webinar.id in first_seen:
             raise table.error(
-                "id", f"{_show(webinar.id)} is already used by webinars[{first_seen[webinar.id]}]"
+                "id", f"{show(webinar.id)} is already used by webinars[{first_seen[webinar.id]}]"
             )
         first_seen[webinar.id] = number
         webinars.append(webinar)
@@ -376,11 +233,11 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     if code is None:
         code = ""
     if not isinstance(code, str):
-        raise table.error("registration_code", f"must be text in quotes, not {_type_name(code)}")
+        raise table.error("registration_code", f"must be text in quotes, not {type_name(code)}")
     code = code.strip()
     anonymous = table.raw("survey_anonymous", required=False)
     if not isinstance(anonymous, bool | None):
-        raise table.error("survey_anonymous", f"must be true or false, not {_type_name(anonymous)}")
+        raise table.error("survey_anonymous", f"must be true or false, not {type_name(anonymous)}")
     if code and not _CODE_RE.fullmatch(code):
         raise table.error(
             "registration_code", "must be empty or 4-64 characters of A-Z, a-z, 0-9, _ and -"
@@ -401,12 +258,12 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     )
 
 
-def _certificate_rule(table: _Table) -> CertificateRule:
+def _certificate_rule(table: Table) -> CertificateRule:
     """Read who earns a certificate: `certificates` and `certificate_min_minutes`."""
     mode = table.raw("certificates", required=False)
     mode = "off" if mode is None else mode
     if mode not in MODES:
-        raise table.error("certificates", f"{_show(mode)} must be one of {', '.join(MODES)}")
+        raise table.error("certificates", f"{show(mode)} must be one of {', '.join(MODES)}")
     minutes = table.raw("certificate_min_minutes", required=False)
     minutes = 0 if minutes is None else minutes
     if type(minutes) is not int or not 0 <= minutes <= 100_000:
@@ -414,13 +271,13 @@ def _certificate_rule(table: _Table) -> CertificateRule:
     return CertificateRule(mode=mode, min_minutes=minutes)
 
 
-def _logo(table: _Table) -> Path | None:
+def _logo(table: Table) -> Path | None:
     """Read the optional path of the organizer's logo (PNG or JPEG) for certificates."""
     name = table.optional_text("certificate_logo", max_len=1000)
     if name is None:
         return None
     if Path(name).suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        raise table.error("certificate_logo", f"{_show(name)} must be a .png or .jpg file")
+        raise table.error("certificate_logo", f"{show(name)} must be a .png or .jpg file")
     return Path(name)
 
 
@@ -439,9 +296,27 @@ def load_series(path: Path) -> Series:
     except OSError as exc:
         raise SeriesError(f"SERIES_FILE: cannot read {path} ({exc.strerror or exc})") from None
     series = parse_series(text, source=str(path))
-    if series.certificate_logo is None:
-        return series
-    logo = path.parent / series.certificate_logo
-    if not logo.is_file():
-        raise SeriesError(f"{path}: series.certificate_logo: {logo} is not a file")
-    return dataclasses.replace(series, certificate_logo=logo)
+    logo = series.certificate_logo
+    if logo is not None:
+        logo = path.parent / logo
+        if not logo.is_file():
+            raise SeriesError(f"{path}: series.certificate_logo: {logo} is not a file")
+    webinars = tuple(_with_files(webinar, path) for webinar in series.webinars)
+    return dataclasses.replace(series, certificate_logo=logo, webinars=webinars)
+
+
+def _with_files(webinar: Webinar, path: Path) -> Webinar:
+    """The webinar with its materials' PDF paths found beside the series file."""
+    if not any(m.file for m in webinar.materials):
+        return webinar
+    materials = []
+    for number, material in enumerate(webinar.materials, 1):
+        if material.file is not None:
+            found = path.parent / material.file
+            if not found.is_file():
+                raise SeriesError(
+                    f"{path}: webinar {webinar.id}: materials[{number}].file: {found} is not a file"
+                )
+            material = dataclasses.replace(material, file=found)
+        materials.append(material)
+    return dataclasses.replace(webinar, materials=tuple(materials))
