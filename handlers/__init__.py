@@ -16,6 +16,7 @@ from handlers import (
     certificates,
     delivery_report,
     export,
+    materials,
     organizers,
     registration,
     schedule,
@@ -34,6 +35,7 @@ COMMANDS = (
     "settings",
     "mydata",
     "forget",
+    "materials",
     "certificate",
     "verify",
     "help",
@@ -68,6 +70,9 @@ def register_handlers(application: Application) -> None:
         CommandHandler("certificate", certificates.certificate_command, filters=private)
     )
     application.add_handler(CommandHandler("verify", certificates.verify_command, filters=private))
+    application.add_handler(
+        CommandHandler("materials", materials.materials_command, filters=private)
+    )
     application.add_handler(CommandHandler("cancel", account.cancel, filters=private))
     application.add_handler(CallbackQueryHandler(account.profile_field, pattern=r"^p:menu:"))
     application.add_handler(CallbackQueryHandler(account.forget_button, pattern=r"^f:confirm:"))

@@ -130,6 +130,17 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "problem": True,
         "given": "<12 & 34>",
         "known": True,
+        # materials
+        "materials": [{"title": "Slides <&>", "url": "https://x.org/s?a=1&b=2"}],
+        "recording_url": "https://x.org/rec?a&b",
+        "later": True,
+        "mt_webinars": [
+            {
+                "title": "T <&>",
+                "materials": [{"title": "S <b>", "url": "https://x.org/?a&b"}],
+                "recording_url": "https://x.org/r",
+            }
+        ],
         # /stats
         "stat_webinars": [
             {
