@@ -88,6 +88,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(organizers.organizers_button, pattern=r"^org:"))
     application.add_handler(CallbackQueryHandler(webinar_edit.webinar_button, pattern=r"^wb:"))
     application.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
+    application.add_handler(CallbackQueryHandler(materials.materials_button, pattern=r"^mt:"))
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(
         MessageHandler(

@@ -34,6 +34,7 @@ from handlers.flow import (
     send_prompt,
     show_next,
 )
+from handlers.materials import text_answer as materials_text_answer
 from handlers.organizers import text_answer as organizers_text_answer
 from handlers.schedule import send_calendar
 from handlers.survey import text_answer as survey_text_answer
@@ -44,7 +45,11 @@ from storage.participants import AlreadyRegistered
 log = logging.getLogger(__name__)
 
 # Typed answers of the organizer console's conversations, by flow.
-CONSOLE_TEXT_ANSWERS = {"organizers": organizers_text_answer, "webinar": webinar_text_answer}
+CONSOLE_TEXT_ANSWERS = {
+    "organizers": organizers_text_answer,
+    "webinar": webinar_text_answer,
+    "materials": materials_text_answer,
+}
 
 
 async def start(update: Update, context: BotContext) -> None:

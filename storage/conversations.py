@@ -10,7 +10,16 @@ from typing import Any
 from storage.database import Database
 from storage.timestamps import to_iso
 
-FLOWS = ("register", "profile", "forget", "survey", "broadcast", "webinar", "organizers")
+FLOWS = (
+    "register",
+    "profile",
+    "forget",
+    "survey",
+    "broadcast",
+    "webinar",
+    "organizers",
+    "materials",
+)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.delivery.materials import new_items
-from bot.domain.materials import RECORDING_KEY, item_keys, keys_of, purpose_for
+from bot.domain.materials import item_keys, keys_of, purpose_for, recording_key
 from bot.domain.series import SeriesError, load_series, parse_series
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +79,8 @@ def test_a_later_row_brings_only_what_is_new() -> None:
     series = parse_series(series_text('recording_url = "https://example.org/rec"', TWO))
     webinar = series.webinars[0]
     keys = item_keys(webinar.materials, webinar.recording_url)
-    assert keys[-1] == RECORDING_KEY and len(set(keys)) == 3
+    assert keys[-1] == recording_key("https://example.org/rec") and len(set(keys)) == 3
+    assert recording_key("https://example.org/rec2") != keys[-1]
     first = purpose_for(keys[:1])
     assert keys_of(first) == {keys[0]} and keys_of("v2") == set()
     everything = new_items(webinar, purpose_for(keys), [])

@@ -16,7 +16,7 @@ from bot.domain.materials import Material
 from bot.domain.series import load_series
 from sandbox import SandboxClient, SandboxServer
 from tests.conftest import ROOT, START, TOKEN, RunningBot, settings_for
-from tests.e2e import SimUser, register
+from tests.e2e import SimUser, button_data, register
 from tests.test_certificates_e2e import SPANISH, imported
 from tests.test_reminders_e2e import at, settle
 
@@ -126,3 +126,60 @@ async def test_attendees_and_absentees_get_theirs_once_and_later_only_the_new(
     assert "Questions answered" in nuevo["text"] and "Regional roadmap" not in nuevo["text"]
     await settle(bot)
     assert await materials_rows(bot) == {1701: ["sent", "sent"], 1702: ["sent", "sent"]}
+
+
+async def test_an_organizer_adds_materials_with_preview_and_confirmation(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    organizer = await SimUser(client, 1000).join()  # ADMIN_IDS in the tests' settings
+    ana = await SimUser(client, 1711).join()
+    await register(ana)
+    webinar = bot.services.series.webinars[0]
+    await imported(bot, 1711, True, 100)
+    await ana.drain()
+    await at(bot, webinar.ends_at + timedelta(minutes=15))
+    await message_with(ana, "🙏 Thank you for attending")
+
+    await organizer.say("/materials")
+    pick = await organizer.expect("Which webinar are the materials for?")
+    await organizer.press(pick, "1. Building a Crime Gun")
+    ask = await organizer.expect("Building a Crime Gun")
+    assert "Regional roadmap: https://example.org/roadmap" in ask["text"]
+    await organizer.say("Answers to your questions | https://example.org/qa\nno bar here")
+    await organizer.expect("Line 2 has no “|”")
+    await organizer.say("Answers | ftp://example.org/qa")
+    await organizer.expect("Line 1: the link must be an http(s) address")
+    await organizer.say(
+        "Answers to your questions | https://example.org/qa\n"
+        "recording | https://example.org/recording/2"
+    )
+    preview = await organizer.expect("Add to Building a Crime Gun")
+    assert "Answers to your questions: https://example.org/qa" in preview["text"]
+    assert "its participants get this right away" in preview["text"]
+    assert await materials_rows(bot) == {1711: ["sent"]}  # nothing before the confirmation
+    await organizer.press(preview, "Confirm")
+    await organizer.expect("Added to")
+
+    later = await message_with(ana, "Something new has been added")
+    assert "Answers to your questions" in later["text"]
+    assert "Recording of the webinar" in later["text"]  # the recording link changed
+    assert "Regional roadmap" not in later["text"]
+    links = {e.get("url") for e in later["entities"] if e["type"] == "text_link"}
+    assert "https://example.org/recording/2" in links
+    stored = await bot.services.db.fetchone(
+        "SELECT materials, recording_url FROM webinar_overrides"
+    )
+    assert "https://example.org/qa" in stored["materials"]
+    assert stored["recording_url"] == "https://example.org/recording/2"
+    await ana.say("/materials")
+    listed = await ana.expect("Materials of your webinars")
+    assert "Answers to your questions" in listed["text"] and "Regional roadmap" in listed["text"]
+
+    await organizer.say("/materials")
+    pick = await organizer.expect("Which webinar are the materials for?")
+    await organizer.press(pick, "1. Building a Crime Gun")
+    await organizer.expect("Answers to your questions: https://example.org/qa")
+    stale = button_data(pick, "1. Building a Crime Gun")  # its step has passed: refused
+    await organizer.drain()
+    await client.press_forged(1000, pick["message_id"], stale)
+    assert await organizer.toast() == bot.services.texts.label("en", "toasts.invalid")

@@ -134,6 +134,9 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "materials": [{"title": "Slides <&>", "url": "https://x.org/s?a=1&b=2"}],
         "recording_url": "https://x.org/rec?a&b",
         "later": True,
+        "mt_line": 2,
+        "mt_problem": "link",
+        "mt_due": True,
         "mt_webinars": [
             {
                 "title": "T <&>",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from telegram import InputFile, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 
-from bot.domain.materials import RECORDING_KEY, Material, item_keys, keys_of, purpose_for
+from bot.domain.materials import Material, item_keys, keys_of, purpose_for, recording_key
 from storage.materials import MaterialStore
 
 if TYPE_CHECKING:
@@ -53,7 +53,8 @@ def new_items(webinar: Webinar, purpose: str, sent: list[str]) -> NewItems:
     had = set().union(*(keys_of(p) for p in sent)) if sent else set()
     wanted = keys_of(purpose) - had
     materials = tuple(m for m in webinar.materials if m.key in wanted)
-    recording = webinar.recording_url if RECORDING_KEY in wanted else None
+    url = webinar.recording_url
+    recording = url if url and recording_key(url) in wanted else None
     return NewItems(materials, recording)
 
 

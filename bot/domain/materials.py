@@ -11,23 +11,27 @@ In the series file:
 
 Each item has a short stable key (from its link and file). An outbox row of kind 'materials'
 carries the keys of everything that existed when it was queued in its purpose, e.g.
-``m:3f2a9c01,rec``, so a later addition queues a new row and only the items a reader has not
-had yet are sent.
+``m:3f2a9c01,r5be02a1``, so a later addition (or a new recording link) queues a new row and
+only the items a reader has not had yet are sent.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from bot.domain.validation import Invalid
+
 TITLE_MAX: Final = 200
 URL_MAX: Final = 2048
 ITEMS_MAX: Final = 20
-RECORDING_KEY: Final = "rec"
+RECORDING_WORDS: Final = ("recording", "grabación", "grabacion")
+TYPED_MAX: Final = 4000
 _MATERIAL_KEYS: Final = ("title", "url", "file")
 
 
@@ -111,10 +115,15 @@ def parse_materials(raw: Any, where: str) -> tuple[Material, ...]:
     return tuple(items)
 
 
+def recording_key(url: str) -> str:
+    """The key of a recording link: a new link is a new item."""
+    return "r" + hashlib.sha256(url.encode()).hexdigest()[:7]
+
+
 def item_keys(materials: tuple[Material, ...], recording_url: str | None) -> tuple[str, ...]:
     """The keys of everything a webinar has to send: its materials, then its recording."""
     keys = [m.key for m in materials]
-    return (*keys, RECORDING_KEY) if recording_url else tuple(keys)
+    return (*keys, recording_key(recording_url)) if recording_url else tuple(keys)
 
 
 def purpose_for(keys: tuple[str, ...]) -> str:
@@ -127,3 +136,45 @@ def keys_of(purpose: str) -> set[str]:
     if not purpose.startswith("m:"):
         return set()
     return {key for key in purpose[2:].split(",") if key}
+
+
+def parse_typed(text: str | None) -> tuple[tuple[Material, ...], str | None]:
+    """Read what an organizer typed: `Title | link` per line, `recording | link` for the recording.
+
+    Raises Invalid("materials_error", line=..., problem=...) naming the first bad line.
+    """
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if not lines or len(text or "") > TYPED_MAX or len(lines) > ITEMS_MAX:
+        raise Invalid("materials_error", (("mt_line", 0), ("mt_problem", "count")))
+    materials: list[Material] = []
+    recording = None
+    for number, line in enumerate(lines, 1):
+        title, bar, link = line.rpartition("|")
+        if not bar:
+            raise Invalid("materials_error", (("mt_line", number), ("mt_problem", "bar")))
+        if not is_web_url(link.strip()):
+            raise Invalid("materials_error", (("mt_line", number), ("mt_problem", "link")))
+        if title.strip().lower() in RECORDING_WORDS:
+            recording = link.strip()
+            continue
+        try:
+            materials.append(Material(clean_title(title, "title"), link.strip()))
+        except MaterialError:
+            raise Invalid(
+                "materials_error", (("mt_line", number), ("mt_problem", "title"))
+            ) from None
+    return tuple(materials), recording
+
+
+def encode_materials(materials: tuple[Material, ...]) -> str:
+    """Materials added in the chat, as stored (JSON; they have no files)."""
+    return json.dumps([{"title": m.title, "url": m.url} for m in materials], ensure_ascii=False)
+
+
+def decode_materials(text: str) -> tuple[Material, ...]:
+    """Read stored materials back, checking them as the series file's are."""
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise MaterialError("stored materials are not JSON") from None
+    return parse_materials(raw, "stored materials")

@@ -12,3 +12,9 @@ CREATE TABLE certificates (
 ) WITHOUT ROWID;
 
 CREATE INDEX certificates_webinar ON certificates(webinar_id);
+
+-- Materials and a recording added by organizers with /materials, kept over the series file:
+-- materials as a JSON list of {"title", "url"} (added after the file's), recording_url replacing
+-- the file's.
+ALTER TABLE webinar_overrides ADD COLUMN materials TEXT;
+ALTER TABLE webinar_overrides ADD COLUMN recording_url TEXT;
