@@ -20,6 +20,7 @@ from handlers import (
     organizers,
     registration,
     schedule,
+    speaker_questions,
     stats,
     survey,
     webinar_edit,
@@ -35,6 +36,7 @@ COMMANDS = (
     "settings",
     "mydata",
     "forget",
+    "ask",
     "materials",
     "certificate",
     "verify",
@@ -73,6 +75,10 @@ def register_handlers(application: Application) -> None:
     application.add_handler(
         CommandHandler("materials", materials.materials_command, filters=private)
     )
+    application.add_handler(CommandHandler("ask", speaker_questions.ask_command, filters=private))
+    application.add_handler(
+        CommandHandler("questions", speaker_questions.questions_command, filters=private)
+    )
     application.add_handler(CommandHandler("cancel", account.cancel, filters=private))
     application.add_handler(CallbackQueryHandler(account.profile_field, pattern=r"^p:menu:"))
     application.add_handler(CallbackQueryHandler(account.forget_button, pattern=r"^f:confirm:"))
@@ -89,6 +95,12 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(webinar_edit.webinar_button, pattern=r"^wb:"))
     application.add_handler(CallbackQueryHandler(broadcast.button, pattern=r"^bc:"))
     application.add_handler(CallbackQueryHandler(materials.materials_button, pattern=r"^mt:"))
+    application.add_handler(
+        CallbackQueryHandler(speaker_questions.ask_button, pattern=r"^ask:\d{1,3}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(speaker_questions.question_button, pattern=r"^aq:")
+    )
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(
         MessageHandler(

@@ -37,6 +37,7 @@ from handlers.flow import (
 from handlers.materials import text_answer as materials_text_answer
 from handlers.organizers import text_answer as organizers_text_answer
 from handlers.schedule import send_calendar
+from handlers.speaker_questions import text_answer as question_text_answer
 from handlers.survey import text_answer as survey_text_answer
 from handlers.webinar_edit import text_answer as webinar_text_answer
 from storage.conversations import Conversation
@@ -49,6 +50,7 @@ CONSOLE_TEXT_ANSWERS = {
     "organizers": organizers_text_answer,
     "webinar": webinar_text_answer,
     "materials": materials_text_answer,
+    "ask": question_text_answer,
 }
 
 

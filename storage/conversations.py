@@ -19,6 +19,7 @@ FLOWS = (
     "webinar",
     "organizers",
     "materials",
+    "ask",
 )
 
 

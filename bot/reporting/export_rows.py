@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from bot.domain.series import Series, Webinar
+from bot.reporting.question_rows import COUNT_SQL, QUESTION_COLUMNS, question_rows
 from templates import TEMPLATES_DIR
 
-KINDS: Final = ("feedback", "participants", "attendance")
+KINDS: Final = ("feedback", "participants", "attendance", "questions")
 FORMATS: Final = ("csv", "xlsx", "json")
 LABELS_FILE: Final = TEMPLATES_DIR / "en" / "labels.toml"
 CHUNK: Final = 2000
@@ -69,6 +70,7 @@ COLUMNS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("answer", "answer"),
         ("answered_at", "answered at (UTC)"),
     ),
+    "questions": QUESTION_COLUMNS,
 }
 
 
@@ -106,6 +108,7 @@ class ExportContext:
     institutions: dict[str, str]
     sexes: dict[str, str]
     questions: dict[str, dict[str, QuestionInfo]] = field(default_factory=dict)
+    topics: dict[str, tuple[str, ...]] = field(default_factory=dict)  # English, per webinar
 
     @classmethod
     def build(cls, series: Series | None, labels_file: Path = LABELS_FILE) -> ExportContext:
@@ -119,6 +122,7 @@ class ExportContext:
             dict(labels["institutions"]),
             dict(labels["sexes"]),
             questions,
+            {w.id: w.topics for w in (series.webinars if series else ())},
         )
 
     def country(self, code: str | None, other: str | None) -> str | None:
@@ -399,6 +403,10 @@ def sections(
             participant_rows(conn, ctx, webinars[0] if filtered else None, clean),
         )
         return
+    if kind == "questions":
+        for webinar in webinars:
+            yield (webinar, question_rows(conn, ctx.topics.get(webinar, ()), webinar, clean))
+        return
     make = {
         "participants": participant_rows,
         "attendance": attendance_rows,
@@ -433,6 +441,8 @@ def count_rows(conn: sqlite3.Connection, kind: str, webinars: list[str], filtere
         )
         sql = f"SELECT COUNT(*) FROM participants p WHERE p.erased_at IS NULL{where}"
         return int(conn.execute(sql, webinars if filtered else ()).fetchone()[0])
+    if kind == "questions":
+        return int(conn.execute(f"{COUNT_SQL}({marks})", webinars).fetchone()[0])
     if kind == "attendance":
         sql = (
             "SELECT COUNT(*) FROM attendance a JOIN participants p ON p.id = a.participant_id"

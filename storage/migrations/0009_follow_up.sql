@@ -18,3 +18,20 @@ CREATE INDEX certificates_webinar ON certificates(webinar_id);
 -- the file's.
 ALTER TABLE webinar_overrides ADD COLUMN materials TEXT;
 ALTER TABLE webinar_overrides ADD COLUMN recording_url TEXT;
+
+-- Questions participants send for the speakers before a webinar (from a day before until the
+-- start). topic is the index of one of the webinar's topics (NULL: none picked); anonymous
+-- hides the author from organizers (other participants never see questions).
+CREATE TABLE speaker_questions (
+    id             INTEGER PRIMARY KEY,
+    webinar_id     TEXT NOT NULL REFERENCES webinars(id),
+    participant_id INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+    topic          INTEGER,
+    anonymous      INTEGER NOT NULL DEFAULT 0 CHECK (anonymous IN (0, 1)),
+    text           TEXT NOT NULL,
+    asked_at       TEXT NOT NULL,
+    withdrawn_at   TEXT
+);
+
+CREATE INDEX speaker_questions_webinar ON speaker_questions(webinar_id, topic);
+CREATE INDEX speaker_questions_participant ON speaker_questions(participant_id);
