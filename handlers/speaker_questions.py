@@ -19,6 +19,7 @@ from bot.domain.speaker_questions import QUESTION_MAX, asking_open, by_topic
 from bot.domain.validation import Invalid, clean_text
 from handlers.access import is_organizer
 from handlers.account import unknown
+from handlers.flow import draft_language
 from storage.conversations import Conversation
 from storage.speaker_questions import SpeakerQuestionStore
 
@@ -50,8 +51,9 @@ async def _participant(update: Update, context: BotContext) -> Participant | Non
     user = update.effective_user
     participant = await context.services.participants.get(user.id) if user else None
     if participant is None and update.effective_chat is not None:
+        lang = draft_language(None, user)
         await update.effective_chat.send_message(
-            context.services.texts.render("en", "no_data", draft=None), parse_mode=ParseMode.HTML
+            context.services.texts.render(lang, "no_data", draft=None), parse_mode=ParseMode.HTML
         )
     return participant
 
@@ -136,11 +138,14 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
     participant = await services.participants.get(conv.telegram_id)
     webinar = services.series.webinar(str(conv.data.get("webinar", "")))
     assert message is not None
-    if participant is None or webinar is None or conv.step != "text":
+    if participant is None or webinar is None:
         await services.conversations.delete(conv.telegram_id)
         await unknown(update, context)
         return
     lang = participant.language
+    if conv.step != "text":
+        await message.reply_text(services.texts.render(lang, "use_buttons"))
+        return
     if not asking_open(webinar, services.clock.now()):
         await services.conversations.delete(conv.telegram_id)
         await message.reply_text(services.texts.render(lang, "ask_closed"))
