@@ -376,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         s = certificates["settings"]
         print_rows(
             f"certificates: {s['certificates']:,} PDFs by `webinar-bot certificates`,"
-            f" {s['cpus']} CPUs",
+            f" {s['cpus']} CPUs, load average {s['load_average']:g} at the end",
             certificate_rows(certificates),
         )
     for path, summary in (

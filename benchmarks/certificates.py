@@ -100,11 +100,15 @@ def run_certificates_benchmark(quick: bool, tmp: Path, say: Any) -> dict[str, An
         raise RuntimeError(f"certificates: {len(sizes)} PDFs written, {count} expected")
     seconds_target = SECONDS_TARGET * count / CERTIFICATES
     return {
-        "settings": {"certificates": count, "cpus": os.cpu_count()},
+        "settings": {
+            "certificates": count,
+            "cpus": os.cpu_count(),
+            "load_average": round(os.getloadavg()[0], 2),
+        },
         "seconds": measured["seconds"],
         "cpu_s": measured["cpu_s"],
         "peak_rss_mb": measured["peak_rss_mb"],
-        "ms_per_certificate": round(measured["seconds"] / count * 1000, 2),
+        "cpu_ms_per_certificate": round(measured["cpu_s"] / count * 1000, 2),
         "largest_kb": round(max(sizes), 1),
         "median_kb": round(statistics.median(sizes), 1),
         "seconds_target": seconds_target,
@@ -127,8 +131,8 @@ def table_rows(summary: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             mark(summary["seconds_pass"]),
         ),
         (
-            "  CPU time / per certificate",
-            f"{summary['cpu_s']:.2f} s / {summary['ms_per_certificate']:.1f} ms",
+            "  CPU time (start-up included) / per certificate",
+            f"{summary['cpu_s']:.2f} s / {summary['cpu_ms_per_certificate']:.1f} ms",
             "info",
             "",
         ),
