@@ -5,8 +5,9 @@ latency over a seeded database. outbox (issue 3): a reminder fan-out at 100 mess
 bot's CPU per delivered message against the echo bot's per reply, and start-up with 100,000
 participants (see benchmarks/outbox.py). export: the feedback CSV of 300,000 answers against
 the sqlite3 shell's, and the XLSX (see benchmarks/export.py). attendance: importing a Zoom
-report of 5,000 connection rows for 3,000 registrants (see benchmarks/attendance.py). All run
-by default; their tables are printed together at the end.
+report of 5,000 connection rows for 3,000 registrants (see benchmarks/attendance.py).
+certificates (issue 16): 1,000 certificates of participation as PDFs (see
+benchmarks/certificates.py). All run by default; their tables are printed together at the end.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from benchmarks.attendance import table_rows as attendance_rows
 from benchmarks.broadcast import RESULTS as BROADCAST_RESULTS
 from benchmarks.broadcast import run_broadcast_benchmark
 from benchmarks.broadcast import table_rows as broadcast_rows
+from benchmarks.certificates import run_certificates_benchmark
+from benchmarks.certificates import table_rows as certificate_rows
 from benchmarks.echo import run_echo
 from benchmarks.export import run_export_benchmark
 from benchmarks.export import table_rows as export_table_rows
@@ -45,6 +48,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "registration.json"
 OUTBOX_RESULTS = Path(__file__).resolve().parent / "results" / "outbox.json"
 EXPORT_RESULTS = Path(__file__).resolve().parent / "results" / "export.json"
 ATTENDANCE_RESULTS = Path(__file__).resolve().parent / "results" / "attendance.json"
+CERTIFICATE_RESULTS = Path(__file__).resolve().parent / "results" / "certificates.json"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -57,7 +61,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("registration", "outbox", "export", "broadcast", "attendance"),
+        choices=("registration", "outbox", "export", "broadcast", "attendance", "certificates"),
         help="run one benchmark suite (default: both)",
     )
     parser.add_argument("--participants", type=int, help="registrations per run (default 200)")
@@ -312,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     export: dict[str, Any] | None = None
     broadcast: dict[str, Any] | None = None
     attendance: dict[str, Any] | None = None
+    certificates: dict[str, Any] | None = None
     try:
         if args.only in (None, "registration"):
             registration = asyncio.run(main_async(args, command))
@@ -345,6 +350,15 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                 }
             write_json(attendance, ATTENDANCE_RESULTS)
+        if args.only in (None, "certificates"):
+            with tempfile.TemporaryDirectory(prefix="webinar-bench-certificates-") as tmpdir:
+                certificates = {
+                    "command": command,
+                    **run_certificates_benchmark(
+                        args.quick, Path(tmpdir), lambda text: print(text, flush=True)
+                    ),
+                }
+            write_json(certificates, CERTIFICATE_RESULTS)
     except LoadGenError as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
         return 1
@@ -379,12 +393,20 @@ def main(argv: list[str] | None = None) -> int:
             f" {s['registrants']:,} registrants, {s['cpus']} CPUs",
             attendance_rows(attendance),
         )
+    if certificates is not None:
+        s = certificates["settings"]
+        print_rows(
+            f"certificates: {s['certificates']:,} PDFs by `webinar-bot certificates`,"
+            f" {s['cpus']} CPUs, load average {s['load_average']:g} at the end",
+            certificate_rows(certificates),
+        )
     for path, summary in (
         (args.output, registration),
         (args.outbox_output, outbox),
         (EXPORT_RESULTS, export),
         (BROADCAST_RESULTS, broadcast),
         (ATTENDANCE_RESULTS, attendance),
+        (CERTIFICATE_RESULTS, certificates),
     ):
         if summary is not None:
             print(f"results written to {os.path.relpath(path)}")

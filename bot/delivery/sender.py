@@ -15,12 +15,14 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ExtBot
 
 from bot.clock import to_iso
 from bot.delivery.broadcast_sending import BroadcastRuntime
+from bot.delivery.certificates import CertificateRuntime
+from bot.delivery.materials import MaterialsRuntime
 from bot.domain import attendance, survey
 from bot.domain.reminders import offset_of, skip_reason, start_of
 from bot.render.messages import compose
@@ -46,7 +48,7 @@ class OutboxSender:
     """Fills due reminder slots, claims due rows and sends them, a bounded number at a time."""
 
     def __init__(
-        self, services: Any, bot: Bot, concurrency: int = 64, poll_interval: float = 0.25
+        self, services: Any, bot: ExtBot[Any], concurrency: int = 64, poll_interval: float = 0.25
     ) -> None:
         self.services = services
         self.bot = bot
@@ -63,6 +65,8 @@ class OutboxSender:
         self._outcomes: list[tuple[int, str, dict[str, Any]]] = []
         self._compose_cache: dict[tuple[object, ...], tuple[str, Any]] = {}
         self.broadcasts = BroadcastRuntime(services, bot)
+        self.certificates = CertificateRuntime(services, bot)
+        self.materials = MaterialsRuntime(services, bot)
         self.sent = 0
 
     @property
@@ -123,6 +127,8 @@ class OutboxSender:
             self._slots_checked = time.monotonic()
             await self.fill_due_slots(now)
         await self.plan_surveys(now)
+        await self.certificates.plan(now)
+        await self.materials.plan(now)
         await self.flush()
         free = self.concurrency - len(self._in_flight)
         if self._in_flight and free < max(1, self.concurrency // 4):
@@ -327,6 +333,12 @@ class OutboxSender:
             if unwanted is not None:
                 return unwanted
             text, markup = "", None
+        elif delivery.kind in ("certificate", "materials"):
+            runtime = self.certificates if delivery.kind == "certificate" else self.materials
+            unwanted = await runtime.unwanted(delivery)
+            if unwanted is not None:
+                return unwanted
+            text, markup = "", None
         elif delivery.kind in ("survey", "nudge"):
             prepared, response = await self._survey_message(delivery, now)
             if response is None:
@@ -337,6 +349,10 @@ class OutboxSender:
         try:
             if delivery.kind == "broadcast":
                 message = await self.broadcasts.send(delivery)
+            elif delivery.kind == "certificate":
+                message = await self.certificates.send(delivery)
+            elif delivery.kind == "materials":
+                message = await self.materials.send(delivery)
             else:
                 message = await self.bot.send_message(
                     delivery.telegram_id,

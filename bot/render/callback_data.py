@@ -29,6 +29,8 @@ BROADCAST: Final = "bc"
 ORGANIZERS: Final = "org"
 WEBINAR: Final = "wb"
 ATTENDANCE: Final = "ai"
+MATERIALS: Final = "mt"
+ASK: Final = "aq"
 
 # How many parts follow each prefix: (fewest, most).
 PARTS: Final[dict[str, tuple[int, int]]] = {
@@ -45,6 +47,8 @@ PARTS: Final[dict[str, tuple[int, int]]] = {
     ORGANIZERS: (2, 4),
     WEBINAR: (2, 4),
     ATTENDANCE: (1, 2),
+    MATERIALS: (2, 4),
+    ASK: (1, 2),
 }
 
 
@@ -153,3 +157,28 @@ def console(prefix: str, token: str, step: str, *parts: str) -> str:
 def attendance_import(action: str, index: int | None = None) -> str:
     """A step of importing an attendance report: pick webinar `index` ("w"), "ok" or "no"."""
     return build(ATTENDANCE, action) if index is None else build(ATTENDANCE, action, index)
+
+
+def ask(index: int) -> str:
+    """Start a question for the speakers of the webinar at `index` (under a reminder or /ask)."""
+    return build(ASK, "s", index)
+
+
+def ask_topic(index: int | None) -> str:
+    """The topic a question is about: the webinar's topic at `index`, or none ("-")."""
+    return build(ASK, "t", "-" if index is None else index)
+
+
+def ask_anonymous(anonymous: bool) -> str:
+    """Whether the organizers may see the asker's name ("0") or not ("1")."""
+    return build(ASK, "a", int(anonymous))
+
+
+def ask_cancel() -> str:
+    """Stop asking a question."""
+    return build(ASK, "x")
+
+
+def ask_withdraw(question_id: int) -> str:
+    """Withdraw one's own question."""
+    return build(ASK, "w", question_id)

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.reminders import is_live, offset_of
 from bot.domain.series import Series, Webinar
+from bot.domain.speaker_questions import asking_open
 from bot.render import callback_data
 from bot.render.texts import Texts
 from storage.outbox import Delivery
@@ -22,9 +23,15 @@ def time_left(starts_at: datetime, now: datetime, lang: str) -> str:
 
 
 def webinar_buttons(
-    texts: Texts, series: Series, webinar: Webinar, lang: str, attending: bool = False
+    texts: Texts,
+    series: Series,
+    webinar: Webinar,
+    lang: str,
+    attending: bool = False,
+    asking: bool = False,
 ) -> InlineKeyboardMarkup:
-    """Join link and 'add to calendar' (and 'I'm attending' once it is on) under a message."""
+    """Join link and 'add to calendar' under a message, with 'I'm attending' once it is on
+    and 'Ask the speakers a question' while questions may be sent."""
     index = [w.id for w in series.webinars].index(webinar.id)
     rows = [
         [
@@ -34,6 +41,14 @@ def webinar_buttons(
             ),
         ]
     ]
+    if asking:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    texts.label(lang, "ask.button"), callback_data=callback_data.ask(index)
+                )
+            ]
+        )
     if attending:
         rows.append(
             [
@@ -65,7 +80,9 @@ def compose(
         "organizer_zone": series.timezone.key,
     }
     attending = False
+    asking = False
     if delivery.kind == "reminder":
+        asking = asking_open(webinar, now)
         context["starting_now"] = offset_of(delivery.purpose).total_seconds() == 0
         attending = context["starting_now"]
         template = "reminder"
@@ -78,5 +95,5 @@ def compose(
         raise LookupError(f"no message for outbox kind {delivery.kind!r}")
     return (
         texts.render(lang, template, **context),
-        webinar_buttons(texts, series, webinar, lang, attending),
+        webinar_buttons(texts, series, webinar, lang, attending, asking),
     )

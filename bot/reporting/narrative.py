@@ -257,6 +257,7 @@ def report_context(
                     queries, source, breakdowns, webinar_id, webinars, phrases, escape
                 ),
                 "feedback": _feedback(queries, summary, series, webinar_id),
+                "certificates": summary.certificates.get(webinar_id, 0),
             }
         )
     totals = None
@@ -278,6 +279,7 @@ def report_context(
             "completed": completed,
             "expected": expected,
             "rate": round(completed / expected, 4) if expected else None,
+            "certificates": sum(summary.certificates.values()),
         }
     return {
         "series_title": series.title,
