@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from pypdf import PdfReader
@@ -17,13 +15,18 @@ from bot.clock import ManualClock
 from bot.domain.attendance import PLATFORM, replaceable_by
 from bot.domain.certificates import make_code
 from bot.domain.series import parse_series
-from sandbox import SandboxClient, SandboxServer
 from storage.attendance import Change
 from tests.conftest import ROOT, START, TOKEN, RunningBot, settings_for
 from tests.e2e import SimUser, register
 from tests.test_reminders_e2e import at, settle
 
-SECRET = "e2e-certificate-secret-0123456789abcdef"
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from sandbox import SandboxClient, SandboxServer
+
+SECRET = "e2e-certificate-secret-0123456789abcdef"  # noqa: S105 (a test key)
 SPANISH = {
     "language": "Español",
     "name": "Beatriz Ñáñez Güémez",

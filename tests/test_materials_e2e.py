@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -14,11 +12,16 @@ from bot.app import apply_series, build_application, start_polling, stop_polling
 from bot.clock import ManualClock
 from bot.domain.materials import Material
 from bot.domain.series import load_series
-from sandbox import SandboxClient, SandboxServer
 from tests.conftest import ROOT, START, TOKEN, RunningBot, settings_for
 from tests.e2e import SimUser, button_data, register
 from tests.test_certificates_e2e import SPANISH, imported
 from tests.test_reminders_e2e import at, settle
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from sandbox import SandboxClient, SandboxServer
 
 RECORDING = 'recording_url = "https://example.org/recording/1"\n'
 MATERIALS = """

@@ -6,16 +6,20 @@ import csv
 import io
 import json
 from datetime import timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 
 from bot.reporting.export_writers import ExportRequest, run_export
-from sandbox import SandboxClient
-from tests.conftest import RunningBot
 from tests.e2e import SimUser, button_data, register
 from tests.test_certificates_e2e import SPANISH
 from tests.test_reminders_e2e import at
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sandbox import SandboxClient
+    from tests.conftest import RunningBot
 
 
 async def ask(user: SimUser, prompt: dict, text: str, topic: str, who: str) -> dict:

@@ -20,7 +20,6 @@ from telegram.constants import ParseMode
 
 from bot.domain.certificates import CodeError, check_code, hours_of, make_code, normalise_code
 from bot.render.certificate_pdf import CertificateContent, file_name, render_certificate
-from storage.attendance import AttendanceStore, Attendee
 from storage.certificates import CertificateStore
 
 if TYPE_CHECKING:
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from bot.domain.certificates import CertificateRule
     from bot.domain.series import Series, Webinar
     from bot.render.texts import Texts
+    from storage.attendance import AttendanceStore, Attendee
     from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)

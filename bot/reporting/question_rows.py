@@ -6,10 +6,11 @@ participants who erased their data (the question itself stays, without identity)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from storage.report_queries import ReportQueries
 
 QUESTION_COLUMNS: Final = (
