@@ -81,6 +81,19 @@ def test_hours_of_participation() -> None:
     assert hours_of(500, 90) == 1.5  # connected before the start: capped
 
 
+def test_who_earns_a_certificate_among_those_who_attended() -> None:
+    attended = CertificateRule(mode="attended")
+    assert attended.earned(None, completed_survey=False)
+    assert attended.earned(5, completed_survey=False)
+    with_survey = CertificateRule(mode="attended_and_survey")
+    assert with_survey.earned(None, completed_survey=True)
+    assert not with_survey.earned(None, completed_survey=False)
+    minimum = CertificateRule(mode="attended", min_minutes=45)
+    assert minimum.earned(45, completed_survey=False)
+    assert not minimum.earned(44, completed_survey=False)
+    assert not minimum.earned(None, completed_survey=True)  # a minimum needs a report's minutes
+
+
 SERIES = (ROOT / "series.example.toml").read_text(encoding="utf-8")
 
 

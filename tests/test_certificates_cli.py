@@ -9,8 +9,9 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from bot.clock import to_iso
-from bot.domain.attendance import PLATFORM, replaceable_by
-from bot.domain.certificates import make_code
+from bot.delivery.certificates import eligible
+from bot.domain.attendance import CORRECTION, PLATFORM, replaceable_by
+from bot.domain.certificates import CertificateRule, make_code
 from bot.domain.series import Series, load_series
 from bot.render.texts import Texts
 from bot.reporting.narrative import make_report
@@ -176,3 +177,28 @@ def test_the_bot_and_check_refuse_certificates_without_a_key(tmp_path: Path) -> 
     assert check.returncode == 1 and "CERTIFICATE_SECRET: not set" in check.stdout
     fine = run_cli(tmp_path, "check", SERIES_FILE=series, CERTIFICATE_SECRET=SECRET)
     assert fine.returncode == 0, fine.stdout
+
+
+async def eligible_after_a_correction(path: Path, ids: list[int]) -> list[int]:
+    """Who earns a certificate once an organizer corrected the second as not attending."""
+    async with Database(path) as db:
+        attendance = AttendanceStore(db)
+        await attendance.record(
+            WEBINAR,
+            [Change(ids[1], False, None)],
+            CORRECTION,
+            "organizer 1",
+            START,
+            replaceable_by(CORRECTION),
+        )
+        found = await eligible(
+            attendance, CertificateStore(db), CertificateRule(mode="attended"), WEBINAR
+        )
+    return [attendee.participant_id for attendee in found]
+
+
+def test_eligibility_reads_attendance_as_corrected(tmp_path: Path) -> None:
+    series = load_series(series_file(tmp_path))
+    path = tmp_path / "data" / "bot.sqlite3"
+    ids = asyncio.run(seed(path, series, ["A One", "B Two", "C Three"], [True, True, True]))
+    assert asyncio.run(eligible_after_a_correction(path, ids)) == [ids[0]]  # C Three erased
