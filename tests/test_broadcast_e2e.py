@@ -296,7 +296,7 @@ async def test_a_broadcast_time_the_clocks_skip_is_refused(
     await organizer.expect("more than five years ahead")
     await organizer.say("2027-03-14 03:30")  # 07:30 UTC, after the jump
     summary, _ = await _preview(organizer, False)
-    assert "Sunday 14 March 2027, 03:30 (UTC−4)" in summary["text"]
+    assert "Sunday, 14 March 2027, 03:30 (UTC−4)" in summary["text"]
 
 
 async def test_scheduled_broadcast_waits_for_its_time(

@@ -178,7 +178,7 @@ async def test_conversation_round_trip(db: Database) -> None:
     await store.save(Conversation(1, "register", "country", {"x": "ñ"}), NOW)
     assert (await store.get(1)).step == "country"
     with pytest.raises(ValueError):
-        await store.save(Conversation(1, "bogus", "x"), NOW)
+        await store.save(Conversation(1, "Bogus flow!", "x"), NOW)
     assert await store.delete(1) is True
     assert await store.delete(1) is False
 
