@@ -30,9 +30,17 @@ class CertificateStore:
 
     async def queue(self, webinar_id: str, participant_ids: Iterable[int], now: datetime) -> int:
         """Put a certificate in the outbox for each participant who has none queued."""
+        rows = await self.db.fetchall(
+            "SELECT participant_id FROM outbox WHERE kind = 'certificate' AND webinar_id = ?",
+            (webinar_id,),
+        )
+        already = {row[0] for row in rows}
+        fresh = [pid for pid in participant_ids if pid not in already]
+        if not fresh:
+            return 0
         queued = 0
         async with self.db.transaction() as conn:
-            for participant_id in participant_ids:
+            for participant_id in fresh:
                 cursor = await conn.execute(
                     "INSERT INTO outbox(kind, webinar_id, participant_id, purpose, due_at,"
                     " created_at) SELECT 'certificate', ?, p.id, 'pdf', ?, ? FROM participants p"
