@@ -8,7 +8,8 @@ the feedback CSV of 300,000 answers against the sqlite3 shell's, and the XLSX (s
 benchmarks/export.py). priority: /help answer time during a 10,000-recipient fan-out at
 SEND_RATE=30 (benchmarks/priority.py). attendance: importing a Zoom report of 5,000
 connection rows for 3,000 registrants (benchmarks/attendance.py). stats: /stats with 10,000
-participants and 3 webinars (benchmarks/stats.py). All run by default; their tables are
+participants and 3 webinars (benchmarks/stats.py). certificates: 1,000 certificates of
+participation as PDFs (benchmarks/certificates.py). All run by default; their tables are
 printed together at the end.
 """
 
@@ -33,6 +34,8 @@ from benchmarks.attendance import table_rows as attendance_rows
 from benchmarks.broadcast import RESULTS as BROADCAST_RESULTS
 from benchmarks.broadcast import run_broadcast_benchmark
 from benchmarks.broadcast import table_rows as broadcast_rows
+from benchmarks.certificates import run_certificates_benchmark
+from benchmarks.certificates import table_rows as certificate_rows
 from benchmarks.echo import run_echo
 from benchmarks.export import run_export_benchmark
 from benchmarks.export import table_rows as export_table_rows
@@ -54,6 +57,7 @@ OUTBOX_RESULTS = Path(__file__).resolve().parent / "results" / "outbox.json"
 PRIORITY_RESULTS = Path(__file__).resolve().parent / "results" / "priority.json"
 EXPORT_RESULTS = Path(__file__).resolve().parent / "results" / "export.json"
 ATTENDANCE_RESULTS = Path(__file__).resolve().parent / "results" / "attendance.json"
+CERTIFICATE_RESULTS = Path(__file__).resolve().parent / "results" / "certificates.json"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -74,6 +78,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             "priority",
             "attendance",
             "stats",
+            "certificates",
         ),
         help="run one benchmark suite (default: all)",
     )
@@ -335,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     attendance: dict[str, Any] | None = None
     priority: dict[str, Any] | None = None
     stats: dict[str, Any] | None = None
+    certificates: dict[str, Any] | None = None
     try:
         if args.only in (None, "registration"):
             registration = asyncio.run(main_async(args, command))
@@ -387,6 +393,15 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                 }
             write_json(stats, STATS_RESULTS)
+        if args.only in (None, "certificates"):
+            with tempfile.TemporaryDirectory(prefix="webinar-bench-certificates-") as tmpdir:
+                certificates = {
+                    "command": command,
+                    **run_certificates_benchmark(
+                        args.quick, Path(tmpdir), lambda text: print(text, flush=True)
+                    ),
+                }
+            write_json(certificates, CERTIFICATE_RESULTS)
     except LoadGenError as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
         return 1
@@ -435,6 +450,13 @@ def main(argv: list[str] | None = None) -> int:
             f" {s['runs']} runs, {s['cpus']} CPUs, load average {s['load_average']:.1f}",
             stats_rows(stats),
         )
+    if certificates is not None:
+        s = certificates["settings"]
+        print_rows(
+            f"certificates: {s['certificates']:,} PDFs by `webinar-bot certificates`,"
+            f" {s['cpus']} CPUs, load average {s['load_average']:g} at the end",
+            certificate_rows(certificates),
+        )
     for path, summary in (
         (args.output, registration),
         (args.outbox_output, outbox),
@@ -443,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
         (ATTENDANCE_RESULTS, attendance),
         (PRIORITY_RESULTS, priority),
         (STATS_RESULTS, stats),
+        (CERTIFICATE_RESULTS, certificates),
     ):
         if summary is not None:
             print(f"results written to {os.path.relpath(path)}")

@@ -140,6 +140,15 @@ def _parse_days(name: str, raw: str) -> int:
     return int(raw)
 
 
+def _parse_certificate_secret(name: str, raw: str) -> str:
+    """Accept 32-256 characters without spaces (never echoed back: it is a secret)."""
+    if not 32 <= len(raw) <= 256 or any(ch.isspace() or not ch.isprintable() for ch in raw):
+        raise ConfigError(
+            f"{name}: must be 32-256 characters without spaces, e.g. `openssl rand -hex 32`"
+        )
+    return raw
+
+
 def _setting(
     env: str,
     doc: str,
@@ -240,6 +249,13 @@ class Settings:
         "empty: keep.",
         _parse_days,
     )
+    certificate_secret: str | None = _setting(
+        "CERTIFICATE_SECRET",
+        "Key of the certificates' verification codes (32-256 characters, no spaces); required "
+        "when the series gives certificates. Changing it voids every code already issued.",
+        _parse_certificate_secret,
+        secret=True,
+    )
 
 
 SETTINGS_DOC: Final[dict[str, str]] = {
@@ -290,6 +306,16 @@ def require_token(settings: Settings) -> str:
     if not settings.bot_token:
         raise ConfigError("BOT_TOKEN: not set; get one from @BotFather (see README)")
     return settings.bot_token
+
+
+def require_certificate_secret(settings: Settings) -> str:
+    """Return the certificates' key or raise ConfigError explaining how to make one."""
+    if not settings.certificate_secret:
+        raise ConfigError(
+            "CERTIFICATE_SECRET: not set; the series gives certificates, so set it to 32 or more "
+            "random characters, e.g. `openssl rand -hex 32`, and keep it"
+        )
+    return settings.certificate_secret
 
 
 def ensure_database_dir(settings: Settings) -> None:

@@ -21,11 +21,14 @@ from handlers import (
     account,
     attendance_upload,
     broadcast,
+    certificates,
     delivery_report,
     export,
+    materials,
     organizers,
     registration,
     schedule,
+    speaker_questions,
     stats,
     survey,
     webinar_edit,
@@ -100,6 +103,14 @@ FLOWS: Final = (
         attendance_upload.button,
         organizers_only=True,
     ),
+    Flow(
+        "materials",
+        callback_data.MATERIALS,
+        materials.materials_button,
+        materials.text_answer,
+        organizers_only=True,
+    ),
+    Flow("ask", callback_data.ASK, speaker_questions.button, speaker_questions.text_answer),
 )
 
 # A document sent outside any conversation: an organizer's attendance report.
@@ -117,6 +128,10 @@ COMMANDS: Final = (
     Command("settings", schedule.settings),
     Command("mydata", account.mydata),
     Command("forget", account.forget),
+    Command("ask", speaker_questions.ask_command),
+    Command("materials", materials.materials_command),
+    Command("certificate", certificates.certificate_command),
+    Command("verify", certificates.verify_command),
     Command("help", account.help_command),
     Command("cancel", account.cancel),
     Command("stats", stats.stats_command),
@@ -126,4 +141,5 @@ COMMANDS: Final = (
     Command("delivery", delivery_report.delivery),
     Command("organizers", organizers.organizers),
     Command("webinar", webinar_edit.webinar_command),
+    Command("questions", speaker_questions.questions_command),
 )

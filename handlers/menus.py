@@ -45,6 +45,10 @@ PARTICIPANT_COMMANDS: Final = (
     "settings",
     "mydata",
     "forget",
+    "ask",
+    "materials",
+    "certificate",
+    "verify",
     "help",
     "cancel",
 )
@@ -56,6 +60,7 @@ ORGANIZER_COMMANDS: Final = (
     "delivery",
     "organizers",
     "webinar",
+    "questions",
 )
 
 

@@ -41,6 +41,18 @@ class RegistrantRow:
     email: str | None
 
 
+@dataclass(frozen=True)
+class Attendee:
+    """A participant recorded as attending a webinar, with what a certificate prints."""
+
+    participant_id: int
+    telegram_id: int | None
+    full_name: str
+    language: str
+    timezone: str
+    minutes: int | None  # from an attendance report; None when said with a button or survey
+
+
 class AttendanceStore:
     """Reads and writes attendance; every change is written to the history in the same step."""
 
@@ -103,6 +115,17 @@ class AttendanceStore:
             )
             changed = len(rows)
         return changed, kept
+
+    async def attendees(self, webinar_id: str, participant_id: int | None = None) -> list[Attendee]:
+        """Everyone (or one participant) on record as attending, not erased and named, by id."""
+        rows = await self.db.fetchall(
+            "SELECT p.id, p.telegram_id, p.full_name, p.language, p.timezone, a.minutes"
+            " FROM attendance a JOIN participants p ON p.id = a.participant_id"
+            " WHERE a.webinar_id = ? AND a.attended = 1 AND p.erased_at IS NULL"
+            " AND p.full_name IS NOT NULL AND (? IS NULL OR p.id = ?) ORDER BY p.id",
+            (webinar_id, participant_id, participant_id),
+        )
+        return [Attendee(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows]
 
     async def history(self, participant_id: int, webinar_id: str) -> list[tuple[bool, str, str]]:
         """Every change of a participant's attendance, oldest first: (attended, source, actor)."""

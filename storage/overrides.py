@@ -18,7 +18,8 @@ class OverrideStore:
     async def all(self) -> list[dict[str, Any]]:
         """Every stored override, as plain dicts."""
         rows = await self.db.fetchall(
-            "SELECT webinar_id, starts_at, join_url, changed_by, changed_at"
+            "SELECT webinar_id, starts_at, join_url, materials, recording_url, changed_by,"
+            " changed_at"
             " FROM webinar_overrides ORDER BY webinar_id"
         )
         return [dict(row) for row in rows]
@@ -46,6 +47,25 @@ class OverrideStore:
                 changed_by,
                 to_iso(now),
             ),
+        )
+
+    async def set_materials(
+        self,
+        webinar_id: str,
+        *,
+        materials: str | None,
+        recording_url: str | None,
+        changed_by: int,
+        now: datetime,
+    ) -> None:
+        """Store the materials added in the chat (JSON) and/or the recording link."""
+        await self.db.execute(
+            "INSERT INTO webinar_overrides(webinar_id, materials, recording_url, changed_by,"
+            " changed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(webinar_id) DO UPDATE SET"
+            " materials = COALESCE(excluded.materials, webinar_overrides.materials),"
+            " recording_url = COALESCE(excluded.recording_url, webinar_overrides.recording_url),"
+            " changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+            (webinar_id, materials, recording_url, changed_by, to_iso(now)),
         )
 
     async def registrants_to_notify(self, webinar_id: str) -> int:

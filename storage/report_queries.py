@@ -183,6 +183,20 @@ class ReportQueries:
             (webinar,),
         )
 
+    def questions(self, webinar: str) -> Iterator[Row]:
+        """A webinar's questions for the speakers not withdrawn, by topic (none last), then id.
+
+        Rows: question id, topic index or None, text, anonymous (0 or 1), asked at, the
+        author's full name, the author's erased-at.
+        """
+        return self._stream(
+            "SELECT q.id, q.topic, q.text, q.anonymous, q.asked_at, p.full_name, p.erased_at"
+            " FROM speaker_questions q JOIN participants p ON p.id = q.participant_id"
+            " WHERE q.webinar_id = ? AND q.withdrawn_at IS NULL"
+            " ORDER BY q.topic IS NULL, q.topic, q.id",
+            (webinar,),
+        )
+
     def answer_chunks(
         self, webinar: str, keys: Sequence[str] = (), raw: bool = False
     ) -> Iterator[list[Row]]:
@@ -222,6 +236,14 @@ class ReportQueries:
             "SELECT COUNT(*) FROM participants p WHERE p.erased_at IS NULL AND EXISTS"  # noqa: S608
             " (SELECT 1 FROM registrations r WHERE r.participant_id = p.id"
             f" AND r.webinar_id IN ({placeholders(webinars)}))",
+            webinars,
+        )
+
+    def count_questions(self, webinars: Sequence[str]) -> int:
+        """Questions for the speakers not withdrawn, of `webinars`."""
+        return self._count(
+            "SELECT COUNT(*) FROM speaker_questions WHERE withdrawn_at IS NULL"  # noqa: S608
+            f" AND webinar_id IN ({placeholders(webinars)})",
             webinars,
         )
 
@@ -313,6 +335,15 @@ class ReportQueries:
                 (webinar,),
             ).fetchall()
         )
+
+    def certificate_counts(self, webinars: Sequence[str]) -> dict[str, int]:
+        """Certificates of participation made per webinar (0 for a webinar with none)."""
+        rows = self._conn.execute(
+            "SELECT webinar_id, COUNT(*) FROM certificates"  # noqa: S608
+            f" WHERE webinar_id IN ({placeholders(webinars)}) GROUP BY webinar_id",
+            list(webinars),
+        ).fetchall()
+        return {webinar: 0 for webinar in webinars} | {webinar: int(n) for webinar, n in rows}
 
     def responses_by_status(self, webinar: str) -> dict[str, int]:
         """A webinar's survey responses counted by status."""

@@ -32,6 +32,29 @@ LAYERS: Final[Mapping[str, frozenset[str]]] = {
     "overrides.py": frozenset({"bot/domain/overrides.py", "storage/overrides.py"}),
     "organizers.py": frozenset({"handlers/organizers.py", "storage/organizers.py"}),
     "schedule.py": frozenset({"handlers/schedule.py", "storage/schedule.py"}),
+    "certificates.py": frozenset(
+        {
+            "handlers/certificates.py",
+            "bot/delivery/certificates.py",
+            "bot/domain/certificates.py",
+            "storage/certificates.py",
+        }
+    ),
+    "materials.py": frozenset(
+        {
+            "handlers/materials.py",
+            "bot/delivery/materials.py",
+            "bot/domain/materials.py",
+            "storage/materials.py",
+        }
+    ),
+    "speaker_questions.py": frozenset(
+        {
+            "handlers/speaker_questions.py",
+            "bot/domain/speaker_questions.py",
+            "storage/speaker_questions.py",
+        }
+    ),
 }
 SHARED_BY_ALL: Final = frozenset({"__init__.py", "__main__.py"})
 # Imports inside a function that still close a cycle, each with the change that removes it.

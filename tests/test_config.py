@@ -225,6 +225,7 @@ def test_settings_doc_is_complete() -> None:
         "HEALTH_PORT",
         "CALENDAR_URL",
         "RETENTION_DAYS",
+        "CERTIFICATE_SECRET",
     ]
     for name, doc in SETTINGS_DOC.items():
         assert doc.strip() and "\n" not in doc, name

@@ -29,6 +29,13 @@ def test_every_builder_reads_back_within_telegrams_limit() -> None:
         callback_data.broadcast_stop(10**15),
         callback_data.console("org", "deadbeef", "menu", "rm", str(BIGGEST_ID)),
         callback_data.console("wb", "deadbeef", "pick", "w", "a" * 32),
+        callback_data.console("mt", "deadbeef", "pick", "w", "a" * 32),
+        callback_data.ask(999),
+        callback_data.ask_topic(None),
+        callback_data.ask_topic(99),
+        callback_data.ask_anonymous(True),
+        callback_data.ask_cancel(),
+        callback_data.ask_withdraw(BIGGEST_ID),
     ]
     for data in built:
         assert len(data.encode()) <= LIMIT, data
@@ -73,7 +80,16 @@ def test_builders_refuse_what_they_could_not_read_back() -> None:
 def test_the_registry_covers_every_prefix_once() -> None:
     assert set(BY_PREFIX) == set(callback_data.PARTS)
     assert len(BY_PREFIX) == len(FLOWS) == len(BY_NAME)
-    typed = {"register", "profile", "survey", "broadcast", "organizers", "webinar"}
+    typed = {
+        "register",
+        "profile",
+        "survey",
+        "broadcast",
+        "organizers",
+        "webinar",
+        "materials",
+        "ask",
+    }
     assert {flow.name for flow in FLOWS if flow.on_text is not None} == typed
     assert {flow.name for flow in FLOWS if flow.organizers_only} == {
         "export",
@@ -81,6 +97,7 @@ def test_the_registry_covers_every_prefix_once() -> None:
         "organizers",
         "webinar",
         "attendance",
+        "materials",
     }
 
 

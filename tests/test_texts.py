@@ -142,6 +142,31 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "fmt": "XLSX",
         "webinar": "w <&>",
         "counts": {"participants": 3, "registrations": 8},
+        # certificates (/certificate, /verify)
+        "code": "0000-4G3K-9XQ2-ABCD",
+        "min_minutes": 45,
+        "needs_survey": True,
+        "problem": True,
+        "given": "<12 & 34>",
+        "known": True,
+        # materials
+        "materials": [{"title": "Slides <&>", "url": "https://x.org/s?a=1&b=2"}],
+        "recording_url": "https://x.org/rec?a&b",
+        "later": True,
+        "mine": ["Why <b>?", "How & when?"],
+        "anonymous": True,
+        "groups": [{"topic": "T <&>", "questions": [{"text": "Q <i>", "author": "A & B"}]}],
+        "qs_webinars": [{"id": "w-1", "title": "T <&>"}],
+        "mt_line": 2,
+        "mt_problem": "link",
+        "mt_due": True,
+        "mt_webinars": [
+            {
+                "title": "T <&>",
+                "materials": [{"title": "S <b>", "url": "https://x.org/?a&b"}],
+                "recording_url": "https://x.org/r",
+            }
+        ],
         # /stats
         "stat_webinars": [
             {
@@ -157,6 +182,7 @@ def sample_context(texts: Texts, lang: str) -> dict:
                 "expected": 3,
                 "completed": 2,
                 "response_rate": "66.7%",
+                "certificates": 2,
                 "ratings": [{"text": "A & <b>", "average": "4.50", "answers": 2}],
                 "held": True,
             },
@@ -177,6 +203,7 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "per_webinar": "1 / 2",
         "unique_registered": 7,
         "unique_attended": 4,
+        "certificates_total": 2,
         "by_state": [{"name": "Belize <x>", "total": 3, "per": "1 / 2"}],
         "by_sex": [{"name": "Woman", "total": 3, "per": "1 / 2"}],
         "by_institution": [{"name": "Police & co", "total": 3, "per": "1 / 2"}],

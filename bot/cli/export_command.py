@@ -1,4 +1,4 @@
-"""`webinar-bot export feedback|participants|attendance --format csv|xlsx|json`."""
+"""`webinar-bot export feedback|participants|attendance|questions --format csv|xlsx|json`."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def add_export_parser(sub: Any) -> None:
     """Register the `export` subcommand on the CLI's subparsers."""
     parser = sub.add_parser(
         "export",
-        help="export participants, attendance or feedback (CSV, XLSX, JSON)",
+        help="export participants, attendance, feedback or questions (CSV, XLSX, JSON)",
         description="Export from the bot's database (read-only). Participants erased with "
         "/forget appear in no export; their answers remain without identity.",
     )

@@ -11,10 +11,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cli.attendance_command import add_attendance_parser
+from bot.cli.certificates_command import add_certificate_parsers
 from bot.cli.export_command import add_export_parser
 from bot.cli.ops_commands import add_ops_commands
 from bot.cli.report_command import add_report_parser
-from bot.config import ConfigError, Settings, ensure_database_dir, load_settings, require_token
+from bot.config import (
+    ConfigError,
+    Settings,
+    ensure_database_dir,
+    load_settings,
+    require_certificate_secret,
+    require_token,
+)
 from bot.domain.series import Series, SeriesError, load_series
 from bot.runtime.backup import OpsError
 from demo.cli import add_demo_parser
@@ -33,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(env_file=Path(args.env_file))
         series = load_series(settings.series_file)
+        if series.certificates.enabled:
+            require_certificate_secret(settings)
         webhook = webhook_mode(settings, args.webhook)
         if webhook:
             check_webhook_settings(settings)
@@ -131,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub)
     add_demo_parser(sub)
     add_attendance_parser(sub)
+    add_certificate_parsers(sub)
     return parser
 
 

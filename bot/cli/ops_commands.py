@@ -89,6 +89,9 @@ def _check(args: argparse.Namespace) -> int:
     try:
         series = load_series(settings.series_file)
         _say("ok", f"series file {settings.series_file}: {len(series.webinars)} webinars")
+        if series.certificates.enabled and not settings.certificate_secret:
+            _say("FAIL", "settings: CERTIFICATE_SECRET: not set; the series gives certificates")
+            problems += 1
     except SeriesError as exc:
         _say("FAIL", f"series file: {exc}")
         problems += 1

@@ -26,7 +26,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import to_iso
 from bot.delivery.broadcast_sending import BroadcastRuntime
+from bot.delivery.certificates import CertificateRuntime
 from bot.delivery.due_times import DueAlarm, fill_due_slots, next_due, queue_surveys
+from bot.delivery.materials import MaterialsRuntime
 from bot.delivery.relevance import Outcome, still_wanted
 from bot.domain import attendance, survey
 from bot.render.messages import compose
@@ -81,6 +83,8 @@ class OutboxSender:
         self._outcomes: list[tuple[int, str, dict[str, Any]]] = []
         self._compose_cache: dict[tuple[object, ...], tuple[str, Any]] = {}
         self.broadcasts = BroadcastRuntime(services, bot)
+        self.certificates = CertificateRuntime(services, bot)
+        self.materials = MaterialsRuntime(services, bot)
         self.sent = 0
         self.fault: str | None = None  # why the database cannot be written, while it cannot
         self._failures = 0
@@ -211,6 +215,8 @@ class OutboxSender:
             self._check_due = False
             await fill_due_slots(self.services, now)
             await queue_surveys(self.services, now)
+            await self.certificates.plan(now)
+            await self.materials.plan(now)
         free = self.concurrency - len(self._in_flight)
         if self._in_flight and free < max(1, self.concurrency // 4):
             # Claim in batches: one claim for many rows costs far less than one per row.
@@ -345,6 +351,12 @@ class OutboxSender:
             if unwanted is not None:
                 return unwanted
             text, markup = "", None
+        elif delivery.kind in ("certificate", "materials"):
+            runtime = self.certificates if delivery.kind == "certificate" else self.materials
+            unwanted = await runtime.unwanted(delivery)
+            if unwanted is not None:
+                return unwanted
+            text, markup = "", None
         elif delivery.kind in ("survey", "nudge"):
             prepared, response = await self._survey_message(delivery, now)
             if response is None:
@@ -355,6 +367,10 @@ class OutboxSender:
         try:
             if delivery.kind == "broadcast":
                 message = await self.broadcasts.send(delivery)
+            elif delivery.kind == "certificate":
+                message = await self.certificates.send(delivery)
+            elif delivery.kind == "materials":
+                message = await self.materials.send(delivery)
             else:
                 message = await self.bot.send_message(
                     delivery.telegram_id,

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.clock import from_iso
+from bot.domain.materials import MaterialError, decode_materials
 from bot.domain.series import Series, Webinar
 from storage.database import Database
 from storage.overrides import OverrideStore
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def apply_overrides(series: Series, rows: Iterable[Mapping[str, Any]]) -> Series:
-    """Return the series with each stored start and join link override applied."""
+    """Return the series with each stored override (start, link, materials) applied."""
     by_id = {row["webinar_id"]: row for row in rows}
     webinars: list[Webinar] = []
     for webinar in series.webinars:
@@ -38,6 +39,16 @@ def _override(webinar: Webinar, row: Mapping[str, Any]) -> Webinar:
             log.warning("override of webinar %s: unreadable start ignored", webinar.id)
     if row.get("join_url"):
         changes["join_url"] = str(row["join_url"])
+    if row.get("recording_url"):
+        changes["recording_url"] = str(row["recording_url"])
+    if row.get("materials"):
+        try:
+            added = decode_materials(str(row["materials"]))
+        except MaterialError:
+            log.warning("override of webinar %s: unreadable materials ignored", webinar.id)
+        else:
+            keys = {m.key for m in webinar.materials}
+            changes["materials"] = webinar.materials + tuple(m for m in added if m.key not in keys)
     return dataclasses.replace(webinar, **changes) if changes else webinar
 
 

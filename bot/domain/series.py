@@ -7,27 +7,26 @@ Webinars are numbered from 1 in the order they appear in the file.
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 import re
 import tomllib
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.domain.catalogue import LANGUAGES
-from bot.domain.durations import parse_duration
+from bot.domain.certificates import MODES, CertificateRule
+from bot.domain.materials import Material, MaterialError, parse_materials
 from bot.domain.questions import Question, QuestionError, default_questions, parse_questions
+from bot.domain.series_fields import START_EXAMPLE as START_EXAMPLE
+from bot.domain.series_fields import TITLE_MAX as TITLE_MAX
+from bot.domain.series_fields import URL_MAX as URL_MAX
+from bot.domain.series_fields import SeriesError, Table, show, type_name
 
-TITLE_MAX: Final = 200
-TOPIC_MAX: Final = 300
-URL_MAX: Final = 2048
 MAX_ATTENDANCE_MINUTES: Final = 1440
-START_EXAMPLE: Final = "2027-01-20T10:00:00-04:00"
 
 _WEBINAR_ID_RE: Final = re.compile(r"[a-z0-9-]{1,32}", re.ASCII)
 _CODE_RE: Final = re.compile(r"[A-Za-z0-9_-]{4,64}", re.ASCII)
@@ -47,6 +46,9 @@ _SERIES_KEYS: Final = (
     "registration_code",
     "survey_anonymous",
     "attendance_min_minutes",
+    "certificates",
+    "certificate_min_minutes",
+    "certificate_logo",
 )
 _WEBINAR_KEYS: Final = (
     "id",
@@ -59,11 +61,9 @@ _WEBINAR_KEYS: Final = (
     *(f"topics_{lang}" for lang in _TRANSLATED),
     "reminders",
     "questions",
+    "materials",
+    "recording_url",
 )
-
-
-class SeriesError(Exception):
-    """The series file is missing or invalid; str() is one line naming the file and field."""
 
 
 def _base(lang: str | None) -> str:
@@ -85,6 +85,8 @@ class Webinar:
     topic_lists: Mapping[str, tuple[str, ...]]
     reminders: tuple[timedelta, ...]
     questions: tuple[Question, ...] = ()
+    materials: tuple[Material, ...] = ()
+    recording_url: str | None = None
 
     @property
     def title_es(self) -> str | None:
@@ -126,6 +128,9 @@ class Series:
     survey_anonymous: bool = True  # when true the report quotes no free-text answers
     titles: Mapping[str, str] = field(default_factory=dict)
     organizers: Mapping[str, str] = field(default_factory=dict)
+    attendance_min_minutes: int = 0  # minutes in a platform's report to count as attended
+    certificates: CertificateRule = CertificateRule()
+    certificate_logo: Path | None = None  # relative to the series file's folder until loaded
 
     def title_for(self, lang: str | None) -> str:
         """Return the series title in a language when the series file gives one, else the title."""
@@ -135,176 +140,27 @@ class Series:
         """Return the organizer's name in a language when the series file gives one."""
         return self.organizers.get(_base(lang)) or self.organizer
 
-    attendance_min_minutes: int = 0  # minutes in a platform's report to count as attended
-
     def webinar(self, id: str) -> Webinar | None:
         """Return the webinar with this id, or None."""
         return next((w for w in self.webinars if w.id == id), None)
 
 
-def _show(value: object) -> str:
-    """Quote a value for an error message, shortened and kept on one line."""
-    text = value if isinstance(value, str) else repr(value)
-    text = text if len(text) <= 60 else text[:57] + "..."
-    return '"' + text.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
-
-
-def _type_name(value: object) -> str:
-    """Describe a TOML value's type in words."""
-    names = {
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-        str: "text",
-        list: "a list",
-        dict: "a table",
-        datetime: "a date-time",
-        date: "a date",
-    }
-    return next((n for t, n in names.items() if type(value) is t), type(value).__name__)
-
-
-def _sorted_unique(values: Iterable[timedelta]) -> tuple[timedelta, ...]:
-    """Return durations de-duplicated and sorted from the longest to the shortest."""
-    return tuple(sorted(set(values), reverse=True))
-
-
-class _Table:
-    """Reads typed fields from one TOML table, raising SeriesError that names the field."""
-
-    def __init__(self, data: dict[str, Any], where: str, source: str) -> None:
-        """Wrap a TOML table found at `where` (e.g. "webinars[2]") in file `source`."""
-        self.data = data
-        self.where = where
-        self.source = source
-
-    def error(self, key: str | None, message: str) -> SeriesError:
-        """Build a SeriesError for a key of this table (or the table itself)."""
-        where = self.where if key is None else f"{self.where}.{key}" if self.where else key
-        return SeriesError(f"{self.source}: {where}: {message}")
-
-    def check_keys(self, allowed: tuple[str, ...]) -> None:
-        """Reject keys not in `allowed`, suggesting the closest known key."""
-        for key in self.data:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f'did you mean "{close[0]}"?' if close else f"known: {', '.join(allowed)}"
-                raise self.error(key, f"unknown key ({hint})")
-
-    def raw(self, key: str, required: bool) -> Any:
-        """Return the raw value, raising if a required key is missing."""
-        if key not in self.data:
-            if required:
-                raise self.error(key, "missing")
-            return None
-        return self.data[key]
-
-    def clean_text(self, key: str, value: Any, max_len: int) -> str:
-        """Validate one text value: a string, non-empty after stripping, short, one line."""
-        if not isinstance(value, str):
-            raise self.error(key, f"must be text in quotes, not {_type_name(value)}")
-        text = value.strip()
-        if not text:
-            raise self.error(key, "must not be empty")
-        if len(text) > max_len:
-            raise self.error(key, f"is {len(text)} characters long; the maximum is {max_len}")
-        if any(unicodedata.category(ch) == "Cc" for ch in text):
-            raise self.error(key, "must be a single line without control characters")
-        return text
-
-    def text(self, key: str, max_len: int = TITLE_MAX) -> str:
-        """Return a required text field."""
-        return self.clean_text(key, self.raw(key, required=True), max_len)
-
-    def optional_text(self, key: str, max_len: int = TITLE_MAX) -> str | None:
-        """Return an optional text field, or None when absent."""
-        value = self.raw(key, required=False)
-        return None if value is None else self.clean_text(key, value, max_len)
-
-    def text_list(
-        self, key: str, required: bool, max_len: int = TOPIC_MAX
-    ) -> tuple[str, ...] | None:
-        """Return a non-empty list of text values (None when optional and absent)."""
-        value = self.raw(key, required)
-        if value is None:
-            return None
-        if not isinstance(value, list):
-            raise self.error(
-                key, f'must be a list like ["first", "second"], not {_type_name(value)}'
-            )
-        if not value:
-            raise self.error(key, "must list at least one item")
-        return tuple(
-            self.clean_text(f"{key}[{i}]", item, max_len) for i, item in enumerate(value, 1)
-        )
-
-    def duration(self, key: str, value: Any = None) -> timedelta:
-        """Return a required duration field such as "15m"."""
-        value = self.raw(key, required=True) if value is None else value
-        if not isinstance(value, str):
-            raise self.error(
-                key, f'must be a duration in quotes, e.g. "15m", not {_type_name(value)}'
-            )
-        try:
-            return parse_duration(value)
-        except ValueError as exc:
-            raise self.error(key, str(exc)) from None
-
-    def durations(self, key: str, required: bool) -> tuple[timedelta, ...] | None:
-        """Return a list of durations sorted descending without duplicates (None if absent)."""
-        value = self.raw(key, required)
-        if value is None:
-            return None
-        if not isinstance(value, list):
-            raise self.error(key, f'must be a list like ["1d", "1h"], not {_type_name(value)}')
-        return _sorted_unique(self.duration(f"{key}[{i}]", v) for i, v in enumerate(value, 1))
-
-    def timezone(self, key: str) -> ZoneInfo:
-        """Return a required IANA time zone such as "America/Port_of_Spain"."""
-        name = self.text(key, max_len=100)
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            raise self.error(
-                key, f'{_show(name)} is not a known time zone, e.g. "America/Port_of_Spain"'
-            ) from None
-
-    def start(self, key: str) -> datetime:
-        """Return a required TOML offset date-time, converted to UTC."""
-        value = self.raw(key, required=True)
-        if isinstance(value, str):
-            raise self.error(key, f"write the date-time without quotes, e.g. {START_EXAMPLE}")
-        if not isinstance(value, datetime | date):
-            raise self.error(key, f"must be a date-time like {START_EXAMPLE}")
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            raise self.error(key, f"needs a time zone offset, e.g. {START_EXAMPLE}")
-        return value.astimezone(UTC)
-
-    def url(self, key: str) -> str:
-        """Return a required http(s) URL."""
-        url = self.text(key, max_len=URL_MAX)
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
-            raise self.error(key, f"{_show(url)} is not an http(s) URL")
-        return url
-
-
-def _parse_series_table(data: dict[str, Any], source: str) -> _Table:
+def _parse_series_table(data: dict[str, Any], source: str) -> Table:
     """Return the [series] table, checking the top level of the document."""
-    top = _Table(data, "", source)
+    top = Table(data, "", source)
     top.check_keys(_TOP_KEYS)
     table = top.raw("series", required=True)
     if not isinstance(table, dict):
         raise top.error("series", "must be a [series] table")
-    return _Table(table, "series", source)
+    return Table(table, "series", source)
 
 
-def _parse_webinar(table: _Table, default_reminders: tuple[timedelta, ...]) -> Webinar:
+def _parse_webinar(table: Table, default_reminders: tuple[timedelta, ...]) -> Webinar:
     """Build one Webinar from its [[webinars]] table."""
     table.check_keys(_WEBINAR_KEYS)
     webinar_id = table.text("id", max_len=1000)
     if not _WEBINAR_ID_RE.fullmatch(webinar_id):
-        raise table.error("id", f"{_show(webinar_id)} must be 1-32 characters of a-z, 0-9 and -")
+        raise table.error("id", f"{show(webinar_id)} must be 1-32 characters of a-z, 0-9 and -")
     title = table.text("title")
     titles = {
         lang: given
@@ -338,7 +194,16 @@ def _parse_webinar(table: _Table, default_reminders: tuple[timedelta, ...]) -> W
         )
     except QuestionError as exc:
         raise SeriesError(f"{table.source}: {exc}") from None
+    try:
+        materials = parse_materials(
+            table.raw("materials", required=False), f"{table.where}.materials"
+        )
+    except MaterialError as exc:
+        raise SeriesError(f"{table.source}: {exc}") from None
+    recording = table.raw("recording_url", required=False)
     return Webinar(
+        materials=materials,
+        recording_url=None if recording is None else table.url("recording_url"),
         id=webinar_id,
         title=title,
         titles=titles,
@@ -356,7 +221,7 @@ def _parse_webinars(
     data: dict[str, Any], source: str, default_reminders: tuple[timedelta, ...]
 ) -> tuple[Webinar, ...]:
     """Build all webinars, checking ids are unique, and sort them by start time."""
-    top = _Table(data, "", source)
+    top = Table(data, "", source)
     items = top.raw("webinars", required=False)
     if items is None or items == []:
         raise top.error("webinars", "add at least one [[webinars]] table")
@@ -365,11 +230,11 @@ def _parse_webinars(
     webinars: list[Webinar] = []
     first_seen: dict[str, int] = {}
     for number, item in enumerate(items, 1):
-        table = _Table(item, f"webinars[{number}]", source)
+        table = Table(item, f"webinars[{number}]", source)
         webinar = _parse_webinar(table, default_reminders)
         if webinar.id in first_seen:
             raise table.error(
-                "id", f"{_show(webinar.id)} is already used by webinars[{first_seen[webinar.id]}]"
+                "id", f"{show(webinar.id)} is already used by webinars[{first_seen[webinar.id]}]"
             )
         first_seen[webinar.id] = number
         webinars.append(webinar)
@@ -414,17 +279,17 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     if code is None:
         code = ""
     if not isinstance(code, str):
-        raise table.error("registration_code", f"must be text in quotes, not {_type_name(code)}")
+        raise table.error("registration_code", f"must be text in quotes, not {type_name(code)}")
     code = code.strip()
     anonymous = table.raw("survey_anonymous", required=False)
     if not isinstance(anonymous, bool | None):
-        raise table.error("survey_anonymous", f"must be true or false, not {_type_name(anonymous)}")
+        raise table.error("survey_anonymous", f"must be true or false, not {type_name(anonymous)}")
     min_minutes = table.raw("attendance_min_minutes", required=False)
     if min_minutes is None:
         min_minutes = 0
     if isinstance(min_minutes, bool) or not isinstance(min_minutes, int):
         raise table.error(
-            "attendance_min_minutes", f"must be a whole number of minutes, not {_show(min_minutes)}"
+            "attendance_min_minutes", f"must be a whole number of minutes, not {show(min_minutes)}"
         )
     if not 0 <= min_minutes <= MAX_ATTENDANCE_MINUTES:
         raise table.error(
@@ -435,6 +300,8 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
             "registration_code", "must be empty or 4-64 characters of A-Z, a-z, 0-9, _ and -"
         )
     return Series(
+        certificates=_certificate_rule(table),
+        certificate_logo=_logo(table),
         title=title,
         organizer=organizer,
         timezone=timezone,
@@ -451,6 +318,29 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     )
 
 
+def _certificate_rule(table: Table) -> CertificateRule:
+    """Read who earns a certificate: `certificates` and `certificate_min_minutes`."""
+    mode = table.raw("certificates", required=False)
+    mode = "off" if mode is None else mode
+    if mode not in MODES:
+        raise table.error("certificates", f"{show(mode)} must be one of {', '.join(MODES)}")
+    minutes = table.raw("certificate_min_minutes", required=False)
+    minutes = 0 if minutes is None else minutes
+    if type(minutes) is not int or not 0 <= minutes <= 100_000:
+        raise table.error("certificate_min_minutes", "must be a whole number of minutes, e.g. 60")
+    return CertificateRule(mode=mode, min_minutes=minutes)
+
+
+def _logo(table: Table) -> Path | None:
+    """Read the optional path of the organizer's logo (PNG or JPEG) for certificates."""
+    name = table.optional_text("certificate_logo", max_len=1000)
+    if name is None:
+        return None
+    if Path(name).suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise table.error("certificate_logo", f"{show(name)} must be a .png or .jpg file")
+    return Path(name)
+
+
 def load_series(path: Path) -> Series:
     """Read and validate the series file at `path`."""
     if path.is_dir():
@@ -465,4 +355,28 @@ def load_series(path: Path) -> Series:
         raise SeriesError(f"SERIES_FILE: {path} is not UTF-8 text") from None
     except OSError as exc:
         raise SeriesError(f"SERIES_FILE: cannot read {path} ({exc.strerror or exc})") from None
-    return parse_series(text, source=str(path))
+    series = parse_series(text, source=str(path))
+    logo = series.certificate_logo
+    if logo is not None:
+        logo = path.parent / logo
+        if not logo.is_file():
+            raise SeriesError(f"{path}: series.certificate_logo: {logo} is not a file")
+    webinars = tuple(_with_files(webinar, path) for webinar in series.webinars)
+    return dataclasses.replace(series, certificate_logo=logo, webinars=webinars)
+
+
+def _with_files(webinar: Webinar, path: Path) -> Webinar:
+    """The webinar with its materials' PDF paths found beside the series file."""
+    if not any(m.file for m in webinar.materials):
+        return webinar
+    materials = []
+    for number, material in enumerate(webinar.materials, 1):
+        if material.file is not None:
+            found = path.parent / material.file
+            if not found.is_file():
+                raise SeriesError(
+                    f"{path}: webinar {webinar.id}: materials[{number}].file: {found} is not a file"
+                )
+            material = dataclasses.replace(material, file=found)
+        materials.append(material)
+    return dataclasses.replace(webinar, materials=tuple(materials))

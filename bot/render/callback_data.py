@@ -30,6 +30,8 @@ ORGANIZERS: Final = "org"
 WEBINAR: Final = "wb"
 ATTENDANCE: Final = "ai"
 MYDATA: Final = "md"
+MATERIALS: Final = "mt"
+ASK: Final = "aq"
 
 # How many parts follow each prefix: (fewest, most).
 PARTS: Final[dict[str, tuple[int, int]]] = {
@@ -47,6 +49,8 @@ PARTS: Final[dict[str, tuple[int, int]]] = {
     WEBINAR: (2, 4),
     ATTENDANCE: (1, 2),
     MYDATA: (1, 1),
+    MATERIALS: (2, 4),
+    ASK: (1, 2),
 }
 
 
@@ -160,3 +164,28 @@ def attendance_import(action: str, index: int | None = None) -> str:
 def mydata_file() -> str:
     """Ask for everything stored about oneself as a JSON file."""
     return build(MYDATA, "json")
+
+
+def ask(index: int) -> str:
+    """Start a question for the speakers of the webinar at `index` (under a reminder or /ask)."""
+    return build(ASK, "s", index)
+
+
+def ask_topic(index: int | None) -> str:
+    """The topic a question is about: the webinar's topic at `index`, or none ("-")."""
+    return build(ASK, "t", "-" if index is None else index)
+
+
+def ask_anonymous(anonymous: bool) -> str:
+    """Whether the organizers may see the asker's name ("0") or not ("1")."""
+    return build(ASK, "a", int(anonymous))
+
+
+def ask_cancel() -> str:
+    """Stop asking a question."""
+    return build(ASK, "x")
+
+
+def ask_withdraw(question_id: int) -> str:
+    """Withdraw one's own question."""
+    return build(ASK, "w", question_id)

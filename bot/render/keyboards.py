@@ -292,10 +292,12 @@ def webinar_keyboard(
     index: int,
     attending: bool,
     links: tuple[str, str] | None = None,
+    asking: bool = False,
 ) -> InlineKeyboardMarkup:
     """Under a reminder or notice: join link, calendar file and the (Google, Outlook) links.
 
-    'I'm attending' is added once the webinar is on.
+    'Ask the speakers a question' is added while questions may be sent, and 'I'm attending'
+    once the webinar is on.
     """
     rows = [
         [
@@ -305,6 +307,8 @@ def webinar_keyboard(
     ]
     if links is not None:
         rows.append(calendar_link_row(texts, lang, *links))
+    if asking:
+        rows.append([_button(texts.label(lang, "ask.button"), callback_data.ask(index))])
     if attending:
         rows.append(
             [_button(texts.label(lang, "survey.attending"), callback_data.attending(index))]
@@ -377,3 +381,52 @@ def mydata_file_keyboard(texts: Texts, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[_button(texts.label(lang, "buttons.mydata_file"), callback_data.mydata_file())]]
     )
+
+
+def ask_webinars_keyboard(webinars: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """The webinars open for questions, as (index in the series, title) buttons."""
+    return inline([[(title[:60], callback_data.ask(index))] for index, title in webinars])
+
+
+def _withdraw_rows(texts: Texts, lang: str, questions: list[tuple[int, str]]) -> list[Row]:
+    """One "withdraw" button per (question id, text) of the asker's own questions."""
+    label = texts.label(lang, "ask.withdraw")
+    return [
+        [(label.format(text=_short(text)), callback_data.ask_withdraw(question_id))]
+        for question_id, text in questions
+    ]
+
+
+def ask_prompt_keyboard(
+    texts: Texts, lang: str, questions: list[tuple[int, str]]
+) -> InlineKeyboardMarkup:
+    """Under the "type your question" prompt: withdraw one's own questions, or cancel."""
+    cancel = [(texts.label(lang, "ask.cancel"), callback_data.ask_cancel())]
+    return inline([*_withdraw_rows(texts, lang, questions), cancel])
+
+
+def ask_topics_keyboard(texts: Texts, lang: str, topics: tuple[str, ...]) -> InlineKeyboardMarkup:
+    """The webinar's topics, numbered, then "no particular topic"."""
+    rows = [
+        [(f"{n + 1}. {_short(topic)}", callback_data.ask_topic(n))]
+        for n, topic in enumerate(topics)
+    ]
+    rows.append([(texts.label(lang, "ask.no_topic"), callback_data.ask_topic(None))])
+    return inline(rows)
+
+
+def ask_anonymity_keyboard(texts: Texts, lang: str) -> InlineKeyboardMarkup:
+    """Show the asker's name to the organizers, or ask anonymously."""
+    return inline(
+        [
+            [(texts.label(lang, "ask.named"), callback_data.ask_anonymous(False))],
+            [(texts.label(lang, "ask.anonymous"), callback_data.ask_anonymous(True))],
+        ]
+    )
+
+
+def ask_withdraw_keyboard(
+    texts: Texts, lang: str, question_id: int, text: str
+) -> InlineKeyboardMarkup:
+    """Under a sent question: withdraw it."""
+    return inline(_withdraw_rows(texts, lang, [(question_id, text)]))

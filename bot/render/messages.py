@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.domain.reminders import is_live, offset_of
 from bot.domain.series import Series, Webinar
+from bot.domain.speaker_questions import asking_open
 from bot.render.calendar_files import google_calendar_link, outlook_link
 from bot.render.keyboards import webinar_keyboard
 from bot.render.texts import Texts
@@ -23,12 +24,17 @@ def time_left(starts_at: datetime, now: datetime, lang: str) -> str:
 
 
 def webinar_buttons(
-    texts: Texts, series: Series, webinar: Webinar, lang: str, attending: bool = False
+    texts: Texts,
+    series: Series,
+    webinar: Webinar,
+    lang: str,
+    attending: bool = False,
+    asking: bool = False,
 ) -> InlineKeyboardMarkup:
-    """Join link, calendar file and links (and 'I'm attending' once it is on) under a message."""
+    """Join link, calendar file and links under a message; 'Ask' and 'I'm attending' when open."""
     index = [w.id for w in series.webinars].index(webinar.id)
     links = (google_calendar_link(series, webinar, lang), outlook_link(series, webinar, lang))
-    return webinar_keyboard(texts, lang, webinar.join_url, index, attending, links)
+    return webinar_keyboard(texts, lang, webinar.join_url, index, attending, links, asking)
 
 
 def compose(
@@ -50,7 +56,9 @@ def compose(
         "organizer_zone": series.timezone.key,
     }
     attending = False
+    asking = False
     if delivery.kind == "reminder":
+        asking = asking_open(webinar, now)
         context["starting_now"] = offset_of(delivery.purpose).total_seconds() == 0
         attending = context["starting_now"]
         template = "reminder"
@@ -63,5 +71,5 @@ def compose(
         raise LookupError(f"no message for outbox kind {delivery.kind!r}")
     return (
         texts.render(lang, template, **context),
-        webinar_buttons(texts, series, webinar, lang, attending),
+        webinar_buttons(texts, series, webinar, lang, attending, asking),
     )

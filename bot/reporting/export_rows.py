@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Final
 
 from bot.domain.series import Series, Webinar
+from bot.reporting.question_rows import QUESTION_COLUMNS, question_rows
 from storage.report_queries import ReportQueries, Row, UnreadableDatabase
 from templates import TEMPLATES_DIR
 
-KINDS: Final = ("feedback", "participants", "attendance")
+KINDS: Final = ("feedback", "participants", "attendance", "questions")
 FORMATS: Final = ("csv", "xlsx", "json")
 LABELS_FILE: Final = TEMPLATES_DIR / "labels" / "labels.toml"
 NO_WEBINAR: Final = "No webinar"
@@ -67,6 +68,7 @@ COLUMNS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("answer", "answer"),
         ("answered_at", "answered at (UTC)"),
     ),
+    "questions": QUESTION_COLUMNS,
 }
 
 
@@ -105,6 +107,7 @@ class ExportContext:
     sexes: dict[str, str]
     questions: dict[str, dict[str, QuestionInfo]] = field(default_factory=dict)
     timezone: str = "UTC"  # the organizers' zone: XLSX date-time cells are in it
+    topics: dict[str, tuple[str, ...]] = field(default_factory=dict)  # English, per webinar
 
     @classmethod
     def build(cls, series: Series | None, labels_file: Path = LABELS_FILE) -> ExportContext:
@@ -119,6 +122,7 @@ class ExportContext:
             dict(labels["sexes"]),
             questions,
             series.timezone.key if series else "UTC",
+            {w.id: w.topics for w in (series.webinars if series else ())},
         )
 
     def country(self, code: str | None, other: str | None) -> str | None:
@@ -331,6 +335,10 @@ def sections(
             participant_rows(queries, ctx, webinars[0] if filtered else None, clean),
         )
         return
+    if kind == "questions":
+        for webinar in webinars:
+            yield (webinar, question_rows(queries, ctx.topics.get(webinar, ()), webinar, clean))
+        return
     make = {
         "participants": participant_rows,
         "attendance": attendance_rows,
@@ -355,6 +363,8 @@ def count_rows(queries: ReportQueries, kind: str, webinars: list[str], filtered:
     """How many rows an export will have (for the progress bar)."""
     if kind == "participants":
         return queries.count_participants(webinars if filtered else None)
+    if kind == "questions":
+        return queries.count_questions(webinars)
     if kind == "attendance":
         return queries.count_attendance(webinars)
     return queries.count_answers(webinars)

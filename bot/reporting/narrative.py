@@ -279,6 +279,7 @@ def report_context(
                     queries, source, breakdowns, webinar_id, webinars, phrases, escape
                 ),
                 "feedback": _feedback(queries, summary, series, webinar_id),
+                "certificates": summary.certificates.get(webinar_id, 0),
             }
         )
     held = {s["id"] for s in sections if s["phase"] == "held"}
@@ -307,6 +308,7 @@ def report_context(
             "completed": completed,
             "expected": expected,
             "rate": round(completed / expected, 4) if expected else None,
+            "certificates": sum(summary.certificates.values()),
         }
     return {
         "series_title": series.title,

@@ -8,7 +8,7 @@ read only from participants who have not erased their data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from bot.domain.attendance import CORRECTION, PLATFORM, SELF_REPORTED
@@ -150,6 +150,7 @@ class Summary:
     survey: tuple[SurveyRow, ...]
     ratings: tuple[RatingRow, ...]
     choices: tuple[ChoiceRow, ...]
+    certificates: Mapping[str, int] = field(default_factory=dict)  # webinar -> certificates made
 
     def attendance_of(self, webinar: str) -> AttendanceRow:
         """The attendance row of a webinar."""
@@ -259,6 +260,7 @@ def summarise(queries: ReportQueries, ctx: ExportContext, webinars: Sequence[str
         survey=tuple(survey_row(queries, w) for w in webinars),
         ratings=tuple(row for w in webinars for row in rating_rows(queries, ctx, w)),
         choices=tuple(row for w in webinars for row in choice_rows(queries, ctx, w)),
+        certificates=queries.certificate_counts(webinars),
     )
 
 

@@ -75,6 +75,7 @@ def stats_context(
                 "expected": survey.invited - survey.absent,
                 "completed": survey.completed,
                 "response_rate": percent(survey.response_rate, lang),
+                "certificates": summary.certificates.get(webinar_id, 0),
                 "ratings": [
                     {
                         "text": _short(names.get((webinar_id, r.key), r.text or r.key)),
@@ -91,6 +92,7 @@ def stats_context(
         "stat_webinars": shown,
         "per_webinar": " / ".join(str(n) for n in range(1, len(webinars) + 1)),
         "unique_registered": registered["sex"].unique_total,
+        "certificates_total": sum(summary.certificates.values()),
         "unique_attended": summary.attended["sex"].unique_total,
         "by_state": _rows(registered["country"], texts.label_map(lang, "countries"), webinars),
         "by_sex": _rows(registered["sex"], texts.label_map(lang, "sexes"), webinars),
