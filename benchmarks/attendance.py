@@ -56,7 +56,7 @@ def _clock(minutes: int) -> str:
 
 def write_report(database: Path, path: Path, rows: int) -> int:
     """A Zoom participants report for the seeded registrants; returns its connection rows."""
-    rng = random.Random(SEED)  # noqa: S311 - reproducible test data, not secrets
+    rng = random.Random(SEED)
     with sqlite3.connect(database) as conn:
         people = conn.execute("SELECT full_name, email FROM participants ORDER BY id").fetchall()
     lines = [

@@ -13,13 +13,12 @@ outbox (every row 'sent'), and the progress message's edits: the most in any one
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.harness import ROOT, TOKEN, LoadGenError
 from benchmarks.outbox import (
@@ -38,6 +37,10 @@ from benchmarks.seed import FIRST_TELEGRAM_ID, seed_database
 from bot.config import setting_defaults
 from bot.domain.series import parse_series
 from sandbox.client import SandboxClient
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 RESULTS = ROOT / "benchmarks" / "results" / "broadcast.json"
 ORGANIZER = 777
@@ -214,7 +217,7 @@ async def run_broadcast(
     rate_limited = after["rate_limited"] - before["rate_limited"]
     counts = outbox_counts(database)
     chats = final["chats_by_messages"]
-    gaps = [b - a for a, b in zip(edits, edits[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(edits)]
     return {
         "recipients": count,
         "seed": seeded,

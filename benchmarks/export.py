@@ -21,14 +21,16 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from benchmarks.report import mark
 from benchmarks.seed import seed_database
 from bot.clock import to_iso
 from bot.domain.series import Series, parse_series
 from storage.report_queries import FEEDBACK_SQL
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TIME_RATIO_TARGET: Final = 2.0
 MEMORY_TARGET_MB: Final = 150.0

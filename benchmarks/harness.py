@@ -6,10 +6,12 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAHsandboxTokenForBenchmarksOnly_012345"

@@ -14,12 +14,14 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox import SandboxConfig, SandboxServer
 from sandbox.api import inline_buttons
 from sandbox.state import CallbackQuery, User
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
 
 STEP_TIMEOUT = 60.0
 UPDATES_PER_REGISTRATION = 11

@@ -33,11 +33,10 @@ import sqlite3
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
@@ -50,6 +49,9 @@ from benchmarks.seed import FIRST_TELEGRAM_ID, seed_database
 from bot.clock import to_iso
 from bot.config import setting_defaults
 from bot.domain.series import parse_series
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SEND_RATE = 100.0
 LATENCY = 0.05

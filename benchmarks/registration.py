@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import statistics
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.harness import ROOT, TOKEN, LoadGen, RunResult, measure
 from bot.app import build_application, start_polling, stop_polling
@@ -13,6 +12,9 @@ from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.domain.series import Series, parse_series
 from bot.runtime.update_processor import PerUserUpdateProcessor
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 START = datetime(2027, 1, 5, 14, 0, tzinfo=UTC)
 POLL_TIMEOUT = 1

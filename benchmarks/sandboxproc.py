@@ -32,12 +32,13 @@ import logging
 import sys
 import time
 from collections import Counter
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from sandbox import SandboxConfig, SandboxServer
 from sandbox.state import User
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 
 class RecordingServer(SandboxServer):

@@ -5,15 +5,18 @@ from __future__ import annotations
 import random
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import to_iso
 from bot.domain.catalogue import COUNTRIES, COUNTRY_ZONES, INSTITUTIONS, SEXES
 from bot.domain.registration import PRIVACY_NOTICE_VERSION
-from bot.domain.series import Series
 from storage.database import Database
 from storage.participants import PROFILE_COLUMNS
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from bot.domain.series import Series
 
 SEED = 2027
 FIRST_TELEGRAM_ID = 10_000_000

@@ -10,13 +10,15 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TOKEN_RE: Final = re.compile(r"\d+:[A-Za-z0-9_-]{30,}", re.ASCII)

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.domain.series import Series
 from bot.render.calendar_files import InviteFiles
-from bot.render.texts import Texts
-from storage.attendance import AttendanceStore
-from storage.calendar_tokens import CalendarTokenStore
-from storage.conversations import ConversationStore
-from storage.database import Database
-from storage.organizers import OrganizerStore
-from storage.outbox import OutboxStore
-from storage.participants import ParticipantStore
-from storage.schedule import ScheduleStore
-from storage.survey import SurveyStore
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from bot.config import Settings
+    from bot.domain.series import Series
+    from bot.render.texts import Texts
+    from storage.attendance import AttendanceStore
+    from storage.calendar_tokens import CalendarTokenStore
+    from storage.conversations import ConversationStore
+    from storage.database import Database
+    from storage.organizers import OrganizerStore
+    from storage.outbox import OutboxStore
+    from storage.participants import ParticipantStore
+    from storage.schedule import ScheduleStore
+    from storage.survey import SurveyStore
 
 SERVICES_KEY = "services"
 

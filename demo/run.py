@@ -7,11 +7,9 @@ import contextlib
 import dataclasses
 import logging
 import signal
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from telegram.ext import Application
+from typing import TYPE_CHECKING
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import Clock, SystemClock
@@ -21,6 +19,11 @@ from bot.runtime.sandbox_mode import SANDBOX_TOKEN
 from demo.series import DEMO_WEBINAR_ID, ORGANIZER, PARTICIPANTS, DemoTiming, demo_series_toml
 from demo.web import DemoWeb
 from sandbox import SandboxConfig, SandboxServer
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from telegram.ext import Application
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,16 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from bot.clock import Clock
 from demo.present import present_event, present_message
 from demo.series import Persona
 from sandbox.client import SandboxClient, SandboxControlError
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +142,7 @@ class DemoWeb:
                 events = await self.client.wait_for_event(user_id, seq, timeout=EVENT_WAIT)
             except TimeoutError:
                 continue
-            except Exception as exc:  # noqa: BLE001 - keep relaying whatever happened
+            except Exception as exc:
                 log.debug("event relay for %s: %s", user_id, exc)
                 await asyncio.sleep(1.0)
                 continue

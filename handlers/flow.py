@@ -130,7 +130,7 @@ async def send_prompt(
     lang = draft_language(conv, None)
     text, markup = prompt(context.services, conv, lang)
     if answer is not None:
-        question = Markup(text)  # noqa: S704 - our own template's rendered HTML
+        question = Markup(text)
         text = context.services.texts.render(lang, "answered", answer=answer, question=question)
     sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
     await remember_prompt(context, conv, sent.message_id if markup is not None else None)
@@ -181,7 +181,7 @@ async def show_next(
             lang,
             "answered",
             answer=answer,
-            question=Markup(text),  # noqa: S704 - our own rendered template, already escaped
+            question=Markup(text),
         )
     else:
         shown = text

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.api import ApiError, Params, bad_request
-from sandbox.core import SandboxCore
-from sandbox.methods import Method
+
+if TYPE_CHECKING:
+    from sandbox.core import SandboxCore
+    from sandbox.methods import Method
 
 COMMAND_NAME_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")

@@ -36,10 +36,12 @@ from __future__ import annotations
 
 import base64
 import json
-from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from types import TracebackType
 
 
 class SandboxControlError(RuntimeError):
@@ -188,7 +190,7 @@ class SandboxClient:
         self,
         user_id: int,
         after_seq: int = 0,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
     ) -> list[dict[str, Any]]:
         """Bot-side events with seq > after_seq; waits for at least one or raises TimeoutError."""
         result = await self._call(

@@ -8,15 +8,17 @@ import dataclasses
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from sandbox.api import inline_buttons
 from sandbox.bot_methods import commands_key
-from sandbox.core import SandboxCore
 from sandbox.limits import FaultRule, SandboxConfig
 from sandbox.state import CallbackQuery, User
+
+if TYPE_CHECKING:
+    from sandbox.core import SandboxCore
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_EVENT_WAIT = 300.0

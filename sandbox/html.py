@@ -122,7 +122,7 @@ def _checked_link(url: str) -> str | None:
 class _Open:
     """A start tag waiting for its end tag."""
 
-    __slots__ = ("tag", "argument", "utf16_offset", "out_pos")
+    __slots__ = ("argument", "out_pos", "tag", "utf16_offset")
 
     def __init__(self, tag: str, argument: str, utf16_offset: int, out_pos: int) -> None:
         """Remember where the tag's content starts."""

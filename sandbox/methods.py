@@ -6,7 +6,7 @@ import mimetypes
 import struct
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.api import (
     MAX_CAPTION,
@@ -19,7 +19,9 @@ from sandbox.api import (
     parse_reply_markup,
 )
 from sandbox.core import SandboxCore
-from sandbox.state import StoredFile, StoredMessage
+
+if TYPE_CHECKING:
+    from sandbox.state import StoredFile, StoredMessage
 
 Method = Callable[[SandboxCore, Params], Awaitable[Any]]
 CHAT_ACTIONS = frozenset(
@@ -325,4 +327,4 @@ CHAT_METHODS: dict[str, Method] = {
     "getChat": get_chat,
 }
 
-__all__ = ["CHAT_METHODS", "Method", "ApiError"]
+__all__ = ["CHAT_METHODS", "ApiError", "Method"]

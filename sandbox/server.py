@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -15,8 +15,10 @@ from sandbox.control import ControlRoutes
 from sandbox.core import SandboxCore
 from sandbox.limits import FAULT_TEXTS, SandboxConfig
 from sandbox.methods import CHAT_METHODS, Method
-from sandbox.state import SandboxState
 from sandbox.webhook import WebhookDeliverer
+
+if TYPE_CHECKING:
+    from sandbox.state import SandboxState
 
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
 MAX_BODY = 64 * 1024 * 1024

@@ -8,11 +8,13 @@ import copy
 import itertools
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.html import utf16_len
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from sandbox.addresses import is_loopback
-from sandbox.core import SandboxCore
+
+if TYPE_CHECKING:
+    from sandbox.core import SandboxCore
 
 log = logging.getLogger(__name__)
 

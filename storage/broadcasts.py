@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.database import Database
 from storage.timestamps import from_iso, to_iso
+
+if TYPE_CHECKING:
+    from storage.database import Database
 
 # Audience kinds; those in WEBINAR_AUDIENCES take a webinar id as their value.
 AUDIENCES = ("all", "registrants", "country", "institution", "attendees", "absentees", "no_survey")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from storage.database import Database
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.database import Database
 
 
 class CodeAttemptStore:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.database import Database
 from storage.timestamps import to_iso
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from storage.database import Database
 
 # A flow's name is data here: handlers/flows.py is the one list of flows. Only its shape is
 # checked, so a bad name cannot be stored and every new flow needs no change in storage.

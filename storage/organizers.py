@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.database import Database
 from storage.timestamps import to_iso
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from storage.database import Database
 
 
 class OrganizerStore:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiosqlite
-
-from storage.database import Database
 from storage.timestamps import to_iso
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from datetime import datetime
+
+    import aiosqlite
+
+    from storage.database import Database
 
 PROFILE_COLUMNS = (
     "language",
@@ -80,7 +83,7 @@ class ParticipantStore:
         )
         if row is None:
             return None
-        fields = {key: row[key] for key in row.keys() if key not in ("erased_at", "webinar_list")}
+        fields = {key: row[key] for key in row.keys() if key not in ("erased_at", "webinar_list")}  # noqa: SIM118 - a sqlite3.Row iterates its values
         if "reminders_enabled" in fields:
             fields["reminders_enabled"] = bool(fields["reminders_enabled"])
         webinars = tuple((row["webinar_list"] or "").split())
@@ -238,7 +241,7 @@ class ParticipantStore:
             (telegram_id,),
         )
         return {
-            "profile": {k: row[k] for k in row.keys() if k != "id"},
+            "profile": {k: row[k] for k in row.keys() if k != "id"},  # noqa: SIM118 - sqlite3.Row
             "registrations": await rows(
                 "SELECT webinar_id, registered_at FROM registrations WHERE participant_id = ?"
                 " ORDER BY registered_at, webinar_id"
@@ -299,7 +302,7 @@ async def erase_person(
         await conn.execute(
             "UPDATE answers SET value = NULL WHERE response_id IN"
             " (SELECT id FROM responses WHERE participant_id = ?)"
-            f" AND question_key NOT IN ({', '.join('?' * len(keep))})",  # noqa: S608 - placeholders
+            f" AND question_key NOT IN ({', '.join('?' * len(keep))})",
             (participant_id, *keep),
         )
         await conn.execute(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from storage.database import Database
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.database import Database
 
 # Telegram numbers updates consecutively; ids this far below the newest are forgotten.
 KEPT_UPDATE_IDS = 10_000

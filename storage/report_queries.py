@@ -214,7 +214,7 @@ class ReportQueries:
             else "a.question_key, a.value, a.answered_at"
         )
         return self._chunks(
-            f"SELECT r.id, {columns} FROM responses r"  # noqa: S608
+            f"SELECT r.id, {columns} FROM responses r"
             " JOIN answers a ON a.response_id = r.id WHERE r.webinar_id = ?"
             f" ORDER BY r.participant_id, {position}a.question_key",
             (webinar, *keys),
@@ -233,7 +233,7 @@ class ReportQueries:
         if webinars is None:
             return self._count("SELECT COUNT(*) FROM participants p WHERE p.erased_at IS NULL")
         return self._count(
-            "SELECT COUNT(*) FROM participants p WHERE p.erased_at IS NULL AND EXISTS"  # noqa: S608
+            "SELECT COUNT(*) FROM participants p WHERE p.erased_at IS NULL AND EXISTS"
             " (SELECT 1 FROM registrations r WHERE r.participant_id = p.id"
             f" AND r.webinar_id IN ({placeholders(webinars)}))",
             webinars,
@@ -242,7 +242,7 @@ class ReportQueries:
     def count_questions(self, webinars: Sequence[str]) -> int:
         """Questions for the speakers not withdrawn, of `webinars`."""
         return self._count(
-            "SELECT COUNT(*) FROM speaker_questions WHERE withdrawn_at IS NULL"  # noqa: S608
+            "SELECT COUNT(*) FROM speaker_questions WHERE withdrawn_at IS NULL"
             f" AND webinar_id IN ({placeholders(webinars)})",
             webinars,
         )
@@ -250,7 +250,7 @@ class ReportQueries:
     def count_attendance(self, webinars: Sequence[str]) -> int:
         """Attendance records of participants not erased in these webinars."""
         return self._count(
-            "SELECT COUNT(*) FROM attendance a JOIN participants p ON p.id = a.participant_id"  # noqa: S608
+            "SELECT COUNT(*) FROM attendance a JOIN participants p ON p.id = a.participant_id"
             f" WHERE p.erased_at IS NULL AND a.webinar_id IN ({placeholders(webinars)})",
             webinars,
         )
@@ -259,7 +259,7 @@ class ReportQueries:
         """Registrations of participants not erased (for these webinars, when given)."""
         where = "" if webinars is None else f" AND r.webinar_id IN ({placeholders(webinars)})"
         return self._count(
-            "SELECT COUNT(*) FROM registrations r JOIN participants p"  # noqa: S608
+            "SELECT COUNT(*) FROM registrations r JOIN participants p"
             f" ON p.id = r.participant_id WHERE p.erased_at IS NULL{where}",
             webinars or (),
         )
@@ -267,7 +267,7 @@ class ReportQueries:
     def count_responses(self, webinars: Sequence[str]) -> int:
         """Survey responses with at least one answer in these webinars."""
         return self._count(
-            "SELECT COUNT(*) FROM responses r WHERE EXISTS"  # noqa: S608
+            "SELECT COUNT(*) FROM responses r WHERE EXISTS"
             " (SELECT 1 FROM answers a WHERE a.response_id = r.id)"
             f" AND r.webinar_id IN ({placeholders(webinars)})",
             webinars,
@@ -276,7 +276,7 @@ class ReportQueries:
     def count_answers(self, webinars: Sequence[str]) -> int:
         """Survey answers given in these webinars."""
         return self._count(
-            "SELECT COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"  # noqa: S608
+            "SELECT COUNT(*) FROM answers a JOIN responses r ON r.id = a.response_id"
             f" WHERE r.webinar_id IN ({placeholders(webinars)})",
             webinars,
         )
@@ -291,7 +291,7 @@ class ReportQueries:
             raise ValueError(f"unknown dimension {column!r}")
         table, condition = _source(source)
         return self._conn.execute(
-            f"SELECT x.webinar_id, p.{column}, COUNT(*) FROM {table} x JOIN participants p"  # noqa: S608
+            f"SELECT x.webinar_id, p.{column}, COUNT(*) FROM {table} x JOIN participants p"
             f" ON p.id = x.participant_id WHERE x.webinar_id IN ({placeholders(webinars)})"
             f"{condition} GROUP BY 1, 2",
             webinars,
@@ -306,7 +306,7 @@ class ReportQueries:
         table, condition = _source(source)
         return dict(
             self._conn.execute(
-                f"SELECT p.{column}, COUNT(*) FROM participants p WHERE EXISTS (SELECT 1"  # noqa: S608
+                f"SELECT p.{column}, COUNT(*) FROM participants p WHERE EXISTS (SELECT 1"
                 f" FROM {table} x WHERE x.participant_id = p.id AND x.webinar_id IN"
                 f" ({placeholders(webinars)}){condition}) GROUP BY 1",
                 webinars,
@@ -339,7 +339,7 @@ class ReportQueries:
     def certificate_counts(self, webinars: Sequence[str]) -> dict[str, int]:
         """Certificates of participation made per webinar (0 for a webinar with none)."""
         rows = self._conn.execute(
-            "SELECT webinar_id, COUNT(*) FROM certificates"  # noqa: S608
+            "SELECT webinar_id, COUNT(*) FROM certificates"
             f" WHERE webinar_id IN ({placeholders(webinars)}) GROUP BY webinar_id",
             list(webinars),
         ).fetchall()
@@ -394,7 +394,7 @@ class ReportQueries:
         return [
             text
             for (text,) in self._conn.execute(
-                f"SELECT p.{column}_other FROM participants p WHERE p.{column} = 'other'"  # noqa: S608
+                f"SELECT p.{column}_other FROM participants p WHERE p.{column} = 'other'"
                 f" AND p.erased_at IS NULL AND p.{column}_other IS NOT NULL AND EXISTS"
                 f" (SELECT 1 FROM {table} x WHERE x.participant_id = p.id"
                 f" AND x.webinar_id IN ({placeholders(webinars)}){condition}) ORDER BY p.id",
@@ -409,7 +409,7 @@ class ReportQueries:
         return [
             value
             for (value,) in self._conn.execute(
-                "SELECT a.value FROM answers a JOIN responses r ON r.id = a.response_id"  # noqa: S608
+                "SELECT a.value FROM answers a JOIN responses r ON r.id = a.response_id"
                 " JOIN participants p ON p.id = r.participant_id WHERE r.webinar_id = ?"
                 " AND r.status = 'completed' AND p.erased_at IS NULL AND a.question_key IN"
                 f" ({placeholders(keys)}) AND a.value IS NOT NULL ORDER BY r.id, a.question_key",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from storage.database import Database
 from storage.timestamps import from_iso, to_iso
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from storage.database import Database
 
 
 class PlannedWebinar(Protocol):

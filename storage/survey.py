@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from storage.database import Database
 from storage.timestamps import to_iso
+
+if TYPE_CHECKING:
+    from datetime import datetime, timedelta
+
+    from storage.database import Database
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from tests.e2e import SimUser, register
+
 from bot.domain.attendance import PLATFORM, replaceable_by
 from storage.attendance import Change
-from tests.e2e import SimUser, register
 from tests.test_reminders_e2e import at, settle
 from tests.test_survey_e2e import answer_all, first, invited
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.clock import to_iso
 from tests.e2e import SimUser
+
+from bot.clock import to_iso
 from tests.test_attendance_import import PEOPLE
 
 if TYPE_CHECKING:

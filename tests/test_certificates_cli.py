@@ -24,7 +24,7 @@ from storage.schedule import ScheduleStore
 from tests.conftest import START
 from tests.test_cli import ROOT, run_cli
 
-SECRET = "cli-certificate-secret-0123456789abcdef"  # noqa: S105 (a test key)
+SECRET = "cli-certificate-secret-0123456789abcdef"
 WEBINAR = "crime-gun-strategy"
 
 

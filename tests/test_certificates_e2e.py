@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from sandbox import SandboxClient, SandboxServer
 
-SECRET = "e2e-certificate-secret-0123456789abcdef"  # noqa: S105 (a test key)
+SECRET = "e2e-certificate-secret-0123456789abcdef"
 SPANISH = {
     "language": "Español",
     "name": "Beatriz Ñáñez Güémez",

@@ -32,7 +32,7 @@ async def test_sigkill_during_fan_out_loses_nothing(tmp_path: Path) -> None:
     try:
         async with SandboxClient(server.url) as client:
             text = series_text(datetime.now(UTC) + timedelta(minutes=59))
-            (tmp_path / "series.toml").write_text(text)  # noqa: ASYNC240 - a tiny test file
+            (tmp_path / "series.toml").write_text(text)
             await seed(tmp_path / "bot.sqlite3", text, client)
 
             first = await start_bot(tmp_path, server.api_base_url)
@@ -58,7 +58,7 @@ async def test_sighup_reloads_the_series_and_sends_change_notices(tmp_path: Path
         async with SandboxClient(server.url) as client:
             start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=3)
             text = series_text(start)
-            (tmp_path / "series.toml").write_text(text)  # noqa: ASYNC240 - a tiny test file
+            (tmp_path / "series.toml").write_text(text)
             await seed(tmp_path / "bot.sqlite3", text, client)
             process = await start_bot(tmp_path, server.api_base_url)
             log = Stderr(process)
@@ -71,7 +71,7 @@ async def test_sighup_reloads_the_series_and_sends_change_notices(tmp_path: Path
                 moved = series_text(start + timedelta(hours=1)).replace(
                     "join/crash", "join/new-room"
                 )
-                (tmp_path / "series.toml").write_text(moved)  # noqa: ASYNC240
+                (tmp_path / "series.toml").write_text(moved)
                 process.send_signal(signal.SIGHUP)
                 await wait_for_sends(client, PARTICIPANTS)
                 notice = [m for m in await client.transcript(70_000) if m["from_bot"]]

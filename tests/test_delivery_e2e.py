@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from tests.e2e import SimUser
+
 from bot.render.texts import Texts
 from bot.reporting.delivery_summary import message_name
 from sandbox import SandboxClient
 from tests.conftest import RunningBot
-from tests.e2e import SimUser
 from tests.test_outbox_e2e import drain_outbox, fan_out, seed_registrants
 
 ORGANIZER = 1000  # ADMIN_IDS in the test settings

@@ -68,7 +68,7 @@ async def test_state_lists_people_and_the_demo_webinar(http: httpx.AsyncClient, 
 async def test_commands_follow_the_persons_language(http: httpx.AsyncClient) -> None:
     english = (await http.get(f"/api/users/{PARTICIPANTS[0].id}/commands")).json()
     spanish = (await http.get(f"/api/users/{PARTICIPANTS[1].id}/commands")).json()
-    assert [c["command"] for c in english][0] == "start"
+    assert next(c["command"] for c in english) == "start"
     assert [c["command"] for c in english] == [c["command"] for c in spanish]
     assert english[0]["description"] != spanish[0]["description"]
     assert (await http.get("/api/users/12345/commands")).status_code == 404

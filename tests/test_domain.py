@@ -17,7 +17,8 @@ from bot.domain.organizer_input import (
     clean_user_id,
     parse_start,
 )
-from bot.domain.series import URL_MAX, SeriesError, load_series, parse_series
+from bot.domain.series import SeriesError, load_series, parse_series
+from bot.domain.series_fields import URL_MAX
 from bot.domain.validation import (
     Invalid,
     clean_email,

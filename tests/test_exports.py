@@ -304,7 +304,7 @@ async def test_participants_and_attendance_match_the_database(
     ):
         registrations.setdefault(str(pid), []).append(webinar)
     for row in participants:
-        pid, name, country, institution, position, sex, email, lang, zone, at = stored[row["id"]]
+        pid, name, country, institution, position, _sex, email, lang, zone, at = stored[row["id"]]
         assert row["full_name"] == spreadsheet_safe(name)
         assert row["country"] == (
             "Jamaica" if country == "other" else ExportContext.build(None).countries[country]

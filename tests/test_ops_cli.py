@@ -113,7 +113,7 @@ async def test_check_reports_each_broken_part(tmp_path: Path) -> None:
     assert len(lines) == 1 and "ADMIN_IDS" in lines[0]
 
     bad_series = tmp_path / "series.toml"
-    bad_series.write_text("[series]\ntitle = 3\n")  # noqa: ASYNC240
+    bad_series.write_text("[series]\ntitle = 3\n")
     lines = fail_lines(run_cli(tmp_path, "check", SERIES_FILE=str(bad_series)))
     assert len(lines) == 1 and "series file" in lines[0]
 
@@ -122,7 +122,7 @@ async def test_check_reports_each_broken_part(tmp_path: Path) -> None:
 
     database = tmp_path / "data" / "bot.sqlite3"
     database.parent.mkdir()
-    database.write_bytes(b"this is not a database" * 100)  # noqa: ASYNC240
+    database.write_bytes(b"this is not a database" * 100)
     lines = fail_lines(run_cli(tmp_path, "check"))
     assert len(lines) == 1 and "database" in lines[0]
 
@@ -266,7 +266,7 @@ async def test_restore_asks_and_refuses_bad_files(
     args = argparse.Namespace(env_file=str(tmp_path / "none.env"), file=str(newer), yes=True)
     assert restore(args) == 1
     garbage = tmp_path / "garbage.sqlite3"
-    garbage.write_bytes(b"x" * 4096)  # noqa: ASYNC240
+    garbage.write_bytes(b"x" * 4096)
     args.file = str(garbage)
     assert restore(args) == 1
     assert count_participants(database) == 5

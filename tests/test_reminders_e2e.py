@@ -12,7 +12,7 @@ from tests.support.delivery import at, bot_texts, settle
 from tests.support.users import SPANISH_BELIZE, SimUser, register
 
 
-def first_webinar(bot: RunningBot):  # noqa: ANN201
+def first_webinar(bot: RunningBot):
     """The series' first webinar."""
     return bot.services.series.webinars[0]
 

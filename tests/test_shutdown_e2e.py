@@ -33,7 +33,7 @@ async def test_sigterm_during_fan_out_loses_nothing(tmp_path: Path) -> None:
     try:
         async with SandboxClient(server.url) as client:
             text = series_text(datetime.now(UTC) + timedelta(minutes=59))
-            (tmp_path / "series.toml").write_text(text)  # noqa: ASYNC240 - a tiny test file
+            (tmp_path / "series.toml").write_text(text)
             await seed(tmp_path / "bot.sqlite3", text, client)
 
             first = await start_bot(tmp_path, server.api_base_url)
@@ -62,7 +62,7 @@ async def test_a_second_sigterm_exits_at_once(tmp_path: Path) -> None:
     try:
         async with SandboxClient(server.url) as client:
             text = series_text(datetime.now(UTC) + timedelta(minutes=59))
-            (tmp_path / "series.toml").write_text(text)  # noqa: ASYNC240 - a tiny test file
+            (tmp_path / "series.toml").write_text(text)
             await seed(tmp_path / "bot.sqlite3", text, client)
             process = await start_bot(tmp_path, server.api_base_url)
             log = Stderr(process)
@@ -86,7 +86,7 @@ async def test_webhook_mode_as_a_process(tmp_path: Path) -> None:
     port = free_port()
     try:
         async with SandboxClient(server.url) as client:
-            (tmp_path / "series.toml").write_text(  # noqa: ASYNC240 - a tiny test file
+            (tmp_path / "series.toml").write_text(
                 series_text(datetime.now(UTC) + timedelta(days=3))
             )
             process = await start_bot(

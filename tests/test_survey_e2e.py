@@ -14,7 +14,7 @@ from tests.support.settings import TOKEN, example_series, settings_for
 from tests.support.users import SimUser, button_data, register
 
 
-def first(bot: RunningBot):  # noqa: ANN201
+def first(bot: RunningBot):
     """The first webinar (8 topics: 12 questions)."""
     return bot.services.series.webinars[0]
 

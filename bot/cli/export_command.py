@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.config import ConfigError, load_settings
 from bot.domain.series import SeriesError, load_series
 from bot.reporting.export_rows import FORMATS, KINDS, ExportError, Progress
 from bot.reporting.export_writers import ExportRequest, run_export
+
+if TYPE_CHECKING:
+    import argparse
 
 PROGRESS_FROM: Final = 50_000  # rows; smaller exports finish before a bar would help
 

@@ -7,8 +7,8 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.attendance_command import add_attendance_parser
 from bot.cli.certificates_command import add_certificate_parsers
@@ -26,6 +26,9 @@ from bot.config import (
 from bot.domain.series import Series, SeriesError, load_series
 from bot.runtime.backup import OpsError
 from demo.cli import add_demo_parser
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 log = logging.getLogger("bot")
 

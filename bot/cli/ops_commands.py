@@ -6,14 +6,12 @@ and never a traceback.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.series import SeriesError, load_series
@@ -26,6 +24,10 @@ from bot.runtime.backup import (
     restore_database,
     stderr_progress,
 )
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -51,7 +53,7 @@ def check(args: argparse.Namespace) -> int:
     """Validate the settings, the series file and the database; exit 1 on any problem."""
     try:
         return _check(args)
-    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+    except Exception as exc:
         _say("FAIL", f"unexpected error: {type(exc).__name__}: {exc}".splitlines()[0])
         return EXIT_PROBLEM
 
@@ -206,10 +208,10 @@ def healthcheck(args: argparse.Namespace) -> int:
     if port is None:
         return _fail("no health server to ask (long polling without HEALTH_PORT): set HEALTH_PORT")
     host = settings.webhook_listen
-    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - asks loopback
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/healthz"
     try:
-        with urllib.request.urlopen(url, timeout=args.timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=args.timeout) as response:
             body: Any = json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return _fail(f"unhealthy ({exc.code}): {exc.read().decode(errors='replace')[:300]}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from bot.reporting.export_rows import ExportError
 from bot.reporting.narrative import FORMATS, make_report_file
 
 if TYPE_CHECKING:
+    import argparse
     from zoneinfo import ZoneInfo
 
 
@@ -57,7 +57,7 @@ def _write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        os.replace(temporary, path)
+        Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -17,13 +17,14 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, NetworkError
 
 from bot.render.keyboards import broadcast_stop_keyboard
 from storage.broadcasts import Broadcast, BroadcastStore, broadcast_id_of
 
 if TYPE_CHECKING:
+    from telegram import Bot, InlineKeyboardMarkup, Message
+
     from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ class BroadcastRuntime:
                 done = await self._step(broadcast_id, last_edit)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the next look tries again
+            except Exception:
                 log.exception("broadcast %d: progress update failed", broadcast_id)
                 done = None
             if done is True:

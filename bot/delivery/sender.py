@@ -51,7 +51,7 @@ FAULT_BACKOFF_MAX = 30.0  # seconds between tries to write while the database re
 def backoff(attempts: int) -> timedelta:
     """How long to wait before another try after `attempts` transient failures."""
     base = min(2.0**attempts, 120.0)
-    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter only
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not a secret
 
 
 def fault_backoff(failures: int) -> float:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
-from bot.domain.series import URL_MAX
+from bot.domain.series_fields import URL_MAX
 from bot.domain.validation import Invalid
 
 if TYPE_CHECKING:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import from_iso
 from bot.domain.materials import MaterialError, decode_materials
-from bot.domain.series import Series, Webinar
-from storage.database import Database
 from storage.overrides import OverrideStore
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from bot.domain.series import Series, Webinar
+    from storage.database import Database
 
 log = logging.getLogger(__name__)
 

@@ -15,14 +15,13 @@ A webinar may define its own questions in the series file, replacing the default
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.catalogue import LANGUAGES
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 KINDS = ("rating", "choice", "text")
 _KEY_RE = re.compile(r"[a-z0-9_]{1,24}", re.ASCII)

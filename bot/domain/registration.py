@@ -8,10 +8,9 @@ Handlers ask `next_step`, show that question, and feed button presses and typed 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.catalogue import (
     COUNTRIES,
@@ -21,8 +20,12 @@ from bot.domain.catalogue import (
     SEXES,
     ZONE_CHOICES,
 )
-from bot.domain.series import Webinar
 from bot.domain.validation import Invalid, clean_email, clean_name, clean_text, clean_timezone
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from bot.domain.series import Webinar
 
 PRIVACY_NOTICE_VERSION = "2026-11-29"
 

@@ -10,21 +10,25 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.domain.catalogue import LANGUAGES
 from bot.domain.certificates import MODES, CertificateRule
 from bot.domain.materials import Material, MaterialError, parse_materials
 from bot.domain.questions import Question, QuestionError, default_questions, parse_questions
-from bot.domain.series_fields import START_EXAMPLE as START_EXAMPLE
-from bot.domain.series_fields import TITLE_MAX as TITLE_MAX
-from bot.domain.series_fields import URL_MAX as URL_MAX
-from bot.domain.series_fields import SeriesError, Table, show, type_name
+from bot.domain.series_fields import (
+    SeriesError,
+    Table,
+    show,
+    type_name,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from zoneinfo import ZoneInfo
 
 MAX_ATTENDANCE_MINUTES: Final = 1440
 
@@ -129,7 +133,7 @@ class Series:
     titles: Mapping[str, str] = field(default_factory=dict)
     organizers: Mapping[str, str] = field(default_factory=dict)
     attendance_min_minutes: int = 0  # minutes in a platform's report to count as attended
-    certificates: CertificateRule = CertificateRule()
+    certificates: CertificateRule = field(default_factory=CertificateRule)
     certificate_logo: Path | None = None  # relative to the series file's folder until loaded
 
     def title_for(self, lang: str | None) -> str:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardMarkup
-
-from bot.domain.questions import Question
-from bot.domain.series import Series, Webinar
 from bot.domain.validation import Invalid, clean_text
 from bot.render.keyboards import survey_invitation_keyboard, survey_question_keyboard
-from bot.render.texts import Texts
-from storage.survey import Response
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from telegram import InlineKeyboardMarkup
+
+    from bot.domain.questions import Question
+    from bot.domain.series import Series, Webinar
+    from bot.render.texts import Texts
+    from storage.survey import Response
 
 RATINGS = ("1", "2", "3", "4", "5")
 # "I'm attending" works from the start until this long after the end.

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from babel.dates import format_timedelta
-from telegram import InlineKeyboardMarkup
 
 from bot.domain.reminders import is_live, offset_of
-from bot.domain.series import Series, Webinar
 from bot.domain.speaker_questions import asking_open
 from bot.render.calendar_files import google_calendar_link, outlook_link
 from bot.render.keyboards import webinar_keyboard
-from bot.render.texts import Texts
-from storage.outbox import Delivery
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from telegram import InlineKeyboardMarkup
+
+    from bot.domain.series import Series, Webinar
+    from bot.render.texts import Texts
+    from storage.outbox import Delivery
 
 
 def time_left(starts_at: datetime, now: datetime, lang: str) -> str:

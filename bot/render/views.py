@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.domain.series import Series
 from bot.render.texts import Texts, zone_name
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.domain.series import Series
 
 
 def webinar_rows(

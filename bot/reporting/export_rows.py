@@ -13,13 +13,16 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from bot.domain.series import Series, Webinar
 from bot.reporting.question_rows import QUESTION_COLUMNS, question_rows
 from storage.report_queries import ReportQueries, Row, UnreadableDatabase
 from templates import TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from bot.domain.series import Series, Webinar
 
 KINDS: Final = ("feedback", "participants", "attendance", "questions")
 FORMATS: Final = ("csv", "xlsx", "json")

@@ -10,14 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from bot.domain.series import Series
 from bot.reporting.export_rows import (
     COLUMNS,
     FORMATS,
@@ -39,6 +35,12 @@ from bot.reporting.export_rows import (
     webinar_ids,
 )
 from storage.report_queries import CHUNK, ReportQueries
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from pathlib import Path
+
+    from bot.domain.series import Series
 
 
 def csv_field(value: object) -> str:
@@ -284,7 +286,7 @@ def _to_file(out: Path, write: Callable[[Path], int]) -> int:
     part = out.with_name(f".{out.name}.part")
     try:
         written = write(part)
-        os.replace(part, out)
+        part.replace(out)
     except OSError as exc:
         part.unlink(missing_ok=True)
         raise ExportError(f"--out: cannot write {out} ({exc.strerror or exc})") from None

@@ -13,16 +13,13 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from bot.clock import from_iso
-from bot.domain.series import Series
 from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label
 from bot.reporting.charts import chart_words, rating_labels, render_charts, webinar_titles
 from bot.reporting.docx_report import html_to_docx
@@ -35,7 +32,13 @@ from bot.reporting.statistics import (
     summarise,
     typed_names,
 )
-from storage.report_queries import ReportQueries
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
+
+    from bot.domain.series import Series
+    from storage.report_queries import ReportQueries
 
 FORMATS: Final = ("md", "html", "docx")
 REPORT_DIR: Final = TEMPLATES_DIR / "report"

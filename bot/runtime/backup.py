@@ -13,11 +13,14 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from storage.database import available_migrations
 from storage.maintenance import DatabaseFile, fold_wal
 from storage.readonly import DatabaseError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Progress = Callable[[int, int], None]
 
@@ -187,7 +190,7 @@ def backup_database(
     if info.problems:
         partial.unlink(missing_ok=True)
         raise OpsError(f"the copy failed its check: {info.problems[0]}")
-    os.replace(partial, target)
+    partial.replace(target)
     info.path = target
     return info
 
@@ -230,8 +233,8 @@ def restore_database(
             incoming.unlink(missing_ok=True)
             raise OpsError(f"{database}: cannot fold its WAL in ({reason})")
         kept = database.with_name(f"{database.name}.before-restore-{stamp}")
-        os.replace(database, kept)
+        database.replace(kept)
     for sidecar in _sidecars(database):
         sidecar.unlink(missing_ok=True)
-    os.replace(incoming, database)
+    incoming.replace(database)
     return kept

@@ -8,11 +8,13 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from telegram import Update
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 log = logging.getLogger("bot.runtime.update_processor")
 
@@ -41,7 +43,7 @@ class RedactingFilter(logging.Filter):
         """Rewrite the record in place; never drop it."""
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format string must not hide the record
+        except Exception:
             message = str(record.msg)
         record.msg = self.redact(message)
         record.args = None

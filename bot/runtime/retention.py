@@ -11,15 +11,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from telegram.ext import Application, ContextTypes
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import to_iso
 from bot.domain.questions import anonymous_answer_keys
-from bot.domain.series import Series
 from bot.services import SERVICES_KEY, Services
 from storage.retention_runs import RetentionStore
+
+if TYPE_CHECKING:
+    from telegram.ext import Application, ContextTypes
+
+    from bot.domain.series import Series
 
 log = logging.getLogger(__name__)
 

@@ -7,17 +7,20 @@ import contextlib
 import dataclasses
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 from bot.app import build_application, start_polling, stop_polling
-from bot.config import Settings
-from bot.domain.series import Series
 from bot.runtime.backup import DatabaseLock
 from sandbox import SandboxConfig, SandboxServer
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.domain.series import Series
 
 log = logging.getLogger(__name__)
 
 # Any well-formed token works with the sandbox; this one can never reach Telegram.
-SANDBOX_TOKEN = "1000000001:LOCAL-sandbox-token-not-valid-on-telegram"
+SANDBOX_TOKEN = "1000000001:LOCAL-sandbox-token-not-valid-on-telegram"  # noqa: S105 - the sandbox accepts any token
 
 
 def sandbox_settings(settings: Settings) -> Settings:

@@ -13,13 +13,16 @@ import logging
 import os
 import signal
 import sys
-
-from telegram.ext import Application
+from typing import TYPE_CHECKING
 
 from bot.app import start_polling, stop_polling
-from bot.config import Settings
 from bot.runtime.backup import DatabaseLock
 from bot.runtime.webhook_server import BotServer
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from bot.config import Settings
 
 log = logging.getLogger("bot")
 

@@ -150,7 +150,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         if self.on_dropped is not None and isinstance(update, Update):
             try:
                 await self.on_dropped(update)
-            except Exception:  # noqa: BLE001 - the reply is a courtesy; never fail the loop
+            except Exception:
                 log.warning("could not ask a user to slow down")
 
     async def _timed(self, update: object, coroutine: Awaitable[Any]) -> None:

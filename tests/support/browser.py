@@ -50,7 +50,7 @@ async def chromium_context(**context_options: Any) -> AsyncIterator[Any]:
     """A fresh persistent Chromium context (own user-data-dir); skips the test if impossible."""
     os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
     try:
-        from playwright.async_api import Error, async_playwright  # noqa: PLC0415 - optional
+        from playwright.async_api import Error, async_playwright
     except ImportError:
         pytest.skip(
             "browser test skipped: the playwright package is not installed "

@@ -11,7 +11,7 @@ from bot.config import Settings, load_settings
 from bot.domain.series import Series, parse_series
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-TOKEN = "123456789:AAHsandboxTokenForTestsOnly_0123456789"  # noqa: S105 - the sandbox token
+TOKEN = "123456789:AAHsandboxTokenForTestsOnly_0123456789"
 START = datetime(2027, 1, 5, 14, 0, tzinfo=UTC)
 ADMIN_ID = 1000
 

@@ -58,7 +58,7 @@ async def build(db: Database, series: Series, count: int = 200, seed: int = 11) 
     """~200 participants over 6 states (a few "other"), responses, answers, attendance."""
     await ScheduleStore(db).sync(series.webinars, START)
     store = ParticipantStore(db)
-    rng = random.Random(seed)  # noqa: S311 - a reproducible data set, not a secret
+    rng = random.Random(seed)
     webinars = [w.id for w in series.webinars]
     for i in range(count):
         other = i % 37 == 5
