@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.clock import to_iso
-from tests.e2e import SimUser
-from tests.test_attendance_import import PEOPLE
+from tests.support.attendance import FIXTURES, PEOPLE
+from tests.support.organizers import ORGANIZER
+from tests.support.users import SimUser
 
 if TYPE_CHECKING:
     from sandbox import SandboxClient
-    from tests.conftest import RunningBot
+    from tests.support.bots import RunningBot
 
-ORGANIZER = 1000  # ADMIN_IDS in the test settings
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "attendance"
 # The fixture's meeting, moved to the example series' first webinar (2027-01-20, same hours).
 REPORT = (FIXTURES / "zoom_meeting_with_summary.csv").read_bytes().replace(b"/2026", b"/2027")
 

@@ -12,7 +12,7 @@ from storage.database import Database
 from storage.readonly import open_readonly
 from storage.report_queries import ReportQueries, UnreadableDatabase
 from storage.schedule import ScheduleStore
-from tests.conftest import START, example_series
+from tests.support.settings import START, example_series
 
 
 async def stored_series(path: Path) -> list[str]:
