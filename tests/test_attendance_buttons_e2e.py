@@ -111,15 +111,12 @@ async def test_the_survey_is_not_offered_to_those_the_platform_shows_absent(
     absent = await SimUser(client, 1204).join()
     present = await SimUser(client, 1205).join()
     await register(absent)
-    await register(present, {"name": "Present Person"})
+    await register(present, name="Present Person")
     await at(bot, first_webinar(bot).ends_at)
     await record_platform(bot, 1204, attended=False)
     await invited(bot, present)
     await settle(bot)
     participant = await bot.services.participants.get(1204)
     assert participant is not None
-    row = await bot.services.db.fetchone(
-        "SELECT status, last_error FROM outbox WHERE kind = 'survey' AND participant_id = ?",
-        (participant.id,),
-    )
+    [row] = [r for r in await bot.services.outbox.rows_for(participant.id) if r["kind"] == "survey"]
     assert (row["status"], row["last_error"]) == ("cancelled", "absent by the platform's report")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from tests.support.delivery import at
+from tests.support.delivery import at, settle
 
 if TYPE_CHECKING:
     from bot.domain.series import Webinar
@@ -19,10 +19,17 @@ def first_webinar(bot: RunningBot) -> Webinar:
 
 
 async def invited(bot: RunningBot, user: SimUser) -> dict[str, Any]:
-    """Bring the survey invitation for the first webinar and return it."""
+    """Bring the survey invitation for the first webinar and return it, its sending recorded.
+
+    The sender queues invitations on its own rhythm, so the clock's move can settle before they
+    exist: settling again once the invitation arrived makes sure the outbox recorded it as sent
+    at this time, before a test moves the clock on.
+    """
     await user.drain()
     await at(bot, first_webinar(bot).ends_at + timedelta(minutes=15))
-    return await user.expect("Your feedback on Building a Crime Gun")
+    invitation = await user.expect("Your feedback on Building a Crime Gun")
+    await settle(bot)
+    return invitation
 
 
 async def answer_all(user: SimUser, question: dict[str, Any]) -> dict[str, Any]:
