@@ -5,27 +5,15 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from sandbox import SandboxClient
+from tests.support.processes import run_cli
 from tests.support.settings import ROOT, cli_env
 from tests.support.users import SimUser
-
-
-def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ...` to completion."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=cli_env(tmp_path, **settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.mark.slow
