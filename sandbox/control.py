@@ -152,11 +152,6 @@ class ControlRoutes:
                 raise ControlError(400, "mime_type must be a string")
         if user.deactivated:
             raise ControlError(409, "user is deactivated")
-        if body.get("content") is not None:
-            try:
-                body["content"] = base64.b64decode(str(body["content"]), validate=True)
-            except binascii.Error:
-                raise ControlError(400, "content must be base64") from None
         message = self.core.state.user_rich_message(user, body)
         return _ok({"message_id": message.message_id})
 

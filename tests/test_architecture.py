@@ -6,6 +6,7 @@ are left out of cycles only), `storage/` imports nothing of `bot/` or `handlers/
 `bot/app.py` in `bot/` imports `handlers/`, no SQL statement is written in `bot/` or `handlers/`,
 and no two modules of `bot/`, `handlers/` and `storage/` share a file name unless they are layers
 of one another (LAYERS below).
+Test modules share helpers only through `tests.support`.
 """
 
 from __future__ import annotations
@@ -396,3 +397,20 @@ def test_the_checks_find_what_they_look_for(tmp_path: Path) -> None:
         "survey.py: bot/survey.py, handlers/survey.py",
     ]
     assert shared_names(modules, {"survey.py": frozenset({"bot/survey.py", "handlers/survey.py"})})
+
+
+def test_tests_share_helpers_only_through_support() -> None:
+    """No test module imports another test module or conftest; helpers live in tests.support."""
+    wrong = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            wrong += [
+                f"{path.relative_to(ROOT)}: {name}"
+                for name in names
+                if (name == "tests" or name.startswith("tests."))
+                and not (name == "tests.support" or name.startswith("tests.support."))
+            ]
+    assert wrong == []

@@ -5,25 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from tests.e2e import SimUser, register
-
 from bot.domain.attendance import PLATFORM, replaceable_by
 from storage.attendance import Change
-from tests.test_reminders_e2e import at, settle
-from tests.test_survey_e2e import answer_all, first, invited
+from tests.support.delivery import at, settle
+from tests.support.survey import answer_all, first_webinar, invited
+from tests.support.users import SimUser, register
 
 if TYPE_CHECKING:
     from sandbox import SandboxClient
-    from tests.conftest import RunningBot
+    from tests.support.bots import RunningBot
 
 
 async def truth(bot: RunningBot, telegram_id: int) -> tuple[bool | None, str | None, str]:
     """The attendance on record and the response's status for the first webinar."""
     participant = await bot.services.participants.get(telegram_id)
     assert participant is not None
-    record = await bot.services.attendance.get(participant.id, first(bot).id)
+    record = await bot.services.attendance.get(participant.id, first_webinar(bot).id)
     response = await bot.services.survey.ensure_response(
-        first(bot).id, participant.id, bot.clock.now()
+        first_webinar(bot).id, participant.id, bot.clock.now()
     )
     if record is None:
         return None, None, response.status
@@ -32,7 +31,7 @@ async def truth(bot: RunningBot, telegram_id: int) -> tuple[bool | None, str | N
 
 async def nudged(bot: RunningBot, user: SimUser) -> dict:
     """Move a day on until the survey's nudge arrives, and return it."""
-    bot.clock.set(first(bot).ends_at + timedelta(minutes=15, hours=25))
+    bot.clock.set(first_webinar(bot).ends_at + timedelta(minutes=15, hours=25))
     bot.services.sender.wake()
     return await user.expect("A reminder: your feedback", timeout=20)
 
@@ -42,7 +41,7 @@ async def record_platform(bot: RunningBot, telegram_id: int, attended: bool) -> 
     participant = await bot.services.participants.get(telegram_id)
     assert participant is not None
     await bot.services.attendance.record(
-        first(bot).id,
+        first_webinar(bot).id,
         [Change(participant.id, attended, 90 if attended else 5)],
         PLATFORM,
         "import test.csv",
@@ -92,7 +91,7 @@ async def test_no_does_not_overturn_the_platform_report(
 ) -> None:
     user = await SimUser(client, 1203).join()
     await register(user)
-    await at(bot, first(bot).ends_at)
+    await at(bot, first_webinar(bot).ends_at)
     await record_platform(bot, 1203, attended=False)
     await record_platform(bot, 1203, attended=True)  # a later, corrected report
     invitation = await invited(bot, user)
@@ -102,7 +101,7 @@ async def test_no_does_not_overturn_the_platform_report(
     assert await truth(bot, 1203) == (True, "import", "open")
     participant = await bot.services.participants.get(1203)
     assert participant is not None
-    history = await bot.services.attendance.history(participant.id, first(bot).id)
+    history = await bot.services.attendance.history(participant.id, first_webinar(bot).id)
     assert history == [(False, "import", "import test.csv"), (True, "import", "import test.csv")]
 
 
@@ -112,15 +111,12 @@ async def test_the_survey_is_not_offered_to_those_the_platform_shows_absent(
     absent = await SimUser(client, 1204).join()
     present = await SimUser(client, 1205).join()
     await register(absent)
-    await register(present, {"name": "Present Person"})
-    await at(bot, first(bot).ends_at)
+    await register(present, name="Present Person")
+    await at(bot, first_webinar(bot).ends_at)
     await record_platform(bot, 1204, attended=False)
     await invited(bot, present)
     await settle(bot)
     participant = await bot.services.participants.get(1204)
     assert participant is not None
-    row = await bot.services.db.fetchone(
-        "SELECT status, last_error FROM outbox WHERE kind = 'survey' AND participant_id = ?",
-        (participant.id,),
-    )
+    [row] = [r for r in await bot.services.outbox.rows_for(participant.id) if r["kind"] == "survey"]
     assert (row["status"], row["last_error"]) == ("cancelled", "absent by the platform's report")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,24 +11,11 @@ from bot.reporting.attendance.intervals import TimeReader, duration_minutes, uni
 from bot.reporting.attendance.names import Directory, Registrant, name_keys
 from bot.reporting.attendance.plan import ImportPlan, plan_import
 from bot.reporting.attendance.reading import AttendanceFileError, decode, separator
+from tests.support.attendance import FIXTURES, PEOPLE
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "attendance"
 STARTS = datetime(2026, 1, 20, 14, 0, tzinfo=UTC)
 ZONE = ZoneInfo("America/Port_of_Spain")
-PEOPLE = (
-    "Amelia Baptiste <amelia.baptiste@example.gov.tt>",
-    "Marcus De Freitas <m.defreitas@example.gov.gy>",
-    "Santiago De Compostela <santiago.dc@example.bz>",
-    "Max Mustermann <max.mustermann@example.lc>",
-    "Loki Laufeyson <loki@example.ag>",
-    "Zoë Hernández-Núñez <zoe.hn@example.vc>",
-    "Renée Charles <renee.charles@example.lc>",
-    "Kwame Joseph <kwame.joseph@example.gov.tt>",
-)
-REGISTRANTS = [
-    Registrant(i, text.split(" <")[0], text.split(" <")[1].rstrip(">"))
-    for i, text in enumerate(PEOPLE)
-]
+REGISTRANTS = [Registrant(i, name, email) for i, (name, email) in enumerate(PEOPLE)]
 A, MA, S, MX, L, Z, R, K = (r.name for r in REGISTRANTS)
 
 # file: {registrant: (minutes, matched by)}, ignored rows (name, reason start) — README.md

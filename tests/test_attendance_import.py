@@ -16,21 +16,11 @@ from storage.attendance import AttendanceStore, Change
 from storage.database import Database
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
+from tests.support.attendance import FIXTURES, PEOPLE
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures" / "attendance"
 NOW = datetime(2026, 1, 21, 12, 0, tzinfo=UTC)
 WEBINAR = "crime-gun-strategy"
-PEOPLE = (  # the registrants of tests/fixtures/attendance/README.md
-    ("Amelia Baptiste", "amelia.baptiste@example.gov.tt"),
-    ("Marcus De Freitas", "m.defreitas@example.gov.gy"),
-    ("Santiago De Compostela", "santiago.dc@example.bz"),
-    ("Max Mustermann", "max.mustermann@example.lc"),
-    ("Loki Laufeyson", "loki@example.ag"),
-    ("Zoë Hernández-Núñez", "zoe.hn@example.vc"),
-    ("Renée Charles", "renee.charles@example.lc"),
-    ("Kwame Joseph", "kwame.joseph@example.gov.tt"),
-)
 
 
 def write_series(tmp_path: Path, extra: str = "") -> Path:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.e2e import SimUser
-
 from bot.clock import to_iso
-from tests.test_attendance_import import PEOPLE
+from tests.support.attendance import FIXTURES, PEOPLE
+from tests.support.organizers import ORGANIZER
+from tests.support.users import SimUser
 
 if TYPE_CHECKING:
     from sandbox import SandboxClient
-    from tests.conftest import RunningBot
+    from tests.support.bots import RunningBot
 
-ORGANIZER = 1000  # ADMIN_IDS in the test settings
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "attendance"
+FIRST_ID = 5001  # the registrants' Telegram ids follow on from here
 # The fixture's meeting, moved to the example series' first webinar (2027-01-20, same hours).
 REPORT = (FIXTURES / "zoom_meeting_with_summary.csv").read_bytes().replace(b"/2026", b"/2027")
 
@@ -24,7 +22,7 @@ REPORT = (FIXTURES / "zoom_meeting_with_summary.csv").read_bytes().replace(b"/20
 async def seed(bot: RunningBot) -> None:
     """The eight registrants of the fixtures, registered for the first webinar."""
     webinar = bot.services.series.webinars[0]
-    for telegram_id, (name, email) in enumerate(PEOPLE, start=5001):
+    for telegram_id, (name, email) in enumerate(PEOPLE, start=FIRST_ID):
         await bot.services.participants.create(
             telegram_id,
             {
@@ -45,12 +43,16 @@ async def seed(bot: RunningBot) -> None:
 
 
 async def minutes(bot: RunningBot) -> dict[str, tuple[int, str, int | None]]:
-    """Attendance on record by name."""
-    rows = await bot.services.db.fetchall(
-        "SELECT p.full_name, a.attended, a.source, a.minutes FROM attendance a"
-        " JOIN participants p ON p.id = a.participant_id"
-    )
-    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+    """Attendance on record for the first webinar by name, read through the stores."""
+    webinar = bot.services.series.webinars[0]
+    recorded: dict[str, tuple[int, str, int | None]] = {}
+    for telegram_id, (name, _) in enumerate(PEOPLE, start=FIRST_ID):
+        participant = await bot.services.participants.get(telegram_id)
+        assert participant is not None
+        record = await bot.services.attendance.get(participant.id, webinar.id)
+        if record is not None:
+            recorded[name] = (int(record.attended), record.source, record.minutes)
+    return recorded
 
 
 async def send(organizer: SimUser, name: str, content: bytes | None, mime: str | None) -> None:

@@ -14,11 +14,11 @@ from sandbox import SandboxClient, SandboxServer
 from storage.broadcasts import BroadcastStore
 from tests.support.bots import RunningBot
 from tests.support.delivery import drain_outbox
+from tests.support.organizers import ORGANIZER
 from tests.support.settings import TOKEN, example_series, settings_for
 from tests.support.users import SimUser, button_data
 from tests.support.waiting import eventually
 
-ORGANIZER = 1000  # ADMIN_IDS in the test settings
 FIRST_ID = 70_000
 TEXT = "Hello <team> & friends, see the agenda."
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from tests.e2e import SimUser
-
 from bot.render.texts import Texts
 from bot.reporting.delivery_summary import message_name
 from sandbox import SandboxClient
-from tests.conftest import RunningBot
-from tests.test_outbox_e2e import drain_outbox, fan_out, seed_registrants
-
-ORGANIZER = 1000  # ADMIN_IDS in the test settings
+from tests.support.bots import RunningBot
+from tests.support.delivery import drain_outbox, fan_out, seed_registrants
+from tests.support.organizers import ORGANIZER
+from tests.support.users import SimUser
 
 
 async def test_delivery_report_in_plain_words(bot: RunningBot, client: SandboxClient) -> None:

@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Bot, BotCommandScopeChat
-from tests.e2e import SimUser
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import ManualClock
 from sandbox import SandboxClient, SandboxServer
-from tests.conftest import START, TOKEN, RunningBot, example_series, settings_for
-from tests.test_organizers_e2e import ORGANIZER, add_organizer
+from tests.support.bots import RunningBot
+from tests.support.organizers import ORGANIZER, add_organizer
+from tests.support.settings import START, TOKEN, example_series, settings_for
+from tests.support.users import SimUser
 
 PRIVATE = {"type": "all_private_chats"}
 ORGANIZER_COMMANDS = [

@@ -23,22 +23,10 @@ from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxServer
 from storage.database import Database
 from storage.participants import ParticipantStore
-from tests.support.settings import ROOT, START, TOKEN, cli_env, example_series, settings_for
+from tests.support.processes import run_cli
+from tests.support.settings import ROOT, START, TOKEN, example_series, settings_for
 
 YESTERDAY = START - timedelta(days=1)
-
-
-def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ...` to completion with stdin closed."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=cli_env(tmp_path, **settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 async def make_database(path: Path, participants: int = 3, padding: int = 0) -> None:

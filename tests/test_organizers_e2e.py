@@ -6,7 +6,6 @@ import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from bot.app import apply_series, build_application, reload_series, start_polling, stop_polling
 from bot.clock import ManualClock, from_iso
@@ -16,30 +15,12 @@ from sandbox import SandboxClient, SandboxServer
 from storage.overrides import OverrideStore
 from tests.support.bots import RunningBot
 from tests.support.delivery import at, bot_texts, settle
+from tests.support.organizers import ORGANIZER, add_organizer, open_add
 from tests.support.settings import ROOT, START, TOKEN, example_series
 from tests.support.users import SimUser, button_data, register
 
-ORGANIZER = 1000  # ADMIN_IDS in the tests' settings
 INVALID = "That button is not valid."
 NEW_START = datetime(2027, 1, 22, 14, 0, tzinfo=UTC)  # 10:00 in Port of Spain (UTC-4)
-
-
-async def open_add(organizer: SimUser) -> dict[str, Any]:
-    """/organizers, then "Add an organizer"; return the menu message."""
-    await organizer.say("/organizers")
-    menu = await organizer.expect("Organizers")
-    await organizer.press(menu, "Add an organizer")
-    await organizer.expect("numeric Telegram user id")
-    return menu
-
-
-async def add_organizer(organizer: SimUser, new_id: int) -> dict[str, Any]:
-    """Add an organizer by id through the menu; return the updated menu."""
-    await open_add(organizer)
-    await organizer.say(str(new_id))
-    question = await organizer.expect(f"Add {new_id} as an organizer?")
-    await organizer.press(question, "Confirm")
-    return await organizer.expect(f"{new_id} is now an organizer")
 
 
 async def test_add_an_organizer_who_can_then_use_delivery(

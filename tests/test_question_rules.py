@@ -39,7 +39,13 @@ def test_a_question_with_every_field() -> None:
         choices=[" A ", "B"],
         choices_es=["Á", "B"],
     ) == Question(
-        "pick", "choice", False, "Which?", "¿Cuál?", choices=("A", "B"), choices_es=("Á", "B")
+        "pick",
+        "choice",
+        False,
+        "Which?",
+        {"es": "¿Cuál?"},
+        choices=("A", "B"),
+        choice_translations={"es": ("Á", "B")},
     )
     assert one(key="k", kind="rating", text="t").required is True
     assert one(key="k", kind="text", text="t", max_length=1).max_length == 1

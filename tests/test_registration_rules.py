@@ -93,7 +93,7 @@ def test_a_known_state_sets_its_zone_and_other_asks_for_it() -> None:
 @pytest.mark.parametrize(
     ("step", "value"),
     [
-        (Step.LANGUAGE, "fr"),
+        (Step.LANGUAGE, "de"),
         (Step.COUNTRY, "ZZ"),
         (Step.TIMEZONE, str(len(ZONE_CHOICES))),
         (Step.TIMEZONE, "-1"),
@@ -191,7 +191,11 @@ def test_start_draft_from_a_deep_link() -> None:
         "code_ok": True,
         "language_hint": "es",
     }
-    assert start_draft("w2", WEBINARS, "CARIB2027", "fr") == {"webinar_choice": ["w2"]}
+    assert start_draft("w2", WEBINARS, "CARIB2027", "fr") == {
+        "webinar_choice": ["w2"],
+        "language_hint": "fr",
+    }
+    assert start_draft("w2", WEBINARS, "CARIB2027", "de") == {"webinar_choice": ["w2"]}
     assert start_draft("w2", WEBINARS, "") == {"webinar_choice": ["w2"]}
     assert start_draft("nope", WEBINARS, "CARIB2027") == {}
     assert start_draft("", WEBINARS, "") == {}

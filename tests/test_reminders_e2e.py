@@ -9,12 +9,8 @@ from bot.app import apply_series
 from sandbox import SandboxClient
 from tests.support.bots import RunningBot
 from tests.support.delivery import at, bot_texts, settle
+from tests.support.survey import first_webinar
 from tests.support.users import SPANISH_BELIZE, SimUser, register
-
-
-def first_webinar(bot: RunningBot):
-    """The series' first webinar."""
-    return bot.services.series.webinars[0]
 
 
 async def test_belize_and_guyana_see_their_own_local_times(

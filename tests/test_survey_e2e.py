@@ -11,19 +11,8 @@ from sandbox import SandboxClient, SandboxServer
 from tests.support.bots import RunningBot
 from tests.support.delivery import at, settle
 from tests.support.settings import TOKEN, example_series, settings_for
+from tests.support.survey import answer_all, first_webinar, invited
 from tests.support.users import SimUser, button_data, register
-
-
-def first(bot: RunningBot):
-    """The first webinar (8 topics: 12 questions)."""
-    return bot.services.series.webinars[0]
-
-
-async def invited(bot: RunningBot, user: SimUser) -> dict:
-    """Bring the survey invitation and return it."""
-    await user.drain()
-    await at(bot, first(bot).ends_at + timedelta(minutes=15))
-    return await user.expect("Your feedback on Building a Crime Gun")
 
 
 async def answers_of(bot: RunningBot, telegram_id: int) -> dict:
@@ -34,25 +23,6 @@ async def answers_of(bot: RunningBot, telegram_id: int) -> dict:
         (telegram_id,),
     )
     return {r["question_key"]: r["value"] for r in rows}
-
-
-async def answer_all(user: SimUser, question: dict) -> dict:
-    """Answer every question from `question` on: ratings 4, first choice, a text, skip last."""
-    while True:
-        text = question["text"] or ""
-        if "Thank you!" in text:
-            return question
-        if "(1 = not at all" in text:
-            await user.press(question, "4")
-        elif "most useful" in text:
-            await user.press(question, "Ballistic imaging")
-        elif "next webinar cover" in text:
-            await user.say("x" * 1001)
-            await user.expect("between 1 and 1000")
-            await user.say("Firearms tracing <and> marking & more")
-        else:
-            await user.press(question, "Skip")
-        question = await user.shown()
 
 
 async def test_complete_survey_after_saying_i_attended(
@@ -96,7 +66,7 @@ async def test_absent_participant_is_thanked_and_recorded(
         email="l@p.gy",
     )
     await user.drain()
-    await at(bot, first(bot).ends_at + timedelta(minutes=15))
+    await at(bot, first_webinar(bot).ends_at + timedelta(minutes=15))
     invitation = await user.expect("¿Asistió a este webinario?")
     await user.press(invitation, "No")
     await user.expect("Gracias por avisarnos")
@@ -110,14 +80,14 @@ async def test_attending_button_only_in_the_live_window(
     user = await SimUser(client, 1103).join()
     await register(user)
     await user.drain()
-    await at(bot, first(bot).starts_at)
+    await at(bot, first_webinar(bot).starts_at)
     starting = await user.expect("Starting now")
     await user.drain()
-    for outside in (timedelta(minutes=-5), first(bot).duration + timedelta(minutes=16)):
-        bot.clock.set(first(bot).starts_at + outside)
+    for outside in (timedelta(minutes=-5), first_webinar(bot).duration + timedelta(minutes=16)):
+        bot.clock.set(first_webinar(bot).starts_at + outside)
         await user.press(starting, "I'm attending")
         assert "only while the webinar is on" in (await user.toast() or "")
-    bot.clock.set(first(bot).starts_at + timedelta(minutes=10))
+    bot.clock.set(first_webinar(bot).starts_at + timedelta(minutes=10))
     await user.press(starting, "I'm attending")
     assert await user.toast() == "Thank you, your attendance is recorded."
     recorded = await user.expect("Starting now")
@@ -152,7 +122,7 @@ async def test_change_an_answer_until_the_survey_closes(
     answers = await answers_of(bot, 1104)
     assert answers["overall"] == "2" and answers["topic_1"] == "4"
     assert (await bot.services.db.fetchone("SELECT COUNT(*) AS n FROM responses"))["n"] == 1
-    bot.clock.set(first(bot).ends_at + timedelta(days=7, minutes=1))
+    bot.clock.set(first_webinar(bot).ends_at + timedelta(days=7, minutes=1))
     await user.drain()
     await client.press_forged(
         1104, question["message_id"], button_data(question, "5").replace(":1:a:", ":2:a:")
@@ -239,7 +209,7 @@ async def test_one_nudge_to_those_who_have_not_finished(
     await done.press(invitation, "Yes")
     await answer_all(done, await done.expect("question 1 of 12"))
     for hours in (25, 26, 49):
-        bot.clock.set(first(bot).ends_at + timedelta(minutes=15, hours=hours))
+        bot.clock.set(first_webinar(bot).ends_at + timedelta(minutes=15, hours=hours))
         await settle(bot)
     assert await bot.services.outbox.counts(kind="nudge") == {"sent": 1}
     await idle.expect_nothing_more()

@@ -47,19 +47,23 @@ def test_question_texts_in_each_language() -> None:
     )
     topic = WEBINAR.topics_for("es")[0]
     assert topic in survey.question_text(TEXTS, "es", WEBINAR, TOPIC)
-    custom = Question("own", "text", False, text="Why?", text_es="¿Por qué?")
+    custom = Question("own", "text", False, text="Why?", translations={"es": "¿Por qué?"})
     assert survey.question_text(TEXTS, "es", WEBINAR, custom) == "¿Por qué?"
     assert survey.question_text(TEXTS, "en", WEBINAR, custom) == "Why?"
-    english_only = dataclasses.replace(custom, text_es=None)
+    english_only = dataclasses.replace(custom, translations={})
     assert survey.question_text(TEXTS, "es", WEBINAR, english_only) == "Why?"
 
 
 def test_choices_come_from_the_topics_or_the_question() -> None:
     assert survey.choice_labels("es", WEBINAR, MOST_USEFUL) == WEBINAR.topics_for("es")
-    own = Question("c", "choice", True, text="Pick", choices=("A", "B"), choices_es=("Á", "B́"))
+    own = Question(
+        "c", "choice", True, text="Pick", choices=("A", "B"), choice_translations={"es": ("Á", "B́")}
+    )
     assert survey.choice_labels("es", WEBINAR, own) == ("Á", "B́")
     assert survey.choice_labels("en", WEBINAR, own) == ("A", "B")
-    assert survey.choice_labels("es", WEBINAR, dataclasses.replace(own, choices_es=None)) == (
+    assert survey.choice_labels(
+        "es", WEBINAR, dataclasses.replace(own, choice_translations={})
+    ) == (
         "A",
         "B",
     )

@@ -1,10 +1,12 @@
-"""Letting the in-process bot's sender deliver what is due, observed through the storage API."""
+"""Registrants to deliver to, and letting the in-process bot's sender deliver what is due."""
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.clock import to_iso
 from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
@@ -65,3 +67,41 @@ async def drain_outbox(
 async def bot_texts(client: SandboxClient, user_id: int) -> list[str]:
     """Everything the bot has said to a user (current text of each message)."""
     return [m["text"] or "" for m in await client.transcript(user_id) if m["from_bot"]]
+
+
+async def seed_registrants(
+    bot: RunningBot, client: SandboxClient, count: int, first_id: int = 50_000
+) -> list[int]:
+    """Store `count` registered participants for the first webinar (and create their users)."""
+    rng = random.Random(count)
+    webinar = bot.services.series.webinars[0]
+    ids = []
+    for i in range(count):
+        telegram_id = first_id + i
+        await client.add_user(telegram_id, first_name=f"P{i}")
+        await bot.services.participants.create(
+            telegram_id,
+            {
+                "language": rng.choice(["en", "es"]),
+                "full_name": f"Participant {i}",
+                "country": "GY",
+                "timezone": "America/Guyana",
+                "institution": "police",
+                "position": "Officer",
+                "sex": rng.choice(["woman", "man", "undisclosed"]),
+                "email": None,
+                "webinars": [webinar.id],
+                "consent_at": to_iso(bot.clock.now()),
+                "consent_version": "test",
+            },
+            bot.clock.now(),
+        )
+        ids.append(telegram_id)
+    return ids
+
+
+async def fan_out(bot: RunningBot) -> None:
+    """Bring the first webinar's 1-day reminder due."""
+    webinar = bot.services.series.webinars[0]
+    bot.clock.set(webinar.starts_at - timedelta(days=1))
+    bot.services.sender.wake()
