@@ -6,27 +6,17 @@ The limiter's clock is a FakeTime the test moves, so no check depends on the mac
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from telegram import Chat, Message, Update, User
 from telegram.error import RetryAfter
 
 from bot.runtime.rate_limiter import HaltingRateLimiter, SlidingWindow
 from bot.runtime.update_processor import PerUserUpdateProcessor
+from tests.support.updates import message_update
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
-
-
-def message_update(update_id: int, user_id: int) -> Update:
-    """A text message update from a user."""
-    user = User(user_id, "U", False)
-    chat = Chat(user_id, "private")
-    return Update(
-        update_id, message=Message(update_id, datetime.now(UTC), chat, from_user=user, text="hi")
-    )
 
 
 async def test_same_user_in_order_other_users_in_parallel() -> None:
