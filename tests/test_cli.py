@@ -4,28 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from sandbox import SandboxClient
-from tests.support.settings import ROOT, cli_env
+from tests.support.cli import run_cli
+from tests.support.settings import ROOT, cli_env, free_port
 from tests.support.users import SimUser
-
-
-def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ...` to completion."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=cli_env(tmp_path, **settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.mark.slow
@@ -64,13 +51,6 @@ def test_bad_series_file_names_the_field(tmp_path: Path) -> None:
 def test_require_token(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "run", "--require-token")
     assert result.returncode == 2 and "BOT_TOKEN: not set" in result.stderr
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.slow

@@ -23,53 +23,8 @@ from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxServer
 from storage.database import Database
 from storage.participants import ParticipantStore
-from tests.support.settings import ROOT, START, TOKEN, cli_env, example_series, settings_for
-
-YESTERDAY = START - timedelta(days=1)
-
-
-def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ...` to completion with stdin closed."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=cli_env(tmp_path, **settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-async def make_database(path: Path, participants: int = 3, padding: int = 0) -> None:
-    """A migrated database with some participants (padding makes their rows bigger)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = Database(path)
-    await db.open()
-    series = example_series()
-    from storage.schedule import ScheduleStore
-
-    await ScheduleStore(db).sync(series.webinars, YESTERDAY)
-    store = ParticipantStore(db)
-    for i in range(participants):
-        await store.create(
-            10_000 + i,
-            {
-                "language": "en",
-                "full_name": f"Person {i}" + "x" * padding,
-                "country": "TT",
-                "timezone": "America/Port_of_Spain",
-                "institution": "customs",
-                "position": "Officer",
-                "sex": "woman",
-                "email": f"p{i}@example.org",
-                "webinars": [series.webinars[0].id],
-                "consent_at": to_iso(YESTERDAY),
-                "consent_version": "test",
-            },
-            YESTERDAY,
-        )
-    await db.close()
+from tests.support.cli import make_database, run_cli
+from tests.support.settings import ROOT, START, TOKEN, example_series, settings_for
 
 
 def count_participants(path: Path) -> int:
