@@ -21,7 +21,7 @@ YESTERDAY = START - timedelta(days=1)
 
 def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     """Run `python -m bot ...` to completion with stdin closed, returning its outcome."""
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - this interpreter and fixed arguments
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
         env=cli_env(tmp_path, **settings),

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from sandbox import SandboxServer
 
-SECRET = "s3cret_Webhook-token"
+SECRET = "s3cret_Webhook-token"  # noqa: S105 - the test webhook secret
 
 
 @dataclasses.dataclass
