@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import SandboxClient
-from tests.support.processes import run_cli
+from tests.support.cli import run_cli
 from tests.support.settings import ROOT, cli_env, free_port
 from tests.support.users import SimUser
 

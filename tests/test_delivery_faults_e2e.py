@@ -8,21 +8,18 @@ reads still work, as they do on a real full disk. The sender must pause (send no
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
-
-from tests.e2e import SimUser
 
 from bot.domain import survey
 from bot.runtime.health import health_report
 from sandbox import SandboxClient
 from storage.database import Database
-from tests.conftest import RunningBot
-from tests.test_broadcast_e2e import (
+from tests.support.bots import RunningBot
+from tests.support.broadcasting import (
     ORGANIZER,
     compose,
     confirm,
@@ -33,6 +30,8 @@ from tests.test_broadcast_e2e import (
     wait_sent,
     wait_text,
 )
+from tests.support.users import SimUser
+from tests.support.waiting import eventually
 
 FULL = "database or disk is full"
 
@@ -68,15 +67,6 @@ class FullDisk:
         return await self._execute(sql, params)
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 20.0) -> None:
-    """Wait until `check()` is true; TimeoutError naming `what` otherwise."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(what)
-        await asyncio.sleep(0.05)
-
-
 async def sent_messages(client: SandboxClient) -> int:
     """Messages the sandbox has accepted from the bot so far."""
     return int((await client.stats())["messages_sent"])
@@ -90,7 +80,7 @@ async def hold_while_full(bot: RunningBot, client: SandboxClient, disk: FullDisk
     async def paused() -> bool:
         return bool(sender.paused)
 
-    await until(paused, "the sender never paused")
+    await eventually(paused, 20, "the sender paused")
     at_pause = await sent_messages(client)
     refused = disk.refused
 
@@ -98,7 +88,7 @@ async def hold_while_full(bot: RunningBot, client: SandboxClient, disk: FullDisk
         return disk.refused >= refused + 2
 
     # While paused it keeps trying to write (with backoff) and sends nothing new.
-    await until(retried_twice, "the sender did not try to write again")
+    await eventually(retried_twice, 20, "the sender tried to write again")
     assert await sent_messages(client) <= at_pause + sender.concurrency
     report = await health_report(bot.application, "polling", True)
     assert report["healthy"] is False
@@ -108,7 +98,7 @@ async def hold_while_full(bot: RunningBot, client: SandboxClient, disk: FullDisk
     async def resumed() -> bool:
         return not sender.paused
 
-    await until(resumed, "the sender never resumed", timeout=40)
+    await eventually(resumed, 40, "the sender resumed")
 
 
 async def test_full_disk_during_a_broadcast_pauses_and_finishes_once_space_returns(
@@ -146,7 +136,7 @@ async def test_full_disk_during_survey_invitations_sends_each_once(
     async def some_sent() -> bool:
         return (await bot.services.outbox.counts(kind="survey")).get("sent", 0) >= 6
 
-    await until(some_sent, "no survey invitations went out")
+    await eventually(some_sent, 20, "some survey invitations went out")
     disk = FullDisk(bot.services.db)
     await hold_while_full(bot, client, disk)
     await bot.services.sender.wait_idle(timeout=60)

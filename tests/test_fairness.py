@@ -11,8 +11,8 @@ from telegram import Update
 from bot.runtime.update_processor import PerUserUpdateProcessor
 from sandbox import SandboxClient
 from tests.support.bots import RunningBot
+from tests.support.updates import message_update
 from tests.support.users import SimUser
-from tests.test_updates import message_update
 
 
 class FakeMonotonic:

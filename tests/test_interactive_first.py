@@ -7,7 +7,6 @@ import asyncio
 import httpx
 import pytest
 from telegram.error import NetworkError, TimedOut
-from tests.e2e import SimUser
 
 from bot.runtime.rate_limiter import (
     BULK_TURN,
@@ -17,7 +16,8 @@ from bot.runtime.rate_limiter import (
     worth_retrying,
 )
 from sandbox import SandboxClient
-from tests.conftest import RunningBot
+from tests.support.bots import RunningBot
+from tests.support.users import SimUser
 
 
 async def test_interactive_waiters_go_first_and_bulk_keeps_its_share() -> None:

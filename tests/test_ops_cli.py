@@ -23,7 +23,7 @@ from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxServer
 from storage.database import Database
 from storage.participants import ParticipantStore
-from tests.support.processes import run_cli
+from tests.support.cli import make_database, run_cli
 from tests.support.settings import ROOT, START, TOKEN, example_series, settings_for
 
 YESTERDAY = START - timedelta(days=1)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,23 +12,8 @@ import pytest
 from bot.config import load_settings
 from bot.runtime.backup import DatabaseLock, OpsError, held_by_another
 from bot.runtime.sandbox_mode import run_on_sandbox, sandbox_settings
-from tests.support.settings import TOKEN, example_series
-from tests.test_cli import ROOT, cli_env
-from tests.test_ops_cli import make_database
-
-
-def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ...` with stdin closed, returning its outcome."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=cli_env(tmp_path, **settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+from tests.support.cli import make_database, run_cli
+from tests.support.settings import ROOT, TOKEN, example_series
 
 
 def test_a_symlink_meets_the_same_lock(tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from bot.delivery.due_times import JOB_NAME, LONGEST_SLEEP
 from sandbox import SandboxClient
-from tests.conftest import RunningBot
-from tests.test_delivery_faults_e2e import until
-from tests.test_outbox_e2e import seed_registrants
+from tests.support.bots import RunningBot
+from tests.support.delivery import seed_registrants
+from tests.support.waiting import eventually
 
 
 async def test_idle_sender_arms_one_job_for_the_next_slot(
@@ -44,7 +44,7 @@ async def test_the_job_rings_at_the_due_moment_without_a_wake(
         transcripts = [await client.transcript(user_id) for user_id in ids]
         return all(any(m["from_bot"] for m in t) for t in transcripts)
 
-    await until(everyone_reminded, "the reminder never went out", timeout=5)
+    await eventually(everyone_reminded, 5, "the reminder went out")
     await sender.wait_idle()
     assert await bot.services.outbox.counts(kind="reminder") == {"sent": 3}
 

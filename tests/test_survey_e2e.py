@@ -212,6 +212,7 @@ async def test_one_nudge_to_those_who_have_not_finished(
         bot.clock.set(first_webinar(bot).ends_at + timedelta(minutes=15, hours=hours))
         await settle(bot)
     assert await bot.services.outbox.counts(kind="nudge") == {"sent": 1}
+    await idle.expect("A reminder: your feedback")
     await idle.expect_nothing_more()
     await done.expect_nothing_more()
     idle_texts = [m["text"] or "" for m in await client.transcript(1109) if m["from_bot"]]

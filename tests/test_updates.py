@@ -6,29 +6,17 @@ The limiter's clock is a FakeTime the test moves, so no check depends on the mac
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from telegram import Chat, Message, Update, User
 from telegram.error import RetryAfter
 
-from bot.runtime import rate_limiter
 from bot.runtime.rate_limiter import HaltingRateLimiter, SlidingWindow
 from bot.runtime.update_processor import PerUserUpdateProcessor
+from tests.support.updates import message_update
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
-
-
-def message_update(update_id: int, user_id: int) -> Update:
-    """A text message update from a user."""
-    user = User(user_id, "U", False)
-    chat = Chat(user_id, "private")
-    return Update(
-        update_id, message=Message(update_id, datetime.now(UTC), chat, from_user=user, text="hi")
-    )
 
 
 async def test_same_user_in_order_other_users_in_parallel() -> None:
@@ -71,9 +59,14 @@ class FakeTime:
         if delay <= 0:
             await asyncio.sleep(0)
             return
-        waiter = asyncio.get_running_loop().create_future()
-        self.sleepers.append((self.now + delay, waiter))
-        await waiter
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (self.now + delay, waiter)
+        self.sleepers.append(entry)
+        try:
+            await waiter
+        finally:
+            if entry in self.sleepers:
+                self.sleepers.remove(entry)
 
     async def advance(self, seconds: float) -> None:
         """Move the clock on, wake the sleepers it passes, and let them run."""
@@ -84,6 +77,14 @@ class FakeTime:
                 self.sleepers.remove((wake_at, waiter))
         await run_ready()
 
+    async def run_until_done(self, *tasks: asyncio.Task[Any], step: float = 0.01) -> None:
+        """Move the clock on in small steps until every task has finished (at most 1000)."""
+        for _ in range(1000):
+            if all(task.done() for task in tasks):
+                return
+            await self.advance(step)
+        raise TimeoutError("the tasks did not finish within 1000 steps of the fake clock")
+
 
 async def run_ready() -> None:
     """Let every task that can run do so (the limiter does no I/O: a few loop turns suffice)."""
@@ -92,18 +93,13 @@ async def run_ready() -> None:
 
 
 @pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    """The rate limiter's clock and sleep, replaced by a FakeTime."""
-    fake = FakeTime()
-    monkeypatch.setattr(rate_limiter, "time", fake)
-    monkeypatch.setattr(
-        rate_limiter, "asyncio", SimpleNamespace(sleep=fake.sleep, Lock=asyncio.Lock)
-    )
-    return fake
+def fake_time() -> FakeTime:
+    """A FakeTime for the rate limiter under test to read and sleep on."""
+    return FakeTime()
 
 
 async def test_halt_is_not_released_by_another_request_finishing(fake_time: FakeTime) -> None:
-    limiter = HaltingRateLimiter(send_rate=1000, max_retries=1)
+    limiter = HaltingRateLimiter(send_rate=1000, max_retries=1, clock=fake_time)
     flooded = {"hit": False}
     sent_at: dict[str, float] = {}
     slow_done = asyncio.Event()
@@ -141,7 +137,8 @@ async def test_halt_is_not_released_by_another_request_finishing(fake_time: Fake
     await fake_time.advance(0.7)  # 1.0 s after the 429: the halt (1 s and a margin) holds
     assert sent_at == {}
     await fake_time.advance(0.2)
-    assert await late_task is True and await flood_task is True
+    await fake_time.run_until_done(late_task, flood_task)
+    assert late_task.result() is True and flood_task.result() is True
     # PTB 22.8's AIORateLimiter lets "late" through when "slow" finishes, 0.3 s in
     assert set(sent_at) == {"flood-retry", "late"}
     assert min(sent_at.values()) >= 1.1
@@ -158,7 +155,9 @@ async def test_gives_up_after_max_retries() -> None:
 
 
 async def test_slows_down_after_repeated_429s_and_recovers(fake_time: FakeTime) -> None:
-    limiter = HaltingRateLimiter(send_rate=20, max_retries=3, period=0.01, recover_every=0.3)
+    limiter = HaltingRateLimiter(
+        send_rate=20, max_retries=3, period=0.01, recover_every=0.3, clock=fake_time
+    )
     calls = {"n": 0}
 
     async def refused_once(seconds: int) -> bool:
@@ -171,8 +170,7 @@ async def test_slows_down_after_repeated_429s_and_recovers(fake_time: FakeTime) 
         task = asyncio.create_task(
             limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": 1}, None)
         )
-        while not task.done():
-            await fake_time.advance(0.01)
+        await fake_time.run_until_done(task)
         await task
 
     await fake_time.advance(20)
@@ -197,7 +195,7 @@ async def test_slows_down_after_repeated_429s_and_recovers(fake_time: FakeTime) 
 
 
 async def test_sliding_window_admits_at_most_limit_per_period_evenly(fake_time: FakeTime) -> None:
-    window = SlidingWindow(5, period=0.2)
+    window = SlidingWindow(5, period=0.2, clock=fake_time)
     stamps: list[float] = []
 
     async def take_all() -> None:
@@ -206,8 +204,7 @@ async def test_sliding_window_admits_at_most_limit_per_period_evenly(fake_time: 
             stamps.append(fake_time.now)
 
     task = asyncio.create_task(take_all())
-    while not task.done():
-        await fake_time.advance(0.01)
+    await fake_time.run_until_done(task)
     await task
     for i in range(5, 12):
         assert stamps[i] - stamps[i - 5] >= 0.2 - 1e-9

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,50 +11,22 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.app import build_application, stop_polling
-from bot.clock import ManualClock
 from bot.config import ConfigError, load_settings
-from bot.runtime.serve import start_webhook
 from bot.runtime.webhook_server import SECRET_HEADER, BotServer
 from bot.services import SERVICES_KEY, Services
 from sandbox import SandboxClient, SandboxServer
 from tests.support.bots import RunningBot
-from tests.support.settings import START, TOKEN, example_series, free_port, settings_for
+from tests.support.settings import TOKEN
 from tests.support.users import SimUser, register
 from tests.support.waiting import eventually
-
-SECRET = "s3cret_Webhook-token"
-
-
-@dataclasses.dataclass
-class WebhookBot:
-    """The bot in webhook mode and its server."""
-
-    bot: RunningBot
-    server: BotServer
-
-    @property
-    def url(self) -> str:
-        """The webhook URL."""
-        return f"http://127.0.0.1:{self.server.port}{self.server.path}"
+from tests.support.webhooks import SECRET, WebhookBot, update_json, webhook_bot_running
 
 
 @pytest.fixture
 async def webhook_bot(sandbox: SandboxServer, tmp_path: Path) -> AsyncIterator[WebhookBot]:
     """The real bot in webhook mode, on a free port, against the sandbox."""
-    port = free_port()
-    settings = dataclasses.replace(
-        settings_for(tmp_path, sandbox.api_base_url),
-        webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
-        webhook_secret=SECRET,
-    )
-    clock = ManualClock(START)
-    application = build_application(settings, example_series(), TOKEN, clock=clock)
-    server = BotServer(application, settings, webhook=True, port=port)
-    await start_webhook(application, server)
-    yield WebhookBot(RunningBot(application, clock), server)
-    await server.stop()
-    await stop_polling(application)
+    async with webhook_bot_running(sandbox, tmp_path) as running:
+        yield running
 
 
 async def test_a_participant_registers_through_the_webhook(
@@ -71,22 +42,6 @@ async def test_a_participant_registers_through_the_webhook(
     assert stats["webhook_deliveries"] >= 10
     assert stats["requests"].get("getUpdates", 0) == 0
     assert webhook_bot.server.received == stats["webhook_deliveries"]
-
-
-def update_json(update_id: int, user_id: int = 777, text: str = "/help") -> dict[str, Any]:
-    """A message update as Telegram would post it."""
-    user = {"id": user_id, "is_bot": False, "first_name": "Direct", "language_code": "en"}
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": 1,
-            "date": 1_800_000_000,
-            "chat": {"id": user_id, "type": "private"},
-            "from": user,
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
-        },
-    }
 
 
 async def test_the_secret_is_required_and_bad_bodies_are_refused(

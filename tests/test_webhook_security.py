@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -11,17 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.app import build_application, stop_polling
-from bot.clock import ManualClock
-from bot.runtime.serve import start_webhook
-from bot.runtime.webhook_server import SECRET_HEADER, BotServer
+from bot.runtime.webhook_server import SECRET_HEADER
 from sandbox import SandboxClient, SandboxServer
 from storage.database import Database
 from storage.received_updates import ReceivedUpdateStore
-from tests.support.bots import RunningBot
-from tests.support.settings import START, TOKEN, example_series, settings_for
 from tests.support.users import SimUser
-from tests.test_webhook import SECRET, WebhookBot, free_port, update_json
+from tests.support.webhooks import SECRET, WebhookBot, update_json, webhook_bot_running
 
 
 class FakeMonotonic:
@@ -47,19 +41,8 @@ async def hook(
     sandbox: SandboxServer, tmp_path: Path, monotonic: FakeMonotonic
 ) -> AsyncIterator[WebhookBot]:
     """The real bot in webhook mode with a hand-moved monotonic clock."""
-    port = free_port()
-    settings = dataclasses.replace(
-        settings_for(tmp_path, sandbox.api_base_url),
-        webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
-        webhook_secret=SECRET,
-    )
-    clock = ManualClock(START)
-    application = build_application(settings, example_series(), TOKEN, clock=clock)
-    server = BotServer(application, settings, webhook=True, port=port, monotonic=monotonic)
-    await start_webhook(application, server)
-    yield WebhookBot(RunningBot(application, clock), server)
-    await server.stop()
-    await stop_polling(application)
+    async with webhook_bot_running(sandbox, tmp_path, monotonic) as running:
+        yield running
 
 
 async def test_an_update_delivered_twice_is_handled_once(

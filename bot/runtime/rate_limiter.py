@@ -16,6 +16,9 @@ Interactive requests that fail on the way (a 5xx answer, a timeout, a dropped co
 tried again a few times with backoff, except a message send whose request may have reached
 Telegram: sending it again could show the participant the same message twice. The outbox
 retries its own rows (with their own backoff), so bulk requests are never retried here.
+
+Time comes from a `MonotonicClock` (the real one unless another is given), so the limiter can
+be driven by a clock a test moves by hand.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import time
 from collections import deque
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
@@ -65,6 +68,33 @@ INTERACTIVE_BACKOFF = 0.25  # seconds before the first retry, doubled each time
 _NOT_RETRIED = frozenset({"getUpdates", "close", "logOut"})
 # Transport errors raised before the request could reach the server.
 _NEVER_ARRIVED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class MonotonicClock(Protocol):
+    """Where the limiter reads the time and sleeps."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` on this clock."""
+        ...
+
+
+class RealTime:
+    """The machine's monotonic clock and the event loop's sleep."""
+
+    def monotonic(self) -> float:
+        """time.monotonic()."""
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        """asyncio.sleep()."""
+        await asyncio.sleep(seconds)
+
+
+REAL_TIME = RealTime()
 
 _bulk: ContextVar[bool] = ContextVar("bulk_sending", default=False)
 
@@ -116,9 +146,10 @@ class SlidingWindow:
     jitter of a full-speed fan-out does not push the total over the server's limit.
     """
 
-    def __init__(self, limit: int, period: float = 1.0) -> None:
+    def __init__(self, limit: int, period: float = 1.0, clock: MonotonicClock = REAL_TIME) -> None:
         self.limit = max(1, limit)
         self.period = period
+        self.clock = clock
         self._starts: deque[float] = deque()
         self._next = 0.0  # the bulk cadence
         self._last = -1e9  # the last grant of either kind
@@ -189,13 +220,12 @@ class SlidingWindow:
         while (turn := self._turn()) is not None:
             if self._ready is not None:
                 await self._ready()
-            now = time.monotonic()
+            now = self.clock.monotonic()
             delay = self._wait_for(turn, now)
             if delay > 0:
                 # A reply arriving meanwhile may be served before this turn's slot is free.
                 self._arrived.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._arrived.wait(), delay)
+                await self._sleep_or_arrival(delay)
                 continue
             waiter = self._waiting[turn].popleft()
             self._starts.append(now)
@@ -210,6 +240,17 @@ class SlidingWindow:
                 self._interactive_in_a_row = 0
             waiter.set_result(None)
 
+    async def _sleep_or_arrival(self, delay: float) -> None:
+        """Wait `delay` seconds on the clock, or less if someone new starts waiting."""
+        sleeping = asyncio.create_task(self.clock.sleep(delay))
+        arriving = asyncio.create_task(self._arrived.wait())
+        try:
+            await asyncio.wait((sleeping, arriving), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeping, arriving):
+                task.cancel()
+            await asyncio.gather(sleeping, arriving, return_exceptions=True)
+
 
 class HaltingRateLimiter(BaseRateLimiter[int]):
     """Overall send-rate limit plus a shared, deadline-based halt after a 429."""
@@ -220,11 +261,13 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
         max_retries: int = 5,
         period: float = 1.02,
         recover_every: float = 2.0,
+        clock: MonotonicClock = REAL_TIME,
     ) -> None:
         self.send_rate = send_rate
         self.max_retries = max_retries
+        self.clock = clock
         # A little over a second: requests that leave in order may arrive a little apart.
-        self._window = SlidingWindow(int(send_rate), period=period)
+        self._window = SlidingWindow(int(send_rate), period=period, clock=clock)
         self._halt_until = 0.0
         self._last_slowdown = 0.0
         self._last_429 = -1e9
@@ -241,13 +284,13 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
 
     def halt_for(self, seconds: float) -> None:
         """Hold every request for `seconds` from now (never shortening a longer halt)."""
-        self._halt_until = max(self._halt_until, time.monotonic() + seconds)
+        self._halt_until = max(self._halt_until, self.clock.monotonic() + seconds)
 
     async def wait_halt(self) -> None:
         """Sleep until any halt in force has passed."""
         # A deadline, not an Event: nothing but time may end a halt (PTB issue 5338).
-        while (remaining := self._halt_until - time.monotonic()) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(remaining)
+        while (remaining := self._halt_until - self.clock.monotonic()) > 0:
+            await self.clock.sleep(remaining)
 
     async def process_request(
         self,
@@ -288,7 +331,7 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
                 failures += 1
                 self.network_retries += 1
                 log.info("%s failed (%s); trying again (%d)", endpoint, exc.message, failures)
-                await asyncio.sleep(INTERACTIVE_BACKOFF * 2 ** (failures - 1))
+                await self.clock.sleep(INTERACTIVE_BACKOFF * 2 ** (failures - 1))
             else:
                 if counted:
                     self._speed_up()
@@ -306,7 +349,7 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
         ten seconds means the rate itself is too high. The requests in flight when a 429
         arrives all get one; they count as one.
         """
-        now = time.monotonic()
+        now = self.clock.monotonic()
         if now - self._last_429 < 1.0:
             return
         repeated = now - self._last_429 < 10.0
@@ -318,7 +361,7 @@ class HaltingRateLimiter(BaseRateLimiter[int]):
 
     def _speed_up(self) -> None:
         """Every `recover_every` seconds without a 429, allow 5% of the full rate more."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         full = int(self.send_rate)
         if (
             self._window.limit >= full

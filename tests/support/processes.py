@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -16,7 +15,7 @@ from storage.database import Database
 from storage.outbox import OutboxStore
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
-from tests.support.settings import TOKEN, cli_env
+from tests.support.settings import TOKEN
 from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
@@ -27,20 +26,6 @@ if TYPE_CHECKING:
 
 PARTICIPANTS = 240
 FIRST_ID = 70_000
-
-
-def run_cli(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ...` in tmp_path to completion, with stdin closed."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=cli_env(tmp_path, **settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
 
 
 def series_text(starts_at: datetime) -> str:
