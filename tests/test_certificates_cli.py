@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -164,11 +165,12 @@ def test_stats_and_the_report_count_certificates(tmp_path: Path) -> None:
     path = tmp_path / "data" / "bot.sqlite3"
     ids = asyncio.run(seed(path, series, ["A One", "B Two", "C Three"], [True, True, True]))
     asyncio.run(record_two(path, ids))
-    report = make_report(path, series, None, "md", START)
+    now = series.webinars[0].ends_at + timedelta(days=1)  # certificates follow a held webinar
+    report = make_report(path, series, None, "md", now)
     assert "| Certificates of participation | 2 |" in report
     assert "2 certificates of participation were made for this webinar." in report
-    assert "certificate" not in make_report(path, series, "webinar-2", "md", START).lower()
-    text, _ = collect(path, series, Texts(), "es")
+    assert "certificate" not in make_report(path, series, "webinar-2", "md", now).lower()
+    text, _ = collect(path, series, Texts(), "es", now)
     assert "Certificados de participación: <b>2</b>" in text
     assert "Certificados de participación emitidos: <b>2</b>" in text
 
