@@ -162,6 +162,8 @@ async def _attendance_answer(
         services.clock.now(),
         attendance.replaceable_by(attendance.SURVEY),
     )
+    if services.sender is not None:
+        services.sender.wake()  # attendance can earn a certificate: the sender plans on waking
     return None
 
 
@@ -356,6 +358,8 @@ async def attending(update: Update, context: BotContext, press: Press) -> None:
         now,
         attendance.replaceable_by(attendance.BUTTON),
     )
+    if services.sender is not None:
+        services.sender.wake()
     recorded = services.texts.label(lang, "toasts.attendance_recorded")
     await query.answer(recorded)
     message = query.message if isinstance(query.message, Message) else None

@@ -25,7 +25,6 @@ from tests.support.broadcasting import (
     wait_text,
 )
 from tests.support.delivery import drain_outbox
-from tests.support.organizers import ORGANIZER
 from tests.support.settings import TOKEN, example_series, settings_for
 from tests.support.users import SimUser, button_data
 from tests.support.waiting import eventually

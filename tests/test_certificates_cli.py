@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from bot.clock import to_iso
@@ -21,8 +23,8 @@ from storage.certificates import CertificateStore
 from storage.database import Database
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
-from tests.conftest import START
-from tests.test_cli import ROOT, run_cli
+from tests.support.cli import run_cli
+from tests.support.settings import ROOT, START
 
 SECRET = "cli-certificate-secret-0123456789abcdef"
 WEBINAR = "crime-gun-strategy"
@@ -79,6 +81,7 @@ def settings(tmp_path: Path, **more: str) -> dict[str, str]:
     return {"SERIES_FILE": str(series_file(tmp_path)), "CERTIFICATE_SECRET": SECRET, **more}
 
 
+@pytest.mark.slow
 def test_certificates_are_written_for_exactly_the_eligible(tmp_path: Path) -> None:
     env = settings(tmp_path)
     series = load_series(Path(env["SERIES_FILE"]))
@@ -115,6 +118,7 @@ def test_certificates_are_written_for_exactly_the_eligible(tmp_path: Path) -> No
     assert malformed.returncode == 2 and "16 letters and digits" in malformed.stderr
 
 
+@pytest.mark.slow
 def test_verify_needs_no_database(tmp_path: Path) -> None:
     env = settings(tmp_path)
     done = run_cli(tmp_path, "verify", make_code(SECRET, 12, "webinar-3"), **env)
@@ -123,6 +127,7 @@ def test_verify_needs_no_database(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.slow
 def test_problems_are_one_line_and_exit_2(tmp_path: Path) -> None:
     env = settings(tmp_path)
     out = str(tmp_path / "out")
@@ -160,15 +165,17 @@ def test_stats_and_the_report_count_certificates(tmp_path: Path) -> None:
     path = tmp_path / "data" / "bot.sqlite3"
     ids = asyncio.run(seed(path, series, ["A One", "B Two", "C Three"], [True, True, True]))
     asyncio.run(record_two(path, ids))
-    report = make_report(path, series, None, "md")
+    now = series.webinars[0].ends_at + timedelta(days=1)  # certificates follow a held webinar
+    report = make_report(path, series, None, "md", now)
     assert "| Certificates of participation | 2 |" in report
     assert "2 certificates of participation were made for this webinar." in report
-    assert "certificate" not in make_report(path, series, "webinar-2", "md").lower()
-    text, _ = collect(path, series, Texts(), "es")
+    assert "certificate" not in make_report(path, series, "webinar-2", "md", now).lower()
+    text, _ = collect(path, series, Texts(), "es", now)
     assert "Certificados de participación: <b>2</b>" in text
     assert "Certificados de participación emitidos: <b>2</b>" in text
 
 
+@pytest.mark.slow
 def test_the_bot_and_check_refuse_certificates_without_a_key(tmp_path: Path) -> None:
     series = str(series_file(tmp_path))
     run = run_cli(tmp_path, "run", "--require-token", SERIES_FILE=series)

@@ -5,20 +5,19 @@ from __future__ import annotations
 import dataclasses
 import io
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from pypdf import PdfReader
-from tests.e2e import SimUser, register
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import ManualClock
-from bot.domain.attendance import PLATFORM, replaceable_by
 from bot.domain.certificates import make_code
-from bot.domain.series import parse_series
-from storage.attendance import Change
-from tests.conftest import ROOT, START, TOKEN, RunningBot, settings_for
-from tests.test_reminders_e2e import at, settle
+from tests.support.bots import RunningBot
+from tests.support.delivery import at, settle
+from tests.support.follow_up import SPANISH, imported, participant_id, series_with
+from tests.support.settings import START, TOKEN, settings_for
+from tests.support.users import SimUser, register
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -27,21 +26,6 @@ if TYPE_CHECKING:
     from sandbox import SandboxClient, SandboxServer
 
 SECRET = "e2e-certificate-secret-0123456789abcdef"
-SPANISH = {
-    "language": "Español",
-    "name": "Beatriz Ñáñez Güémez",
-    "country": "Belice",
-    "institution": "Aduanas",
-    "position": "Oficial",
-    "sex": "Mujer",
-    "email": "bea@aduanas.gob.bz",
-}
-
-
-def series_with(lines: str) -> Any:
-    """The example series with lines added to its [series] table."""
-    text = (ROOT / "series.example.toml").read_text(encoding="utf-8")
-    return parse_series(text.replace("[series]\n", f"[series]\n{lines}\n", 1))
 
 
 @pytest.fixture
@@ -78,27 +62,6 @@ async def certificate_of(user: SimUser, client: SandboxClient) -> tuple[dict, st
             return message, " ".join(reader.pages[0].extract_text().split())
 
 
-async def participant_id(bot: RunningBot, telegram_id: int) -> int:
-    """The participant number of a Telegram user."""
-    participant = await bot.services.participants.get(telegram_id)
-    assert participant is not None
-    return participant.id
-
-
-async def imported(bot: RunningBot, telegram_id: int, attended: bool, minutes: int | None) -> None:
-    """Record attendance as an attendance report import does."""
-    webinar = bot.services.series.webinars[0]
-    await bot.services.attendance.record(
-        webinar.id,
-        [Change(await participant_id(bot, telegram_id), attended, minutes)],
-        PLATFORM,
-        "import test.csv",
-        bot.clock.now(),
-        replaceable_by(PLATFORM),
-    )
-    bot.services.sender.wake()
-
-
 async def certificate_rows(bot: RunningBot) -> dict[int, list[str]]:
     """Outbox certificate rows per Telegram user (erased participants under 0)."""
     rows = await bot.services.db.fetchall(
@@ -120,10 +83,10 @@ async def test_exactly_the_attendees_get_one_certificate_each(
     dora = await SimUser(client, 1604).join()
     eve = await SimUser(client, 1605).join()
     await register(ana)
-    await register(bea, SPANISH)
-    await register(carl, {"name": "Carl Absent"})
-    await register(dora, {"name": "Dora Forgotten"})
-    await register(eve, {"name": "Eve Later"})
+    await register(bea, **SPANISH)
+    await register(carl, name="Carl Absent")
+    await register(dora, name="Dora Forgotten")
+    await register(eve, name="Eve Later")
     webinar = bot.services.series.webinars[0]
     await imported(bot, 1604, True, 80)
     await dora.say("/forget")
@@ -208,7 +171,7 @@ async def test_a_minimum_and_the_survey_when_the_series_asks(
 ) -> None:
     users = [await SimUser(client, 1620 + i).join() for i in range(3)]
     for i, user in enumerate(users):
-        await register(user, {"name": f"Person {i}"})
+        await register(user, name=f"Person {i}")
     webinar = bot.services.series.webinars[0]
     await imported(bot, 1620, True, 29)  # too short
     await imported(bot, 1621, True, 45)  # long enough, survey not completed yet

@@ -7,15 +7,16 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from tests.e2e import SimUser, button_data, register
 
 from bot.app import apply_series, build_application, start_polling, stop_polling
 from bot.clock import ManualClock
 from bot.domain.materials import Material
 from bot.domain.series import load_series
-from tests.conftest import ROOT, START, TOKEN, RunningBot, settings_for
-from tests.test_certificates_e2e import SPANISH, imported
-from tests.test_reminders_e2e import at, settle
+from tests.support.bots import RunningBot
+from tests.support.delivery import at, settle
+from tests.support.follow_up import SPANISH, imported
+from tests.support.settings import ROOT, START, TOKEN, settings_for
+from tests.support.users import SimUser, button_data, register
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -87,7 +88,7 @@ async def test_attendees_and_absentees_get_theirs_once_and_later_only_the_new(
     ana = await SimUser(client, 1701).join()
     bea = await SimUser(client, 1702, language_code="es").join()
     await register(ana)
-    await register(bea, SPANISH)
+    await register(bea, **SPANISH)
     webinar = bot.services.series.webinars[0]
     await imported(bot, 1701, True, 100)
     for user in (ana, bea):

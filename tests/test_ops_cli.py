@@ -29,37 +29,6 @@ from tests.support.settings import ROOT, START, TOKEN, example_series, settings_
 YESTERDAY = START - timedelta(days=1)
 
 
-async def make_database(path: Path, participants: int = 3, padding: int = 0) -> None:
-    """A migrated database with some participants (padding makes their rows bigger)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = Database(path)
-    await db.open()
-    series = example_series()
-    from storage.schedule import ScheduleStore
-
-    await ScheduleStore(db).sync(series.webinars, YESTERDAY)
-    store = ParticipantStore(db)
-    for i in range(participants):
-        await store.create(
-            10_000 + i,
-            {
-                "language": "en",
-                "full_name": f"Person {i}" + "x" * padding,
-                "country": "TT",
-                "timezone": "America/Port_of_Spain",
-                "institution": "customs",
-                "position": "Officer",
-                "sex": "woman",
-                "email": f"p{i}@example.org",
-                "webinars": [series.webinars[0].id],
-                "consent_at": to_iso(YESTERDAY),
-                "consent_version": "test",
-            },
-            YESTERDAY,
-        )
-    await db.close()
-
-
 def count_participants(path: Path) -> int:
     """Participants in a database file."""
     with contextlib.closing(sqlite3.connect(path)) as conn:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.domain.speaker_questions import asking_open, by_topic
 from storage.speaker_questions import AskedQuestion
-from tests.conftest import example_series
+from tests.support.settings import example_series
 
 
 def test_questions_open_a_day_before_and_close_at_the_start() -> None:

@@ -9,17 +9,17 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import openpyxl
-from tests.e2e import SimUser, button_data, register
 
 from bot.reporting.export_writers import ExportRequest, run_export
-from tests.test_certificates_e2e import SPANISH
-from tests.test_reminders_e2e import at
+from tests.support.delivery import at
+from tests.support.follow_up import SPANISH
+from tests.support.users import SimUser, button_data, register
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from sandbox import SandboxClient
-    from tests.conftest import RunningBot
+    from tests.support.bots import RunningBot
 
 
 async def ask(user: SimUser, prompt: dict, text: str, topic: str, who: str) -> dict:
@@ -39,7 +39,7 @@ async def test_questions_from_the_day_before_until_the_start(
     bea = await SimUser(client, 1802, language_code="es").join()
     organizer = await SimUser(client, 1000).join()
     await register(ana)
-    await register(bea, SPANISH)
+    await register(bea, **SPANISH)
     webinar = bot.services.series.webinars[0]
     await at(bot, webinar.starts_at - timedelta(days=2))
     await ana.drain()
