@@ -16,8 +16,11 @@ if TYPE_CHECKING:
 FINAL_STATUSES = ("sent", "failed", "skipped", "unreachable", "cancelled")
 
 _CLAIM_COLUMNS = """
-    o.id, o.kind, o.webinar_id, o.participant_id, o.purpose, o.due_at, o.attempts,
-    p.telegram_id, p.language, p.timezone, p.reminders_enabled, p.unreachable_at,
+    o.id, o.kind, o.webinar_id, o.participant_id, o.purpose, o.due_at, o.attempts, o.chat_id,
+    CASE WHEN p.telegram_id IS NULL THEN NULL ELSE COALESCE(o.chat_id, p.telegram_id) END
+        AS telegram_id,
+    p.language, p.timezone, p.reminders_enabled,
+    CASE WHEN o.chat_id IS NULL THEN p.unreachable_at END AS unreachable_at,
     EXISTS (SELECT 1 FROM registrations r
             WHERE r.participant_id = o.participant_id AND r.webinar_id = o.webinar_id)
         AS registered,
@@ -44,6 +47,7 @@ class Delivery:
     registered: bool
     webinar_version: int | None
     webinar_starts_at: str | None
+    chat_id: int | None = None  # an organizer's chat, for rows about the participant
 
 
 def _delivery(row: Any) -> Delivery:
@@ -64,6 +68,7 @@ def _delivery(row: Any) -> Delivery:
         registered=bool(row["registered"]),
         webinar_version=row["webinar_version"],
         webinar_starts_at=row["webinar_starts_at"],
+        chat_id=row["chat_id"],
     )
 
 
@@ -89,6 +94,19 @@ class OutboxStore:
             (kind, webinar_id, participant_id, purpose, to_iso(due_at), to_iso(now)),
         )
         return count > 0
+
+    async def enqueue_for_chats(
+        self, kind: str, participant_id: int, chat_ids: Iterable[int], now: datetime
+    ) -> None:
+        """Add one message about a participant to each chat; rows already there are kept."""
+        await self.db.executemany(
+            "INSERT INTO outbox(kind, webinar_id, participant_id, purpose, due_at, created_at,"
+            " chat_id) VALUES (?, NULL, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [
+                (kind, participant_id, f"chat:{chat}", to_iso(now), to_iso(now), chat)
+                for chat in sorted(set(chat_ids))
+            ],
+        )
 
     async def requeue_in_flight(self) -> int:
         """Put rows left 'sending' by a crash back in the queue (they may be sent twice)."""
@@ -179,7 +197,7 @@ class OutboxStore:
             )
             await conn.executemany(
                 "UPDATE participants SET unreachable_at = ?, unreachable_reason = ?"
-                " WHERE id = (SELECT participant_id FROM outbox WHERE id = ?)"
+                " WHERE id = (SELECT participant_id FROM outbox WHERE id = ? AND chat_id IS NULL)"
                 " AND unreachable_at IS NULL",
                 unreachable,
             )

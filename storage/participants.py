@@ -71,12 +71,20 @@ class ParticipantStore:
 
     async def get(self, telegram_id: int) -> Participant | None:
         """Return the participant with this Telegram id, or None."""
+        return await self._one("p.telegram_id = ?", telegram_id)
+
+    async def by_id(self, participant_id: int) -> Participant | None:
+        """Return the participant with this record id, or None."""
+        return await self._one("p.id = ?", participant_id)
+
+    async def _one(self, where: str, value: int) -> Participant | None:
+        """Return the one participant matching `where` (a fixed condition), or None."""
         row = await self.db.fetchone(
-            "SELECT p.*, (SELECT group_concat(webinar_id, ' ') FROM ("
+            "SELECT p.*, (SELECT group_concat(webinar_id, ' ') FROM ("  # noqa: S608 - fixed `where`
             "   SELECT r.webinar_id FROM registrations r JOIN webinars w ON w.id = r.webinar_id"
             "   WHERE r.participant_id = p.id ORDER BY w.position)) AS webinar_list"
-            " FROM participants p WHERE p.telegram_id = ?",
-            (telegram_id,),
+            f" FROM participants p WHERE {where}",
+            (value,),
         )
         if row is None:
             return None
