@@ -47,7 +47,10 @@ _SERIES_KEYS: Final = (
     "registration_code",
     "survey_anonymous",
     "attendance_min_minutes",
+    "organizer_digest",
+    "organizer_digest_names",
 )
+DIGEST_MODES: Final = ("off", "each")
 _WEBINAR_KEYS: Final = (
     "id",
     "title",
@@ -126,6 +129,8 @@ class Series:
     survey_anonymous: bool = True  # when true the report quotes no free-text answers
     titles: Mapping[str, str] = field(default_factory=dict)
     organizers: Mapping[str, str] = field(default_factory=dict)
+    organizer_digest: str = "off"  # "each": every new registration goes to the organizers
+    organizer_digest_names: bool = False  # whether the digest names the participant
 
     def title_for(self, lang: str | None) -> str:
         """Return the series title in a language when the series file gives one, else the title."""
@@ -430,6 +435,16 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         raise table.error(
             "attendance_min_minutes", f"must be between 0 and {MAX_ATTENDANCE_MINUTES} minutes"
         )
+    digest = table.raw("organizer_digest", required=False)
+    if digest is None:
+        digest = "off"
+    if digest not in DIGEST_MODES:
+        raise table.error("organizer_digest", f'must be "off" or "each", not {_show(digest)}')
+    digest_names = table.raw("organizer_digest_names", required=False)
+    if not isinstance(digest_names, bool | None):
+        raise table.error(
+            "organizer_digest_names", f"must be true or false, not {_type_name(digest_names)}"
+        )
     if code and not _CODE_RE.fullmatch(code):
         raise table.error(
             "registration_code", "must be empty or 4-64 characters of A-Z, a-z, 0-9, _ and -"
@@ -448,6 +463,8 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         titles=series_titles,
         organizers=organizers,
         attendance_min_minutes=min_minutes,
+        organizer_digest=str(digest),
+        organizer_digest_names=digest_names is True,
     )
 
 
