@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import Message, Update
 
 from bot.clock import from_iso, to_iso
+from bot.delivery.digest import queue_registration
 from bot.delivery.enrolment import after_joining
 from bot.domain.registration import (
     CODE_WINDOW,
@@ -223,6 +224,7 @@ async def _confirm(
     )
     await send_calendar(context, query.from_user.id, participant, lang)
     await after_joining(services, participant.id, participant.webinar_ids)
+    await queue_registration(services, participant.id)
 
 
 async def _after_answer(context: BotContext, chat_id: int, conv: Conversation) -> None:

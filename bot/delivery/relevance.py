@@ -31,8 +31,8 @@ def _unwanted(services: Any, delivery: Delivery, now: datetime) -> Reason | None
         return "cancelled", "the participant erased their data"
     if delivery.unreachable:
         return "unreachable", "the participant cannot be reached"
-    if delivery.kind == "broadcast":
-        return None  # checked by the sender, against its broadcast
+    if delivery.kind in ("broadcast", "digest"):
+        return None  # checked by the sender, against its broadcast or its participant
     webinar = services.series.webinar(delivery.webinar_id or "")
     if webinar is None:
         return "cancelled", "the webinar is no longer in the series"
