@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import Message, Update
 
 from bot.clock import from_iso, to_iso
-from bot.delivery.digest import queue_registration
+from bot.delivery.digest import chats_to_tell
 from bot.delivery.enrolment import after_joining
 from bot.domain.registration import (
     CODE_WINDOW,
@@ -198,8 +198,9 @@ async def _confirm(
         await query.answer(services.texts.label(lang, "toasts.invalid"))
         return
     try:
+        tell = await chats_to_tell(services)
         participant = await services.participants.create(
-            query.from_user.id, conv.data, services.clock.now()
+            query.from_user.id, conv.data, services.clock.now(), tell
         )
     except AlreadyRegistered:
         await services.conversations.delete(query.from_user.id)
@@ -224,7 +225,8 @@ async def _confirm(
     )
     await send_calendar(context, query.from_user.id, participant, lang)
     await after_joining(services, participant.id, participant.webinar_ids)
-    await queue_registration(services, participant.id)
+    if tell and services.sender is not None:
+        services.sender.wake()
 
 
 async def _after_answer(context: BotContext, chat_id: int, conv: Conversation) -> None:

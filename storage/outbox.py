@@ -11,9 +11,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from datetime import datetime
 
+    import aiosqlite
+
     from storage.database import Database
 
 FINAL_STATUSES = ("sent", "failed", "skipped", "unreachable", "cancelled")
+DIGEST_KIND = "digest"  # a line to an organizer's chat about a new registration
 
 _CLAIM_COLUMNS = """
     o.id, o.kind, o.webinar_id, o.participant_id, o.purpose, o.due_at, o.attempts, o.chat_id,
@@ -26,6 +29,27 @@ _CLAIM_COLUMNS = """
         AS registered,
     w.version AS webinar_version, w.starts_at AS webinar_starts_at
 """
+
+
+async def enqueue_for_chats(
+    conn: aiosqlite.Connection,
+    kind: str,
+    participant_id: int,
+    chat_ids: Iterable[int],
+    now: datetime,
+) -> None:
+    """Within the caller's transaction, add one message about a participant to each chat.
+
+    Each (participant, chat) gets one row of a kind at most: a row already there is kept.
+    """
+    await conn.executemany(
+        "INSERT INTO outbox(kind, webinar_id, participant_id, purpose, due_at, created_at,"
+        " chat_id) VALUES (?, NULL, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [
+            (kind, participant_id, f"chat:{chat}", to_iso(now), to_iso(now), chat)
+            for chat in sorted(set(chat_ids))
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -94,19 +118,6 @@ class OutboxStore:
             (kind, webinar_id, participant_id, purpose, to_iso(due_at), to_iso(now)),
         )
         return count > 0
-
-    async def enqueue_for_chats(
-        self, kind: str, participant_id: int, chat_ids: Iterable[int], now: datetime
-    ) -> None:
-        """Add one message about a participant to each chat; rows already there are kept."""
-        await self.db.executemany(
-            "INSERT INTO outbox(kind, webinar_id, participant_id, purpose, due_at, created_at,"
-            " chat_id) VALUES (?, NULL, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [
-                (kind, participant_id, f"chat:{chat}", to_iso(now), to_iso(now), chat)
-                for chat in sorted(set(chat_ids))
-            ],
-        )
 
     async def requeue_in_flight(self) -> int:
         """Put rows left 'sending' by a crash back in the queue (they may be sent twice)."""

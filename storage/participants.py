@@ -11,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from storage.database import Database
+from storage.outbox import DIGEST_KIND, enqueue_for_chats
 from storage.timestamps import to_iso
 
 PROFILE_COLUMNS = (
@@ -94,8 +95,18 @@ class ParticipantStore:
         webinars = tuple((row["webinar_list"] or "").split())
         return Participant(**fields, webinar_ids=webinars)
 
-    async def create(self, telegram_id: int, draft: dict[str, Any], now: datetime) -> Participant:
-        """Store a completed registration; raise AlreadyRegistered when one exists."""
+    async def create(
+        self,
+        telegram_id: int,
+        draft: dict[str, Any],
+        now: datetime,
+        tell: Collection[int] = (),
+    ) -> Participant:
+        """Store a completed registration; raise AlreadyRegistered when one exists.
+
+        `tell`: organizers' chats that get a digest line about it, queued in the same
+        transaction so that a crash cannot keep the registration and lose the line.
+        """
         stamp = to_iso(now)
         values = [draft.get(column) for column in PROFILE_COLUMNS]
         try:
@@ -119,6 +130,8 @@ class ParticipantStore:
                     " VALUES (?, ?, ?)",
                     [(participant_id, w, stamp) for w in draft["webinars"]],
                 )
+                if tell:
+                    await enqueue_for_chats(conn, DIGEST_KIND, participant_id, tell, now)
         except sqlite3.IntegrityError as exc:
             if "participants.telegram_id" in str(exc):
                 raise AlreadyRegistered(telegram_id) from exc

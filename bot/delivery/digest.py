@@ -11,26 +11,17 @@ if TYPE_CHECKING:
     from bot.services import Services
     from storage.outbox import Delivery
 
-DIGEST_KIND = "digest"
-
 
 async def organizer_chats(services: Services) -> set[int]:
     """The organizers' chats: ADMIN_IDS and those added in the chat."""
     return set(services.settings.admin_ids) | await services.organizers.ids()
 
 
-async def queue_registration(services: Services, participant_id: int) -> None:
-    """Queue one line about a new registration for every organizer, when the series asks."""
+async def chats_to_tell(services: Services) -> set[int]:
+    """The chats that get a line about a new registration: none unless the series asks."""
     if services.series.organizer_digest != "each":
-        return
-    chats = await organizer_chats(services)
-    if not chats:
-        return
-    await services.outbox.enqueue_for_chats(
-        DIGEST_KIND, participant_id, chats, services.clock.now()
-    )
-    if services.sender is not None:
-        services.sender.wake()
+        return set()
+    return await organizer_chats(services)
 
 
 async def digest_line(services: Services, delivery: Delivery) -> str | None:

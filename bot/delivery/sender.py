@@ -26,12 +26,13 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import to_iso
 from bot.delivery.broadcast_sending import BroadcastRuntime
-from bot.delivery.digest import DIGEST_KIND, digest_line
+from bot.delivery.digest import digest_line
 from bot.delivery.due_times import DueAlarm, fill_due_slots, next_due, queue_surveys
 from bot.delivery.relevance import Outcome, still_wanted
 from bot.domain import attendance, survey
 from bot.render.messages import compose
 from bot.runtime.rate_limiter import sending_in_bulk
+from storage.outbox import DIGEST_KIND
 
 if TYPE_CHECKING:
     from telegram import Bot
