@@ -106,3 +106,22 @@ async def test_a_digest_row_in_flight_at_a_crash_is_sent_once_after_the_restart(
     await settle(bot)
     assert await digest_statuses(bot, participant.id) == ["sent"]
     assert len(await digest_lines(client, ORGANIZER)) == 1
+
+
+async def test_an_organizer_who_blocked_the_bot_leaves_the_participant_reachable(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    services = bot.services
+    services.series = dataclasses.replace(services.series, organizer_digest="each")
+    organizer = await SimUser(client, ORGANIZER).join()
+    await client.block(ORGANIZER)
+    participant = await SimUser(client, 5005).join()
+    await register(participant)
+    await settle(bot)
+    assert await digest_statuses(bot, participant.id) == ["unreachable"]
+    stored = await services.participants.get(participant.id)
+    assert stored is not None and stored.unreachable_at is None
+    await client.unblock(ORGANIZER)
+    await organizer.say("/delivery")
+    report = await organizer.expect("new registration told to organizers")
+    assert "unreachable" in report["text"]
