@@ -125,3 +125,24 @@ async def test_an_organizer_who_blocked_the_bot_leaves_the_participant_reachable
     await organizer.say("/delivery")
     report = await organizer.expect("new registration told to organizers")
     assert "unreachable" in report["text"]
+
+
+async def test_no_line_about_a_participant_who_erased_their_data_before_it_went(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    services = bot.services
+    services.series = dataclasses.replace(services.series, organizer_digest="each")
+    await SimUser(client, ORGANIZER).join()
+    await services.sender.stop()
+    participant = await SimUser(client, 5006).join()
+    await register(participant)
+    stored = await services.participants.get(participant.id)
+    assert stored is not None
+    await participant.say("/forget")
+    await participant.press(await participant.expect("Erase your personal data?"), "Yes, erase")
+    await participant.expect("has been erased")
+    await services.sender.start()
+    await settle(bot)
+    rows = await services.outbox.rows_for(stored.id)
+    assert [r["status"] for r in rows if r["kind"] == "digest"] == ["cancelled"]
+    assert await digest_lines(client, ORGANIZER) == []
