@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, ensure_database_dir
+from bot.delivery.digest import organizer_chats
 from bot.delivery.sender import OutboxSender
 from bot.delivery.series_changes import apply_series
 from bot.domain.overrides import series_with_overrides
@@ -96,7 +97,7 @@ async def _post_init(application: Application) -> None:
     ensure_database_dir(services.settings)
     await services.db.open()
     await apply_series(services, await series_with_overrides(services.db, services.series))
-    organizers = set(services.settings.admin_ids) | await services.organizers.ids()
+    organizers = await organizer_chats(services)
     application.bot_data[SEEN_KEY] = await set_menus(application.bot, services.texts, organizers)
     await services.sender.start()
     instrument_handlers(application)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import Message, Update
 
 from bot.clock import from_iso, to_iso
+from bot.delivery.digest import chats_to_tell
 from bot.delivery.enrolment import after_joining
 from bot.domain.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES
 from bot.domain.choice_matching import ALL, match_choice
@@ -214,8 +215,9 @@ async def _confirm(
         await query.answer(services.texts.label(lang, "toasts.invalid"))
         return
     try:
+        tell = await chats_to_tell(services)
         participant = await services.participants.create(
-            query.from_user.id, conv.data, services.clock.now()
+            query.from_user.id, conv.data, services.clock.now(), tell
         )
     except AlreadyRegistered:
         await services.conversations.delete(query.from_user.id)
@@ -240,6 +242,8 @@ async def _confirm(
     )
     await send_calendar(context, query.from_user.id, participant, lang)
     await after_joining(services, participant.id, participant.webinar_ids)
+    if tell and services.sender is not None:
+        services.sender.wake()
 
 
 async def _after_answer(

@@ -11,18 +11,45 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from datetime import datetime
 
+    import aiosqlite
+
     from storage.database import Database
 
 FINAL_STATUSES = ("sent", "failed", "skipped", "unreachable", "cancelled")
+DIGEST_KIND = "digest"  # a line to an organizer's chat about a new registration
 
 _CLAIM_COLUMNS = """
-    o.id, o.kind, o.webinar_id, o.participant_id, o.purpose, o.due_at, o.attempts,
-    p.telegram_id, p.language, p.timezone, p.reminders_enabled, p.unreachable_at,
+    o.id, o.kind, o.webinar_id, o.participant_id, o.purpose, o.due_at, o.attempts, o.chat_id,
+    CASE WHEN p.telegram_id IS NULL THEN NULL ELSE COALESCE(o.chat_id, p.telegram_id) END
+        AS telegram_id,
+    p.language, p.timezone, p.reminders_enabled,
+    CASE WHEN o.chat_id IS NULL THEN p.unreachable_at END AS unreachable_at,
     EXISTS (SELECT 1 FROM registrations r
             WHERE r.participant_id = o.participant_id AND r.webinar_id = o.webinar_id)
         AS registered,
     w.version AS webinar_version, w.starts_at AS webinar_starts_at
 """
+
+
+async def enqueue_for_chats(
+    conn: aiosqlite.Connection,
+    kind: str,
+    participant_id: int,
+    chat_ids: Iterable[int],
+    now: datetime,
+) -> None:
+    """Within the caller's transaction, add one message about a participant to each chat.
+
+    Each (participant, chat) gets one row of a kind at most: a row already there is kept.
+    """
+    await conn.executemany(
+        "INSERT INTO outbox(kind, webinar_id, participant_id, purpose, due_at, created_at,"
+        " chat_id) VALUES (?, NULL, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [
+            (kind, participant_id, f"chat:{chat}", to_iso(now), to_iso(now), chat)
+            for chat in sorted(set(chat_ids))
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -44,6 +71,7 @@ class Delivery:
     registered: bool
     webinar_version: int | None
     webinar_starts_at: str | None
+    chat_id: int | None = None  # an organizer's chat, for rows about the participant
 
 
 def _delivery(row: Any) -> Delivery:
@@ -64,6 +92,7 @@ def _delivery(row: Any) -> Delivery:
         registered=bool(row["registered"]),
         webinar_version=row["webinar_version"],
         webinar_starts_at=row["webinar_starts_at"],
+        chat_id=row["chat_id"],
     )
 
 
@@ -179,7 +208,7 @@ class OutboxStore:
             )
             await conn.executemany(
                 "UPDATE participants SET unreachable_at = ?, unreachable_reason = ?"
-                " WHERE id = (SELECT participant_id FROM outbox WHERE id = ?)"
+                " WHERE id = (SELECT participant_id FROM outbox WHERE id = ? AND chat_id IS NULL)"
                 " AND unreachable_at IS NULL",
                 unreachable,
             )

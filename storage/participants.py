@@ -6,6 +6,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aiosqlite
+
+from storage.database import Database
+from storage.outbox import DIGEST_KIND, enqueue_for_chats
 from storage.timestamps import to_iso
 
 if TYPE_CHECKING:
@@ -74,12 +78,20 @@ class ParticipantStore:
 
     async def get(self, telegram_id: int) -> Participant | None:
         """Return the participant with this Telegram id, or None."""
+        return await self._one("p.telegram_id = ?", telegram_id)
+
+    async def by_id(self, participant_id: int) -> Participant | None:
+        """Return the participant with this record id, or None."""
+        return await self._one("p.id = ?", participant_id)
+
+    async def _one(self, where: str, value: int) -> Participant | None:
+        """Return the one participant matching `where` (a fixed condition), or None."""
         row = await self.db.fetchone(
             "SELECT p.*, (SELECT group_concat(webinar_id, ' ') FROM ("
             "   SELECT r.webinar_id FROM registrations r JOIN webinars w ON w.id = r.webinar_id"
             "   WHERE r.participant_id = p.id ORDER BY w.position)) AS webinar_list"
-            " FROM participants p WHERE p.telegram_id = ?",
-            (telegram_id,),
+            f" FROM participants p WHERE {where}",
+            (value,),
         )
         if row is None:
             return None
@@ -89,8 +101,18 @@ class ParticipantStore:
         webinars = tuple((row["webinar_list"] or "").split())
         return Participant(**fields, webinar_ids=webinars)
 
-    async def create(self, telegram_id: int, draft: dict[str, Any], now: datetime) -> Participant:
-        """Store a completed registration; raise AlreadyRegistered when one exists."""
+    async def create(
+        self,
+        telegram_id: int,
+        draft: dict[str, Any],
+        now: datetime,
+        tell: Collection[int] = (),
+    ) -> Participant:
+        """Store a completed registration; raise AlreadyRegistered when one exists.
+
+        `tell`: organizers' chats that get a digest line about it, queued in the same
+        transaction so that a crash cannot keep the registration and lose the line.
+        """
         stamp = to_iso(now)
         values = [draft.get(column) for column in PROFILE_COLUMNS]
         try:
@@ -114,6 +136,8 @@ class ParticipantStore:
                     " VALUES (?, ?, ?)",
                     [(participant_id, w, stamp) for w in draft["webinars"]],
                 )
+                if tell:
+                    await enqueue_for_chats(conn, DIGEST_KIND, participant_id, tell, now)
         except sqlite3.IntegrityError as exc:
             if "participants.telegram_id" in str(exc):
                 raise AlreadyRegistered(telegram_id) from exc

@@ -345,3 +345,28 @@ def test_attendance_min_minutes_defaults_to_zero_and_is_checked() -> None:
         wrong = text.replace("[series]\n", f"[series]\nattendance_min_minutes = {bad}\n", 1)
         with pytest.raises(SeriesError, match="attendance_min_minutes"):
             parse_series(wrong)
+
+
+def test_organizer_digest_defaults_to_off_and_is_checked() -> None:
+    series = parse(VALID)
+    assert (series.organizer_digest, series.organizer_digest_names) == ("off", False)
+    on = parse(
+        replaced(
+            'registration_code = ""\n',
+            'registration_code = ""\norganizer_digest = "each"\norganizer_digest_names = true\n',
+        )
+    )
+    assert (on.organizer_digest, on.organizer_digest_names) == ("each", True)
+    for bad in ('"weekly"', '"Each"', "true", "1"):
+        message = error_for(
+            replaced(
+                'registration_code = ""\n', f'registration_code = ""\norganizer_digest = {bad}\n'
+            )
+        )
+        assert "organizer_digest" in message
+    message = error_for(
+        replaced(
+            'registration_code = ""\n', 'registration_code = ""\norganizer_digest_names = "yes"\n'
+        )
+    )
+    assert "organizer_digest_names: must be true or false" in message

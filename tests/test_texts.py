@@ -118,6 +118,13 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "n_cancelled": 2,
         "n_pending": 3,
         "n_total": 12,
+        "entry": {
+            "name": "Ana <b>",
+            "state": "Belize <x>",
+            "institution": "Police & co",
+            "sex": "Woman",
+            "webinars": 2,
+        },
         "left_min": 1,
         "left_s": 5,
         "scheduled": False,

@@ -27,12 +27,14 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from bot.clock import to_iso
 from bot.delivery.broadcast_sending import BroadcastRuntime
 from bot.delivery.certificates import CertificateRuntime
+from bot.delivery.digest import digest_line
 from bot.delivery.due_times import DueAlarm, fill_due_slots, next_due, queue_surveys
 from bot.delivery.materials import MaterialsRuntime
 from bot.delivery.relevance import Outcome, still_wanted
 from bot.domain import attendance, survey
 from bot.render.messages import compose
 from bot.runtime.rate_limiter import sending_in_bulk
+from storage.outbox import DIGEST_KIND
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -357,6 +359,11 @@ class OutboxSender:
             if unwanted is not None:
                 return unwanted
             text, markup = "", None
+        elif delivery.kind == DIGEST_KIND:
+            line = await digest_line(self.services, delivery)
+            if line is None:
+                return "cancelled", {"last_error": "the participant is no longer registered"}
+            text, markup = line, None
         elif delivery.kind in ("survey", "nudge"):
             prepared, response = await self._survey_message(delivery, now)
             if response is None:

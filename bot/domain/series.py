@@ -53,7 +53,10 @@ _SERIES_KEYS: Final = (
     "certificates",
     "certificate_min_minutes",
     "certificate_logo",
+    "organizer_digest",
+    "organizer_digest_names",
 )
+DIGEST_MODES: Final = ("off", "each")
 _WEBINAR_KEYS: Final = (
     "id",
     "title",
@@ -135,6 +138,8 @@ class Series:
     attendance_min_minutes: int = 0  # minutes in a platform's report to count as attended
     certificates: CertificateRule = field(default_factory=CertificateRule)
     certificate_logo: Path | None = None  # relative to the series file's folder until loaded
+    organizer_digest: str = "off"  # "each": every new registration goes to the organizers
+    organizer_digest_names: bool = False  # whether the digest names the participant
 
     def title_for(self, lang: str | None) -> str:
         """Return the series title in a language when the series file gives one, else the title."""
@@ -299,6 +304,16 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         raise table.error(
             "attendance_min_minutes", f"must be between 0 and {MAX_ATTENDANCE_MINUTES} minutes"
         )
+    digest = table.raw("organizer_digest", required=False)
+    if digest is None:
+        digest = "off"
+    if digest not in DIGEST_MODES:
+        raise table.error("organizer_digest", f'must be "off" or "each", not {show(digest)}')
+    digest_names = table.raw("organizer_digest_names", required=False)
+    if not isinstance(digest_names, bool | None):
+        raise table.error(
+            "organizer_digest_names", f"must be true or false, not {type_name(digest_names)}"
+        )
     if code and not _CODE_RE.fullmatch(code):
         raise table.error(
             "registration_code", "must be empty or 4-64 characters of A-Z, a-z, 0-9, _ and -"
@@ -319,6 +334,8 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         titles=series_titles,
         organizers=organizers,
         attendance_min_minutes=min_minutes,
+        organizer_digest=str(digest),
+        organizer_digest_names=digest_names is True,
     )
 
 

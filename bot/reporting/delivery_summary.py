@@ -24,7 +24,15 @@ if TYPE_CHECKING:
     from bot.render.texts import Texts
 
 STATUSES: Final = ("sent", "pending", "sending", "failed", "unreachable", "skipped", "cancelled")
-KIND_ORDER: Final = ("reminder", "late_reminder", "change_notice", "survey", "nudge", "broadcast")
+KIND_ORDER: Final = (
+    "reminder",
+    "late_reminder",
+    "change_notice",
+    "survey",
+    "nudge",
+    "broadcast",
+    "digest",
+)
 _UNITS: Final = (("duration-day", 86400), ("duration-hour", 3600), ("duration-minute", 60))
 
 
