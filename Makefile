@@ -57,9 +57,10 @@ mutate: $(STAMP)  ## Mutation-test bot/domain/ against the fast unit tests (not 
 bench: $(STAMP)  ## Run the benchmarks
 	$(BIN)/python -m benchmarks
 
-lint: $(STAMP)  ## Check the code: ruff check and ruff format --check
+lint: $(STAMP)  ## Check the code: ruff check, ruff format --check and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 LOCALE := templates/locale
 POT := $(LOCALE)/messages.pot

@@ -99,6 +99,7 @@ async def _post_init(application: Application) -> None:
     await apply_series(services, await series_with_overrides(services.db, services.series))
     organizers = await organizer_chats(services)
     application.bot_data[SEEN_KEY] = await set_menus(application.bot, services.texts, organizers)
+    assert services.sender is not None, "build_application made the sender"
     await services.sender.start()
     instrument_handlers(application)
     await start_retention(application)
@@ -136,7 +137,8 @@ def _watch_sighup(application: Application) -> None:
 async def _post_stop(application: Application) -> None:
     """Stop the outbox sender, letting messages in flight finish."""
     services: Services = application.bot_data[SERVICES_KEY]
-    await services.sender.stop()
+    if services.sender is not None:
+        await services.sender.stop()
 
 
 async def _post_shutdown(application: Application) -> None:

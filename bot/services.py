@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -12,6 +12,7 @@ from bot.render.calendar_files import InviteFiles
 if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.config import Settings
+    from bot.delivery.sender import OutboxSender
     from bot.domain.series import Series
     from bot.render.texts import Texts
     from storage.attendance import AttendanceStore
@@ -44,7 +45,7 @@ class Services:
     organizers: OrganizerStore
     attendance: AttendanceStore
     calendar_tokens: CalendarTokenStore
-    sender: Any = None  # the OutboxSender, once the bot exists
+    sender: OutboxSender | None = None  # once the bot exists
     invites: InviteFiles = field(default_factory=InviteFiles)
 
     @property

@@ -42,7 +42,9 @@ TIME_PROBLEMS = {
 
 def runtime(context: BotContext) -> BroadcastRuntime:
     """The broadcasts' runtime, kept by the outbox sender."""
-    return context.services.sender.broadcasts  # type: ignore[no-any-return]
+    sender = context.services.sender
+    assert sender is not None, "the sender starts with the application, before any update"
+    return sender.broadcasts
 
 
 def _label(services: Services, lang: str, key: str, **values: Any) -> str:
@@ -358,7 +360,8 @@ async def _confirm(update: Update, context: BotContext, conv: Conversation) -> N
         return
     await services.conversations.delete(conv.telegram_id)
     await query.answer(_label(services, lang, "queued", count=queued))
-    services.sender.wake()
+    if services.sender is not None:
+        services.sender.wake()
     rt.follow(broadcast_id, fresh=True)  # it sends the progress message, then edits it
     broadcast = await rt.store.get(broadcast_id)
     assert broadcast is not None

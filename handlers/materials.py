@@ -208,7 +208,8 @@ async def _apply(update: Update, context: BotContext, conv: Conversation, webina
     await services.conversations.delete(conv.telegram_id)
     await _answer(update)
     services.series = await series_with_overrides(services.db, services.series)
-    services.sender.wake()
+    if services.sender is not None:
+        services.sender.wake()
     await record_action(
         context,
         conv.telegram_id,

@@ -58,7 +58,9 @@ def schedule_view(
         is_participant=participant is not None,
         subscription=subscription.webcal if subscription is not None else None,
     )
-    registered_flags = [row["registered"] for row in rows] if participant is not None else None
+    registered_flags = (
+        [bool(row["registered"]) for row in rows] if participant is not None else None
+    )
     links = [
         (google_calendar_link(series, w, lang), outlook_link(series, w, lang))
         for w in series.webinars

@@ -69,6 +69,7 @@ async def show_question(
             log.info("survey message not edited (%s); sending it anew", exc.message)
             message_id = None
     if message_id is None:
+        assert participant.telegram_id is not None, "an erased participant is shown no survey"
         sent = await context.bot.send_message(participant.telegram_id, text, reply_markup=markup)
         message_id = sent.message_id
     await services.survey.update(
@@ -284,7 +285,7 @@ async def text_answer(update: Update, context: BotContext, conv: Conversation) -
     await services.survey.save_answer(response.id, webinar.questions[index].key, value, now)
     if response.message_id is not None:  # the question now sits above the answer: tidy up
         try:
-            await context.bot.delete_message(participant.telegram_id, response.message_id)
+            await context.bot.delete_message(update.effective_user.id, response.message_id)
         except BadRequest:
             log.debug("old survey message already gone")
     if index + 1 >= len(webinar.questions):

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from sandbox.html import HtmlParseError, parse_html, utf16_len
 
@@ -149,9 +149,9 @@ async def read_params(request: web.Request) -> Params:
     elif content_type == "multipart/form-data":
         reader = await request.multipart()
         async for part in reader:
-            if part.name is None or not hasattr(part, "read"):
+            if not isinstance(part, BodyPartReader) or part.name is None:
                 continue
-            content = await part.read()  # type: ignore[union-attr]
+            content = await part.read()
             if part.filename is not None:
                 values[part.name] = UploadedFile(
                     bytes(content), part.filename, part.headers.get("Content-Type")

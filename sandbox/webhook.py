@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -64,6 +65,10 @@ class WebhookDeliverer:
         state = self.core.state
         return bool(state.webhook_url and state.updates and deliverable(state.webhook_url))
 
+    def _moved_on(self, state: object) -> bool:
+        """Whether a wait should end: ready to deliver, `state` replaced, or stopping."""
+        return self._ready() or self.core.state is not state or self.core.stopping
+
     async def _run(self) -> None:
         """Deliver until stopped."""
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
@@ -72,8 +77,7 @@ class WebhookDeliverer:
             state = self.core.state
             if not self._ready():
                 await state.updates_changed.wait_until(
-                    lambda s=state: self._ready() or self.core.state is not s or self.core.stopping,
-                    1.0,
+                    functools.partial(self._moved_on, state), 1.0
                 )
                 continue
             url, secret = state.webhook_url, state.webhook_secret

@@ -211,6 +211,8 @@ class BroadcastStore:
                 "SELECT audience, due_at FROM broadcasts WHERE id = ?", (broadcast_id,)
             ) as found:
                 row = await found.fetchone()
+            if row is None:
+                return None
             where, params = audience_sql(json.loads(row["audience"] or "{}"))
             cursor = await conn.execute(
                 "INSERT INTO outbox(kind, webinar_id, participant_id, purpose, due_at,"

@@ -132,7 +132,7 @@ class Database:
         try:
             await self.conn.executescript("BEGIN IMMEDIATE;\n" + script)
             if keys_off:
-                broken = await self.conn.execute_fetchall("PRAGMA foreign_key_check")
+                broken = list(await self.conn.execute_fetchall("PRAGMA foreign_key_check"))
                 if broken:
                     raise sqlite3.IntegrityError(f"{len(broken)} rows break a foreign key")
             await self.conn.execute(
@@ -167,7 +167,7 @@ class Database:
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         """Run a query and return its first row or None."""
-        rows = await self.conn.execute_fetchall(sql, params)
+        rows = list(await self.conn.execute_fetchall(sql, params))
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:

@@ -231,8 +231,10 @@ class ParticipantStore:
     async def erase_everyone(self, now: datetime, keep_answers: Collection[str]) -> int:
         """Erase every participant not yet erased, as /forget would; return how many."""
         async with self.db.transaction() as conn:
-            rows = await conn.execute_fetchall(
-                "SELECT telegram_id FROM participants WHERE erased_at IS NULL"
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT telegram_id FROM participants WHERE erased_at IS NULL"
+                )
             )
             stamp = to_iso(now)
             for row in rows:

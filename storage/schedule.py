@@ -15,13 +15,22 @@ if TYPE_CHECKING:
 
 
 class PlannedWebinar(Protocol):
-    """What the schedule needs of a webinar from the series file."""
+    """What the schedule needs of a webinar from the series file (read only)."""
 
-    id: str
-    title: str
-    starts_at: datetime
-    join_url: str
-    reminders: tuple[timedelta, ...]
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+    @property
+    def join_url(self) -> str: ...
+
+    @property
+    def reminders(self) -> tuple[timedelta, ...]: ...
 
     @property
     def ends_at(self) -> datetime: ...

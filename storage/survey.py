@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from storage.timestamps import to_iso
 
 if TYPE_CHECKING:
+    import sqlite3
     from datetime import datetime, timedelta
 
     from storage.database import Database
@@ -25,16 +26,16 @@ class Response:
     message_id: int | None
 
 
-def _response(row: object) -> Response:
+def _response(row: sqlite3.Row) -> Response:
     """Build a Response from a row."""
     return Response(
         row["id"],
         row["webinar_id"],
-        row["participant_id"],  # type: ignore[index]
+        row["participant_id"],
         row["status"],
         row["current"],
         row["message_id"],
-    )  # type: ignore[index]
+    )
 
 
 class SurveyStore:

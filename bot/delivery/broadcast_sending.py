@@ -25,6 +25,7 @@ from storage.broadcasts import Broadcast, BroadcastStore, broadcast_id_of
 if TYPE_CHECKING:
     from telegram import Bot, InlineKeyboardMarkup, Message
 
+    from bot.services import Services
     from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def stop_keyboard(texts: Any, lang: str, broadcast_id: int) -> InlineKeyboardMar
 class BroadcastRuntime:
     """The broadcasts' side of the outbox sender, and the progress followers."""
 
-    def __init__(self, services: Any, bot: Bot) -> None:
+    def __init__(self, services: Services, bot: Bot) -> None:
         self.services = services
         self.bot = bot
         self.store = BroadcastStore(services.db)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.domain.certificates import CertificateRule
     from bot.domain.series import Series, Webinar
     from bot.render.texts import Texts
+    from bot.services import Services
     from storage.attendance import AttendanceStore, Attendee
     from storage.outbox import Delivery
 
@@ -135,7 +136,7 @@ async def verify_code(
 class CertificateRuntime:
     """Queues certificates when they are earned and sends the outbox's 'certificate' rows."""
 
-    def __init__(self, services: Any, bot: Bot) -> None:
+    def __init__(self, services: Services, bot: Bot) -> None:
         """Work with the bot's services (series, settings, texts, database)."""
         self.services = services
         self.bot = bot

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from telegram.ext import ExtBot
 
     from bot.domain.series import Webinar
+    from bot.services import Services
     from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def new_items(webinar: Webinar, purpose: str, sent: list[str]) -> NewItems:
 class MaterialsRuntime:
     """Queues materials when a webinar is over and sends the outbox's 'materials' rows."""
 
-    def __init__(self, services: Any, bot: ExtBot[Any]) -> None:
+    def __init__(self, services: Services, bot: ExtBot[Any]) -> None:
         """Work with the bot's services (series, texts, database)."""
         self.services = services
         self.bot = bot

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from bot.domain.series import Webinar
+    from bot.services import Services
     from storage.outbox import Delivery
 
 Outcome = tuple[str, dict[str, Any]]
@@ -20,13 +22,13 @@ Reason = tuple[str, str]  # the row's final status and why
 NOT_REGISTERED = ("cancelled", "no longer registered for the webinar")
 
 
-def still_wanted(services: Any, delivery: Delivery, now: datetime) -> Outcome | None:
+def still_wanted(services: Services, delivery: Delivery, now: datetime) -> Outcome | None:
     """Why a row should not be sent after all (cancelled or skipped), or None."""
     found = _unwanted(services, delivery, now)
     return None if found is None else (found[0], {"last_error": found[1]})
 
 
-def _unwanted(services: Any, delivery: Delivery, now: datetime) -> Reason | None:
+def _unwanted(services: Services, delivery: Delivery, now: datetime) -> Reason | None:
     """The checks every kind shares, then the kind's own."""
     if delivery.telegram_id is None:
         return "cancelled", "the participant erased their data"
@@ -41,7 +43,9 @@ def _unwanted(services: Any, delivery: Delivery, now: datetime) -> Reason | None
     return None if check is None else check(services, delivery, webinar, now)
 
 
-def _reminder(services: Any, delivery: Delivery, webinar: Any, now: datetime) -> Reason | None:
+def _reminder(
+    services: Services, delivery: Delivery, webinar: Webinar, now: datetime
+) -> Reason | None:
     """A reminder: still registered, reminders on, the same start, not too late."""
     if not delivery.registered:
         return NOT_REGISTERED
@@ -53,21 +57,27 @@ def _reminder(services: Any, delivery: Delivery, webinar: Any, now: datetime) ->
     return ("skipped", reason) if reason else None
 
 
-def _late_reminder(services: Any, delivery: Delivery, webinar: Any, now: datetime) -> Reason | None:
+def _late_reminder(
+    services: Services, delivery: Delivery, webinar: Webinar, now: datetime
+) -> Reason | None:
     """A "starts in a few minutes": still registered, the webinar not over."""
     if not delivery.registered:
         return NOT_REGISTERED
     return ("skipped", "the webinar had ended") if now >= webinar.ends_at else None
 
 
-def _change_notice(services: Any, delivery: Delivery, webinar: Any, now: datetime) -> Reason | None:
+def _change_notice(
+    services: Services, delivery: Delivery, webinar: Webinar, now: datetime
+) -> Reason | None:
     """A change notice: only the latest change's."""
     if delivery.purpose != f"v{delivery.webinar_version}":
         return "cancelled", "superseded by a later change"
     return None
 
 
-def _survey(services: Any, delivery: Delivery, webinar: Any, now: datetime) -> Reason | None:
+def _survey(
+    services: Services, delivery: Delivery, webinar: Webinar, now: datetime
+) -> Reason | None:
     """A survey invitation or nudge: still registered, the survey still open."""
     if not delivery.registered:
         return NOT_REGISTERED

@@ -21,7 +21,6 @@ import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import to_iso
@@ -37,9 +36,9 @@ from bot.runtime.rate_limiter import sending_in_bulk
 from storage.outbox import DIGEST_KIND
 
 if TYPE_CHECKING:
-    from telegram import Bot
-    from telegram.ext import JobQueue
+    from telegram.ext import ExtBot, JobQueue
 
+    from bot.services import Services
     from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -66,8 +65,8 @@ class OutboxSender:
 
     def __init__(
         self,
-        services: Any,
-        bot: Bot,
+        services: Services,
+        bot: ExtBot[Any],
         concurrency: int = 64,
         job_queue: JobQueue[Any] | None = None,
     ) -> None:
@@ -322,6 +321,7 @@ class OutboxSender:
         """The survey invitation or nudge, with the response it belongs to (or an Outcome)."""
         services = self.services
         webinar = services.series.webinar(delivery.webinar_id or "")
+        assert webinar is not None, "still_wanted cancels rows of webinars no longer in the series"
         response = await services.survey.ensure_response(webinar.id, delivery.participant_id, now)
         if delivery.kind == "nudge" and response.status in ("completed", "absent"):
             return ("cancelled", {"last_error": "already answered"}), None
@@ -379,6 +379,9 @@ class OutboxSender:
             elif delivery.kind == "materials":
                 message = await self.materials.send(delivery)
             else:
+                assert delivery.telegram_id is not None, (
+                    "still_wanted cancels an erased person's row"
+                )
                 message = await self.bot.send_message(
                     delivery.telegram_id,
                     text,

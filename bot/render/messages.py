@@ -50,13 +50,14 @@ def compose(
     webinar = series.webinar(delivery.webinar_id or "")
     if webinar is None:
         raise LookupError(f"webinar {delivery.webinar_id!r} is not in the series")
-    context = {
+    live = is_live(webinar.starts_at, webinar.ends_at, now)
+    context: dict[str, object] = {
         "title": webinar.title_for(lang),
         "starts_at": webinar.starts_at,
         "zone": delivery.timezone,
         "join_url": webinar.join_url,
         "left": time_left(webinar.starts_at, now, lang),
-        "live": is_live(webinar.starts_at, webinar.ends_at, now),
+        "live": live,
         "minutes": max(0, int((webinar.starts_at - now).total_seconds() // 60)),
         "organizer_zone": series.timezone.key,
     }
@@ -64,11 +65,11 @@ def compose(
     asking = False
     if delivery.kind == "reminder":
         asking = asking_open(webinar, now)
-        context["starting_now"] = offset_of(delivery.purpose).total_seconds() == 0
-        attending = context["starting_now"]
+        attending = offset_of(delivery.purpose).total_seconds() == 0
+        context["starting_now"] = attending
         template = "reminder"
     elif delivery.kind == "late_reminder":
-        attending = context["live"]
+        attending = live
         template = "late_reminder"
     elif delivery.kind == "change_notice":
         template = "change_notice"

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
     from bot.domain.series import Series
     from bot.render.texts import Texts
@@ -27,7 +28,7 @@ HEIGHT: Final = 600
 DPI: Final = 100
 SHORT_TITLE: Final = 26  # characters of a webinar's title before a rating's name
 COLOURS: Final = ("#1f5f99", "#e0803a", "#5aa469", "#a3a3a3", "#8c6bb1")
-_RC: Final = {
+_RC: Final[dict[RcKeyType, Any]] = {
     "font.family": "DejaVu Sans",
     "font.size": 10,
     "axes.titlesize": 13,

@@ -59,6 +59,7 @@ def _csv_prefix(
     """The first seven feedback columns as CSV, country to sex encoded once per combination."""
     rid, pid, erased, name, country, country_other, institution, institution_other, sex = person
     webinar = csv_field(neutralise(webinar))
+    place: str | None
     if erased:
         return f"{webinar},{rid},,,,,,".encode()
     if country_other or institution_other:

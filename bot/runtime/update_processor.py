@@ -83,7 +83,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self.on_dropped: SlowDown | None = None
         self._monotonic = monotonic
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def process_update(  # type: ignore[misc]  # PTB marks it final; the lanes replace its semaphore
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
         """Admit the update into its user's lane (or drop it), then handle it in turn."""
         key = _user_key(update)
         if key is None:
