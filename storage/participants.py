@@ -131,6 +131,7 @@ class ParticipantStore:
                     ),
                 )
                 participant_id = cursor.lastrowid
+                assert participant_id is not None  # an INSERT that succeeded has a rowid
                 await conn.executemany(
                     "INSERT INTO registrations(participant_id, webinar_id, registered_at)"
                     " VALUES (?, ?, ?)",
