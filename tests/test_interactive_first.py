@@ -17,11 +17,13 @@ from bot.runtime.rate_limiter import (
 )
 from sandbox import SandboxClient
 from tests.support.bots import RunningBot
+from tests.support.fake_time import FakeTime
 from tests.support.users import SimUser
 
 
 async def test_interactive_waiters_go_first_and_bulk_keeps_its_share() -> None:
-    window = SlidingWindow(50, period=0.5)
+    clock = FakeTime()
+    window = SlidingWindow(50, period=0.5, clock=clock)
     order: list[str] = []
 
     async def take(kind: str) -> None:
@@ -29,10 +31,11 @@ async def test_interactive_waiters_go_first_and_bulk_keeps_its_share() -> None:
         order.append(kind)
 
     bulk = [asyncio.create_task(take("bulk")) for _ in range(40)]
-    await asyncio.sleep(0.05)  # a few bulk slots are granted, the rest wait
+    await clock.advance(0.05)  # a few bulk slots are granted, the rest wait
     served_before = len(order)
+    assert 0 < served_before < 40
     interactive = [asyncio.create_task(take("interactive")) for _ in range(12)]
-    await asyncio.gather(*bulk, *interactive)
+    await clock.run_until_done(*bulk, *interactive, step=0.005)
     after = order[served_before:]
     last_interactive = max(i for i, kind in enumerate(after) if kind == "interactive")
     # all 12 replies are served within 12 + 12 / (BULK_TURN - 1) turns, not after 40 bulk ones
@@ -42,12 +45,17 @@ async def test_interactive_waiters_go_first_and_bulk_keeps_its_share() -> None:
 
 
 async def test_bulk_alone_uses_nine_tenths_of_the_window() -> None:
-    window = SlidingWindow(20, period=0.2)
-    loop = asyncio.get_running_loop()
-    began = loop.time()
-    for _ in range(20):
-        await window.acquire(interactive=False)
-    assert loop.time() - began < 0.4
+    clock = FakeTime()
+    window = SlidingWindow(20, period=0.2, clock=clock)
+
+    async def twenty() -> None:
+        for _ in range(20):
+            await window.acquire(interactive=False)
+
+    task = asyncio.create_task(twenty())
+    await clock.run_until_done(task, step=0.005)
+    # 20 bulk slots at 9/10 of 20 per 0.2 s take two windows at most, by the limiter's clock
+    assert 0.2 <= clock.now < 0.4
 
 
 def transport_error(cause: Exception) -> NetworkError:

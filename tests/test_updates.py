@@ -13,6 +13,7 @@ from telegram.error import RetryAfter
 
 from bot.runtime.rate_limiter import HaltingRateLimiter, SlidingWindow
 from bot.runtime.update_processor import PerUserUpdateProcessor
+from tests.support.fake_time import FakeTime, run_ready
 from tests.support.updates import message_update
 
 if TYPE_CHECKING:
@@ -40,56 +41,6 @@ async def test_same_user_in_order_other_users_in_parallel() -> None:
     # the lock is given back: a later update of the same user runs
     await asyncio.wait_for(processor.do_process_update(message_update(4, 7), handle("4", 0.0)), 5)
     assert log[-1] == ("end", 4)
-
-
-class FakeTime:
-    """Monotonic time that moves only when the test says; sleepers wake when it passes them."""
-
-    def __init__(self) -> None:
-        """Time zero, nobody asleep."""
-        self.now = 0.0
-        self.sleepers: list[tuple[float, asyncio.Future[None]]] = []
-
-    def monotonic(self) -> float:
-        """The fake monotonic clock."""
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        """Sleep until the test has moved the clock `delay` seconds on."""
-        if delay <= 0:
-            await asyncio.sleep(0)
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        entry = (self.now + delay, waiter)
-        self.sleepers.append(entry)
-        try:
-            await waiter
-        finally:
-            if entry in self.sleepers:
-                self.sleepers.remove(entry)
-
-    async def advance(self, seconds: float) -> None:
-        """Move the clock on, wake the sleepers it passes, and let them run."""
-        self.now += seconds
-        for wake_at, waiter in list(self.sleepers):
-            if wake_at <= self.now and not waiter.done():
-                waiter.set_result(None)
-                self.sleepers.remove((wake_at, waiter))
-        await run_ready()
-
-    async def run_until_done(self, *tasks: asyncio.Task[Any], step: float = 0.01) -> None:
-        """Move the clock on in small steps until every task has finished (at most 1000)."""
-        for _ in range(1000):
-            if all(task.done() for task in tasks):
-                return
-            await self.advance(step)
-        raise TimeoutError("the tasks did not finish within 1000 steps of the fake clock")
-
-
-async def run_ready() -> None:
-    """Let every task that can run do so (the limiter does no I/O: a few loop turns suffice)."""
-    for _ in range(50):
-        await asyncio.sleep(0)
 
 
 @pytest.fixture

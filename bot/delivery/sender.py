@@ -14,6 +14,7 @@ backoff until the write succeeds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import sqlite3
@@ -183,11 +184,9 @@ class OutboxSender:
         self._idle.clear()
         self._check_due = True  # the slots and surveys of the failed pass are looked at again
         delay = fault_backoff(self._failures)
-        try:
+        with contextlib.suppress(TimeoutError):  # no wake before the backoff ends: try again
             await asyncio.wait_for(self._wake.wait(), delay)
             await asyncio.sleep(min(delay, 0.05))  # a burst of wakes cannot make a busy loop
-        except TimeoutError:
-            pass
 
     async def _arm_alarm(self) -> None:
         """Arm the job for the next due moment; mark the sender idle when nothing is due now.
