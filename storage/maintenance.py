@@ -12,39 +12,21 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from storage.readonly import BUSY_TIMEOUT, open_readonly
+from storage.readonly import BUSY_TIMEOUT, ReadOnlyConnection, open_readonly
 
 if TYPE_CHECKING:
     from pathlib import Path
-    from types import TracebackType
 
 CopyProgress = Callable[[int, int], None]
 
 
-class DatabaseFile:
+class DatabaseFile(ReadOnlyConnection):
     """A database file opened read-only, to inspect or copy (DatabaseError if it cannot)."""
 
     def __init__(self, path: Path) -> None:
         """Open `path` read-only."""
+        super().__init__(open_readonly(path))
         self.path = path
-        self._conn = open_readonly(path)
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
-
-    def __enter__(self) -> DatabaseFile:
-        """Use as a context manager that closes."""
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        """Close."""
-        self.close()
 
     def _has_table(self, name: str) -> bool:
         """Whether the schema has a table of this name."""

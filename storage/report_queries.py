@@ -15,12 +15,11 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any, Final
 
-from storage.readonly import open_readonly
+from storage.readonly import ReadOnlyConnection, open_readonly
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from pathlib import Path
-    from types import TracebackType
 
 CHUNK: Final = 2000
 # Participant columns that people are counted by, and those with a typed "other" text.
@@ -74,12 +73,8 @@ def _source(source: str) -> tuple[str, str]:
     return _SOURCES[source]
 
 
-class ReportQueries:
+class ReportQueries(ReadOnlyConnection):
     """Queries on a read-only connection held in one read transaction."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        """Query `conn` (a connection from storage.readonly.open_readonly)."""
-        self._conn = conn
 
     @classmethod
     def open(cls, path: Path) -> ReportQueries:
@@ -96,23 +91,6 @@ class ReportQueries:
                 conn.close()
             raise UnreadableDatabase(f"cannot read {path} ({exc})") from None
         return cls(conn)
-
-    def close(self) -> None:
-        """End the snapshot and close the connection."""
-        self._conn.close()
-
-    def __enter__(self) -> ReportQueries:
-        """Use as a context manager that closes."""
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        """Close."""
-        self.close()
 
     def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
         """Every row of a query, fetched in chunks."""
