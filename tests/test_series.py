@@ -370,3 +370,14 @@ def test_organizer_digest_defaults_to_off_and_is_checked() -> None:
         )
     )
     assert "organizer_digest_names: must be true or false" in message
+
+
+def test_approval_defaults_to_off_and_is_checked() -> None:
+    assert parse(VALID).approval is False
+    on = parse(replaced('registration_code = ""\n', 'registration_code = ""\napproval = true\n'))
+    assert on.approval is True
+    for bad in ('"yes"', "1"):
+        message = error_for(
+            replaced('registration_code = ""\n', f'registration_code = ""\napproval = {bad}\n')
+        )
+        assert "approval: must be true or false" in message

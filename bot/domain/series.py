@@ -55,6 +55,7 @@ _SERIES_KEYS: Final = (
     "certificate_logo",
     "organizer_digest",
     "organizer_digest_names",
+    "approval",
 )
 DIGEST_MODES: Final = ("off", "each")
 _WEBINAR_KEYS: Final = (
@@ -140,6 +141,7 @@ class Series:
     certificate_logo: Path | None = None  # relative to the series file's folder until loaded
     organizer_digest: str = "off"  # "each": every new registration goes to the organizers
     organizer_digest_names: bool = False  # whether the digest names the participant
+    approval: bool = False  # registrations wait for an organizer's Approve or Decline
 
     def title_for(self, lang: str | None) -> str:
         """Return the series title in a language when the series file gives one, else the title."""
@@ -314,6 +316,9 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         raise table.error(
             "organizer_digest_names", f"must be true or false, not {type_name(digest_names)}"
         )
+    approval = table.raw("approval", required=False)
+    if not isinstance(approval, bool | None):
+        raise table.error("approval", f"must be true or false, not {type_name(approval)}")
     if code and not _CODE_RE.fullmatch(code):
         raise table.error(
             "registration_code", "must be empty or 4-64 characters of A-Z, a-z, 0-9, _ and -"
@@ -336,6 +341,7 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         attendance_min_minutes=min_minutes,
         organizer_digest=str(digest),
         organizer_digest_names=digest_names is True,
+        approval=approval is True,
     )
 
 
