@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from storage import approvals
 from storage.database import Database
 from storage.outbox import DIGEST_KIND, enqueue_for_chats
 from storage.timestamps import to_iso
@@ -107,11 +108,13 @@ class ParticipantStore:
         draft: dict[str, Any],
         now: datetime,
         tell: Collection[int] = (),
+        approval: bool = False,
     ) -> Participant:
         """Store a completed registration; raise AlreadyRegistered when one exists.
 
         `tell`: organizers' chats that get a digest line about it, queued in the same
         transaction so that a crash cannot keep the registration and lose the line.
+        `approval`: the webinars await an organizer's approval instead of getting seats.
         """
         stamp = to_iso(now)
         values = [draft.get(column) for column in PROFILE_COLUMNS]
@@ -135,8 +138,10 @@ class ParticipantStore:
                 await conn.executemany(
                     "INSERT INTO registrations(participant_id, webinar_id, registered_at)"
                     " VALUES (?, ?, ?)",
-                    [(participant_id, w, stamp) for w in draft["webinars"]],
+                    [(participant_id, w, stamp) for w in draft["webinars"] if not approval],
                 )
+                if approval:
+                    await approvals.ask(conn, participant_id, draft["webinars"], stamp)
                 if tell:
                     await enqueue_for_chats(conn, DIGEST_KIND, participant_id, tell, now)
         except sqlite3.IntegrityError as exc:
@@ -148,9 +153,13 @@ class ParticipantStore:
         return created
 
     async def update_profile(
-        self, telegram_id: int, changes: dict[str, Any], now: datetime
+        self, telegram_id: int, changes: dict[str, Any], now: datetime, approval: bool = False
     ) -> Participant | None:
-        """Change profile fields (and registrations when 'webinars' is given)."""
+        """Change profile fields (and registrations when 'webinars' is given).
+
+        'webinars' is every webinar wanted, those awaiting approval included; with `approval`
+        the new ones await an organizer instead of getting seats.
+        """
         columns = {k: v for k, v in changes.items() if k in PROFILE_COLUMNS}
         stamp = to_iso(now)
         async with self.db.transaction() as conn:
@@ -167,7 +176,10 @@ class ParticipantStore:
                 (*columns.values(), stamp, row["id"]),
             )
             if "webinars" in changes:
-                await self._replace_registrations(conn, row["id"], changes["webinars"], stamp)
+                seats = await approvals.seats_wanted(
+                    conn, row["id"], changes["webinars"], stamp, approval
+                )
+                await self._replace_registrations(conn, row["id"], seats, stamp)
         return await self.get(telegram_id)
 
     @staticmethod
@@ -273,6 +285,10 @@ class ParticipantStore:
                 "SELECT webinar_id, registered_at FROM registrations WHERE participant_id = ?"
                 " ORDER BY registered_at, webinar_id"
             ),
+            "registration_requests": await rows(
+                "SELECT webinar_id, state, requested_at, decided_at FROM registration_requests"
+                " WHERE participant_id = ? ORDER BY requested_at, webinar_id"
+            ),
             "attendance": await rows(
                 "SELECT webinar_id, attended, source, minutes, recorded_at FROM attendance"
                 " WHERE participant_id = ? ORDER BY webinar_id"
@@ -325,6 +341,7 @@ async def erase_person(
             " unreachable_reason = NULL, erased_at = ?, updated_at = ? WHERE id = ?",
             (stamp, stamp, participant_id),
         )
+        await approvals.erase_requests(conn, participant_id)
         keep = sorted(keep_answers)
         await conn.execute(
             "UPDATE answers SET value = NULL WHERE response_id IN"
@@ -341,6 +358,7 @@ async def erase_person(
     await conn.execute("DELETE FROM conversations WHERE telegram_id = ?", person)
     await conn.execute("DELETE FROM code_attempts WHERE telegram_id = ?", person)
     await conn.execute("DELETE FROM organizers WHERE telegram_id = ?", person)
+    await approvals.forget_decider(conn, telegram_id, ERASED_PERSON)
     await conn.execute("UPDATE organizers SET added_by = ? WHERE added_by = ?", (0, telegram_id))
     await conn.execute(
         "UPDATE organizer_actions SET telegram_id = ? WHERE telegram_id = ?",
