@@ -29,6 +29,7 @@ from bot.runtime.update_processor import PerUserUpdateProcessor, slow_down_reply
 from bot.services import SERVICES_KEY, BotContext, Services
 from handlers import register_handlers
 from handlers.menus import SEEN_KEY, set_menus
+from storage.approvals import ApprovalStore
 from storage.attendance import AttendanceStore
 from storage.calendar_tokens import CalendarTokenStore
 from storage.conversations import ConversationStore
@@ -68,6 +69,7 @@ def build_application(
         organizers=OrganizerStore(db),
         attendance=AttendanceStore(db),
         calendar_tokens=CalendarTokenStore(db),
+        approvals=ApprovalStore(db),
     )
     application = (
         ApplicationBuilder()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.delivery.sender import OutboxSender
     from bot.domain.series import Series
     from bot.render.texts import Texts
+    from storage.approvals import ApprovalStore
     from storage.attendance import AttendanceStore
     from storage.calendar_tokens import CalendarTokenStore
     from storage.conversations import ConversationStore
@@ -45,6 +46,7 @@ class Services:
     organizers: OrganizerStore
     attendance: AttendanceStore
     calendar_tokens: CalendarTokenStore
+    approvals: ApprovalStore
     sender: OutboxSender | None = None  # once the bot exists
     invites: InviteFiles = field(default_factory=InviteFiles)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from telegram import InputFile, Message, Update
 
 from bot.clock import from_iso
+from bot.delivery.approval import profile_data, wanted_webinars
 from bot.delivery.enrolment import after_joining
 from bot.domain.questions import anonymous_answer_keys
 from bot.domain.registration import EDITABLE_FIELDS, reset_field
@@ -42,9 +43,8 @@ async def show_profile(
 ) -> None:
     """Send the participant's profile card with a button per field."""
     services = context.services
-    view = profile_view(
-        services.texts, services.series, participant.profile(), services.clock.now()
-    )
+    data = await profile_data(services, participant)
+    view = profile_view(services.texts, services.series, data, services.clock.now())
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
         services.texts.render(participant.language, template, p=view),
@@ -82,6 +82,7 @@ async def profile_field(update: Update, context: BotContext, field: str) -> None
         await query.answer(services.texts.label(lang, "toasts.invalid"))
         return
     draft = participant.profile()
+    draft["webinars"] = await wanted_webinars(services, participant)
     draft["consent_at"] = participant.consent_at
     draft["previous_timezone"] = participant.timezone
     reset_field(draft, field)
@@ -100,7 +101,7 @@ async def save_profile_edit(
     changes = {k: v for k, v in conv.data.items() if k not in ("consent_at", "previous_timezone")}
     before = await services.participants.get(conv.telegram_id)
     participant = await services.participants.update_profile(
-        conv.telegram_id, changes, services.clock.now()
+        conv.telegram_id, changes, services.clock.now(), services.series.approval
     )
     await services.conversations.delete(conv.telegram_id)
     if participant is None or before is None:
@@ -108,9 +109,8 @@ async def save_profile_edit(
     added = [w for w in participant.webinar_ids if w not in before.webinar_ids]
     if added:
         await after_joining(services, participant.id, added)
-    view = profile_view(
-        services.texts, services.series, participant.profile(), services.clock.now()
-    )
+    data = await profile_data(services, participant)
+    view = profile_view(services.texts, services.series, data, services.clock.now())
     await replace_or_send(
         context,
         message,
@@ -129,9 +129,8 @@ async def mydata(update: Update, context: BotContext) -> None:
         await no_data(update, context)
         return
     conv = await services.conversations.get(user.id)
-    view = profile_view(
-        services.texts, services.series, participant.profile(), services.clock.now()
-    )
+    data = await profile_data(services, participant)
+    view = profile_view(services.texts, services.series, data, services.clock.now())
     await update.effective_chat.send_message(
         services.texts.render(
             participant.language,

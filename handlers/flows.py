@@ -26,6 +26,7 @@ from handlers import (
     export,
     materials,
     organizers,
+    pending,
     registration,
     schedule,
     speaker_questions,
@@ -111,6 +112,7 @@ FLOWS: Final = (
         organizers_only=True,
     ),
     Flow("ask", callback_data.ASK, speaker_questions.button, speaker_questions.text_answer),
+    Flow("approval", callback_data.APPROVAL, pending.decision_button, organizers_only=True),
 )
 
 # A document sent outside any conversation: an organizer's attendance report.
@@ -142,4 +144,5 @@ COMMANDS: Final = (
     Command("organizers", organizers.organizers),
     Command("webinar", webinar_edit.webinar_command),
     Command("questions", speaker_questions.questions_command),
+    Command("pending", pending.pending_command),
 )

@@ -61,6 +61,7 @@ ORGANIZER_COMMANDS: Final = (
     "organizers",
     "webinar",
     "questions",
+    "pending",
 )
 
 

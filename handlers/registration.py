@@ -217,7 +217,7 @@ async def _confirm(
     try:
         tell = await chats_to_tell(services)
         participant = await services.participants.create(
-            query.from_user.id, conv.data, services.clock.now(), tell
+            query.from_user.id, conv.data, services.clock.now(), tell, services.series.approval
         )
     except AlreadyRegistered:
         await services.conversations.delete(query.from_user.id)
@@ -228,6 +228,12 @@ async def _confirm(
     log.info(
         "participant %s registered for %d webinars", participant.id, len(participant.webinar_ids)
     )
+    if services.series.approval:
+        waiting = services.texts.render(lang, "awaiting_approval", name=participant.full_name)
+        await replace_or_send(context, message, query.from_user.id, waiting)
+        if services.sender is not None:
+            services.sender.wake()
+        return
     await replace_or_send(
         context,
         message,

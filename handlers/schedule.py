@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 
+from bot.delivery.approval import wanted_webinars
 from bot.delivery.enrolment import after_joining
 from bot.domain.registration import open_webinar_ids
 from bot.render.calendar_files import (
@@ -109,7 +110,7 @@ async def join_or_leave(update: Update, context: BotContext, press: Press) -> No
     ):
         await query.answer(services.texts.label(lang, "toasts.ended"))
         return
-    chosen = set(participant.webinar_ids)
+    chosen = set(await wanted_webinars(services, participant))
     if action == "join":
         chosen.add(webinar_id)
     else:
@@ -118,13 +119,15 @@ async def join_or_leave(update: Update, context: BotContext, press: Press) -> No
         participant.telegram_id or query.from_user.id,
         {"webinars": [w for w in ids if w in chosen]},
         services.clock.now(),
+        services.series.approval,
     )
-    if action == "join" and webinar_id not in participant.webinar_ids:
+    seated = updated is not None and webinar_id in updated.webinar_ids
+    if action == "join" and seated and webinar_id not in participant.webinar_ids:
         await after_joining(services, participant.id, [webinar_id])
-    await query.answer(
-        services.texts.label(lang, "toasts.joined" if action == "join" else "toasts.left")
-    )
-    if updated is not None and isinstance(query.message, Message):
+    toast = "toasts.joined" if seated else "toasts.awaits_approval"
+    await query.answer(services.texts.label(lang, "toasts.left" if action == "leave" else toast))
+    changed = updated is not None and updated.webinar_ids != participant.webinar_ids
+    if updated is not None and changed and isinstance(query.message, Message):
         subscription = await subscription_for(services, updated)
         text, markup = schedule_view(services, updated, lang, subscription)
         await query.message.edit_text(text, reply_markup=markup, disable_web_page_preview=True)

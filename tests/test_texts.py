@@ -45,6 +45,10 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "sex": "undisclosed",
         "email": None,
         "webinars": [w.id for w in SERIES.webinars],
+        "requests": [
+            (SERIES.webinars[0].id, "awaiting_approval"),
+            (SERIES.webinars[-1].id, "declined"),
+        ],
     }
     return {
         "series_title": SERIES.title,
@@ -125,6 +129,13 @@ def sample_context(texts: Texts, lang: str) -> dict:
             "sex": "Woman",
             "webinars": 2,
         },
+        # approval of registrations
+        "action": "approved",
+        "who": "Ana <b>",
+        "at": NOW,
+        "titles": ["T <&>"],
+        "shown": 10,
+        "asked": NOW,
         "left_min": 1,
         "left_s": 5,
         "scheduled": False,

@@ -44,6 +44,7 @@ async def digest_line(services: Services, delivery: Delivery) -> str | None:
             "state": view["country"],
             "institution": view["institution"],
             "sex": view["sex"],
-            "webinars": len(participant.webinar_ids),
+            "webinars": len(participant.webinar_ids)
+            + len(await services.approvals.awaiting_ids(participant.id)),
         },
     )

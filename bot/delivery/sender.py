@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import to_iso
+from bot.delivery.approval import digest_buttons, send_decision
 from bot.delivery.broadcast_sending import BroadcastRuntime
 from bot.delivery.certificates import CertificateRuntime
 from bot.delivery.digest import digest_line
@@ -34,6 +35,7 @@ from bot.delivery.relevance import Outcome, still_wanted
 from bot.domain import attendance, survey
 from bot.render.messages import compose
 from bot.runtime.rate_limiter import sending_in_bulk
+from storage.approvals import DECISION_KIND
 from storage.outbox import DIGEST_KIND
 
 if TYPE_CHECKING:
@@ -362,7 +364,9 @@ class OutboxSender:
             line = await digest_line(self.services, delivery)
             if line is None:
                 return "cancelled", {"last_error": "the participant is no longer registered"}
-            text, markup = line, None
+            text, markup = line, await digest_buttons(self.services, delivery)
+        elif delivery.kind == DECISION_KIND:
+            text, markup = "", None
         elif delivery.kind in ("survey", "nudge"):
             prepared, response = await self._survey_message(delivery, now)
             if response is None:
@@ -377,6 +381,8 @@ class OutboxSender:
                 message = await self.certificates.send(delivery)
             elif delivery.kind == "materials":
                 message = await self.materials.send(delivery)
+            elif delivery.kind == DECISION_KIND:
+                message = await send_decision(self.services, self.bot, delivery)
             else:
                 assert delivery.telegram_id is not None, (
                     "still_wanted cancels an erased person's row"

@@ -32,6 +32,7 @@ ATTENDANCE: Final = "ai"
 MYDATA: Final = "md"
 MATERIALS: Final = "mt"
 ASK: Final = "aq"
+APPROVAL: Final = "ap"
 
 # How many parts follow each prefix: (fewest, most).
 PARTS: Final[dict[str, tuple[int, int]]] = {
@@ -51,6 +52,7 @@ PARTS: Final[dict[str, tuple[int, int]]] = {
     MYDATA: (1, 1),
     MATERIALS: (2, 4),
     ASK: (1, 2),
+    APPROVAL: (2, 2),
 }
 
 
@@ -189,3 +191,8 @@ def ask_cancel() -> str:
 def ask_withdraw(question_id: int) -> str:
     """Withdraw one's own question."""
     return build(ASK, "w", question_id)
+
+
+def approval(choice: str, participant_id: int) -> str:
+    """Approve ("y") or decline ("n") every webinar a participant waits for."""
+    return build(APPROVAL, choice, participant_id)

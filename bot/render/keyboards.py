@@ -430,3 +430,21 @@ def ask_withdraw_keyboard(
 ) -> InlineKeyboardMarkup:
     """Under a sent question: withdraw it."""
     return inline(_withdraw_rows(texts, lang, [(question_id, text)]))
+
+
+def approval_keyboard(texts: Texts, lang: str, participant_id: int) -> InlineKeyboardMarkup:
+    """Approve or Decline a participant's registration that awaits an organizer."""
+    return inline(
+        [
+            [
+                (
+                    texts.label(lang, "buttons.approve_registration"),
+                    callback_data.approval("y", participant_id),
+                ),
+                (
+                    texts.label(lang, "buttons.decline_registration"),
+                    callback_data.approval("n", participant_id),
+                ),
+            ]
+        ]
+    )

@@ -65,4 +65,8 @@ def profile_view(texts: Texts, series: Series, data: dict[str, Any], now: dateti
         "timezone": zone_label(zone, now, lang),
         "zone": zone,
         "webinars": webinar_rows(series, lang, list(data.get("webinars") or [])),
+        "requests": [
+            {**row, "state": dict(data.get("requests") or [])[row["id"]]}
+            for row in webinar_rows(series, lang, [w for w, _ in data.get("requests") or []])
+        ],
     }

@@ -1,0 +1,170 @@
+"""Approval of registrations by an organizer (series setting `approval = true`).
+
+With approval on, the webinars a participant chooses wait for an organizer instead of getting
+seats. An organizer decides per participant, for all their waiting webinars at once, with the
+Approve and Decline buttons of the digest line or of /pending. `decide` is the one way a
+decision is taken; the participant is told through the outbox (`send_decision`): on approval
+with the calendar file of the webinars granted, on decline with a polite word from the
+organizers. Reminders and every figure read `registrations`, so they see approved seats only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from telegram import InputFile
+
+from bot.delivery.enrolment import after_joining
+from bot.domain.catalogue import LANGUAGES
+from bot.render.calendar_files import Attendee, calendar_filename, series_calendar
+from bot.render.keyboards import approval_keyboard
+from bot.render.views import profile_view, zone_label
+from storage.approvals import APPROVED, DECLINED, Decision, Waiting
+
+if TYPE_CHECKING:
+    from telegram import Bot, InlineKeyboardMarkup, Message
+
+    from bot.services import Services
+    from storage.outbox import Delivery
+    from storage.participants import Participant
+
+PENDING_SHOWN: Final = 10  # participants listed by one /pending, oldest first
+CHOICES: Final = {"y": APPROVED, "n": DECLINED}  # the buttons' part -> the decision
+
+
+async def wanted_webinars(services: Services, participant: Participant) -> list[str]:
+    """Every webinar the participant chose, with a seat or awaiting approval (series order)."""
+    awaiting = set(await services.approvals.awaiting_ids(participant.id))
+    seats = set(participant.webinar_ids)
+    return [w for w in services.webinar_ids if w in seats or w in awaiting]
+
+
+async def profile_data(services: Services, participant: Participant) -> dict[str, Any]:
+    """The participant's profile for their card, with each request and its state."""
+    data = participant.profile()
+    data["requests"] = [
+        (row["webinar_id"], row["state"])
+        for row in await services.approvals.requests_of(participant.id)
+    ]
+    return data
+
+
+async def decide(
+    services: Services, participant_id: int, choice: str, organizer_id: int, organizer_name: str
+) -> Decision:
+    """Approve or decline (`choice` "y" or "n") all of a participant's waiting webinars.
+
+    Approving grants the seats (`storage.approvals.grant_seats`, one transaction with the
+    notice); a webinar starting within the hour also gets its last-minute reminder.
+    """
+    decision = await services.approvals.decide(
+        participant_id, CHOICES[choice], organizer_id, organizer_name, services.clock.now()
+    )
+    if decision.outcome == APPROVED:
+        await after_joining(services, participant_id, decision.webinar_ids)
+    if decision.outcome in CHOICES.values() and services.sender is not None:
+        services.sender.wake()
+    return decision
+
+
+def decision_line(services: Services, lang: str, decision: Decision) -> str:
+    """What an organizer reads in place of the buttons: who decided what, and when."""
+    if decision.outcome in CHOICES.values():
+        raise ValueError("a fresh decision is told with `decided_now`")
+    if decision.outcome == "gone" or decision.at is None:
+        return services.texts.render(lang, "approval_gone")
+    return services.texts.render(
+        lang,
+        "approval_decided",
+        action=decision.action,
+        who=decision.by_name or "—",
+        at=decision.at,
+        zone=services.series.timezone.key,
+    )
+
+
+def decided_now(services: Services, decision: Decision, who: str) -> Decision:
+    """A fresh decision as it will read from now on (the same words for every organizer)."""
+    return Decision("decided", decision.webinar_ids, decision.outcome, who, services.clock.now())
+
+
+async def digest_buttons(services: Services, delivery: Delivery) -> InlineKeyboardMarkup | None:
+    """Approve and Decline under a digest line, while the participant waits for a decision."""
+    if not await services.approvals.awaiting_ids(delivery.participant_id):
+        return None
+    return approval_keyboard(services.texts, LANGUAGES[0], delivery.participant_id)
+
+
+async def pending_entries(
+    services: Services, lang: str
+) -> tuple[int, list[tuple[str, InlineKeyboardMarkup]]]:
+    """How many participants wait, and the first of them as (text, buttons), oldest first."""
+    total, waiting = await services.approvals.waiting(PENDING_SHOWN)
+    return total, [
+        (_entry(services, lang, w), approval_keyboard(services.texts, lang, w.participant_id))
+        for w in waiting
+    ]
+
+
+def _entry(services: Services, lang: str, waiting: Waiting) -> str:
+    """One waiting participant as an organizer reads it in /pending."""
+    data = {
+        "full_name": waiting.full_name,
+        "country": waiting.country,
+        "country_other": waiting.country_other,
+        "institution": waiting.institution,
+        "institution_other": waiting.institution_other,
+        "sex": waiting.sex,
+        "language": lang,
+        "webinars": list(waiting.webinar_ids),
+    }
+    view = profile_view(services.texts, services.series, data, services.clock.now())
+    return services.texts.render(
+        lang,
+        "pending_entry",
+        p=view,
+        asked=waiting.requested_at,
+        zone=services.series.timezone.key,
+    )
+
+
+def _decided(delivery: Delivery) -> tuple[str, list[str]]:
+    """The outcome and the webinars of a decision notice's outbox row (`outcome|at|ids`)."""
+    outcome, _stamp, ids = delivery.purpose.split("|")
+    return outcome, [w for w in ids.split(",") if w]
+
+
+async def send_decision(services: Services, bot: Bot, delivery: Delivery) -> Message:
+    """Tell a participant the organizers' decision (approved: with the calendar file)."""
+    outcome, ids = _decided(delivery)
+    participant = await services.participants.by_id(delivery.participant_id)
+    if participant is None or delivery.telegram_id is None:
+        raise LookupError(f"decision row {delivery.id}: the participant is gone")
+    lang, series = delivery.language, services.series
+    webinars = [w for w in series.webinars if w.id in ids]
+    if outcome == DECLINED:
+        text = services.texts.render(
+            lang,
+            "approval_declined",
+            titles=[w.title_for(lang) for w in webinars],
+            series_title=series.title_for(lang),
+            organizer=series.organizer_for(lang),
+        )
+        return await bot.send_message(delivery.telegram_id, text)
+    attendee = (
+        Attendee(participant.full_name or "", participant.email) if participant.email else None
+    )
+    versions = await services.schedule.versions()
+    data = series_calendar(series, lang, [w.id for w in webinars], versions, attendee)
+    caption = services.texts.render(
+        lang,
+        "approval_granted",
+        name=participant.full_name or "",
+        count=len(webinars),
+        zone=zone_label(participant.timezone, services.clock.now(), lang),
+    )
+    return await bot.send_document(
+        delivery.telegram_id,
+        InputFile(data, filename=calendar_filename(series), attach=True),
+        caption=caption,
+    )
