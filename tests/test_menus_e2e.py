@@ -25,6 +25,7 @@ ORGANIZER_COMMANDS = [
     "organizers",
     "webinar",
     "questions",
+    "pending",
 ]
 OWN = -len(ORGANIZER_COMMANDS)  # the organizers' commands close an organizer's own menu
 

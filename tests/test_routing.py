@@ -36,6 +36,7 @@ def test_every_builder_reads_back_within_telegrams_limit() -> None:
         callback_data.ask_anonymous(True),
         callback_data.ask_cancel(),
         callback_data.ask_withdraw(BIGGEST_ID),
+        callback_data.approval("y", BIGGEST_ID),
     ]
     for data in built:
         assert len(data.encode()) <= LIMIT, data
@@ -98,6 +99,7 @@ def test_the_registry_covers_every_prefix_once() -> None:
         "webinar",
         "attendance",
         "materials",
+        "approval",
     }
 
 
