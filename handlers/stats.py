@@ -42,7 +42,12 @@ async def stats_command(update: Update, context: BotContext) -> None:
             services.texts.label(lang, "stats.failed").format(error=html.escape(str(exc)))
         )
         return
-    await working.edit_text(stats_text(summary, services.series, services.texts, lang, now))
+    text = stats_text(summary, services.series, services.texts, lang, now)
+    waiting = await services.approvals.count_awaiting()
+    if waiting:
+        note = services.texts.label(lang, "stats.awaiting_approval").format(n=waiting)
+        text = "\n\n".join((text, note))
+    await working.edit_text(text)
     charts = await asyncio.to_thread(
         stats_charts, summary, services.series, services.texts, lang, now
     )

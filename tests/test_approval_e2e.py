@@ -328,6 +328,10 @@ async def test_approval_turned_on_keeps_registrations_and_turned_off_keeps_reque
     await organizer.say("/pending")
     await organizer.expect("1 participant awaits your approval")
     assert "Ana Smith" in (await organizer.next_message())["text"]
+    await organizer.say("/stats")
+    await organizer.expect("Preparing the statistics")
+    figures = await organizer.expect("Statistics")
+    assert "Participants awaiting your approval (not counted above): 1." in figures["text"]
 
 
 async def test_a_webinar_added_later_waits_too(bot: RunningBot, client: SandboxClient) -> None:
