@@ -8,7 +8,7 @@ toast saying so and the message's buttons give way to the decision.
 
 from __future__ import annotations
 
-from html import escape
+from html import unescape
 from typing import TYPE_CHECKING
 
 from telegram import Message, Update
@@ -17,7 +17,6 @@ from bot.delivery.approval import (
     CHOICES,
     PENDING_SHOWN,
     decide,
-    decided_now,
     decision_line,
     pending_entries,
 )
@@ -55,12 +54,12 @@ async def decision_button(update: Update, context: BotContext, press: Press) -> 
         return
     name = organizer.full_name or str(organizer.id)
     decision = await decide(services, int(participant), choice, organizer.id, name)
+    line = decision_line(services, lang, decision, name)
     fresh = decision.outcome in CHOICES.values()
-    line = decision_line(
-        services, lang, decided_now(services, decision, name) if fresh else decision
+    await query.answer(
+        services.texts.label(lang, f"toasts.{decision.outcome}") if fresh else unescape(line)
     )
-    await query.answer(services.texts.label(lang, f"toasts.{decision.outcome}") if fresh else line)
     message = query.message if isinstance(query.message, Message) else None
-    if message is not None and message.text is not None and line not in message.text:
-        decided = "\n\n".join((message.text_html, escape(line)))
+    if message is not None and message.text is not None and unescape(line) not in message.text:
+        decided = "\n\n".join((message.text_html, line))
         await message.edit_text(decided, reply_markup=None)

@@ -209,7 +209,12 @@ class ApprovalStore:
                     " WHERE participant_id = ? AND state = ?",
                     (DECLINED, stamp, organizer, participant_id, AWAITING),
                 )
-            detail = {"participant": participant_id, "by": name, "webinars": waiting}
+            detail = {
+                "participant": participant_id,
+                "organizer": organizer,
+                "by": name,
+                "webinars": waiting,
+            }
             await conn.execute(
                 "INSERT INTO organizer_actions(telegram_id, at, action, detail)"
                 " VALUES (?, ?, ?, ?)",

@@ -134,7 +134,7 @@ async def test_a_second_press_by_another_organizer_changes_nothing(
 ) -> None:
     with_approval(bot)
     organizer = await SimUser(client, ORGANIZER).join()
-    second = await SimUser(client, SECOND, first_name="Bea").join()
+    second = await SimUser(client, SECOND, first_name="Bea <&> Co").join()
     await bot.services.organizers.add(SECOND, "Bea", ORGANIZER, bot.clock.now())
     participant = await SimUser(client, 6003).join()
     await register_awaiting(participant)
@@ -144,13 +144,13 @@ async def test_a_second_press_by_another_organizer_changes_nothing(
 
     await second.press(theirs, "Approve")
     assert await second.toast() == "Approved. The participant is told."
-    await second.expect("Approved by Bea on")
+    await second.expect("Approved by Bea <&> Co on")
     await organizer.press(mine, "Decline")
-    assert (await organizer.toast() or "").startswith("✅ Approved by Bea on")
-    assert (await organizer.expect("Approved by Bea on"))["reply_markup"] is None
+    assert (await organizer.toast() or "").startswith("✅ Approved by Bea <&> Co on")
+    assert (await organizer.expect("Approved by Bea <&> Co on"))["reply_markup"] is None
     # The same button again, from the message as it was before the edit.
     await client.press_forged(SECOND, theirs["message_id"], button_data(theirs, "Decline"))
-    assert (await second.toast() or "").startswith("✅ Approved by Bea on")
+    assert (await second.toast() or "").startswith("✅ Approved by Bea <&> Co on")
     await settle(bot)
     assert await decisions(bot, 6003) == ["sent"]
     assert await state_of(bot, 6003) == (tuple(bot.services.webinar_ids), [])

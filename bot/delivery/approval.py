@@ -67,25 +67,21 @@ async def decide(
     return decision
 
 
-def decision_line(services: Services, lang: str, decision: Decision) -> str:
-    """What an organizer reads in place of the buttons: who decided what, and when."""
+def decision_line(services: Services, lang: str, decision: Decision, presser: str) -> str:
+    """What an organizer reads in place of the buttons (HTML): who decided what, and when.
+
+    A decision this press took reads with the presser's name and the clock's time, exactly as
+    it will read to whoever presses after.
+    """
     if decision.outcome in CHOICES.values():
-        raise ValueError("a fresh decision is told with `decided_now`")
-    if decision.outcome == "gone" or decision.at is None:
+        action, who, at = decision.outcome, presser, services.clock.now()
+    elif decision.action is not None and decision.at is not None:
+        action, who, at = decision.action, decision.by_name or "—", decision.at
+    else:
         return services.texts.render(lang, "approval_gone")
     return services.texts.render(
-        lang,
-        "approval_decided",
-        action=decision.action,
-        who=decision.by_name or "—",
-        at=decision.at,
-        zone=services.series.timezone.key,
+        lang, "approval_decided", action=action, who=who, at=at, zone=services.series.timezone.key
     )
-
-
-def decided_now(services: Services, decision: Decision, who: str) -> Decision:
-    """A fresh decision as it will read from now on (the same words for every organizer)."""
-    return Decision("decided", decision.webinar_ids, decision.outcome, who, services.clock.now())
 
 
 async def digest_buttons(services: Services, delivery: Delivery) -> InlineKeyboardMarkup | None:
