@@ -358,3 +358,35 @@ async def test_a_webinar_added_later_waits_too(bot: RunningBot, client: SandboxC
     profile = await participant.expect("Ana Renamed")
     assert "awaiting the organizers' confirmation" in profile["text"]
     assert await state_of(bot, 6040) == (seats, [ids[1]])
+
+
+async def test_webinars_added_in_the_profile_wait_and_can_be_withdrawn(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    user = await SimUser(client, 6050).join()
+    await register(user)
+    ids = bot.services.webinar_ids
+
+    async def toggle_first(profile: dict[str, Any], checked: int) -> dict[str, Any]:
+        """Change the webinars in the profile: toggle the first one, then Done."""
+        await user.press(profile, "Webinars")
+        webinars = await user.expect("webinars")
+        assert webinars["text"].count("✅") == checked
+        await user.drain()
+        await user.press(webinars, "1.")
+        await user.press(await user.next_event("edit"), "Done")
+        return await user.expect("Your registration")
+
+    await user.say("/profile")
+    profile = await toggle_first(await user.expect("Your registration"), 3)
+    assert await state_of(bot, 6050) == (tuple(ids[1:]), [])
+
+    with_approval(bot, digest="off")
+    profile = await toggle_first(profile, 2)
+    assert "awaiting the organizers' confirmation" in profile["text"]
+    assert await state_of(bot, 6050) == (tuple(ids[1:]), [ids[0]])
+
+    # The waiting webinar shows as chosen; unticking it withdraws the request.
+    profile = await toggle_first(profile, 3)
+    assert "awaiting" not in profile["text"]
+    assert await state_of(bot, 6050) == (tuple(ids[1:]), [])
