@@ -226,7 +226,10 @@ async def _confirm(
     await services.conversations.delete(query.from_user.id)
     await query.answer()
     log.info(
-        "participant %s registered for %d webinars", participant.id, len(participant.webinar_ids)
+        "participant %s registered for %d webinars%s",
+        participant.id,
+        len(conv.data["webinars"]),
+        ", awaiting approval" if services.series.approval else "",
     )
     if services.series.approval:
         waiting = services.texts.render(lang, "awaiting_approval", name=participant.full_name)

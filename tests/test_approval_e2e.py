@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import ManualClock
+from bot.delivery.approval import decide
 from tests.support.bots import RunningBot
 from tests.support.delivery import at, settle
 from tests.support.settings import START, TOKEN, example_series, settings_for
@@ -390,3 +392,22 @@ async def test_webinars_added_in_the_profile_wait_and_can_be_withdrawn(
     profile = await toggle_first(profile, 3)
     assert "awaiting" not in profile["text"]
     assert await state_of(bot, 6050) == (tuple(ids[1:]), [])
+
+
+async def test_two_organizers_deciding_at_the_same_moment_make_one_decision(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    with_approval(bot, digest="off")
+    participant = await SimUser(client, 6060).join()
+    await register_awaiting(participant)
+    stored = await bot.services.participants.get(6060)
+    assert stored is not None
+    both = await asyncio.gather(
+        decide(bot.services, stored.id, "y", ORGANIZER, "Ann"),
+        decide(bot.services, stored.id, "n", SECOND, "Bea"),
+    )
+    assert sorted(d.outcome for d in both) == ["approved", "decided"]
+    assert next(d for d in both if d.outcome == "decided").action == "approved"
+    assert await state_of(bot, 6060) == (tuple(bot.services.webinar_ids), [])
+    await settle(bot)
+    assert await decisions(bot, 6060) == ["sent"]
