@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import to_iso
+from bot.delivery import daily_digest
 from bot.delivery.broadcast_sending import BroadcastRuntime
 from bot.delivery.certificates import CertificateRuntime
 from bot.delivery.digest import digest_line
@@ -34,6 +35,7 @@ from bot.delivery.relevance import Outcome, still_wanted
 from bot.domain import attendance, survey
 from bot.render.messages import compose
 from bot.runtime.rate_limiter import sending_in_bulk
+from storage.daily_digest import DAILY_DIGEST_KIND
 from storage.outbox import DIGEST_KIND
 
 if TYPE_CHECKING:
@@ -217,6 +219,7 @@ class OutboxSender:
             await queue_surveys(self.services, now)
             await self.certificates.plan(now)
             await self.materials.plan(now)
+            await daily_digest.plan(self.services, now)
         free = self.concurrency - len(self._in_flight)
         if self._in_flight and free < max(1, self.concurrency // 4):
             # Claim in batches: one claim for many rows costs far less than one per row.
@@ -363,6 +366,11 @@ class OutboxSender:
             if line is None:
                 return "cancelled", {"last_error": "the participant is no longer registered"}
             text, markup = line, None
+        elif delivery.kind == DAILY_DIGEST_KIND:
+            digest = await daily_digest.daily_digest_message(self.services, delivery)
+            if not isinstance(digest, str):
+                return digest
+            text, markup = digest, None
         elif delivery.kind in ("survey", "nudge"):
             prepared, response = await self._survey_message(delivery, now)
             if response is None:

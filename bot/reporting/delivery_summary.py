@@ -32,6 +32,7 @@ KIND_ORDER: Final = (
     "nudge",
     "broadcast",
     "digest",
+    "daily_digest",
 )
 _UNITS: Final = (("duration-day", 86400), ("duration-hour", 3600), ("duration-minute", 60))
 
