@@ -18,6 +18,7 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
+from bot.clock import from_iso
 from bot.delivery.digest import organizer_chats
 from bot.domain.catalogue import LANGUAGES
 from bot.render.views import profile_view
@@ -113,7 +114,7 @@ async def daily_digest_message(services: Services, delivery: Delivery) -> str | 
     chat = delivery.chat_id
     if chat is None or chat not in await organizer_chats(services):
         return "cancelled", {"last_error": NOT_ORGANIZER}
-    since = datetime.fromisoformat(delivery.purpose.replace("Z", "+00:00"))
+    since = from_iso(delivery.purpose)
     found = await services.participants.registered_between(since, delivery.due_at)
     state, sex = await asyncio.to_thread(
         read_totals, services.settings.database_path, services.series
