@@ -328,3 +328,21 @@ async def test_a_busy_day_lists_forty_registrations_and_counts_the_rest(
     assert digest.count("\n• Guyana · Police · ") == 40
     assert "… and 5 more: /export lists everyone." in digest
     assert "Registered so far: 45 people" in digest
+
+
+async def test_an_organizer_who_blocked_the_bot_misses_the_day_and_gets_the_next(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    services = bot.services
+    await SimUser(client, ORGANIZER).join()
+    await turn_on(bot)
+    await client.block(ORGANIZER)
+    await at(bot, SIX_PM)
+    assert await daily_rows(services) == [
+        (ORGANIZER, "01-05 22:00", "unreachable", "Forbidden: bot was blocked by the user"),
+        (ORGANIZER, "01-06 22:00", "pending", None),
+    ]
+    await client.unblock(ORGANIZER)
+    await at(bot, NEXT_SIX_PM)
+    [digest] = await digests(client, ORGANIZER)
+    assert "No new registration since Tuesday, 5 January 2027, 18:00 (UTC−4)." in digest
