@@ -18,11 +18,16 @@ if TYPE_CHECKING:
 FINAL_STATUSES = ("sent", "failed", "skipped", "unreachable", "cancelled")
 DIGEST_KIND = "digest"  # a line to an organizer's chat about a new registration
 
-_CLAIM_COLUMNS = """
-    o.id, o.kind, o.webinar_id, o.participant_id, o.purpose, o.due_at, o.attempts, o.chat_id,
-    CASE WHEN p.telegram_id IS NULL THEN NULL ELSE COALESCE(o.chat_id, p.telegram_id) END
+NO_PARTICIPANT = 0  # Delivery.participant_id of a row about no participant (to a chat)
+
+_CLAIM_COLUMNS = f"""
+    o.id, o.kind, o.webinar_id, COALESCE(o.participant_id, {NO_PARTICIPANT}) AS participant_id,
+    o.purpose, o.due_at, o.attempts, o.chat_id,
+    CASE WHEN o.participant_id IS NULL THEN o.chat_id
+         WHEN p.telegram_id IS NULL THEN NULL ELSE COALESCE(o.chat_id, p.telegram_id) END
         AS telegram_id,
-    p.language, p.timezone, p.reminders_enabled,
+    COALESCE(p.language, '') AS language, COALESCE(p.timezone, '') AS timezone,
+    COALESCE(p.reminders_enabled, 1) AS reminders_enabled,
     CASE WHEN o.chat_id IS NULL THEN p.unreachable_at END AS unreachable_at,
     EXISTS (SELECT 1 FROM registrations r
             WHERE r.participant_id = o.participant_id AND r.webinar_id = o.webinar_id)
@@ -54,7 +59,11 @@ async def enqueue_for_chats(
 
 @dataclass(frozen=True)
 class Delivery:
-    """A claimed outbox row with what is needed to send it."""
+    """A claimed outbox row with what is needed to send it.
+
+    A row addressed to a chat about no participant (the daily digest) has `participant_id`
+    NO_PARTICIPANT, and the participant's fields (language, timezone) empty.
+    """
 
     id: int
     kind: str
@@ -141,7 +150,7 @@ class OutboxStore:
         async with self.db.transaction() as conn:
             async with conn.execute(
                 f"SELECT {_CLAIM_COLUMNS} FROM outbox o"
-                " JOIN participants p ON p.id = o.participant_id"
+                " LEFT JOIN participants p ON p.id = o.participant_id"
                 " LEFT JOIN webinars w ON w.id = o.webinar_id"
                 " WHERE o.status = 'pending' AND o.due_at <= ?"
                 " ORDER BY o.due_at, o.id LIMIT ?",

@@ -85,17 +85,33 @@ class ParticipantStore:
         """Return the participant with this record id, or None."""
         return await self._one("p.id = ?", participant_id)
 
+    async def registered_between(self, since: datetime, until: datetime) -> list[Participant]:
+        """Participants who registered after `since` and by `until`, not erased, oldest first."""
+        return await self._all(
+            "p.registered_at > ? AND p.registered_at <= ? AND p.erased_at IS NULL"
+            " ORDER BY p.registered_at, p.id",
+            (to_iso(since), to_iso(until)),
+        )
+
     async def _one(self, where: str, value: int) -> Participant | None:
         """Return the one participant matching `where` (a fixed condition), or None."""
-        row = await self.db.fetchone(
+        found = await self._all(where, (value,))
+        return found[0] if found else None
+
+    async def _all(self, where: str, params: tuple[Any, ...]) -> list[Participant]:
+        """Every participant matching `where` (a fixed condition and order)."""
+        rows = await self.db.fetchall(
             "SELECT p.*, (SELECT group_concat(webinar_id, ' ') FROM ("
             "   SELECT r.webinar_id FROM registrations r JOIN webinars w ON w.id = r.webinar_id"
             "   WHERE r.participant_id = p.id ORDER BY w.position)) AS webinar_list"
             f" FROM participants p WHERE {where}",
-            (value,),
+            params,
         )
-        if row is None:
-            return None
+        return [self._participant(row) for row in rows]
+
+    @staticmethod
+    def _participant(row: Any) -> Participant:
+        """Build a Participant from a row of `_all`'s query."""
         fields = {key: row[key] for key in row.keys() if key not in ("erased_at", "webinar_list")}  # noqa: SIM118 - a sqlite3.Row iterates its values
         if "reminders_enabled" in fields:
             fields["reminders_enabled"] = bool(fields["reminders_enabled"])

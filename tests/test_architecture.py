@@ -29,6 +29,7 @@ LAYERS: Final[Mapping[str, frozenset[str]]] = {
     "attendance.py": frozenset({"bot/domain/attendance.py", "storage/attendance.py"}),
     "delivery_report.py": frozenset({"handlers/delivery_report.py", "storage/delivery_report.py"}),
     "health.py": frozenset({"bot/runtime/health.py", "storage/health.py"}),
+    "daily_digest.py": frozenset({"bot/delivery/daily_digest.py", "storage/daily_digest.py"}),
     "registration.py": frozenset({"handlers/registration.py", "bot/domain/registration.py"}),
     "overrides.py": frozenset({"bot/domain/overrides.py", "storage/overrides.py"}),
     "organizers.py": frozenset({"handlers/organizers.py", "storage/organizers.py"}),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -381,3 +381,23 @@ def test_approval_defaults_to_off_and_is_checked() -> None:
             replaced('registration_code = ""\n', f'registration_code = ""\napproval = {bad}\n')
         )
         assert "approval: must be true or false" in message
+
+
+def test_the_daily_digest_has_a_checked_time_of_day() -> None:
+    series = parse(VALID)
+    assert series.organizer_digest_time == time(18, 0)
+    daily = parse(
+        replaced(
+            'registration_code = ""\n',
+            'registration_code = ""\norganizer_digest = "daily"\norganizer_digest_time = "7:05"\n',
+        )
+    )
+    assert (daily.organizer_digest, daily.organizer_digest_time) == ("daily", time(7, 5))
+    for bad in ('"24:00"', '"18:60"', '"6pm"', '"18"', '""', "18", "18:00:00"):
+        message = error_for(
+            replaced(
+                'registration_code = ""\n',
+                f'registration_code = ""\norganizer_digest_time = {bad}\n',
+            )
+        )
+        assert 'organizer_digest_time: must be a time of day in quotes from "00:00"' in message

@@ -12,7 +12,9 @@ import pytest
 from bot.domain.series import load_series
 from storage.calendar_tokens import CalendarTokenStore
 from storage.conversations import Conversation, ConversationStore
+from storage.daily_digest import DailyDigestStore
 from storage.database import Database, MigrationError, available_migrations
+from storage.outbox import OutboxStore
 from storage.participants import AlreadyRegistered, ParticipantStore
 from storage.schedule import ScheduleStore
 
@@ -107,6 +109,34 @@ async def test_open_lists_rebuild_keeps_rows_and_foreign_keys(tmp_path: Path) ->
         )
         == []
     )
+    await new.close()
+
+
+async def test_the_daily_digest_rebuild_keeps_outbox_rows_and_their_rules(tmp_path: Path) -> None:
+    path = tmp_path / "v15.sqlite3"
+    old = Database(path)
+    await old.open(upto=15)
+    await ScheduleStore(old).sync(load_series(ROOT / "series.example.toml").webinars, NOW)
+    participant = await ParticipantStore(old).create(42, draft(), NOW, tell=[1000])
+    await old.close()
+
+    new = Database(path)
+    await new.open()
+    assert await new.fetchall("PRAGMA foreign_key_check") == []
+    rows = await OutboxStore(new).rows_for(participant.id)
+    assert [(r["kind"], r["chat_id"], r["status"]) for r in rows] == [("digest", 1000, "pending")]
+    digests = DailyDigestStore(new)
+    later = NOW + timedelta(hours=4)
+    assert await digests.queue([1000, 1001], later, NOW, NOW) == 2
+    assert await digests.queue([1000], later, NOW, NOW) == 0  # one row per chat and moment
+    [moment] = await digests.waiting()
+    assert (moment.due_at, moment.since, moment.queued) == (later, NOW, {1000, 1001})
+    with pytest.raises(sqlite3.IntegrityError):  # a row goes to a participant or a chat
+        await new.execute(
+            "INSERT INTO outbox(kind, purpose, due_at, created_at) VALUES ('x', 'y', 'z', 'z')"
+        )
+    await new.execute("DELETE FROM participants WHERE id = ?", (participant.id,))
+    assert await OutboxStore(new).rows_for(participant.id) == []
     await new.close()
 
 

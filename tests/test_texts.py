@@ -136,6 +136,19 @@ def sample_context(texts: Texts, lang: str) -> dict:
         "titles": ["T <&>"],
         "shown": 10,
         "asked": NOW,
+        # the organizers' daily digest
+        "since": datetime(2027, 1, 4, 22, 0, tzinfo=UTC),
+        "until": datetime(2027, 1, 5, 22, 0, tzinfo=UTC),
+        "entries": [
+            {
+                "name": None,
+                "state": "Belize <x>",
+                "institution": "Police",
+                "sex": "Man",
+                "webinars": 1,
+            }
+        ],
+        "more": 2,
         "left_min": 1,
         "left_s": 5,
         "scheduled": False,

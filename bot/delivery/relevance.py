@@ -8,6 +8,7 @@ from bot.clock import to_iso
 from bot.domain import survey
 from bot.domain.reminders import offset_of, skip_reason, start_of
 from storage.approvals import DECISION_KIND
+from storage.daily_digest import DAILY_DIGEST_KIND
 from storage.outbox import DIGEST_KIND
 
 if TYPE_CHECKING:
@@ -35,8 +36,8 @@ def _unwanted(services: Services, delivery: Delivery, now: datetime) -> Reason |
         return "cancelled", "the participant erased their data"
     if delivery.unreachable:
         return "unreachable", "the participant cannot be reached"
-    if delivery.kind in ("broadcast", DIGEST_KIND, DECISION_KIND):
-        return None  # checked by the sender, against its broadcast or its participant
+    if delivery.kind in ("broadcast", DIGEST_KIND, DECISION_KIND, DAILY_DIGEST_KIND):
+        return None  # checked by the sender: its broadcast, its participant, the organizers
     webinar = services.series.webinar(delivery.webinar_id or "")
     if webinar is None:
         return "cancelled", "the webinar is no longer in the series"

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import to_iso
+from bot.delivery import daily_digest
 from bot.delivery.approval import digest_buttons, send_decision
 from bot.delivery.broadcast_sending import BroadcastRuntime
 from bot.delivery.certificates import CertificateRuntime
@@ -36,6 +37,7 @@ from bot.domain import attendance, survey
 from bot.render.messages import compose
 from bot.runtime.rate_limiter import sending_in_bulk
 from storage.approvals import DECISION_KIND
+from storage.daily_digest import DAILY_DIGEST_KIND
 from storage.outbox import DIGEST_KIND
 
 if TYPE_CHECKING:
@@ -219,6 +221,7 @@ class OutboxSender:
             await queue_surveys(self.services, now)
             await self.certificates.plan(now)
             await self.materials.plan(now)
+            await daily_digest.plan(self.services, now)
         free = self.concurrency - len(self._in_flight)
         if self._in_flight and free < max(1, self.concurrency // 4):
             # Claim in batches: one claim for many rows costs far less than one per row.
@@ -367,6 +370,11 @@ class OutboxSender:
             text, markup = line, await digest_buttons(self.services, delivery)
         elif delivery.kind == DECISION_KIND:
             text, markup = "", None
+        elif delivery.kind == DAILY_DIGEST_KIND:
+            digest = await daily_digest.daily_digest_message(self.services, delivery)
+            if not isinstance(digest, str):
+                return digest
+            text, markup = digest, None
         elif delivery.kind in ("survey", "nudge"):
             prepared, response = await self._survey_message(delivery, now)
             if response is None:

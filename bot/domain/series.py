@@ -11,7 +11,7 @@ import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -56,8 +56,10 @@ _SERIES_KEYS: Final = (
     "organizer_digest",
     "organizer_digest_names",
     "approval",
+    "organizer_digest_time",
 )
-DIGEST_MODES: Final = ("off", "each")
+DIGEST_MODES: Final = ("off", "each", "daily")
+DIGEST_TIME: Final = time(18, 0)  # the daily digest's default time, in the organizers' zone
 _WEBINAR_KEYS: Final = (
     "id",
     "title",
@@ -139,9 +141,10 @@ class Series:
     attendance_min_minutes: int = 0  # minutes in a platform's report to count as attended
     certificates: CertificateRule = field(default_factory=CertificateRule)
     certificate_logo: Path | None = None  # relative to the series file's folder until loaded
-    organizer_digest: str = "off"  # "each": every new registration goes to the organizers
+    organizer_digest: str = "off"  # "each": every new registration; "daily": a summary a day
     organizer_digest_names: bool = False  # whether the digest names the participant
     approval: bool = False  # registrations wait for an organizer's Approve or Decline
+    organizer_digest_time: time = DIGEST_TIME  # when the daily digest goes, in `timezone`
 
     def title_for(self, lang: str | None) -> str:
         """Return the series title in a language when the series file gives one, else the title."""
@@ -310,7 +313,8 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     if digest is None:
         digest = "off"
     if digest not in DIGEST_MODES:
-        raise table.error("organizer_digest", f'must be "off" or "each", not {show(digest)}')
+        modes = ", ".join(f'"{mode}"' for mode in DIGEST_MODES)
+        raise table.error("organizer_digest", f"must be one of {modes}, not {show(digest)}")
     digest_names = table.raw("organizer_digest_names", required=False)
     if not isinstance(digest_names, bool | None):
         raise table.error(
@@ -342,6 +346,7 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
         organizer_digest=str(digest),
         organizer_digest_names=digest_names is True,
         approval=approval is True,
+        organizer_digest_time=table.time_of_day("organizer_digest_time", DIGEST_TIME),
     )
 
 

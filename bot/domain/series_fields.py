@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +19,7 @@ TITLE_MAX: Final = 200
 TOPIC_MAX: Final = 300
 URL_MAX: Final = 2048
 START_EXAMPLE: Final = "2027-01-20T10:00:00-04:00"
+_TIME_OF_DAY: Final = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 
 class SeriesError(Exception):
@@ -150,6 +152,17 @@ class Table:
             raise self.error(
                 key, f'{show(name)} is not a known time zone, e.g. "America/Port_of_Spain"'
             ) from None
+
+    def time_of_day(self, key: str, default: time) -> time:
+        """Return an optional time of day written "HH:MM" (24-hour), or `default` when absent."""
+        value = self.raw(key, required=False)
+        if value is None:
+            return default
+        match = _TIME_OF_DAY.fullmatch(value.strip()) if isinstance(value, str) else None
+        if match and int(match[1]) < 24 and int(match[2]) < 60:
+            return time(int(match[1]), int(match[2]))
+        example = 'in quotes from "00:00" to "23:59", e.g. "18:00"'
+        raise self.error(key, f"must be a time of day {example}, not {show(value)}")
 
     def start(self, key: str) -> datetime:
         """Return a required TOML offset date-time, converted to UTC."""

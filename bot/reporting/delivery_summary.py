@@ -33,6 +33,7 @@ KIND_ORDER: Final = (
     "broadcast",
     "digest",
     "decision",
+    "daily_digest",
 )
 _UNITS: Final = (("duration-day", 86400), ("duration-hour", 3600), ("duration-minute", 60))
 
