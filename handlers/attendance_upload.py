@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot.render.keyboards import attendance_confirm_keyboard, attendance_webinars_keyboard
+from bot.render.organizer_keyboards import attendance_confirm_keyboard, attendance_webinars_keyboard
 from bot.reporting.attendance.importing import apply, prepare
 from bot.reporting.attendance.reading import MAX_BYTES, AttendanceFileError
 from bot.reporting.attendance.summary import summary_lines

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 from telegram import Message, Update
 
-from bot.render.keyboards import export_formats_keyboard, export_kinds_keyboard
+from bot.render.organizer_keyboards import export_formats_keyboard, export_kinds_keyboard
 from bot.reporting.export_rows import FORMATS, KINDS, ExportError
 from bot.reporting.export_writers import ExportRequest, count_export, run_export
 from handlers.access import organizers_only, record_action

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from bot.domain.organizer_input import clean_user_id
 from bot.domain.validation import Invalid
 from bot.render import callback_data
-from bot.render.keyboards import console_keyboard
+from bot.render.organizer_keyboards import console_keyboard
 from handlers.access import organizers_only, record_action
 from handlers.console import (
     button,

@@ -17,7 +17,7 @@ from bot.domain.organizer_input import START_EXAMPLE, clean_join_url, parse_star
 from bot.domain.overrides import series_with_overrides
 from bot.domain.validation import Invalid
 from bot.render import callback_data
-from bot.render.keyboards import console_keyboard
+from bot.render.organizer_keyboards import console_keyboard
 from handlers.access import organizers_only, record_action
 from handlers.console import (
     button,

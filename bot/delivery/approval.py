@@ -17,7 +17,7 @@ from telegram import InputFile
 from bot.delivery.enrolment import after_joining
 from bot.domain.catalogue import LANGUAGES
 from bot.render.calendar_files import Attendee, calendar_filename, series_calendar
-from bot.render.keyboards import approval_keyboard
+from bot.render.organizer_keyboards import approval_keyboard
 from bot.render.views import profile_view, zone_label
 from storage.approvals import APPROVED, DECLINED, Decision, Waiting
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.error import BadRequest, NetworkError
 
-from bot.render.keyboards import broadcast_stop_keyboard
+from bot.render.organizer_keyboards import broadcast_stop_keyboard
 from storage.broadcasts import Broadcast, BroadcastStore, broadcast_id_of
 
 if TYPE_CHECKING:

@@ -242,49 +242,6 @@ def feedback_keyboard(surveys: list[tuple[str, int]]) -> InlineKeyboardMarkup | 
     )
 
 
-def export_kinds_keyboard(texts: Texts, lang: str, kinds: tuple[str, ...]) -> InlineKeyboardMarkup:
-    """Buttons to pick what to export."""
-    return InlineKeyboardMarkup(
-        [
-            [_button(texts.label(lang, f"export.{kind}"), callback_data.export_kind(kind))]
-            for kind in kinds
-        ]
-    )
-
-
-def export_formats_keyboard(kind: str, formats: tuple[str, ...]) -> InlineKeyboardMarkup:
-    """Buttons to pick the format of an export."""
-    return InlineKeyboardMarkup(
-        [[_button(fmt.upper(), callback_data.export_format(kind, fmt)) for fmt in formats]]
-    )
-
-
-def broadcast_stop_keyboard(texts: Texts, lang: str, broadcast_id: int) -> InlineKeyboardMarkup:
-    """The Cancel button under a running broadcast's progress message."""
-    return InlineKeyboardMarkup(
-        [[_button(texts.label(lang, "broadcast.stop"), callback_data.broadcast_stop(broadcast_id))]]
-    )
-
-
-def attendance_webinars_keyboard(
-    choices: list[tuple[str, int]], cancel_label: str
-) -> InlineKeyboardMarkup:
-    """The webinars an attendance report may be for (title, index), then Cancel."""
-    rows = [[_button(title[:60], callback_data.attendance_import("w", i))] for title, i in choices]
-    rows.append([_button(cancel_label, callback_data.attendance_import("no"))])
-    return InlineKeyboardMarkup(rows)
-
-
-def attendance_confirm_keyboard(confirm_label: str, cancel_label: str) -> InlineKeyboardMarkup:
-    """Confirm or Cancel under an attendance report's summary."""
-    return InlineKeyboardMarkup(
-        [
-            [_button(confirm_label, callback_data.attendance_import("ok"))],
-            [_button(cancel_label, callback_data.attendance_import("no"))],
-        ]
-    )
-
-
 def webinar_keyboard(
     texts: Texts,
     lang: str,
@@ -371,11 +328,6 @@ def survey_invitation_keyboard(
     return InlineKeyboardMarkup([row])
 
 
-def console_keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
-    """An organizer console message's buttons (each bound to its conversation)."""
-    return InlineKeyboardMarkup(rows)
-
-
 def mydata_file_keyboard(texts: Texts, lang: str) -> InlineKeyboardMarkup:
     """Under /mydata: everything as a JSON file."""
     return InlineKeyboardMarkup(
@@ -430,21 +382,3 @@ def ask_withdraw_keyboard(
 ) -> InlineKeyboardMarkup:
     """Under a sent question: withdraw it."""
     return inline(_withdraw_rows(texts, lang, [(question_id, text)]))
-
-
-def approval_keyboard(texts: Texts, lang: str, participant_id: int) -> InlineKeyboardMarkup:
-    """Approve or Decline a participant's registration that awaits an organizer."""
-    return inline(
-        [
-            [
-                (
-                    texts.label(lang, "buttons.approve_registration"),
-                    callback_data.approval("y", participant_id),
-                ),
-                (
-                    texts.label(lang, "buttons.decline_registration"),
-                    callback_data.approval("n", participant_id),
-                ),
-            ]
-        ]
-    )
