@@ -22,6 +22,7 @@ from bot.delivery.series_changes import apply_series
 from bot.domain.overrides import series_with_overrides
 from bot.domain.series import Series, SeriesError, load_series
 from bot.render.texts import Texts
+from bot.runtime.bot_api_client import bot_api_request
 from bot.runtime.logs import instrument_handlers
 from bot.runtime.rate_limiter import HaltingRateLimiter
 from bot.runtime.retention import start_retention
@@ -80,7 +81,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(HaltingRateLimiter(send_rate=send_rate or settings.send_rate))
         .concurrent_updates(processor)
-        .connection_pool_size(16)
+        .request(bot_api_request(connection_pool_size=16))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

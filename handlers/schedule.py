@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
@@ -16,6 +17,7 @@ from bot.render.calendar_files import (
     outlook_link,
     series_calendar,
     webinar_calendar,
+    with_attendee,
 )
 from bot.render.keyboards import schedule_keyboard, settings_keyboard
 from bot.render.views import zone_label
@@ -24,6 +26,9 @@ from handlers.account import registered_or_explain
 from handlers.flow import participant_language
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from bot.domain.series import Series, Webinar
     from bot.render.callback_data import Press
     from bot.services import BotContext, Services
     from storage.participants import Participant
@@ -143,6 +148,18 @@ async def calendar_file(update: Update, context: BotContext, press: Press) -> No
     await send_calendar(context, query.from_user.id, participant, lang, press.part(0))
 
 
+def _series_file(
+    series: Series, lang: str, chosen: tuple[str, ...], versions: Mapping[str, int]
+) -> tuple[str, bytes]:
+    """The name and content of the shared invitation to the chosen webinars."""
+    return calendar_filename(series), series_calendar(series, lang, chosen, versions)
+
+
+def _webinar_file(series: Series, webinar: Webinar, lang: str, version: int) -> tuple[str, bytes]:
+    """The name and content of the shared invitation to one webinar."""
+    return calendar_filename(series, webinar), webinar_calendar(series, webinar, lang, version)
+
+
 async def send_calendar(
     context: BotContext,
     chat_id: int,
@@ -158,40 +175,36 @@ async def send_calendar(
         if participant is not None and participant.email
         else None
     )
-    who = (attendee.name, attendee.email) if attendee is not None else None
+    build: Callable[[], tuple[str, bytes]]  # called only when the shared file is not cached
     if which == "all":
         chosen = (
             tuple(participant.webinar_ids)
             if participant and participant.webinar_ids
             else tuple(services.webinar_ids)
         )
-        key: tuple[object, ...] = ("all", lang, chosen, tuple(sorted(versions.items())), who)
-        name, data = services.invites.get(
-            key,
-            lambda: (
-                calendar_filename(series),
-                series_calendar(series, lang, chosen, versions, attendee),
-            ),
-        )
+        key: tuple[object, ...] = ("all", lang, chosen, tuple(sorted(versions.items())))
+        build = partial(_series_file, series, lang, chosen, versions)
     elif which.isdigit() and int(which) < len(series.webinars):
         webinar = series.webinars[int(which)]
         version = versions.get(webinar.id, 1)
-        key = (webinar.id, lang, version, who)
-        name, data = services.invites.get(
-            key,
-            lambda: (
-                calendar_filename(series, webinar),
-                webinar_calendar(series, webinar, lang, version, attendee),
-            ),
-        )
+        key = (webinar.id, lang, version)
+        build = partial(_webinar_file, series, webinar, lang, version)
     else:
         return
+    sent_as = key if attendee is None else (*key, attendee.name, attendee.email)
+    known = services.invites.file_id(sent_as)
+    document: str | InputFile
+    if known is not None:
+        document = known
+    else:
+        name, data = services.invites.get(key, build)
+        if attendee is not None:
+            data = with_attendee(data, attendee)
+        document = InputFile(data, filename=name, attach=True)
     caption = services.texts.render(lang, "calendar_caption")
-    known = services.invites.file_id(key)
-    document: str | InputFile = known or InputFile(data, filename=name, attach=True)
     message = await context.bot.send_document(chat_id, document, caption=caption)
     if known is None and message.document is not None:
-        services.invites.remember(key, message.document.file_id)
+        services.invites.remember(sent_as, message.document.file_id)
 
 
 async def settings(update: Update, context: BotContext) -> None:

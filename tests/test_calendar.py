@@ -24,6 +24,7 @@ from bot.render.calendar_files import (
     series_calendar,
     webinar_calendar,
     webinar_event,
+    with_attendee,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -344,6 +345,37 @@ def test_invitation_without_email_has_no_attendee() -> None:
     series = example()
     event = read_icalendar(series_calendar(series, "en")).walk("VEVENT")[0]
     assert "ATTENDEE" not in event
+
+
+def _without_stamps(data: bytes) -> list[list[tuple[str, str]]]:
+    """Each component's properties (sorted, DTSTAMP left out), as icalendar reads them."""
+    return [
+        sorted(
+            (name, component[name].to_ical().decode()) for name in component if name != "DTSTAMP"
+        )
+        for component in read_icalendar(data).walk()
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_attendee_added_to_the_shared_file_equals_a_file_built_for_them(lang: str) -> None:
+    series = example()
+    ana = Attendee(
+        'Ana "Nana" Smith-Ñúñez; Jr, with a name long enough to fold', "ana@police.gov.gy"
+    )
+    versions = {first(series).id: 3}
+    shared = series_calendar(series, lang, None, versions)
+    personal = with_attendee(shared, ana)
+    assert _without_stamps(personal) == _without_stamps(
+        series_calendar(series, lang, None, versions, ana)
+    )
+    single = webinar_calendar(series, first(series), lang, 2)
+    assert _without_stamps(with_attendee(single, ana)) == _without_stamps(
+        webinar_calendar(series, first(series), lang, 2, ana)
+    )
+    strict = read_ical(personal)
+    assert [e.attendees[0].uri for e in strict.events] == ["mailto:ana@police.gov.gy"] * 3
+    assert shared.count(b"ATTENDEE") == 0 and personal.count(b"\r\nATTENDEE;") == 3
 
 
 def test_feed_is_published_with_the_participants_webinars() -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import icalendar
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.clock import ManualClock
@@ -151,3 +154,46 @@ async def test_deep_link_webinar_preselects_it(bot: RunningBot, client: SandboxC
     assert participant.webinar_ids == (second,)
     assert participant.email is None and participant.sex == "undisclosed"
     assert participant.timezone == "America/St_Lucia"
+
+
+async def _last_document(client: SandboxClient, user_id: int) -> dict[str, Any]:
+    """The last file the bot sent to this chat."""
+    documents = [m["document"] for m in await client.transcript(user_id) if m.get("document")]
+    assert documents, f"no file was sent to {user_id}"
+    return dict(documents[-1])
+
+
+async def test_calendar_file_is_shared_without_email_and_personal_with_one(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    people = {
+        521: ("Ana Smith", None),
+        522: ("Bea Jones", None),
+        523: ("Carla Diaz", "carla@police.gov.gy"),
+        524: ("Dan Lee", "dan@customs.gov.bz"),
+    }
+    users = {user_id: await SimUser(client, user_id).join() for user_id in people}
+    for user_id, (name, email) in people.items():
+        await register(users[user_id], name=name, email=email)
+    files = {user_id: await _last_document(client, user_id) for user_id in people}
+    # without an e-mail the file is the same for everyone: uploaded once, then its file_id
+    assert files[522]["file_id"] == files[521]["file_id"]
+    shared = await client.file_content(files[521]["file_id"])
+    assert b"ATTENDEE" not in shared and shared.count(b"BEGIN:VEVENT") == 3
+    # with one, each participant gets their own invitation, naming them on every event
+    assert len({files[521]["file_id"], files[523]["file_id"], files[524]["file_id"]}) == 3
+    for user_id in (523, 524):
+        name, email = people[user_id]
+        events = icalendar.Calendar.from_ical(
+            await client.file_content(files[user_id]["file_id"])
+        ).walk("VEVENT")
+        assert len(events) == 3
+        assert {str(e["ATTENDEE"]) for e in events} == {f"mailto:{email}"}
+        assert {str(e["ATTENDEE"].params["CN"]) for e in events} == {name}
+    # asking again for the same file sends what Telegram already has
+    carla = users[523]
+    await carla.say("/schedule")
+    schedule = await carla.expect("Caribbean Firearms Roadmap")
+    await carla.press(schedule, "Calendar file for all my webinars")
+    again = await carla.next_message()
+    assert again["document"]["file_id"] == files[523]["file_id"]

@@ -16,53 +16,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import sqlite3
-import time
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import Forbidden, NetworkError, RetryAfter
 
 from bot.clock import to_iso
 from bot.delivery import daily_digest
-from bot.delivery.approval import digest_buttons, send_decision
+from bot.delivery.approval import send_decision
 from bot.delivery.broadcast_sending import BroadcastRuntime
 from bot.delivery.certificates import CertificateRuntime
-from bot.delivery.digest import digest_line
+from bot.delivery.chat_pacing import ChatPacing
 from bot.delivery.due_times import DueAlarm, fill_due_slots, next_due, queue_surveys
 from bot.delivery.materials import MaterialsRuntime
-from bot.delivery.relevance import Outcome, still_wanted
-from bot.domain import attendance, survey
-from bot.render.messages import compose
+from bot.delivery.refusals import fault_backoff, refusal
+from bot.delivery.row_content import Content, RowContent
 from bot.runtime.rate_limiter import sending_in_bulk
 from storage.approvals import DECISION_KIND
-from storage.daily_digest import DAILY_DIGEST_KIND
-from storage.outbox import DIGEST_KIND
 
 if TYPE_CHECKING:
     from telegram.ext import ExtBot, JobQueue
 
+    from bot.delivery.relevance import Outcome
     from bot.services import Services
     from storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-PER_CHAT_INTERVAL = 1.0  # Telegram: no more than one message a second to the same chat
 HELD_BACK_RETRY = 0.25  # seconds before another look when due rows wait for a busy chat
-FAULT_BACKOFF_MAX = 30.0  # seconds between tries to write while the database refuses
-
-
-def backoff(attempts: int) -> timedelta:
-    """How long to wait before another try after `attempts` transient failures."""
-    base = min(2.0**attempts, 120.0)
-    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not a secret
-
-
-def fault_backoff(failures: int) -> float:
-    """Seconds to wait before writing again after `failures` failed writes in a row."""
-    return min(0.5 * 2.0 ** max(0, failures - 1), FAULT_BACKOFF_MAX)
 
 
 class OutboxSender:
@@ -84,13 +65,13 @@ class OutboxSender:
         self._stopping = False
         self._runner: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._last_sent: dict[int, float] = {}
+        self.pacing = ChatPacing()
         self._check_due = True
         self._outcomes: list[tuple[int, str, dict[str, Any]]] = []
-        self._compose_cache: dict[tuple[object, ...], tuple[str, Any]] = {}
         self.broadcasts = BroadcastRuntime(services, bot)
         self.certificates = CertificateRuntime(services, bot)
         self.materials = MaterialsRuntime(services, bot)
+        self.content = RowContent(services, self.broadcasts, self.certificates, self.materials)
         self.sent = 0
         self.fault: str | None = None  # why the database cannot be written, while it cannot
         self._failures = 0
@@ -227,8 +208,8 @@ class OutboxSender:
             # Claim in batches: one claim for many rows costs far less than one per row.
             await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
             return True
-        self._forget_old_chats()
-        claimed = await self.services.outbox.claim_due(now, free, self._chat_busy)
+        self.pacing.forget_old()
+        claimed = await self.services.outbox.claim_due(now, free, self.pacing.busy)
         if claimed:
             log.info(
                 "outbox batch: %d claimed, %d in flight, %d sent since start",
@@ -237,52 +218,11 @@ class OutboxSender:
                 self.sent,
             )
         for delivery in claimed:
-            if delivery.telegram_id is not None:
-                self._last_sent[delivery.telegram_id] = time.monotonic()
+            self.pacing.mark(delivery.telegram_id)
             task = asyncio.create_task(self._deliver(delivery))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
         return len(claimed) == free
-
-    def _composed(self, delivery: Delivery, now: datetime) -> tuple[str, Any]:
-        """The message for a row; identical for everyone with the same language and zone.
-
-        In a fan-out all recipients with the same language and time zone get the same text,
-        so it is rendered once per minute for each of them instead of once per message.
-        """
-        webinar = self.services.series.webinar(delivery.webinar_id or "")
-        minute = now.replace(second=0, microsecond=0)
-        key = (
-            delivery.kind,
-            delivery.purpose if delivery.kind == "reminder" else "",
-            delivery.webinar_id,
-            webinar.starts_at if webinar else None,
-            webinar.join_url if webinar else None,
-            delivery.language,
-            delivery.timezone,
-            minute,
-        )
-        found = self._compose_cache.get(key)
-        if found is None:
-            if len(self._compose_cache) > 2000:
-                self._compose_cache.clear()
-            found = self._compose_cache[key] = compose(
-                self.services.texts, self.services.series, delivery, minute
-            )
-        return found
-
-    def _chat_busy(self, chat: int | None) -> bool:
-        """Whether this chat had a message less than a second ago."""
-        if chat is None:
-            return False
-        return time.monotonic() - self._last_sent.get(chat, -1e9) < PER_CHAT_INTERVAL
-
-    def _forget_old_chats(self) -> None:
-        """Drop per-chat send times older than the per-chat interval."""
-        if len(self._last_sent) < 10_000:
-            return
-        horizon = time.monotonic() - PER_CHAT_INTERVAL
-        self._last_sent = {k: v for k, v in self._last_sent.items() if v >= horizon}
 
     async def _deliver(self, delivery: Delivery) -> None:
         """Send one row and keep its outcome until the sweeper writes it."""
@@ -321,67 +261,11 @@ class OutboxSender:
         await self.services.outbox.settle(batch)
         del self._outcomes[: len(batch)]
 
-    async def _survey_message(self, delivery: Delivery, now: datetime) -> Any:
-        """The survey invitation or nudge, with the response it belongs to (or an Outcome)."""
-        services = self.services
-        webinar = services.series.webinar(delivery.webinar_id or "")
-        assert webinar is not None, "still_wanted cancels rows of webinars no longer in the series"
-        response = await services.survey.ensure_response(webinar.id, delivery.participant_id, now)
-        if delivery.kind == "nudge" and response.status in ("completed", "absent"):
-            return ("cancelled", {"last_error": "already answered"}), None
-        record = await services.attendance.get(delivery.participant_id, webinar.id)
-        recorded, source = (record.attended, record.source) if record else (None, None)
-        if not attendance.survey_offered(recorded, source):
-            return ("cancelled", {"last_error": "absent by the platform's report"}), None
-        text, markup = survey.render_invitation(
-            services.texts,
-            delivery.language,
-            webinar,
-            response,
-            recorded,
-            delivery.kind == "nudge",
-            survey.closes_at(services.series, webinar),
-            delivery.timezone,
-        )
-        return (text, markup), response
-
     async def _attempt(self, delivery: Delivery) -> Outcome:
         """Decide, send, and classify Telegram's answer."""
-        now = self.services.clock.now()
-        unwanted = still_wanted(self.services, delivery, now)
-        if unwanted is not None:
-            return unwanted
-        response = None
-        if delivery.kind == "broadcast":
-            unwanted = await self.broadcasts.unwanted(delivery)
-            if unwanted is not None:
-                return unwanted
-            text, markup = "", None
-        elif delivery.kind in ("certificate", "materials"):
-            runtime = self.certificates if delivery.kind == "certificate" else self.materials
-            unwanted = await runtime.unwanted(delivery)
-            if unwanted is not None:
-                return unwanted
-            text, markup = "", None
-        elif delivery.kind == DIGEST_KIND:
-            line = await digest_line(self.services, delivery)
-            if line is None:
-                return "cancelled", {"last_error": "the participant is no longer registered"}
-            text, markup = line, await digest_buttons(self.services, delivery)
-        elif delivery.kind == DECISION_KIND:
-            text, markup = "", None
-        elif delivery.kind == DAILY_DIGEST_KIND:
-            digest = await daily_digest.daily_digest_message(self.services, delivery)
-            if not isinstance(digest, str):
-                return digest
-            text, markup = digest, None
-        elif delivery.kind in ("survey", "nudge"):
-            prepared, response = await self._survey_message(delivery, now)
-            if response is None:
-                return prepared
-            text, markup = prepared
-        else:
-            text, markup = self._composed(delivery, now)
+        content = await self.content.prepare(delivery, self.services.clock.now())
+        if not isinstance(content, Content):
+            return content
         try:
             if delivery.kind == "broadcast":
                 message = await self.broadcasts.send(delivery)
@@ -397,41 +281,16 @@ class OutboxSender:
                 )
                 message = await self.bot.send_message(
                     delivery.telegram_id,
-                    text,
-                    reply_markup=markup,
+                    content.text,
+                    reply_markup=content.markup,
                     rate_limit_args=0,
                 )
         except (RetryAfter, Forbidden, NetworkError) as exc:
             return refusal(exc, delivery, self.services.clock.now())
-        if delivery.telegram_id is not None:
-            self._last_sent[delivery.telegram_id] = time.monotonic()
+        self.pacing.mark(delivery.telegram_id)
         return "sent", {
             "telegram_message_id": message.message_id,
             "sent_at": to_iso(self.services.clock.now()),
             # the survey now lives in this message (written with the outcome)
-            "response_id": None if response is None else response.id,
+            "response_id": None if content.response is None else content.response.id,
         }
-
-
-def refusal(
-    exc: RetryAfter | Forbidden | NetworkError, delivery: Delivery, now: datetime
-) -> Outcome:
-    """The outcome of a send Telegram refused or that failed on the way."""
-    if isinstance(exc, RetryAfter):
-        # The rate limiter has already paused every sender; this row simply goes again.
-        return "pending", {"attempts_delta": -1}
-    if isinstance(exc, Forbidden):
-        return "unreachable", _unreachable(exc.message, now)
-    if isinstance(exc, BadRequest):
-        if "chat not found" in exc.message.lower():
-            return "unreachable", _unreachable(exc.message, now)
-        return "failed", {"last_error": exc.message}
-    attempt = delivery.attempts + 1  # the claim counted this try in the database
-    if attempt >= MAX_ATTEMPTS:
-        return "failed", {"last_error": f"gave up after {attempt} attempts: {exc.message}"}
-    return "pending", {"last_error": exc.message, "due_at": to_iso(now + backoff(attempt))}
-
-
-def _unreachable(reason: str, now: datetime) -> dict[str, Any]:
-    """The outcome fields of a refused send: the participant is marked unreachable with it."""
-    return {"last_error": reason, "unreachable_reason": reason, "at": to_iso(now)}

@@ -87,6 +87,38 @@ def _alarm(webinar: Webinar, lang: str, offset: timedelta) -> icalendar.Alarm:
     return alarm
 
 
+def _attendee_address(attendee: Attendee) -> icalendar.vCalAddress:
+    """The ATTENDEE value naming the participant, who has accepted and needs no reply."""
+    address = icalendar.vCalAddress(f"mailto:{attendee.email}")
+    address.params["CN"] = icalendar.vText(attendee.name)
+    address.params["ROLE"] = icalendar.vText("REQ-PARTICIPANT")
+    address.params["PARTSTAT"] = icalendar.vText("ACCEPTED")
+    address.params["RSVP"] = icalendar.vText("FALSE")
+    return address
+
+
+def with_attendee(calendar: bytes, attendee: Attendee) -> bytes:
+    """The same serialised invitation, with the participant as ATTENDEE of every event.
+
+    Gives what `webinar_event(..., attendee=...)` builds (the ATTENDEE property comes last,
+    before the alarms) without serialising the whole calendar again: the shared file is built
+    once, and each participant's copy only adds one content line per event.
+    """
+    lone = icalendar.Event()
+    lone.add("attendee", _attendee_address(attendee))
+    line = lone.to_ical().split(b"\r\n", 1)[1].rsplit(b"END:VEVENT", 1)[0]
+    out: list[bytes] = []
+    in_event = False
+    for part in calendar.split(b"\r\n"):
+        if part == b"BEGIN:VEVENT":
+            in_event = True
+        elif in_event and part in (b"BEGIN:VALARM", b"END:VEVENT"):
+            out.append(line.removesuffix(b"\r\n"))
+            in_event = False
+        out.append(part)
+    return b"\r\n".join(out)
+
+
 def webinar_event(
     series: Series,
     webinar: Webinar,
@@ -108,15 +140,10 @@ def webinar_event(
     event.add("url", webinar.join_url)
     event.add("location", webinar.join_url)
     event.add("organizer", organizer)
-    if attendee is not None:
-        address = icalendar.vCalAddress(f"mailto:{attendee.email}")
-        address.params["CN"] = icalendar.vText(attendee.name)
-        address.params["ROLE"] = icalendar.vText("REQ-PARTICIPANT")
-        address.params["PARTSTAT"] = icalendar.vText("ACCEPTED")
-        address.params["RSVP"] = icalendar.vText("FALSE")
-        event.add("attendee", address)
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
+    if attendee is not None:
+        event.add("attendee", _attendee_address(attendee))
     for offset in webinar.reminders:
         event.add_component(_alarm(webinar, lang, offset))
     return event
@@ -251,34 +278,37 @@ def calendar_filename(series: Series, webinar: Webinar | None = None) -> str:
 
 
 class InviteFiles:
-    """Calendar files built once per content, and Telegram's file_id once one is uploaded.
+    """Calendar files built once per content, and Telegram's file_id of each file once sent.
 
-    Every participant with the same language and webinars gets the same bytes, so the bot
-    builds each file once and, after the first upload, sends Telegram's file_id instead.
+    Every participant with the same language and webinars shares one file, built once; one
+    whose e-mail is known gets that file with themselves added as ATTENDEE (`with_attendee`).
+    After a file's first upload (the shared one, or a participant's own) the bot sends
+    Telegram's file_id instead of the bytes.
     """
 
-    def __init__(self, max_entries: int = 256) -> None:
+    def __init__(self, max_entries: int = 256, max_file_ids: int = 20_000) -> None:
         self.max_entries = max_entries
+        self.max_file_ids = max_file_ids
         self._files: dict[tuple[object, ...], tuple[str, bytes]] = {}
         self._file_ids: dict[tuple[object, ...], str] = {}
 
     def get(
         self, key: tuple[object, ...], build: Callable[[], tuple[str, bytes]]
     ) -> tuple[str, bytes]:
-        """The (file name, content) for a key, built on first use."""
+        """The (file name, content) of the shared file for a key, built on first use."""
         found = self._files.get(key)
         if found is None:
             if len(self._files) >= self.max_entries:
                 self._files.clear()
-                self._file_ids.clear()
             found = self._files[key] = build()
         return found
 
     def file_id(self, key: tuple[object, ...]) -> str | None:
-        """Telegram's id of this file once uploaded, or None."""
+        """Telegram's id of the file sent for this key (shared or a participant's), or None."""
         return self._file_ids.get(key)
 
     def remember(self, key: tuple[object, ...], file_id: str) -> None:
-        """Keep Telegram's id of an uploaded file."""
-        if key in self._files:
-            self._file_ids[key] = file_id
+        """Keep Telegram's id of a file uploaded for this key."""
+        if len(self._file_ids) >= self.max_file_ids:
+            self._file_ids.clear()
+        self._file_ids[key] = file_id
