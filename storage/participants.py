@@ -11,9 +11,10 @@ import aiosqlite
 from storage.database import Database
 from storage.outbox import DIGEST_KIND, enqueue_for_chats
 from storage.timestamps import to_iso
+from storage.waiting_list import WAITING, Request, WaitingListStore, drop_requests, seat_or_wait
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Mapping
     from datetime import datetime
 
     import aiosqlite
@@ -62,11 +63,23 @@ class Participant:
     reminders_enabled: bool = True
     unreachable_at: str | None = None
     unreachable_reason: str | None = None
+    requests: tuple[Request, ...] = ()  # chosen webinars without a seat yet
+
+    @property
+    def waiting_list(self) -> dict[str, int]:
+        """The webinars the participant waits for a seat in, with their place on each list."""
+        return {r.webinar_id: r.position for r in self.requests if r.state == WAITING}
 
     def profile(self) -> dict[str, Any]:
-        """Return the editable fields as a draft-shaped dict."""
+        """Return the editable fields as a draft-shaped dict.
+
+        "webinars" is every webinar chosen, with a seat or waiting for one; "waiting_list" gives
+        the place on the list of those without a seat.
+        """
         data = {column: getattr(self, column) for column in PROFILE_COLUMNS}
-        data["webinars"] = list(self.webinar_ids)
+        waiting = self.waiting_list
+        data["webinars"] = [*self.webinar_ids, *(w for w in waiting if w not in self.webinar_ids)]
+        data["waiting_list"] = waiting
         return data
 
 
@@ -99,7 +112,8 @@ class ParticipantStore:
         if "reminders_enabled" in fields:
             fields["reminders_enabled"] = bool(fields["reminders_enabled"])
         webinars = tuple((row["webinar_list"] or "").split())
-        return Participant(**fields, webinar_ids=webinars)
+        requests = await WaitingListStore(self.db).requests_of(row["id"])
+        return Participant(**fields, webinar_ids=webinars, requests=requests)
 
     async def create(
         self,
@@ -107,11 +121,14 @@ class ParticipantStore:
         draft: dict[str, Any],
         now: datetime,
         tell: Collection[int] = (),
+        capacities: Mapping[str, int] | None = None,
     ) -> Participant:
         """Store a completed registration; raise AlreadyRegistered when one exists.
 
         `tell`: organizers' chats that get a digest line about it, queued in the same
         transaction so that a crash cannot keep the registration and lose the line.
+        `capacities`: the seats of webinars that have a limit; a full one puts the participant
+        on its waiting list instead (see storage.waiting_list.seat_or_wait).
         """
         stamp = to_iso(now)
         values = [draft.get(column) for column in PROFILE_COLUMNS]
@@ -132,11 +149,7 @@ class ParticipantStore:
                 )
                 participant_id = cursor.lastrowid
                 assert participant_id is not None  # an INSERT that succeeded has a rowid
-                await conn.executemany(
-                    "INSERT INTO registrations(participant_id, webinar_id, registered_at)"
-                    " VALUES (?, ?, ?)",
-                    [(participant_id, w, stamp) for w in draft["webinars"]],
-                )
+                await seat_or_wait(conn, participant_id, draft["webinars"], capacities or {}, stamp)
                 if tell:
                     await enqueue_for_chats(conn, DIGEST_KIND, participant_id, tell, now)
         except sqlite3.IntegrityError as exc:
@@ -148,9 +161,17 @@ class ParticipantStore:
         return created
 
     async def update_profile(
-        self, telegram_id: int, changes: dict[str, Any], now: datetime
+        self,
+        telegram_id: int,
+        changes: dict[str, Any],
+        now: datetime,
+        capacities: Mapping[str, int] | None = None,
     ) -> Participant | None:
-        """Change profile fields (and registrations when 'webinars' is given)."""
+        """Change profile fields (and registrations when 'webinars' is given).
+
+        A webinar added while full puts the participant on its waiting list (`capacities`);
+        a webinar removed gives up the seat or the place on the list.
+        """
         columns = {k: v for k, v in changes.items() if k in PROFILE_COLUMNS}
         stamp = to_iso(now)
         async with self.db.transaction() as conn:
@@ -167,25 +188,31 @@ class ParticipantStore:
                 (*columns.values(), stamp, row["id"]),
             )
             if "webinars" in changes:
-                await self._replace_registrations(conn, row["id"], changes["webinars"], stamp)
+                await self._replace_registrations(
+                    conn, row["id"], changes["webinars"], stamp, capacities or {}
+                )
         return await self.get(telegram_id)
 
     @staticmethod
     async def _replace_registrations(
-        conn: Any, participant_id: int, webinar_ids: list[str], stamp: str
+        conn: Any,
+        participant_id: int,
+        webinar_ids: list[str],
+        stamp: str,
+        capacities: Mapping[str, int],
     ) -> None:
-        """Make the participant's registrations exactly `webinar_ids`, keeping old dates."""
+        """Make the participant's chosen webinars exactly `webinar_ids`, keeping old dates.
+
+        Each is a seat or, in a full webinar, a place on its waiting list.
+        """
         placeholders = ", ".join("?" * len(webinar_ids)) or "NULL"
         await conn.execute(
             f"DELETE FROM registrations WHERE participant_id = ? AND webinar_id NOT IN"
             f" ({placeholders})",
             (participant_id, *webinar_ids),
         )
-        await conn.executemany(
-            "INSERT OR IGNORE INTO registrations(participant_id, webinar_id, registered_at)"
-            " VALUES (?, ?, ?)",
-            [(participant_id, w, stamp) for w in webinar_ids],
-        )
+        await drop_requests(conn, participant_id, webinar_ids)
+        await seat_or_wait(conn, participant_id, webinar_ids, capacities, stamp)
 
     async def set_reminders(
         self, participant_id: int, enabled: bool, now: datetime
@@ -218,14 +245,20 @@ class ParticipantStore:
         )
 
     async def erase(
-        self, telegram_id: int, now: datetime, keep_answers: Collection[str] = ()
+        self,
+        telegram_id: int,
+        now: datetime,
+        keep_answers: Collection[str] = (),
+        give_up: Collection[str] = (),
     ) -> bool:
         """Erase everything personal about one person (see erase_person); then fold the WAL in.
 
-        Returns whether a participant was registered under this id.
+        `give_up`: webinars whose seat the person frees (for someone waiting), instead of
+        keeping the registration anonymously. Returns whether a participant was registered
+        under this id.
         """
         async with self.db.transaction() as conn:
-            found = await erase_person(conn, telegram_id, to_iso(now), keep_answers)
+            found = await erase_person(conn, telegram_id, to_iso(now), keep_answers, give_up)
         await self.db.checkpoint()
         return found
 
@@ -273,6 +306,10 @@ class ParticipantStore:
                 "SELECT webinar_id, registered_at FROM registrations WHERE participant_id = ?"
                 " ORDER BY registered_at, webinar_id"
             ),
+            "registration_requests": await rows(
+                "SELECT webinar_id, state, requested_at, decided_at FROM registration_requests"
+                " WHERE participant_id = ? ORDER BY requested_at, webinar_id"
+            ),
             "attendance": await rows(
                 "SELECT webinar_id, attended, source, minutes, recorded_at FROM attendance"
                 " WHERE participant_id = ? ORDER BY webinar_id"
@@ -301,7 +338,11 @@ ERASED_PERSON = 0
 
 
 async def erase_person(
-    conn: aiosqlite.Connection, telegram_id: int | None, stamp: str, keep_answers: Collection[str]
+    conn: aiosqlite.Connection,
+    telegram_id: int | None,
+    stamp: str,
+    keep_answers: Collection[str],
+    give_up: Collection[str] = (),
 ) -> bool:
     """Inside a transaction, erase every personal field about this Telegram user, everywhere.
 
@@ -309,7 +350,8 @@ async def erase_person(
     zone and dates (for the series' counts), their registrations, attendance and delivery
     outcomes, and survey answers to the questions in `keep_answers` (ratings and choices).
     Free-text answers, names, position, e-mail, the Telegram id, conversations, code attempts,
-    the organizer role and their id in the organizers' records are erased.
+    requests for a seat (waiting lists), the seats in `give_up`, the organizer role and their
+    id in the organizers' records are erased.
     """
     if telegram_id is None:
         return False
@@ -336,6 +378,15 @@ async def erase_person(
             "UPDATE outbox SET status = CASE WHEN status = 'pending' THEN 'cancelled'"
             " ELSE status END, last_error = NULL WHERE participant_id = ?",
             (participant_id,),
+        )
+        await conn.execute(
+            "DELETE FROM registration_requests WHERE participant_id = ?", (participant_id,)
+        )
+        freed = sorted(give_up)
+        await conn.execute(
+            "DELETE FROM registrations WHERE participant_id = ?"
+            f" AND webinar_id IN ({', '.join('?' * len(freed)) or 'NULL'})",
+            (participant_id, *freed),
         )
     person = (telegram_id,)
     await conn.execute("DELETE FROM conversations WHERE telegram_id = ?", person)
