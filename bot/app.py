@@ -38,6 +38,7 @@ from storage.outbox import OutboxStore
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
 from storage.survey import SurveyStore
+from storage.waiting_list import WaitingListStore
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def build_application(
         organizers=OrganizerStore(db),
         attendance=AttendanceStore(db),
         calendar_tokens=CalendarTokenStore(db),
+        waiting_list=WaitingListStore(db),
     )
     application = (
         ApplicationBuilder()

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from storage.participants import ParticipantStore
     from storage.schedule import ScheduleStore
     from storage.survey import SurveyStore
+    from storage.waiting_list import WaitingListStore
 
 SERVICES_KEY = "services"
 
@@ -45,6 +46,7 @@ class Services:
     organizers: OrganizerStore
     attendance: AttendanceStore
     calendar_tokens: CalendarTokenStore
+    waiting_list: WaitingListStore
     sender: OutboxSender | None = None  # once the bot exists
     invites: InviteFiles = field(default_factory=InviteFiles)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 
 from bot.delivery.enrolment import after_joining
+from bot.delivery.waiting_list import capacities, grant_free_seats
 from bot.domain.registration import open_webinar_ids
 from bot.render.calendar_files import (
     Attendee,
@@ -109,7 +110,7 @@ async def join_or_leave(update: Update, context: BotContext, press: Press) -> No
     ):
         await query.answer(services.texts.label(lang, "toasts.ended"))
         return
-    chosen = set(participant.webinar_ids)
+    chosen = set(participant.profile()["webinars"])
     if action == "join":
         chosen.add(webinar_id)
     else:
@@ -118,12 +119,17 @@ async def join_or_leave(update: Update, context: BotContext, press: Press) -> No
         participant.telegram_id or query.from_user.id,
         {"webinars": [w for w in ids if w in chosen]},
         services.clock.now(),
+        capacities(services.series),
     )
-    if action == "join" and webinar_id not in participant.webinar_ids:
+    place = updated.waiting_list.get(webinar_id) if updated is not None else None
+    if action == "join" and place is None and webinar_id not in participant.webinar_ids:
         await after_joining(services, participant.id, [webinar_id])
-    await query.answer(
-        services.texts.label(lang, "toasts.joined" if action == "join" else "toasts.left")
-    )
+    if action == "leave":
+        await grant_free_seats(services, [webinar_id])
+    toast = services.texts.label(lang, "toasts.joined" if action == "join" else "toasts.left")
+    if action == "join" and place is not None:
+        toast = services.texts.label(lang, "toasts.waiting_list").format(n=place)
+    await query.answer(toast)
     if updated is not None and isinstance(query.message, Message):
         subscription = await subscription_for(services, updated)
         text, markup = schedule_view(services, updated, lang, subscription)

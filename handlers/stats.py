@@ -42,7 +42,10 @@ async def stats_command(update: Update, context: BotContext) -> None:
             services.texts.label(lang, "stats.failed").format(error=html.escape(str(exc)))
         )
         return
-    await working.edit_text(stats_text(summary, services.series, services.texts, lang, now))
+    waiting = {w: o.waiting for w, o in (await services.waiting_list.occupancy()).items()}
+    await working.edit_text(
+        stats_text(summary, services.series, services.texts, lang, now, waiting)
+    )
     charts = await asyncio.to_thread(
         stats_charts, summary, services.series, services.texts, lang, now
     )
