@@ -198,6 +198,10 @@ async def test_raising_the_capacity_moves_people_up_in_order_and_lowering_remove
     stats = await organizer.next_event("edit")
     assert "Seats: 3/1, waiting list: 1" in stats["text"], stats["text"]
 
+    await limit_first(bot, None)  # the capacity taken out of the series: everyone is seated
+    await users[3].expect(SEAT_FREE)
+    assert first_id in await seated(bot, users[3].id)
+
 
 async def test_forget_frees_the_seat_and_erases_the_place_on_the_list(
     bot: RunningBot, client: SandboxClient
@@ -212,6 +216,9 @@ async def test_forget_frees_the_seat_and_erases_the_place_on_the_list(
     await register_waiting(ben, 1, title)
     await register_waiting(cleo, 2, title)
     cleo_id = (await services.participants.get(cleo.id)).id  # type: ignore[union-attr]
+    await cleo.say("/mydata")
+    stored = await cleo.expect("Everything stored about you")
+    assert "waiting list: number 2" in stored["text"]
 
     for user in (cleo, ana):
         await user.say("/forget")
