@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.delivery.series_changes import apply_series
 from bot.delivery.waiting_list import grant_free_seats
+from bot.reporting.export_rows import ExportContext, connect_readonly, participant_rows
 from storage.waiting_list import SEAT_KIND
 from tests.support.delivery import bot_texts, settle
 from tests.support.users import SimUser, register
@@ -197,6 +198,15 @@ async def test_raising_the_capacity_moves_people_up_in_order_and_lowering_remove
     await organizer.next_message()
     stats = await organizer.next_event("edit")
     assert "Seats: 3/1, waiting list: 1" in stats["text"], stats["text"]
+
+    with connect_readonly(services.settings.database_path) as queries:
+        exported = {
+            row[0]: row[-2:]
+            for row in participant_rows(queries, ExportContext.build(services.series), None)
+        }
+    waiting_id = (await services.participants.get(users[3].id)).id  # type: ignore[union-attr]
+    assert exported[waiting_id] == (";".join(w.id for w in services.series.webinars[1:]), first_id)
+    assert exported[ids[0]][1] == ""
 
     await limit_first(bot, None)  # the capacity taken out of the series: everyone is seated
     await users[3].expect(SEAT_FREE)
