@@ -39,12 +39,14 @@ def schedule_view(
     texts, series = services.texts, services.series
     zone = participant.timezone if participant else series.timezone.key
     registered = set(participant.webinar_ids) if participant else set()
+    waiting = participant.waiting_list if participant else {}
     rows = [
         {
             "title": w.title_for(lang),
             "starts_at": w.starts_at,
             "topics": w.topics_for(lang),
             "registered": w.id in registered,
+            "waiting": waiting.get(w.id),
             "join_url": w.join_url,
         }
         for w in series.webinars
@@ -60,7 +62,9 @@ def schedule_view(
         subscription=subscription.webcal if subscription is not None else None,
     )
     registered_flags = (
-        [bool(row["registered"]) for row in rows] if participant is not None else None
+        [bool(row["registered"] or row["waiting"]) for row in rows]
+        if participant is not None
+        else None
     )
     links = [
         (google_calendar_link(series, w, lang), outlook_link(series, w, lang))

@@ -12,7 +12,7 @@ from bot.delivery.waiting_list import grant_free_seats
 from bot.reporting.export_rows import ExportContext, connect_readonly, participant_rows
 from storage.waiting_list import SEAT_KIND
 from tests.support.delivery import bot_texts, settle
-from tests.support.users import SimUser, register
+from tests.support.users import SimUser, button_data, register
 
 if TYPE_CHECKING:
     from bot.domain.series import Series
@@ -90,6 +90,10 @@ async def test_a_full_webinar_queues_in_order_and_a_freed_seat_moves_the_first_u
     await cleo.say("/profile")
     profile = await cleo.expect("Your registration")
     assert f"{title} — " in profile["text"] and "waiting list: number 2" in profile["text"]
+    await cleo.say("/schedule")
+    schedule = await cleo.next_message()
+    assert "⏳ waiting list: number 2" in schedule["text"], schedule["text"]
+    assert button_data(schedule, "Leave webinar 1")  # leaving the list is offered there too
 
     await leave_first_webinar(ana)
     told = await ben.expect(SEAT_FREE)
