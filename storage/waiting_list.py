@@ -127,7 +127,7 @@ async def drop_requests(
     kept = list(keep)
     await conn.execute(
         "DELETE FROM registration_requests WHERE participant_id = ?"
-        f" AND webinar_id NOT IN ({', '.join('?' * len(kept)) or 'NULL'})",
+        f" AND webinar_id NOT IN ({', '.join('?' * len(kept)) or 'SELECT NULL WHERE 0'})",
         (participant_id, *kept),
     )
 
@@ -159,6 +159,27 @@ class WaitingListStore:
             (WAITING,),
         )
         return {r["id"]: Occupancy(int(r["seats"]), int(r["waiting"])) for r in rows}
+
+    async def seat_request(
+        self, participant_id: int, webinar_id: str, capacity: int | None, now: datetime
+    ) -> int | None:
+        """Turn a participant's request for a webinar (in any state) into a seat, or a place.
+
+        In one transaction the request row goes and the participant gets the seat, or, when
+        the webinar is full, a place at the end of its waiting list. Returns None when seated,
+        else the place on the list.
+        """
+        stamp = to_iso(now)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM registration_requests WHERE participant_id = ? AND webinar_id = ?",
+                (participant_id, webinar_id),
+            )
+            capacities = {} if capacity is None else {webinar_id: capacity}
+            queued = await seat_or_wait(conn, participant_id, [webinar_id], capacities, stamp)
+            if not queued:
+                return None
+            return await _waiting(conn, webinar_id)
 
     async def move_up(self, webinar_id: str, capacity: int | None, now: datetime) -> list[int]:
         """Give the free seats of a webinar (all of them: None) to the first people waiting.

@@ -44,6 +44,22 @@ def _open_with_capacity(series: Series, now: datetime) -> list[Webinar]:
     return [w for w in series.webinars if w.capacity is not None and now < w.ends_at]
 
 
+async def seat_request(services: Services, participant_id: int, webinar_id: str) -> int | None:
+    """Give a participant who asked for a webinar its seat, or a place on its waiting list.
+
+    Whatever state the request was in, it is replaced in one transaction by the seat (with a
+    last-minute reminder if the webinar starts within the hour) or, when the webinar is full,
+    by a place at the end of its list. Returns None when seated, else the place.
+    """
+    webinar = services.series.webinar(webinar_id)
+    capacity = webinar.capacity if webinar is not None else None
+    now = services.clock.now()
+    place = await services.waiting_list.seat_request(participant_id, webinar_id, capacity, now)
+    if place is None:
+        await after_joining(services, participant_id, [webinar_id])
+    return place
+
+
 async def grant_free_seats(services: Services, webinar_ids: Collection[str] | None = None) -> int:
     """Give the free seats of webinars (all when None) to the first people on their lists.
 
