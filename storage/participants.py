@@ -11,7 +11,14 @@ import aiosqlite
 from storage.database import Database
 from storage.outbox import DIGEST_KIND, enqueue_for_chats
 from storage.timestamps import to_iso
-from storage.waiting_list import WAITING, Request, WaitingListStore, drop_requests, seat_or_wait
+from storage.waiting_list import (
+    WAITING,
+    Request,
+    WaitingListStore,
+    drop_requests,
+    erase_requests,
+    seat_or_wait,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
@@ -379,15 +386,7 @@ async def erase_person(
             " ELSE status END, last_error = NULL WHERE participant_id = ?",
             (participant_id,),
         )
-        await conn.execute(
-            "DELETE FROM registration_requests WHERE participant_id = ?", (participant_id,)
-        )
-        freed = sorted(give_up)
-        await conn.execute(
-            "DELETE FROM registrations WHERE participant_id = ?"
-            f" AND webinar_id IN ({', '.join('?' * len(freed)) or 'NULL'})",
-            (participant_id, *freed),
-        )
+        await erase_requests(conn, participant_id, give_up)
     person = (telegram_id,)
     await conn.execute("DELETE FROM conversations WHERE telegram_id = ?", person)
     await conn.execute("DELETE FROM code_attempts WHERE telegram_id = ?", person)

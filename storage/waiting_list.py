@@ -82,19 +82,12 @@ async def seat_or_wait(
 
     A webinar missing from `capacities` has no limit. A webinar with people already waiting
     queues a newcomer behind them even if a seat is free for a moment (it goes to the first of
-    them). A webinar the participant already holds or waits for is left as it is. Returns the
-    webinars the participant was queued for.
+    them). A webinar the participant already holds, or has a request for in any state (waiting,
+    awaiting approval, declined), is left as it is. Returns the webinars queued for.
     """
     queued = []
     for webinar_id in webinar_ids:
         capacity = capacities.get(webinar_id)
-        if capacity is None:
-            await conn.execute(
-                "INSERT OR IGNORE INTO registrations(participant_id, webinar_id, registered_at)"
-                " VALUES (?, ?, ?)",
-                (participant_id, webinar_id, stamp),
-            )
-            continue
         held = list(
             await conn.execute_fetchall(
                 "SELECT 1 FROM registrations WHERE participant_id = ? AND webinar_id = ?"
@@ -105,7 +98,9 @@ async def seat_or_wait(
         )
         if held:
             continue
-        if await _waiting(conn, webinar_id) > 0 or await _seats(conn, webinar_id) >= capacity:
+        if capacity is not None and (
+            await _waiting(conn, webinar_id) > 0 or await _seats(conn, webinar_id) >= capacity
+        ):
             await conn.execute(
                 "INSERT INTO registration_requests(participant_id, webinar_id, state,"
                 " requested_at) VALUES (?, ?, ?, ?)",
@@ -129,6 +124,21 @@ async def drop_requests(
         "DELETE FROM registration_requests WHERE participant_id = ?"
         f" AND webinar_id NOT IN ({', '.join('?' * len(kept)) or 'SELECT NULL WHERE 0'})",
         (participant_id, *kept),
+    )
+
+
+async def erase_requests(
+    conn: aiosqlite.Connection, participant_id: int, give_up: Iterable[str]
+) -> None:
+    """Within the caller's transaction (an erasure), drop every request and the seats given up."""
+    await conn.execute(
+        "DELETE FROM registration_requests WHERE participant_id = ?", (participant_id,)
+    )
+    freed = sorted(give_up)
+    await conn.execute(
+        "DELETE FROM registrations WHERE participant_id = ?"
+        f" AND webinar_id IN ({', '.join('?' * len(freed)) or 'NULL'})",
+        (participant_id, *freed),
     )
 
 

@@ -214,7 +214,7 @@ def _parse_webinar(table: Table, default_reminders: tuple[timedelta, ...]) -> We
         raise SeriesError(f"{table.source}: {exc}") from None
     recording = table.raw("recording_url", required=False)
     return Webinar(
-        capacity=_capacity(table),
+        capacity=table.optional_count("capacity", "seats", 1, MAX_CAPACITY),
         materials=materials,
         recording_url=None if recording is None else table.url("recording_url"),
         id=webinar_id,
@@ -228,19 +228,6 @@ def _parse_webinar(table: Table, default_reminders: tuple[timedelta, ...]) -> We
         reminders=default_reminders if reminders is None else reminders,
         questions=questions,
     )
-
-
-def _capacity(table: Table) -> int | None:
-    """Read the optional number of seats of a webinar (absent: unlimited)."""
-    value = table.raw("capacity", required=False)
-    if value is None:
-        return None
-    if type(value) is not int or not 1 <= value <= MAX_CAPACITY:
-        raise table.error(
-            "capacity",
-            f"must be a whole number of seats from 1 to {MAX_CAPACITY}, not {show(value)}",
-        )
-    return value
 
 
 def _parse_webinars(
