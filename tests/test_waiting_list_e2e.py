@@ -12,7 +12,7 @@ from bot.delivery.waiting_list import grant_free_seats
 from bot.reporting.export_rows import ExportContext, connect_readonly, participant_rows
 from storage.waiting_list import SEAT_KIND
 from tests.support.delivery import bot_texts, settle
-from tests.support.users import SimUser, button_data, register
+from tests.support.users import SPANISH_BELIZE, SimUser, button_data, register
 
 if TYPE_CHECKING:
     from bot.domain.series import Series
@@ -304,3 +304,19 @@ async def test_without_a_capacity_everyone_gets_a_seat(
         assert await seated(bot, user.id) == tuple(w.id for w in services.series.webinars)
     occupancy = await services.waiting_list.occupancy()
     assert all(o.waiting == 0 for o in occupancy.values())
+
+
+async def test_the_waiting_list_and_the_seat_are_told_in_the_participants_language(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    await limit_first(bot, 1)
+    title_es = bot.services.series.webinars[0].title_for("es")
+    ana = await SimUser(client, 5181).join()
+    maria = await SimUser(client, 5182, language_code="es").join()
+    await register(ana)
+    await register(maria, **SPANISH_BELIZE)
+    told = await maria.expect("usted es el número 1 de su lista de espera")
+    assert title_es in told["text"]
+    await leave_first_webinar(ana)
+    seat = await maria.expect("Se liberó una plaza")
+    assert title_es in seat["text"] and "(UTC−6)" in seat["text"], seat["text"]
