@@ -132,8 +132,14 @@ async def test_a_seat_freed_before_a_crash_goes_to_the_first_waiting_at_the_next
     rest = [w.id for w in services.series.webinars[1:]]
     await services.participants.update_profile(ana.id, {"webinars": rest}, bot.clock.now())
     assert await waiting_for(bot, ben.id) == {first_id: 1}
-    # At start-up the series is put in force again: the free seat goes to Ben, once.
+    # At start-up the series is put in force again (before the sender starts): the free seat
+    # goes to Ben, and his message waits in the outbox until the sender runs.
+    await services.sender.stop()
     await apply_series(services, services.series)
+    assert first_id in await seated(bot, ben.id)
+    queued = await services.db.fetchall("SELECT status FROM outbox WHERE kind = ?", (SEAT_KIND,))
+    assert [row["status"] for row in queued] == ["pending"]
+    await services.sender.start()
     told = await ben.expect(SEAT_FREE)
     assert title in told["text"]
     await settle(bot)
