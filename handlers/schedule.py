@@ -62,9 +62,7 @@ def schedule_view(
         subscription=subscription.webcal if subscription is not None else None,
     )
     registered_flags = (
-        [bool(row["registered"] or row["waiting"]) for row in rows]
-        if participant is not None
-        else None
+        [bool(row["registered"]) for row in rows] if participant is not None else None
     )
     links = [
         (google_calendar_link(series, w, lang), outlook_link(series, w, lang))
@@ -113,6 +111,10 @@ async def join_or_leave(update: Update, context: BotContext, press: Press) -> No
         services.series.webinars, services.clock.now()
     ):
         await query.answer(services.texts.label(lang, "toasts.ended"))
+        return
+    waiting = participant.waiting_list.get(webinar_id)
+    if action == "join" and waiting is not None:
+        await query.answer(services.texts.label(lang, "toasts.waiting_list").format(n=waiting))
         return
     chosen = set(participant.profile()["webinars"])
     if action == "join":

@@ -12,7 +12,7 @@ from bot.delivery.waiting_list import grant_free_seats
 from bot.reporting.export_rows import ExportContext, connect_readonly, participant_rows
 from storage.waiting_list import SEAT_KIND
 from tests.support.delivery import bot_texts, settle
-from tests.support.users import SPANISH_BELIZE, SimUser, button_data, register
+from tests.support.users import SPANISH_BELIZE, SimUser, register
 
 if TYPE_CHECKING:
     from bot.domain.series import Series
@@ -93,7 +93,13 @@ async def test_a_full_webinar_queues_in_order_and_a_freed_seat_moves_the_first_u
     await cleo.say("/schedule")
     schedule = await cleo.next_message()
     assert "⏳ waiting list: number 2" in schedule["text"], schedule["text"]
-    assert button_data(schedule, "Leave webinar 1")  # leaving the list is offered there too
+    # No join link, no calendar file for a webinar without a seat; asking again gives the place.
+    assert "/join/crime-gun-strategy" not in schedule["text"]
+    assert "Webinar 1: add to calendar" not in str(schedule["reply_markup"])
+    await cleo.drain()
+    await cleo.press(schedule, "Register for webinar 1")
+    assert await cleo.toast() == "That webinar is full: you are number 2 on its waiting list."
+    assert await waiting_for(bot, cleo.id) == {first_id: 2}
 
     await leave_first_webinar(ana)
     told = await ben.expect(SEAT_FREE)
@@ -276,10 +282,16 @@ async def test_leaving_a_waiting_list_in_the_profile(
     assert "waiting list" not in profile["text"]
     assert await waiting_for(bot, ben.id) == {}
     assert first_id not in await seated(bot, ben.id)
-    # Ana leaving now frees a seat nobody waits for.
+    # Back on the list from the schedule's button, at its end.
+    await ben.say("/schedule")
+    schedule = await ben.next_message()
+    await ben.drain()
+    await ben.press(schedule, "Register for webinar 1")
+    assert await ben.toast() == "That webinar is full: you are number 1 on its waiting list."
+    redrawn = await ben.next_event("edit")
+    assert "⏳ waiting list: number 1" in redrawn["text"]
     await leave_first_webinar(ana)
-    await settle(bot)
-    assert await seat_messages(client, ben.id) == []
+    await ben.expect(SEAT_FREE)
 
 
 async def test_nothing_moves_for_a_webinar_that_ended(
