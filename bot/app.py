@@ -40,6 +40,7 @@ from storage.outbox import OutboxStore
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
 from storage.survey import SurveyStore
+from storage.waiting_list import WaitingListStore
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def build_application(
         attendance=AttendanceStore(db),
         calendar_tokens=CalendarTokenStore(db),
         approvals=ApprovalStore(db),
+        waiting_list=WaitingListStore(db),
     )
     application = (
         ApplicationBuilder()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from storage.participants import ParticipantStore
     from storage.schedule import ScheduleStore
     from storage.survey import SurveyStore
+    from storage.waiting_list import WaitingListStore
 
 SERVICES_KEY = "services"
 
@@ -47,6 +48,7 @@ class Services:
     attendance: AttendanceStore
     calendar_tokens: CalendarTokenStore
     approvals: ApprovalStore
+    waiting_list: WaitingListStore
     sender: OutboxSender | None = None  # once the bot exists
     invites: InviteFiles = field(default_factory=InviteFiles)
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 from telegram import InputFile, Message, Update
 
 from bot.clock import from_iso
-from bot.delivery.approval import profile_data, wanted_webinars
 from bot.delivery.enrolment import after_joining
+from bot.delivery.waiting_list import capacities, grant_free_seats, seats_to_give_up
 from bot.domain.questions import anonymous_answer_keys
 from bot.domain.registration import EDITABLE_FIELDS, reset_field
 from bot.render.keyboards import forget_keyboard, mydata_file_keyboard, profile_keyboard
-from bot.render.views import profile_view
+from bot.render.views import profile_view, webinar_rows
 from handlers.access import is_organizer
 from handlers.flow import (
     advance,
@@ -43,12 +43,24 @@ async def show_profile(
 ) -> None:
     """Send the participant's profile card with a button per field."""
     services = context.services
-    data = await profile_data(services, participant)
+    data = participant.profile()
     view = profile_view(services.texts, services.series, data, services.clock.now())
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
         services.texts.render(participant.language, template, p=view),
         reply_markup=profile_keyboard(services.texts, participant.language),
+    )
+
+
+async def tell_waiting(context: BotContext, chat_id: int, participant: Participant) -> None:
+    """Tell a participant which of their webinars were full, and their place on each list."""
+    waiting = participant.waiting_list
+    if not waiting:
+        return
+    services = context.services
+    rows = webinar_rows(services.series, participant.language, list(waiting), waiting=waiting)
+    await context.bot.send_message(
+        chat_id, services.texts.render(participant.language, "waiting_list", waiting=rows)
     )
 
 
@@ -82,7 +94,6 @@ async def profile_field(update: Update, context: BotContext, field: str) -> None
         await query.answer(services.texts.label(lang, "toasts.invalid"))
         return
     draft = participant.profile()
-    draft["webinars"] = await wanted_webinars(services, participant)
     draft["consent_at"] = participant.consent_at
     draft["previous_timezone"] = participant.timezone
     reset_field(draft, field)
@@ -101,15 +112,21 @@ async def save_profile_edit(
     changes = {k: v for k, v in conv.data.items() if k not in ("consent_at", "previous_timezone")}
     before = await services.participants.get(conv.telegram_id)
     participant = await services.participants.update_profile(
-        conv.telegram_id, changes, services.clock.now(), services.series.approval
+        conv.telegram_id,
+        changes,
+        services.clock.now(),
+        approval=services.series.approval,
+        capacities=capacities(services.series),
     )
     await services.conversations.delete(conv.telegram_id)
     if participant is None or before is None:
         return
+    kept = set(participant.profile()["webinars"])
+    await grant_free_seats(services, [w for w in before.webinar_ids if w not in kept])
     added = [w for w in participant.webinar_ids if w not in before.webinar_ids]
     if added:
         await after_joining(services, participant.id, added)
-    data = await profile_data(services, participant)
+    data = participant.profile()
     view = profile_view(services.texts, services.series, data, services.clock.now())
     await replace_or_send(
         context,
@@ -129,7 +146,7 @@ async def mydata(update: Update, context: BotContext) -> None:
         await no_data(update, context)
         return
     conv = await services.conversations.get(user.id)
-    data = await profile_data(services, participant)
+    data = participant.profile()
     view = profile_view(services.texts, services.series, data, services.clock.now())
     await update.effective_chat.send_message(
         services.texts.render(
@@ -213,12 +230,20 @@ async def forget_button(update: Update, context: BotContext, press: Press) -> No
         return
     await services.conversations.delete(query.from_user.id)
     if choice == "yes":
+        participant = await services.participants.get(query.from_user.id)
+        freed = seats_to_give_up(
+            services.series,
+            participant.webinar_ids if participant else (),
+            services.clock.now(),
+        )
         await services.participants.erase(
             query.from_user.id,
             services.clock.now(),
             anonymous_answer_keys(w.questions for w in services.series.webinars),
+            freed,
         )
         log.info("a participant erased their personal data")
+        await grant_free_seats(services, freed)
     await query.answer()
     message = query.message if isinstance(query.message, Message) else None
     await replace_or_send(

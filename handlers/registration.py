@@ -10,6 +10,7 @@ from telegram import Message, Update
 from bot.clock import from_iso, to_iso
 from bot.delivery.digest import chats_to_tell
 from bot.delivery.enrolment import after_joining
+from bot.delivery.waiting_list import capacities
 from bot.domain.catalogue import COUNTRIES, INSTITUTIONS, LANGUAGES, SEXES
 from bot.domain.choice_matching import ALL, match_choice
 from bot.domain.registration import (
@@ -29,7 +30,7 @@ from bot.domain.registration import (
 from bot.domain.validation import Invalid, clean_payload
 from bot.render.keyboards import proposal_keyboard
 from bot.render.views import zone_label
-from handlers.account import profile_field, save_profile_edit, show_profile
+from handlers.account import profile_field, save_profile_edit, show_profile, tell_waiting
 from handlers.flow import (
     FLOW_CODES,
     FLOW_NAMES,
@@ -217,7 +218,12 @@ async def _confirm(
     try:
         tell = await chats_to_tell(services)
         participant = await services.participants.create(
-            query.from_user.id, conv.data, services.clock.now(), tell, services.series.approval
+            query.from_user.id,
+            conv.data,
+            services.clock.now(),
+            tell,
+            approval=services.series.approval,
+            capacities=capacities(services.series),
         )
     except AlreadyRegistered:
         await services.conversations.delete(query.from_user.id)
@@ -249,7 +255,9 @@ async def _confirm(
             timezone=zone_label(participant.timezone, services.clock.now(), lang),
         ),
     )
-    await send_calendar(context, query.from_user.id, participant, lang)
+    if participant.webinar_ids:
+        await send_calendar(context, query.from_user.id, participant, lang)
+    await tell_waiting(context, query.from_user.id, participant)
     await after_joining(services, participant.id, participant.webinar_ids)
     if tell and services.sender is not None:
         services.sender.wake()

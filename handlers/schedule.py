@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 
-from bot.delivery.approval import wanted_webinars
 from bot.delivery.enrolment import after_joining
+from bot.delivery.waiting_list import capacities, grant_free_seats
 from bot.domain.registration import open_webinar_ids
 from bot.render.calendar_files import (
     Attendee,
@@ -44,12 +44,14 @@ def schedule_view(
     texts, series = services.texts, services.series
     zone = participant.timezone if participant else series.timezone.key
     registered = set(participant.webinar_ids) if participant else set()
+    waiting = participant.waiting_list if participant else {}
     rows = [
         {
             "title": w.title_for(lang),
             "starts_at": w.starts_at,
             "topics": w.topics_for(lang),
             "registered": w.id in registered,
+            "waiting": waiting.get(w.id),
             "join_url": w.join_url,
         }
         for w in series.webinars
@@ -115,7 +117,11 @@ async def join_or_leave(update: Update, context: BotContext, press: Press) -> No
     ):
         await query.answer(services.texts.label(lang, "toasts.ended"))
         return
-    chosen = set(await wanted_webinars(services, participant))
+    waiting = participant.waiting_list.get(webinar_id)
+    if action == "join" and waiting is not None:
+        await query.answer(services.texts.label(lang, "toasts.waiting_list").format(n=waiting))
+        return
+    chosen = set(participant.profile()["webinars"])
     if action == "join":
         chosen.add(webinar_id)
     else:
@@ -124,14 +130,24 @@ async def join_or_leave(update: Update, context: BotContext, press: Press) -> No
         participant.telegram_id or query.from_user.id,
         {"webinars": [w for w in ids if w in chosen]},
         services.clock.now(),
-        services.series.approval,
+        approval=services.series.approval,
+        capacities=capacities(services.series),
     )
     seated = updated is not None and webinar_id in updated.webinar_ids
+    place = updated.waiting_list.get(webinar_id) if updated is not None else None
     if action == "join" and seated and webinar_id not in participant.webinar_ids:
         await after_joining(services, participant.id, [webinar_id])
-    toast = "toasts.joined" if seated else "toasts.awaits_approval"
-    await query.answer(services.texts.label(lang, "toasts.left" if action == "leave" else toast))
-    changed = updated is not None and updated.webinar_ids != participant.webinar_ids
+    if action == "leave":
+        await grant_free_seats(services, [webinar_id])
+    if action == "leave":
+        toast = services.texts.label(lang, "toasts.left")
+    elif place is not None:
+        toast = services.texts.label(lang, "toasts.waiting_list").format(n=place)
+    else:
+        toast = services.texts.label(lang, "toasts.joined" if seated else "toasts.awaits_approval")
+    await query.answer(toast)
+    shown = (participant.webinar_ids, participant.waiting_list)  # what the schedule shows
+    changed = updated is not None and (updated.webinar_ids, updated.waiting_list) != shown
     if updated is not None and changed and isinstance(query.message, Message):
         subscription = await subscription_for(services, updated)
         text, markup = schedule_view(services, updated, lang, subscription)

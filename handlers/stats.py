@@ -42,10 +42,11 @@ async def stats_command(update: Update, context: BotContext) -> None:
             services.texts.label(lang, "stats.failed").format(error=html.escape(str(exc)))
         )
         return
-    text = stats_text(summary, services.series, services.texts, lang, now)
-    waiting = await services.approvals.count_awaiting()
-    if waiting:
-        note = services.texts.label(lang, "stats.awaiting_approval").format(n=waiting)
+    waiting = {w: o.waiting for w, o in (await services.waiting_list.occupancy()).items()}
+    text = stats_text(summary, services.series, services.texts, lang, now, waiting)
+    awaiting = await services.approvals.count_awaiting()
+    if awaiting:
+        note = services.texts.label(lang, "stats.awaiting_approval").format(n=awaiting)
         text = "\n\n".join((text, note))
     await working.edit_text(text)
     charts = await asyncio.to_thread(

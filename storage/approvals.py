@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from storage.timestamps import from_iso, to_iso
+from storage.waiting_list import seat_or_wait
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Mapping
     from datetime import datetime
 
     import aiosqlite
@@ -26,6 +27,7 @@ AWAITING = "awaiting_approval"
 DECLINED = "declined"
 DECISION_KIND = "decision"  # outbox: the participant told that an organizer approved or declined
 APPROVED = "approved"
+QUEUED = "queued"  # a decision notice: approved, but on a full webinar's waiting list
 ACTIONS = {APPROVED: "registration.approved", DECLINED: "registration.declined"}
 
 
@@ -45,43 +47,50 @@ async def ask(
     )
 
 
-async def seats_wanted(
+async def choose_webinars(
     conn: aiosqlite.Connection,
     participant_id: int,
     wanted: Collection[str],
     stamp: str,
     approval: bool,
-) -> list[str]:
-    """Within the caller's transaction, file a participant's new choice of webinars.
+    capacities: Mapping[str, int],
+) -> None:
+    """Within the caller's transaction, make a participant's chosen webinars exactly `wanted`.
 
-    Requests no longer wanted are withdrawn; a webinar already awaiting stays awaiting; a new
-    one awaits approval when `approval` is on. Returns the webinars that hold seats now (the
-    caller makes the registrations exactly these).
+    A seat or a request (awaiting approval, on a waiting list) no longer wanted is given up; a
+    declined request stays on record. A webinar wanted anew awaits approval when `approval` is
+    on; otherwise it takes a seat, or a place on its waiting list when full (`capacities`).
     """
     chosen = list(dict.fromkeys(wanted))
     placeholders = ", ".join("?" * len(chosen)) or "NULL"
     await conn.execute(
-        "DELETE FROM registration_requests WHERE participant_id = ? AND state = ?"
+        "DELETE FROM registrations WHERE participant_id = ?"
         f" AND webinar_id NOT IN ({placeholders})",
-        (participant_id, AWAITING, *chosen),
+        (participant_id, *chosen),
     )
-    awaiting = {w for (w,) in await _ids(conn, participant_id, AWAITING)}
-    registered = {
-        w
-        for (w,) in await conn.execute_fetchall(
-            "SELECT webinar_id FROM registrations WHERE participant_id = ?", (participant_id,)
-        )
-    }
-    new = [w for w in chosen if w not in awaiting and w not in registered]
+    await conn.execute(
+        "DELETE FROM registration_requests WHERE participant_id = ? AND state != ?"
+        f" AND webinar_id NOT IN ({placeholders})",
+        (participant_id, DECLINED, *chosen),
+    )
     if approval:
-        await ask(conn, participant_id, new, stamp)
-        return [w for w in chosen if w in registered]
+        held = {
+            w
+            for (w,) in await conn.execute_fetchall(
+                "SELECT webinar_id FROM registrations WHERE participant_id = ?"
+                " UNION SELECT webinar_id FROM registration_requests"
+                " WHERE participant_id = ? AND state != ?",
+                (participant_id, participant_id, DECLINED),
+            )
+        }
+        await ask(conn, participant_id, [w for w in chosen if w not in held], stamp)
+        return
     await conn.executemany(
         "DELETE FROM registration_requests WHERE participant_id = ? AND webinar_id = ?"
         " AND state = ?",
-        [(participant_id, w, DECLINED) for w in new],
+        [(participant_id, w, DECLINED) for w in chosen],
     )
-    return [w for w in chosen if w not in awaiting]
+    await seat_or_wait(conn, participant_id, chosen, capacities, stamp)
 
 
 async def _ids(conn: aiosqlite.Connection, participant_id: int, state: str) -> list[Any]:
@@ -120,10 +129,11 @@ class Decision:
     """
 
     outcome: str
-    webinar_ids: tuple[str, ...] = ()
+    webinar_ids: tuple[str, ...] = ()  # approved: those that got a seat
     action: str | None = None
     by_name: str | None = None
     at: datetime | None = None
+    queued: tuple[str, ...] = ()  # approved, but the webinar is full: on its waiting list
 
 
 class ApprovalStore:
@@ -189,26 +199,35 @@ class ApprovalStore:
         return int(row["n"])
 
     async def decide(
-        self, participant_id: int, outcome: str, organizer: int, name: str, now: datetime
+        self,
+        participant_id: int,
+        outcome: str,
+        organizer: int,
+        name: str,
+        now: datetime,
+        capacities: Mapping[str, int],
     ) -> Decision:
         """Approve (grant the seats) or decline all of a participant's waiting webinars.
 
-        In one transaction: the requests become registrations (approved) or `declined`, the
-        decision is recorded, and the participant's notice is queued in the outbox.
+        In one transaction: the requests become registrations, or places on the waiting list
+        of a full webinar (`capacities`), when approved, or `declined`; the decision is
+        recorded, and the participant's notice is queued in the outbox.
         """
         stamp = to_iso(now)
         async with self.db.transaction() as conn:
             waiting = sorted(w for (w,) in await _ids(conn, participant_id, AWAITING))
             if not waiting:
                 return await _earlier_decision(conn, participant_id)
+            queued: list[str] = []
             if outcome == APPROVED:
-                await grant_seats(conn, participant_id, waiting, stamp)
+                queued = await grant_seats(conn, participant_id, waiting, stamp, capacities)
             else:
                 await conn.execute(
                     "UPDATE registration_requests SET state = ?, decided_at = ?, decided_by = ?"
                     " WHERE participant_id = ? AND state = ?",
                     (DECLINED, stamp, organizer, participant_id, AWAITING),
                 )
+            decided = [w for w in waiting if w not in queued]  # seated, or declined
             detail = {
                 "participant": participant_id,
                 "organizer": organizer,
@@ -220,37 +239,37 @@ class ApprovalStore:
                 " VALUES (?, ?, ?, ?)",
                 (organizer, stamp, ACTIONS[outcome], json.dumps(detail, ensure_ascii=False)),
             )
-            await conn.execute(
+            notices = [(outcome, decided), (QUEUED, queued)]
+            await conn.executemany(
                 "INSERT INTO outbox(kind, webinar_id, participant_id, purpose, due_at,"
                 " created_at) VALUES (?, NULL, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (
-                    DECISION_KIND,
-                    participant_id,
-                    f"{outcome}|{stamp}|{','.join(waiting)}",
-                    stamp,
-                    stamp,
-                ),
+                [
+                    (DECISION_KIND, participant_id, f"{told}|{stamp}|{','.join(ids)}", stamp, stamp)
+                    for told, ids in notices
+                    if ids
+                ],
             )
-        return Decision(outcome, tuple(waiting))
+        return Decision(outcome, tuple(decided), queued=tuple(queued))
 
 
 async def grant_seats(
-    conn: aiosqlite.Connection, participant_id: int, webinar_ids: Collection[str], stamp: str
-) -> None:
+    conn: aiosqlite.Connection,
+    participant_id: int,
+    webinar_ids: Collection[str],
+    stamp: str,
+    capacities: Mapping[str, int],
+) -> list[str]:
     """Within the caller's transaction, give a participant seats for requested webinars.
 
     The request rows go and the registrations come in the same transaction: the one way a
-    request becomes a seat.
+    request becomes a seat. A full webinar (`capacities`) gives a place at the end of its
+    waiting list instead; those are returned.
     """
     await conn.executemany(
         "DELETE FROM registration_requests WHERE participant_id = ? AND webinar_id = ?",
         [(participant_id, w) for w in webinar_ids],
     )
-    await conn.executemany(
-        "INSERT OR IGNORE INTO registrations(participant_id, webinar_id, registered_at)"
-        " VALUES (?, ?, ?)",
-        [(participant_id, w, stamp) for w in webinar_ids],
-    )
+    return await seat_or_wait(conn, participant_id, webinar_ids, capacities, stamp)
 
 
 async def _earlier_decision(conn: aiosqlite.Connection, participant_id: int) -> Decision:
@@ -270,13 +289,6 @@ async def _earlier_decision(conn: aiosqlite.Connection, participant_id: int) -> 
     del erased
     outcome = next(key for key, value in ACTIONS.items() if value == action)
     return Decision("decided", action=outcome, by_name=by_name, at=from_iso(at))
-
-
-async def erase_requests(conn: aiosqlite.Connection, participant_id: int) -> None:
-    """Within /forget's transaction, erase every request of a participant."""
-    await conn.execute(
-        "DELETE FROM registration_requests WHERE participant_id = ?", (participant_id,)
-    )
 
 
 async def forget_decider(conn: aiosqlite.Connection, telegram_id: int, erased: int) -> None:

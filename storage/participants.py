@@ -12,9 +12,15 @@ from storage import approvals
 from storage.database import Database
 from storage.outbox import DIGEST_KIND, enqueue_for_chats
 from storage.timestamps import to_iso
+from storage.waiting_list import (
+    WAITING,
+    Request,
+    WaitingListStore,
+    erase_requests,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Mapping
     from datetime import datetime
 
     import aiosqlite
@@ -63,11 +69,25 @@ class Participant:
     reminders_enabled: bool = True
     unreachable_at: str | None = None
     unreachable_reason: str | None = None
+    requests: tuple[Request, ...] = ()  # chosen webinars without a seat yet
+
+    @property
+    def waiting_list(self) -> dict[str, int]:
+        """The webinars the participant waits for a seat in, with their place on each list."""
+        return {r.webinar_id: r.position for r in self.requests if r.state == WAITING}
 
     def profile(self) -> dict[str, Any]:
-        """Return the editable fields as a draft-shaped dict."""
+        """Return the editable fields as a draft-shaped dict.
+
+        "webinars" is every webinar chosen, with a seat or waiting for one (on a waiting list or
+        for approval); "waiting_list" gives the place on the list of those without a seat;
+        "requests" the webinars awaiting approval or declined, with their state.
+        """
         data = {column: getattr(self, column) for column in PROFILE_COLUMNS}
-        data["webinars"] = list(self.webinar_ids)
+        wanted = [r.webinar_id for r in self.requests if r.state != approvals.DECLINED]
+        data["webinars"] = [*self.webinar_ids, *(w for w in wanted if w not in self.webinar_ids)]
+        data["waiting_list"] = self.waiting_list
+        data["requests"] = [(r.webinar_id, r.state) for r in self.requests if r.state != WAITING]
         return data
 
 
@@ -107,16 +127,16 @@ class ParticipantStore:
             f" FROM participants p WHERE {where}",
             params,
         )
-        return [self._participant(row) for row in rows]
+        return [await self._participant(row) for row in rows]
 
-    @staticmethod
-    def _participant(row: Any) -> Participant:
+    async def _participant(self, row: Any) -> Participant:
         """Build a Participant from a row of `_all`'s query."""
         fields = {key: row[key] for key in row.keys() if key not in ("erased_at", "webinar_list")}  # noqa: SIM118 - a sqlite3.Row iterates its values
         if "reminders_enabled" in fields:
             fields["reminders_enabled"] = bool(fields["reminders_enabled"])
         webinars = tuple((row["webinar_list"] or "").split())
-        return Participant(**fields, webinar_ids=webinars)
+        requests = await WaitingListStore(self.db).requests_of(row["id"])
+        return Participant(**fields, webinar_ids=webinars, requests=requests)
 
     async def create(
         self,
@@ -125,12 +145,15 @@ class ParticipantStore:
         now: datetime,
         tell: Collection[int] = (),
         approval: bool = False,
+        capacities: Mapping[str, int] | None = None,
     ) -> Participant:
         """Store a completed registration; raise AlreadyRegistered when one exists.
 
         `tell`: organizers' chats that get a digest line about it, queued in the same
         transaction so that a crash cannot keep the registration and lose the line.
-        `approval`: the webinars await an organizer's approval instead of getting seats.
+        `approval`: the webinars await an organizer's approval instead of getting seats;
+        `capacities`: the seats of webinars that have a limit, a full one puts the participant
+        on its waiting list instead (see storage.approvals.choose_webinars).
         """
         stamp = to_iso(now)
         values = [draft.get(column) for column in PROFILE_COLUMNS]
@@ -151,13 +174,9 @@ class ParticipantStore:
                 )
                 participant_id = cursor.lastrowid
                 assert participant_id is not None  # an INSERT that succeeded has a rowid
-                await conn.executemany(
-                    "INSERT INTO registrations(participant_id, webinar_id, registered_at)"
-                    " VALUES (?, ?, ?)",
-                    [(participant_id, w, stamp) for w in draft["webinars"] if not approval],
+                await approvals.choose_webinars(
+                    conn, participant_id, draft["webinars"], stamp, approval, capacities or {}
                 )
-                if approval:
-                    await approvals.ask(conn, participant_id, draft["webinars"], stamp)
                 if tell:
                     await enqueue_for_chats(conn, DIGEST_KIND, participant_id, tell, now)
         except sqlite3.IntegrityError as exc:
@@ -169,12 +188,18 @@ class ParticipantStore:
         return created
 
     async def update_profile(
-        self, telegram_id: int, changes: dict[str, Any], now: datetime, approval: bool = False
+        self,
+        telegram_id: int,
+        changes: dict[str, Any],
+        now: datetime,
+        approval: bool = False,
+        capacities: Mapping[str, int] | None = None,
     ) -> Participant | None:
         """Change profile fields (and registrations when 'webinars' is given).
 
-        'webinars' is every webinar wanted, those awaiting approval included; with `approval`
-        the new ones await an organizer instead of getting seats.
+        'webinars' is every webinar wanted, those awaiting approval or a seat included: a new
+        one awaits an organizer (`approval`) or takes a seat or a place on a full webinar's
+        waiting list (`capacities`); one removed gives up its seat or request.
         """
         columns = {k: v for k, v in changes.items() if k in PROFILE_COLUMNS}
         stamp = to_iso(now)
@@ -192,28 +217,10 @@ class ParticipantStore:
                 (*columns.values(), stamp, row["id"]),
             )
             if "webinars" in changes:
-                seats = await approvals.seats_wanted(
-                    conn, row["id"], changes["webinars"], stamp, approval
+                await approvals.choose_webinars(
+                    conn, row["id"], changes["webinars"], stamp, approval, capacities or {}
                 )
-                await self._replace_registrations(conn, row["id"], seats, stamp)
         return await self.get(telegram_id)
-
-    @staticmethod
-    async def _replace_registrations(
-        conn: Any, participant_id: int, webinar_ids: list[str], stamp: str
-    ) -> None:
-        """Make the participant's registrations exactly `webinar_ids`, keeping old dates."""
-        placeholders = ", ".join("?" * len(webinar_ids)) or "NULL"
-        await conn.execute(
-            f"DELETE FROM registrations WHERE participant_id = ? AND webinar_id NOT IN"
-            f" ({placeholders})",
-            (participant_id, *webinar_ids),
-        )
-        await conn.executemany(
-            "INSERT OR IGNORE INTO registrations(participant_id, webinar_id, registered_at)"
-            " VALUES (?, ?, ?)",
-            [(participant_id, w, stamp) for w in webinar_ids],
-        )
 
     async def set_reminders(
         self, participant_id: int, enabled: bool, now: datetime
@@ -246,14 +253,20 @@ class ParticipantStore:
         )
 
     async def erase(
-        self, telegram_id: int, now: datetime, keep_answers: Collection[str] = ()
+        self,
+        telegram_id: int,
+        now: datetime,
+        keep_answers: Collection[str] = (),
+        give_up: Collection[str] = (),
     ) -> bool:
         """Erase everything personal about one person (see erase_person); then fold the WAL in.
 
-        Returns whether a participant was registered under this id.
+        `give_up`: webinars whose seat the person frees (for someone waiting), instead of
+        keeping the registration anonymously. Returns whether a participant was registered
+        under this id.
         """
         async with self.db.transaction() as conn:
-            found = await erase_person(conn, telegram_id, to_iso(now), keep_answers)
+            found = await erase_person(conn, telegram_id, to_iso(now), keep_answers, give_up)
         await self.db.checkpoint()
         return found
 
@@ -333,7 +346,11 @@ ERASED_PERSON = 0
 
 
 async def erase_person(
-    conn: aiosqlite.Connection, telegram_id: int | None, stamp: str, keep_answers: Collection[str]
+    conn: aiosqlite.Connection,
+    telegram_id: int | None,
+    stamp: str,
+    keep_answers: Collection[str],
+    give_up: Collection[str] = (),
 ) -> bool:
     """Inside a transaction, erase every personal field about this Telegram user, everywhere.
 
@@ -341,7 +358,8 @@ async def erase_person(
     zone and dates (for the series' counts), their registrations, attendance and delivery
     outcomes, and survey answers to the questions in `keep_answers` (ratings and choices).
     Free-text answers, names, position, e-mail, the Telegram id, conversations, code attempts,
-    the organizer role and their id in the organizers' records are erased.
+    requests for a seat (waiting lists), the seats in `give_up`, the organizer role and their
+    id in the organizers' records are erased.
     """
     if telegram_id is None:
         return False
@@ -357,7 +375,6 @@ async def erase_person(
             " unreachable_reason = NULL, erased_at = ?, updated_at = ? WHERE id = ?",
             (stamp, stamp, participant_id),
         )
-        await approvals.erase_requests(conn, participant_id)
         keep = sorted(keep_answers)
         await conn.execute(
             "UPDATE answers SET value = NULL WHERE response_id IN"
@@ -370,6 +387,7 @@ async def erase_person(
             " ELSE status END, last_error = NULL WHERE participant_id = ?",
             (participant_id,),
         )
+        await erase_requests(conn, participant_id, give_up)
     person = (telegram_id,)
     await conn.execute("DELETE FROM conversations WHERE telegram_id = ?", person)
     await conn.execute("DELETE FROM code_attempts WHERE telegram_id = ?", person)

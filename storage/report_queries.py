@@ -53,7 +53,11 @@ _PARTICIPANTS_SQL: Final = (
     " p.position, p.sex, p.email, p.language, p.timezone, p.registered_at,"
     " (SELECT group_concat(webinar_id, ';') FROM (SELECT r2.webinar_id FROM registrations r2"
     "   JOIN webinars w ON w.id = r2.webinar_id WHERE r2.participant_id = p.id"
-    "   ORDER BY w.position)) FROM participants p WHERE p.erased_at IS NULL {where} ORDER BY p.id"
+    "   ORDER BY w.position)),"
+    " (SELECT group_concat(webinar_id, ';') FROM (SELECT q.webinar_id"
+    "   FROM registration_requests q JOIN webinars w ON w.id = q.webinar_id"
+    "   WHERE q.participant_id = p.id AND q.state = 'waiting_list' ORDER BY w.position))"
+    " FROM participants p WHERE p.erased_at IS NULL {where} ORDER BY p.id"
 )
 
 
@@ -128,7 +132,8 @@ class ReportQueries(ReadOnlyConnection):
         """Participants not erased, by id: all, a webinar's registrants, or the unregistered.
 
         Rows: id, full name, country, country other, institution, institution other,
-        position, sex, e-mail, language, time zone, registered at, webinar ids joined by ';'.
+        position, sex, e-mail, language, time zone, registered at, webinar ids joined by ';',
+        ids of the webinars whose waiting list they are on, joined by ';'.
         """
         if unregistered:
             return self._stream(

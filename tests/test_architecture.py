@@ -34,6 +34,7 @@ LAYERS: Final[Mapping[str, frozenset[str]]] = {
     "overrides.py": frozenset({"bot/domain/overrides.py", "storage/overrides.py"}),
     "organizers.py": frozenset({"handlers/organizers.py", "storage/organizers.py"}),
     "schedule.py": frozenset({"handlers/schedule.py", "storage/schedule.py"}),
+    "waiting_list.py": frozenset({"bot/delivery/waiting_list.py", "storage/waiting_list.py"}),
     "certificates.py": frozenset(
         {
             "handlers/certificates.py",

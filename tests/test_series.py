@@ -401,3 +401,19 @@ def test_the_daily_digest_has_a_checked_time_of_day() -> None:
             )
         )
         assert 'organizer_digest_time: must be a time of day in quotes from "00:00"' in message
+
+
+def test_capacity_is_optional_and_checked() -> None:
+    series = parse(VALID)
+    assert [w.capacity for w in series.webinars] == [None, None]
+    limited = parse(
+        replaced('topics = ["One", "Two"]\n', 'topics = ["One", "Two"]\ncapacity = 40\n')
+    )
+    assert limited.webinar("first") is not None
+    assert limited.webinar("first").capacity == 40  # type: ignore[union-attr]
+    assert limited.webinar("second").capacity is None  # type: ignore[union-attr]
+    for bad in ("0", "-3", '"40"', "40.5", "true", "1_000_001"):
+        message = error_for(
+            replaced('topics = ["One", "Two"]\n', f'topics = ["One", "Two"]\ncapacity = {bad}\n')
+        )
+        assert "series.toml: webinars[1].capacity: must be a whole number of seats" in message

@@ -41,6 +41,28 @@ def draft(**changes: object) -> dict:
     return data
 
 
+async def _old_participant(old: Database, telegram_id: int) -> int:
+    """Store a participant registered for the first webinar in an older schema (raw SQL).
+
+    The stores are written for the newest schema, so an older one gets its rows directly.
+    """
+    data = draft()
+    columns = [k for k in data if k != "webinars"]
+    async with old.transaction() as conn:
+        cursor = await conn.execute(
+            f"INSERT INTO participants(telegram_id, {', '.join(columns)}, registered_at,"
+            f" updated_at) VALUES (?, {', '.join('?' * len(columns))}, ?, ?)",
+            (telegram_id, *(data[k] for k in columns), "2026-12-01T12:00:00Z", "x"),
+        )
+        participant_id = cursor.lastrowid
+        assert participant_id is not None
+        await conn.execute(
+            "INSERT INTO registrations(participant_id, webinar_id, registered_at) VALUES (?, ?, ?)",
+            (participant_id, data["webinars"][0], "2026-12-01T12:00:00Z"),
+        )
+    return participant_id
+
+
 @pytest.fixture
 async def db(tmp_path: Path):
     """An open, migrated database with the example series' webinars."""
@@ -72,7 +94,7 @@ async def test_upgrade_from_older_schema_keeps_data(tmp_path: Path) -> None:
             for i, w in enumerate(load_series(ROOT / "series.example.toml").webinars)
         ],
     )
-    await ParticipantStore(old).create(42, draft(), NOW)
+    await _old_participant(old, 42)
     missing = await old.fetchone("SELECT name FROM sqlite_master WHERE name = 'conversations'")
     assert missing is None
     await old.close()
@@ -91,7 +113,7 @@ async def test_open_lists_rebuild_keeps_rows_and_foreign_keys(tmp_path: Path) ->
     old = Database(path)
     await old.open(upto=7)
     await ScheduleStore(old).sync(load_series(ROOT / "series.example.toml").webinars, NOW)
-    participant_id = (await ParticipantStore(old).create(42, draft(), NOW)).id
+    participant_id = await _old_participant(old, 42)
     await old.close()
 
     new = Database(path)

@@ -198,6 +198,8 @@ def sample_context(texts: Texts, lang: str) -> dict:
                 "recording_url": "https://x.org/r",
             }
         ],
+        # waiting lists
+        "waiting": [{"title": "T <&>", "starts_at": NOW, "waiting": 3}],
         # /stats
         "stat_webinars": [
             {
@@ -216,12 +218,16 @@ def sample_context(texts: Texts, lang: str) -> dict:
                 "certificates": 2,
                 "ratings": [{"text": "A & <b>", "average": "4.50", "answers": 2}],
                 "held": True,
+                "capacity": 5,
+                "waiting": 2,
             },
             {
                 "number": 2,
                 "title": "U <&>",
                 "held": False,
                 "registered": 7,
+                "capacity": None,
+                "waiting": 0,
                 "attended": 0,
                 "attendance_rate": "0.0%",
                 "invited": 0,

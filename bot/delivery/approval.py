@@ -10,43 +10,27 @@ organizers. Reminders and every figure read `registrations`, so they see approve
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from telegram import InputFile
 
 from bot.delivery.enrolment import after_joining
+from bot.delivery.waiting_list import capacities
 from bot.domain.catalogue import LANGUAGES
 from bot.render.calendar_files import Attendee, calendar_filename, series_calendar
 from bot.render.organizer_keyboards import approval_keyboard
-from bot.render.views import profile_view, zone_label
-from storage.approvals import APPROVED, DECLINED, Decision, Waiting
+from bot.render.views import profile_view, webinar_rows, zone_label
+from storage.approvals import APPROVED, DECLINED, QUEUED, Decision, Waiting
 
 if TYPE_CHECKING:
     from telegram import Bot, InlineKeyboardMarkup, Message
 
+    from bot.delivery.relevance import Outcome
     from bot.services import Services
     from storage.outbox import Delivery
-    from storage.participants import Participant
 
 PENDING_SHOWN: Final = 10  # participants listed by one /pending, oldest first
 CHOICES: Final = {"y": APPROVED, "n": DECLINED}  # the buttons' part -> the decision
-
-
-async def wanted_webinars(services: Services, participant: Participant) -> list[str]:
-    """Every webinar the participant chose, with a seat or awaiting approval (series order)."""
-    awaiting = set(await services.approvals.awaiting_ids(participant.id))
-    seats = set(participant.webinar_ids)
-    return [w for w in services.webinar_ids if w in seats or w in awaiting]
-
-
-async def profile_data(services: Services, participant: Participant) -> dict[str, Any]:
-    """The participant's profile for their card, with each request and its state."""
-    data = participant.profile()
-    data["requests"] = [
-        (row["webinar_id"], row["state"])
-        for row in await services.approvals.requests_of(participant.id)
-    ]
-    return data
 
 
 async def decide(
@@ -58,7 +42,12 @@ async def decide(
     notice); a webinar starting within the hour also gets its last-minute reminder.
     """
     decision = await services.approvals.decide(
-        participant_id, CHOICES[choice], organizer_id, organizer_name, services.clock.now()
+        participant_id,
+        CHOICES[choice],
+        organizer_id,
+        organizer_name,
+        services.clock.now(),
+        capacities(services.series),
     )
     if decision.outcome == APPROVED:
         await after_joining(services, participant_id, decision.webinar_ids)
@@ -130,6 +119,17 @@ def _decided(delivery: Delivery) -> tuple[str, list[str]]:
     return outcome, [w for w in ids.split(",") if w]
 
 
+async def decision_unwanted(services: Services, delivery: Delivery) -> Outcome | None:
+    """Why a decision notice no longer goes out (the person is gone, no longer waiting), or None."""
+    participant = await services.participants.by_id(delivery.participant_id)
+    if participant is None:
+        return "cancelled", {"last_error": "the participant is gone"}
+    outcome, ids = _decided(delivery)
+    if outcome == QUEUED and not set(ids) & set(participant.waiting_list):
+        return "cancelled", {"last_error": "no longer on a waiting list"}
+    return None
+
+
 async def send_decision(services: Services, bot: Bot, delivery: Delivery) -> Message:
     """Tell a participant the organizers' decision (approved: with the calendar file)."""
     outcome, ids = _decided(delivery)
@@ -138,6 +138,21 @@ async def send_decision(services: Services, bot: Bot, delivery: Delivery) -> Mes
         raise LookupError(f"decision row {delivery.id}: the participant is gone")
     lang, series = delivery.language, services.series
     webinars = [w for w in series.webinars if w.id in ids]
+    if outcome == QUEUED:
+        waiting = {w: n for w, n in participant.waiting_list.items() if w in ids}
+        if not waiting:
+            raise LookupError(f"decision row {delivery.id}: no longer on a waiting list")
+        text = "\n\n".join(
+            (
+                services.texts.render(lang, "approval_queued", name=participant.full_name or ""),
+                services.texts.render(
+                    lang,
+                    "waiting_list",
+                    waiting=webinar_rows(series, lang, list(waiting), waiting=waiting),
+                ),
+            )
+        )
+        return await bot.send_message(delivery.telegram_id, text)
     if outcome == DECLINED:
         text = services.texts.render(
             lang,

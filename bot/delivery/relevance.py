@@ -10,6 +10,7 @@ from bot.domain.reminders import offset_of, skip_reason, start_of
 from storage.approvals import DECISION_KIND
 from storage.daily_digest import DAILY_DIGEST_KIND
 from storage.outbox import DIGEST_KIND
+from storage.waiting_list import SEAT_KIND
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -62,7 +63,7 @@ def _reminder(
 def _late_reminder(
     services: Services, delivery: Delivery, webinar: Webinar, now: datetime
 ) -> Reason | None:
-    """A "starts in a few minutes": still registered, the webinar not over."""
+    """A "starts in a few minutes" or "a seat became free": still registered, not over."""
     if not delivery.registered:
         return NOT_REGISTERED
     return ("skipped", "the webinar had ended") if now >= webinar.ends_at else None
@@ -92,6 +93,7 @@ _BY_KIND: dict[str, Callable[[Any, Delivery, Any, datetime], Reason | None]] = {
     "reminder": _reminder,
     "late_reminder": _late_reminder,
     "change_notice": _change_notice,
+    SEAT_KIND: _late_reminder,
     "survey": _survey,
     "nudge": _survey,
 }

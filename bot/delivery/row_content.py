@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.delivery import daily_digest
-from bot.delivery.approval import digest_buttons
+from bot.delivery.approval import decision_unwanted, digest_buttons
 from bot.delivery.digest import digest_line
 from bot.delivery.relevance import Outcome, still_wanted
 from bot.domain import attendance, survey
@@ -73,7 +73,8 @@ class RowContent:
                 return "cancelled", {"last_error": "the participant is no longer registered"}
             return Content(line, await digest_buttons(self.services, delivery))
         if delivery.kind == DECISION_KIND:
-            return Content("", None)
+            unwanted = await decision_unwanted(self.services, delivery)
+            return Content("", None) if unwanted is None else unwanted
         if delivery.kind == DAILY_DIGEST_KIND:
             digest = await daily_digest.daily_digest_message(self.services, delivery)
             return Content(digest, None) if isinstance(digest, str) else digest

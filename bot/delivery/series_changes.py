@@ -1,13 +1,15 @@
 """A new version of the series (file reloaded, a webinar changed in the chat) put in force.
 
-The webinars are stored, and the registrants of each changed webinar get a change notice
-through the outbox.
+The webinars are stored, the registrants of each changed webinar get a change notice
+through the outbox, and seats a raised capacity frees go to the people waiting for them.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
+
+from bot.delivery.waiting_list import grant_free_seats
 
 if TYPE_CHECKING:
     from bot.domain.series import Series
@@ -31,6 +33,7 @@ async def apply_series(services: Services, series: Series) -> int:
             change.version,
             queued,
         )
+    await grant_free_seats(services)
     if services.sender is not None:
         services.sender.wake()
     return len(changes)

@@ -73,7 +73,9 @@ _WEBINAR_KEYS: Final = (
     "questions",
     "materials",
     "recording_url",
+    "capacity",
 )
+MAX_CAPACITY: Final = 1_000_000
 
 
 def _base(lang: str | None) -> str:
@@ -97,6 +99,7 @@ class Webinar:
     questions: tuple[Question, ...] = ()
     materials: tuple[Material, ...] = ()
     recording_url: str | None = None
+    capacity: int | None = None  # seats; None: as many as register
 
     @property
     def title_es(self) -> str | None:
@@ -216,6 +219,7 @@ def _parse_webinar(table: Table, default_reminders: tuple[timedelta, ...]) -> We
         raise SeriesError(f"{table.source}: {exc}") from None
     recording = table.raw("recording_url", required=False)
     return Webinar(
+        capacity=table.optional_count("capacity", "seats", 1, MAX_CAPACITY),
         materials=materials,
         recording_url=None if recording is None else table.url("recording_url"),
         id=webinar_id,

@@ -105,6 +105,17 @@ class Table:
         value = self.raw(key, required=False)
         return None if value is None else self.clean_text(key, value, max_len)
 
+    def optional_count(self, key: str, unit: str, low: int, high: int) -> int | None:
+        """Return an optional whole number from `low` to `high` (None when absent)."""
+        value = self.raw(key, required=False)
+        if value is None:
+            return None
+        if type(value) is not int or not low <= value <= high:
+            raise self.error(
+                key, f"must be a whole number of {unit} from {low} to {high}, not {show(value)}"
+            )
+        return value
+
     def text_list(
         self, key: str, required: bool, max_len: int = TOPIC_MAX
     ) -> tuple[str, ...] | None:

@@ -10,6 +10,7 @@ from bot.domain.reminders import is_live, offset_of
 from bot.domain.speaker_questions import asking_open
 from bot.render.calendar_files import google_calendar_link, outlook_link
 from bot.render.keyboards import webinar_keyboard
+from storage.waiting_list import SEAT_KIND
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -73,6 +74,8 @@ def compose(
         template = "late_reminder"
     elif delivery.kind == "change_notice":
         template = "change_notice"
+    elif delivery.kind == SEAT_KIND:
+        template = "seat_offered"
     else:
         raise LookupError(f"no message for outbox kind {delivery.kind!r}")
     return (

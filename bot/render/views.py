@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from bot.render.texts import Texts, zone_name
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
 
     from bot.domain.series import Series
@@ -17,8 +18,12 @@ def webinar_rows(
     lang: str,
     webinar_ids: list[str] | None = None,
     selected: list[str] | None = None,
+    waiting: Mapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """List webinars (all, or those in webinar_ids) with title, start and whether selected."""
+    """List webinars (all, or those in webinar_ids) with title, start and whether selected.
+
+    `waiting`: the place on the waiting list of webinars chosen without a seat yet.
+    """
     rows = []
     for webinar in series.webinars:
         if webinar_ids is not None and webinar.id not in webinar_ids:
@@ -29,6 +34,7 @@ def webinar_rows(
                 "title": webinar.title_for(lang),
                 "starts_at": webinar.starts_at,
                 "selected": selected is not None and webinar.id in selected,
+                "waiting": (waiting or {}).get(webinar.id),
             }
         )
     return rows
@@ -54,6 +60,7 @@ def profile_view(texts: Texts, series: Series, data: dict[str, Any], now: dateti
     else:
         institution_text = texts.label(lang, f"institutions.{institution}") if institution else none
     zone = data.get("timezone") or series.timezone.key
+    requests = dict(data.get("requests") or [])
     return {
         "name": data.get("full_name") or none,
         "country": country_text,
@@ -64,9 +71,14 @@ def profile_view(texts: Texts, series: Series, data: dict[str, Any], now: dateti
         "language": texts.label(lang, f"languages.{lang}"),
         "timezone": zone_label(zone, now, lang),
         "zone": zone,
-        "webinars": webinar_rows(series, lang, list(data.get("webinars") or [])),
+        "webinars": webinar_rows(
+            series,
+            lang,
+            [w for w in data.get("webinars") or [] if w not in requests],
+            waiting=data.get("waiting_list"),
+        ),
         "requests": [
-            {**row, "state": dict(data.get("requests") or [])[row["id"]]}
-            for row in webinar_rows(series, lang, [w for w, _ in data.get("requests") or []])
+            {**row, "state": requests[row["id"]]}
+            for row in webinar_rows(series, lang, list(requests))
         ],
     }

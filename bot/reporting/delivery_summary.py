@@ -28,6 +28,7 @@ KIND_ORDER: Final = (
     "reminder",
     "late_reminder",
     "change_notice",
+    "seat_offered",
     "survey",
     "nudge",
     "broadcast",

@@ -46,6 +46,7 @@ COLUMNS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("timezone", "time zone"),
         ("registered_at", "registered at (UTC)"),
         ("webinars", "webinars"),
+        ("waiting_lists", "waiting lists"),
     ),
     "attendance": (
         ("webinar_id", "webinar id"),
@@ -204,6 +205,7 @@ def participant_rows(
         timezone,
         registered_at,
         webinars,
+        waiting_lists,
     ) in stored:
         yield (
             pid,
@@ -217,6 +219,7 @@ def participant_rows(
             timezone,
             registered_at,
             clean(webinars or ""),
+            clean(waiting_lists or ""),
         )
 
 

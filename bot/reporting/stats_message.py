@@ -52,9 +52,18 @@ def _rows(
 
 
 def stats_context(
-    summary: Summary, series: Series, texts: Texts, lang: str, held: set[str]
+    summary: Summary,
+    series: Series,
+    texts: Texts,
+    lang: str,
+    held: set[str],
+    waiting: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """What templates/messages/stats.html prints (attendance only for webinars held)."""
+    """What templates/messages/stats.html prints (attendance only for webinars held).
+
+    `waiting`: how many people wait for a seat, per webinar; with a webinar's capacity it
+    gives the line "seats: 40/40, waiting list: 5".
+    """
     webinars, shown = summary.webinars, []
     names = rating_labels(series, texts.label(lang, "stats.legend.overall"), lang)
     for number, webinar_id in enumerate(webinars, 1):
@@ -65,6 +74,8 @@ def stats_context(
                 "number": number,
                 "title": webinar.title_for(lang) if webinar else webinar_id,
                 "held": webinar_id in held,
+                "capacity": webinar.capacity if webinar else None,
+                "waiting": (waiting or {}).get(webinar_id, 0),
                 "registered": attendance.registered,
                 "attended": attendance.attended,
                 "from_platform": attendance.from_platform,
@@ -113,10 +124,18 @@ def read_summary(database: Path, series: Series) -> Summary:
         return summarise(queries, ExportContext.build(series), webinar_ids(queries))
 
 
-def stats_text(summary: Summary, series: Series, texts: Texts, lang: str, now: datetime) -> str:
-    """The /stats message (Telegram HTML) as of `now`."""
+def stats_text(
+    summary: Summary,
+    series: Series,
+    texts: Texts,
+    lang: str,
+    now: datetime,
+    waiting: Mapping[str, int] | None = None,
+) -> str:
+    """The /stats message (Telegram HTML) as of `now` (with the waiting lists, if given)."""
     held = held_webinars(series, now)
-    return texts.render(lang, "stats", **stats_context(summary, series, texts, lang, held))
+    context = stats_context(summary, series, texts, lang, held, waiting)
+    return texts.render(lang, "stats", **context)
 
 
 def stats_charts(
