@@ -13,6 +13,7 @@ import icalendar
 
 from bot.delivery.series_changes import apply_series
 from bot.runtime.webhook_server import BotServer
+from tests.support.delivery import settle
 from tests.support.users import SimUser, button_url, register
 
 if TYPE_CHECKING:
@@ -78,7 +79,8 @@ async def test_feed_follows_a_moved_webinar_and_stops_after_forget(
 
         unknown = url.rsplit("/", 1)[0] + "/" + "x" * 43 + ".ics"
         assert (await fetch(unknown)).status_code == 404
-        await user.drain()
+        await settle(bot)
+        await user.expect("Change to")
         await user.say("/forget")
         confirm = await user.expect("Erase your personal data?")
         await user.press(confirm, "Yes, erase")
