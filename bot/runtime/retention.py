@@ -1,6 +1,6 @@
 """Retention: RETENTION_DAYS after the series' last webinar ends, erase personal data.
 
-The effect on each participant is exactly that of /forget (storage.participants.erase_person):
+The effect on each participant is exactly that of /forget (storage.erasure.erase_person):
 every personal field everywhere is erased (free-text answers and the organizer role included),
 so only the anonymous counts remain. Open conversations and code attempts are deleted too.
 Every run after the deadline is recorded in `retention_runs` (storage.retention_runs).
