@@ -18,10 +18,8 @@ if TYPE_CHECKING:
 FINAL_STATUSES = ("sent", "failed", "skipped", "unreachable", "cancelled")
 DIGEST_KIND = "digest"  # a line to an organizer's chat about a new registration
 
-NO_PARTICIPANT = 0  # Delivery.participant_id of a row about no participant (to a chat)
-
-_CLAIM_COLUMNS = f"""
-    o.id, o.kind, o.webinar_id, COALESCE(o.participant_id, {NO_PARTICIPANT}) AS participant_id,
+_CLAIM_COLUMNS = """
+    o.id, o.kind, o.webinar_id, o.participant_id,
     o.purpose, o.due_at, o.attempts, o.chat_id,
     CASE WHEN o.participant_id IS NULL THEN o.chat_id
          WHEN p.telegram_id IS NULL THEN NULL ELSE COALESCE(o.chat_id, p.telegram_id) END
@@ -61,14 +59,14 @@ async def enqueue_for_chats(
 class Delivery:
     """A claimed outbox row with what is needed to send it.
 
-    A row addressed to a chat about no participant (the daily digest) has `participant_id`
-    NO_PARTICIPANT, and the participant's fields (language, timezone) empty.
+    A row addressed to a chat about no participant (the daily digest) has no `participant_id`
+    and the participant's fields (language, timezone) empty.
     """
 
     id: int
     kind: str
     webinar_id: str | None
-    participant_id: int
+    participant_id: int | None
     purpose: str
     due_at: datetime
     attempts: int
@@ -81,6 +79,13 @@ class Delivery:
     webinar_version: int | None
     webinar_starts_at: str | None
     chat_id: int | None = None  # an organizer's chat, for rows about the participant
+
+    @property
+    def participant(self) -> int:
+        """The participant the row is about (every kind but the daily digest names one)."""
+        if self.participant_id is None:
+            raise LookupError(f"outbox row {self.id} ({self.kind}) is about no participant")
+        return self.participant_id
 
 
 def _delivery(row: Any) -> Delivery:

@@ -75,9 +75,9 @@ def decision_line(services: Services, lang: str, decision: Decision, presser: st
 
 async def digest_buttons(services: Services, delivery: Delivery) -> InlineKeyboardMarkup | None:
     """Approve and Decline under a digest line, while the participant waits for a decision."""
-    if not await services.approvals.awaiting_ids(delivery.participant_id):
+    if not await services.approvals.awaiting_ids(delivery.participant):
         return None
-    return approval_keyboard(services.texts, LANGUAGES[0], delivery.participant_id)
+    return approval_keyboard(services.texts, LANGUAGES[0], delivery.participant)
 
 
 async def pending_entries(
@@ -121,7 +121,7 @@ def _decided(delivery: Delivery) -> tuple[str, list[str]]:
 
 async def decision_unwanted(services: Services, delivery: Delivery) -> Outcome | None:
     """Why a decision notice no longer goes out (the person is gone, no longer waiting), or None."""
-    participant = await services.participants.by_id(delivery.participant_id)
+    participant = await services.participants.by_id(delivery.participant)
     if participant is None:
         return "cancelled", {"last_error": "the participant is gone"}
     outcome, ids = _decided(delivery)
@@ -133,7 +133,7 @@ async def decision_unwanted(services: Services, delivery: Delivery) -> Outcome |
 async def send_decision(services: Services, bot: Bot, delivery: Delivery) -> Message:
     """Tell a participant the organizers' decision (approved: with the calendar file)."""
     outcome, ids = _decided(delivery)
-    participant = await services.participants.by_id(delivery.participant_id)
+    participant = await services.participants.by_id(delivery.participant)
     if participant is None or delivery.telegram_id is None:
         raise LookupError(f"decision row {delivery.id}: the participant is gone")
     lang, series = delivery.language, services.series

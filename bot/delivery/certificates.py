@@ -182,7 +182,7 @@ class CertificateRuntime:
             self.store,
             self.services.series.certificates,
             delivery.webinar_id or "",
-            delivery.participant_id,
+            delivery.participant,
         )
         return found[0] if found else None
 

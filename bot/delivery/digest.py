@@ -26,7 +26,7 @@ async def chats_to_tell(services: Services) -> set[int]:
 
 async def digest_line(services: Services, delivery: Delivery) -> str | None:
     """The line an organizer reads about the row's registration, or None when it is gone."""
-    participant = await services.participants.by_id(delivery.participant_id)
+    participant = await services.participants.by_id(delivery.participant)
     if participant is None:
         return None
     lang = LANGUAGES[0]

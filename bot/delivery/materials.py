@@ -83,7 +83,7 @@ class MaterialsRuntime:
         webinar = self.services.series.webinar(delivery.webinar_id or "")
         if webinar is None:
             return NewItems((), None), False
-        sent = await self.store.purposes_sent(delivery.participant_id, webinar.id, delivery.id)
+        sent = await self.store.purposes_sent(delivery.participant, webinar.id, delivery.id)
         return new_items(webinar, delivery.purpose, sent), bool(sent)
 
     async def unwanted(self, delivery: Delivery) -> Outcome | None:
@@ -100,7 +100,7 @@ class MaterialsRuntime:
         items, later = await self._new(delivery)
         if webinar is None or delivery.telegram_id is None or not items:
             raise LookupError(f"materials row {delivery.id} has nothing to send")
-        record = await services.attendance.get(delivery.participant_id, webinar.id)
+        record = await services.attendance.get(delivery.participant, webinar.id)
         attended = record is not None and record.attended
         lang = delivery.language
         text = services.texts.render(

@@ -127,10 +127,10 @@ class RowContent:
         services = self.services
         webinar = services.series.webinar(delivery.webinar_id or "")
         assert webinar is not None, "still_wanted cancels rows of webinars no longer in the series"
-        response = await services.survey.ensure_response(webinar.id, delivery.participant_id, now)
+        response = await services.survey.ensure_response(webinar.id, delivery.participant, now)
         if delivery.kind == "nudge" and response.status in ("completed", "absent"):
             return "cancelled", {"last_error": "already answered"}
-        record = await services.attendance.get(delivery.participant_id, webinar.id)
+        record = await services.attendance.get(delivery.participant, webinar.id)
         recorded, source = (record.attended, record.source) if record else (None, None)
         if not attendance.survey_offered(recorded, source):
             return "cancelled", {"last_error": "absent by the platform's report"}
