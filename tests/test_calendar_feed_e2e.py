@@ -78,7 +78,7 @@ async def test_feed_follows_a_moved_webinar_and_stops_after_forget(
 
         unknown = url.rsplit("/", 1)[0] + "/" + "x" * 43 + ".ics"
         assert (await fetch(unknown)).status_code == 404
-        await user.drain()
+        await user.expect("Change to")  # the notice of the move, sent through the outbox
         await user.say("/forget")
         confirm = await user.expect("Erase your personal data?")
         await user.press(confirm, "Yes, erase")
