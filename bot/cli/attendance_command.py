@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, load_settings
 from bot.domain.series import SeriesError, load_series
-from bot.reporting.attendance.importing import apply, prepare
 from bot.reporting.attendance.reading import MAX_BYTES, AttendanceFileError
 from bot.reporting.attendance.summary import summary_lines
 from storage.attendance import AttendanceStore
@@ -59,6 +58,9 @@ def _read(path: Path) -> bytes:
 
 async def _import(args: argparse.Namespace) -> int:
     """Plan, print, and (unless --dry-run) write."""
+    # Imported here for start-up cost: the report readers only when a report is imported.
+    from bot.reporting.attendance.importing import apply, prepare
+
     settings = load_settings(env_file=Path(args.env_file))
     series = load_series(settings.series_file)
     webinar = series.webinar(args.webinar_id)

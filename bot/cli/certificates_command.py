@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, Settings, load_settings, require_certificate_secret
-from bot.delivery.certificates import Verdict, eligible, make_certificate, verify_code
 from bot.domain.overrides import series_with_overrides
 from bot.domain.series import Series, SeriesError, load_series
-from bot.render.texts import Texts
 from storage.attendance import AttendanceStore, Attendee
 from storage.certificates import CertificateStore
 from storage.database import Database, MigrationError
 
 if TYPE_CHECKING:
     import argparse
+
+    from bot.delivery.certificates import Verdict
 
 EXIT_GENUINE = 0
 EXIT_FORGED = 1
@@ -73,6 +73,8 @@ def _database(settings: Settings) -> Path:
 
 async def _eligible(path: Path, series: Series, webinar_id: str) -> tuple[Series, list[Attendee]]:
     """The series with its overrides, and the participants eligible for the webinar."""
+    from bot.delivery.certificates import eligible  # start-up cost: telegram, reportlab
+
     rule = series.certificates
     async with Database(path) as db:
         series = await series_with_overrides(db, series)
@@ -95,6 +97,10 @@ def _write_all(settings: Settings, series: Series, secret: str, webinar_id: str,
     series, holders = asyncio.run(_eligible(path, series, webinar_id))
     webinar = series.webinar(webinar_id)
     assert webinar is not None
+    # Imported here for start-up cost: PDF making (reportlab) only when certificates are made.
+    from bot.delivery.certificates import make_certificate
+    from bot.render.texts import Texts
+
     texts = Texts()
     for holder in holders:
         made = make_certificate(texts, series, secret, webinar, holder)
@@ -120,6 +126,8 @@ def certificates(args: argparse.Namespace) -> int:
 
 async def _verdict(database: Path | None, series: Series, secret: str, code: str) -> Verdict:
     """Check a code, naming its participant from the database when there is one."""
+    from bot.delivery.certificates import verify_code  # start-up cost: telegram, reportlab
+
     if database is None:
         return await verify_code(None, series, secret, code)
     async with Database(database) as db:

@@ -22,7 +22,6 @@ from markupsafe import Markup
 from bot.clock import from_iso
 from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label
 from bot.reporting.charts import chart_words, rating_labels, render_charts, webinar_titles
-from bot.reporting.docx_report import html_to_docx
 from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
 from bot.reporting.statistics import (
     Breakdown,
@@ -387,6 +386,8 @@ def make_report_file(
     """The report as a file's bytes: Markdown or HTML in UTF-8, or a Word document."""
     if fmt != "docx":
         return make_report(database, series, webinar, fmt, now).encode("utf-8")
+    from bot.reporting.docx_report import html_to_docx  # start-up cost: python-docx
+
     html = make_report(database, series, webinar, "html", now)
     known = series.webinar(webinar) if webinar else None
     return html_to_docx(html, known.title if known else series.title)
