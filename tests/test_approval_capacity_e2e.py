@@ -126,3 +126,18 @@ async def test_a_profile_change_keeps_a_place_on_the_list_with_approval_on(
     stored = await bot.services.participants.get(7302)
     assert stored is not None and stored.waiting_list == {first: 1}
     assert await bot.services.approvals.awaiting_ids(stored.id) == []
+
+
+async def test_the_digest_line_counts_the_webinars_waited_for(
+    bot: RunningBot, client: SandboxClient
+) -> None:
+    await first_webinar_seats(bot, 1)
+    await register(await SimUser(client, 7401).join())
+    bot.services.series = dataclasses.replace(bot.services.series, organizer_digest="each")
+    organizer = await SimUser(client, ORGANIZER).join()
+    dana = await SimUser(client, 7402).join()
+    await register(dana)
+    await dana.expect("you are number 1 on its waiting list")
+    await settle(bot)
+    line = await organizer.expect("New registration")
+    assert line["text"].endswith(f"webinars: {len(bot.services.webinar_ids)}")

@@ -19,9 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from bot.clock import from_iso
-from bot.delivery.digest import organizer_chats
+from bot.delivery.digest import organizer_chats, registration_entry
 from bot.domain.catalogue import LANGUAGES
-from bot.render.views import profile_view
 from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
 from bot.reporting.statistics import Breakdown, breakdown
 from storage.daily_digest import DailyDigestStore
@@ -146,7 +145,7 @@ def render_digest(
     """The digest's text (Telegram HTML) in a language."""
     texts, series = services.texts, services.series
     names = series.organizer_digest_names
-    entries = [_entry(services, lang, p, names) for p in found[:MAX_LINES]]
+    entries = [registration_entry(services, lang, p, names) for p in found[:MAX_LINES]]
     state, sex = totals
     return texts.render(
         lang,
@@ -162,23 +161,6 @@ def render_digest(
         by_state=_rows(state, texts.label_map(lang, "countries")),
         by_sex=_rows(sex, texts.label_map(lang, "sexes")),
     )
-
-
-def _entry(services: Services, lang: str, participant: Participant, names: bool) -> dict[str, Any]:
-    """One registration's line: state, institution, sex, webinars (the name when asked)."""
-    view = profile_view(
-        services.texts,
-        services.series,
-        {**participant.profile(), "language": lang},
-        services.clock.now(),
-    )
-    return {
-        "name": view["name"] if names else None,
-        "state": view["country"],
-        "institution": view["institution"],
-        "sex": view["sex"],
-        "webinars": len(participant.webinar_ids),
-    }
 
 
 def _rows(found: Breakdown, names: dict[str, str]) -> list[dict[str, Any]]:

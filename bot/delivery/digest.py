@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.catalogue import LANGUAGES
 from bot.render.views import profile_view
@@ -10,6 +10,7 @@ from bot.render.views import profile_view
 if TYPE_CHECKING:
     from bot.services import Services
     from storage.outbox import Delivery
+    from storage.participants import Participant
 
 
 async def organizer_chats(services: Services) -> set[int]:
@@ -30,21 +31,24 @@ async def digest_line(services: Services, delivery: Delivery) -> str | None:
     if participant is None:
         return None
     lang = LANGUAGES[0]
+    entry = registration_entry(services, lang, participant, services.series.organizer_digest_names)
+    return services.texts.render(lang, "organizer_digest", entry=entry)
+
+
+def registration_entry(
+    services: Services, lang: str, participant: Participant, names: bool
+) -> dict[str, Any]:
+    """One registration's line: state, institution, sex, webinars (the name when asked)."""
     view = profile_view(
         services.texts,
         services.series,
         {**participant.profile(), "language": lang},
         services.clock.now(),
     )
-    return services.texts.render(
-        lang,
-        "organizer_digest",
-        entry={
-            "name": view["name"] if services.series.organizer_digest_names else None,
-            "state": view["country"],
-            "institution": view["institution"],
-            "sex": view["sex"],
-            "webinars": len(participant.webinar_ids)
-            + len(await services.approvals.awaiting_ids(participant.id)),
-        },
-    )
+    return {
+        "name": view["name"] if names else None,
+        "state": view["country"],
+        "institution": view["institution"],
+        "sex": view["sex"],
+        "webinars": len(participant.profile()["webinars"]),
+    }
