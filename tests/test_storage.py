@@ -17,6 +17,7 @@ from storage.database import Database, MigrationError, available_migrations
 from storage.outbox import OutboxStore
 from storage.participants import AlreadyRegistered, ParticipantStore
 from storage.schedule import ScheduleStore
+from tests.support.drafts import registration_draft
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,21 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def draft(**changes: object) -> dict:
     """A complete registration draft."""
-    data = {
-        "language": "en",
-        "full_name": "Ana <b>Smith</b> & Co",
-        "country": "GY",
-        "timezone": "America/Guyana",
-        "institution": "police",
-        "position": "Inspector",
-        "sex": "woman",
-        "email": None,
-        "webinars": ["crime-gun-strategy"],
-        "consent_at": "2026-12-01T12:00:00.000000Z",
-        "consent_version": "v1",
-    }
-    data.update(changes)
-    return data
+    return registration_draft(**changes)
 
 
 async def _old_participant(old: Database, telegram_id: int) -> int:

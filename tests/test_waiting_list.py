@@ -14,6 +14,7 @@ from storage.database import Database
 from storage.participants import ParticipantStore
 from storage.schedule import ScheduleStore
 from storage.waiting_list import SEAT_KIND, WaitingListStore
+from tests.support.drafts import registration_draft
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -27,19 +28,7 @@ ONE_SEAT = {FIRST: 1}
 
 def draft(webinars: list[str] | None = None) -> dict[str, Any]:
     """A complete registration draft for the first webinar (or those given)."""
-    return {
-        "language": "en",
-        "full_name": "Ana",
-        "country": "GY",
-        "timezone": "America/Guyana",
-        "institution": "police",
-        "position": "Inspector",
-        "sex": "woman",
-        "email": None,
-        "webinars": webinars or [FIRST],
-        "consent_at": "2026-12-01T12:00:00.000000Z",
-        "consent_version": "v1",
-    }
+    return registration_draft(full_name="Ana", webinars=webinars or [FIRST])
 
 
 @pytest.fixture

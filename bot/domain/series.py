@@ -114,17 +114,9 @@ def parse_series(text: str, source: str = "series.toml") -> Series:
     table = _parse_series_table(data, source)
     table.check_keys(_SERIES_KEYS)
     title = table.text("title")
-    series_titles = {
-        lang: given
-        for lang in TRANSLATED
-        if (given := table.optional_text(f"title_{lang}")) is not None
-    }
+    series_titles = table.translations("title", TRANSLATED)
     organizer = table.text("organizer")
-    organizers = {
-        lang: given
-        for lang in TRANSLATED
-        if (given := table.optional_text(f"organizer_{lang}")) is not None
-    }
+    organizers = table.translations("organizer", TRANSLATED)
     timezone = table.timezone("timezone")
     reminders = table.durations("reminders", required=True) or ()
     feedback_after = table.duration("feedback_after")

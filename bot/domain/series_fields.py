@@ -105,6 +105,14 @@ class Table:
         value = self.raw(key, required=False)
         return None if value is None else self.clean_text(key, value, max_len)
 
+    def translations(self, key: str, languages: Iterable[str]) -> dict[str, str]:
+        """The optional `<key>_<lang>` texts given (title_es, organizer_fr ...), by language."""
+        return {
+            lang: given
+            for lang in languages
+            if (given := self.optional_text(f"{key}_{lang}")) is not None
+        }
+
     def optional_count(self, key: str, unit: str, low: int, high: int) -> int | None:
         """Return an optional whole number from `low` to `high` (None when absent)."""
         value = self.raw(key, required=False)

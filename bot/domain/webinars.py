@@ -94,11 +94,7 @@ def _parse_webinar(table: Table, default_reminders: tuple[timedelta, ...]) -> We
     if not _WEBINAR_ID_RE.fullmatch(webinar_id):
         raise table.error("id", f"{show(webinar_id)} must be 1-32 characters of a-z, 0-9 and -")
     title = table.text("title")
-    titles = {
-        lang: given
-        for lang in TRANSLATED
-        if (given := table.optional_text(f"title_{lang}")) is not None
-    }
+    titles = table.translations("title", TRANSLATED)
     starts_at = table.start("starts_at")
     duration = table.duration("duration")
     if duration <= timedelta(0):
