@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import os
 import sys
@@ -72,6 +71,8 @@ def add_demo_parser(sub: Any) -> None:
 def demo(args: argparse.Namespace) -> int:
     """Run the demo until Ctrl-C."""
     # Imported here for start-up cost: the whole app, the sandbox and the page only for a demo.
+    import asyncio
+
     from bot.runtime.logs import configure_logging
     from demo.run import DemoConfig, serve_demo
     from sandbox.addresses import is_loopback

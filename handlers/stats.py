@@ -10,8 +10,8 @@ import asyncio
 import html
 from typing import TYPE_CHECKING
 
-from bot.reporting.export_rows import ExportError
-from bot.reporting.narrative import FORMATS, make_report_file
+from bot.reporting.export_rows import REPORT_FORMATS, ExportError
+from bot.reporting.narrative import make_report_file
 from bot.reporting.stats_message import read_summary, stats_charts, stats_text
 from handlers.access import organizers_only, record_action
 from handlers.flow import user_language
@@ -65,7 +65,7 @@ async def report_command(update: Update, context: BotContext) -> None:
     services, lang = context.services, user_language(user)
     texts = services.texts
     args = [arg.lower() for arg in context.args or []]
-    fmt = args.pop(0) if args and args[0] in FORMATS else "html"
+    fmt = args.pop(0) if args and args[0] in REPORT_FORMATS else "html"
     if len(args) > 1:
         await chat.send_message(texts.label(lang, "stats.usage"))
         return

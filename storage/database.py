@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,32 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from storage.schema_versions import MigrationError, available_migrations
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Sequence
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 FOREIGN_KEYS_OFF = "-- foreign_keys: off"
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-
-
-class MigrationError(RuntimeError):
-    """The database's schema is newer than this code or a migration failed."""
-
-
-def available_migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
-    """Return the numbered migration files in order."""
-    found = []
-    for path in directory.iterdir():
-        match = _MIGRATION_NAME.match(path.name)
-        if match:
-            found.append((int(match.group(1)), path))
-    found.sort()
-    numbers = [number for number, _ in found]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise MigrationError(f"migrations are not numbered 1..N without gaps: {numbers}")
-    return found
 
 
 class Database:

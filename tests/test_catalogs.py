@@ -12,6 +12,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from bot.domain.catalogue import LANGUAGES
+from bot.render import catalogs
 from bot.render.catalogs import catalog_path, extract_labels, load_translations
 from bot.render.texts import Texts
 from templates import TEMPLATES_DIR
@@ -152,3 +153,56 @@ def test_a_catalog_is_compiled_in_memory_and_a_missing_one_is_named(tmp_path: Pa
     assert load_translations(tmp_path, "es").gettext("Hello") == "Hola"
     with pytest.raises(FileNotFoundError, match="no catalog"):
         load_translations(tmp_path, "pt")
+
+
+def _catalog(locale_dir: Path, translation: str) -> None:
+    """A one-message Spanish catalog translating Hello."""
+    po = catalog_path(locale_dir, "es")
+    po.parent.mkdir(parents=True, exist_ok=True)
+    po.write_text(
+        f'msgid ""\nmsgstr ""\n"Language: es\\n"\n\nmsgid "Hello"\nmsgstr "{translation}"\n'
+    )
+
+
+def test_a_compiled_catalog_is_kept_and_read_back_without_compiling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _catalog(tmp_path / "locale", "Hola")
+    assert load_translations(tmp_path / "locale", "es").gettext("Hello") == "Hola"
+    kept = list((tmp_path / "cache" / catalogs.CACHE_FOLDER).glob("es-*.mo"))
+    assert len(kept) == 1
+
+    def no_compiling(source: bytes, lang: str) -> bytes:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(catalogs, "compile_catalog", no_compiling)
+    assert load_translations(tmp_path / "locale", "es").gettext("Hello") == "Hola"
+
+
+def test_a_changed_catalog_is_compiled_again_and_replaces_the_old_compilation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _catalog(tmp_path / "locale", "Hola")
+    load_translations(tmp_path / "locale", "es")
+    _catalog(tmp_path / "locale", "Buenas")
+    assert load_translations(tmp_path / "locale", "es").gettext("Hello") == "Buenas"
+    kept = list((tmp_path / "cache" / catalogs.CACHE_FOLDER).glob("es-*.mo"))
+    assert len(kept) == 1
+
+
+def test_a_damaged_or_unwritable_cache_only_means_compiling_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _catalog(tmp_path / "locale", "Hola")
+    load_translations(tmp_path / "locale", "es")
+    (kept,) = (tmp_path / "cache" / catalogs.CACHE_FOLDER).glob("es-*.mo")
+    kept.write_bytes(b"not a catalog")
+    assert load_translations(tmp_path / "locale", "es").gettext("Hello") == "Hola"
+    assert kept.read_bytes() != b"not a catalog"
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert load_translations(tmp_path / "locale", "es").gettext("Hello") == "Hola"

@@ -13,10 +13,11 @@ from bot.domain.series import load_series
 from storage.calendar_tokens import CalendarTokenStore
 from storage.conversations import Conversation, ConversationStore
 from storage.daily_digest import DailyDigestStore
-from storage.database import Database, MigrationError, available_migrations
+from storage.database import Database
 from storage.outbox import OutboxStore
 from storage.participants import AlreadyRegistered, ParticipantStore
 from storage.schedule import ScheduleStore
+from storage.schema_versions import MigrationError, available_migrations
 from tests.support.drafts import registration_draft
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +10,6 @@ from typing import TYPE_CHECKING, Any
 from bot.config import ConfigError, load_settings
 from bot.domain.series import SeriesError, load_series
 from bot.reporting.attendance.reading import MAX_BYTES, AttendanceFileError
-from bot.reporting.attendance.summary import summary_lines
-from storage.attendance import AttendanceStore
-from storage.database import Database
 
 if TYPE_CHECKING:
     import argparse
@@ -39,6 +35,8 @@ def add_attendance_parser(sub: Any) -> None:
 
 def import_attendance(args: argparse.Namespace) -> int:
     """Import the report; a problem is one line on stderr, exit status 2, nothing changed."""
+    import asyncio  # start-up cost: the event loop only when a report is imported
+
     try:
         return asyncio.run(_import(args))
     except (ConfigError, SeriesError, AttendanceFileError) as exc:
@@ -58,8 +56,12 @@ def _read(path: Path) -> bytes:
 
 async def _import(args: argparse.Namespace) -> int:
     """Plan, print, and (unless --dry-run) write."""
-    # Imported here for start-up cost: the report readers only when a report is imported.
+    # Imported here for start-up cost: the report readers and the database only when a report
+    # is imported.
     from bot.reporting.attendance.importing import apply, prepare
+    from bot.reporting.attendance.summary import summary_lines
+    from storage.attendance import AttendanceStore
+    from storage.database import Database
 
     settings = load_settings(env_file=Path(args.env_file))
     series = load_series(settings.series_file)

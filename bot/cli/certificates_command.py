@@ -6,7 +6,6 @@ exits 0 for a genuine code and 1 for a forged one.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,14 +13,13 @@ from typing import TYPE_CHECKING, Any
 from bot.config import ConfigError, Settings, load_settings, require_certificate_secret
 from bot.domain.overrides import series_with_overrides
 from bot.domain.series import Series, SeriesError, load_series
-from storage.attendance import AttendanceStore, Attendee
-from storage.certificates import CertificateStore
-from storage.database import Database, MigrationError
+from storage.schema_versions import MigrationError
 
 if TYPE_CHECKING:
     import argparse
 
     from bot.delivery.certificates import Verdict
+    from storage.attendance import Attendee
 
 EXIT_GENUINE = 0
 EXIT_FORGED = 1
@@ -73,7 +71,11 @@ def _database(settings: Settings) -> Path:
 
 async def _eligible(path: Path, series: Series, webinar_id: str) -> tuple[Series, list[Attendee]]:
     """The series with its overrides, and the participants eligible for the webinar."""
-    from bot.delivery.certificates import eligible  # start-up cost: telegram, reportlab
+    # Imported here for start-up cost: telegram, reportlab and the database's driver.
+    from bot.delivery.certificates import eligible
+    from storage.attendance import AttendanceStore
+    from storage.certificates import CertificateStore
+    from storage.database import Database
 
     rule = series.certificates
     async with Database(path) as db:
@@ -94,6 +96,8 @@ def _write_all(settings: Settings, series: Series, secret: str, webinar_id: str,
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CommandError(f"--out: cannot create {out} ({exc.strerror or exc})") from None
+    import asyncio  # start-up cost: the event loop only when certificates are made
+
     series, holders = asyncio.run(_eligible(path, series, webinar_id))
     webinar = series.webinar(webinar_id)
     assert webinar is not None
@@ -126,7 +130,10 @@ def certificates(args: argparse.Namespace) -> int:
 
 async def _verdict(database: Path | None, series: Series, secret: str, code: str) -> Verdict:
     """Check a code, naming its participant from the database when there is one."""
-    from bot.delivery.certificates import verify_code  # start-up cost: telegram, reportlab
+    # Imported here for start-up cost: telegram, reportlab and the database's driver.
+    from bot.delivery.certificates import verify_code
+    from storage.certificates import CertificateStore
+    from storage.database import Database
 
     if database is None:
         return await verify_code(None, series, secret, code)
@@ -136,6 +143,8 @@ async def _verdict(database: Path | None, series: Series, secret: str, code: str
 
 def _verify(settings: Settings, series: Series, secret: str, code: str) -> tuple[int, str]:
     """The exit status and the line to print for a code."""
+    import asyncio  # start-up cost: the event loop only when a code is checked
+
     database = Path(settings.database_path)
     verdict = asyncio.run(_verdict(database if database.is_file() else None, series, secret, code))
     if verdict.status == "malformed":

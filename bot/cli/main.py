@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -68,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 def run_local(settings: Settings, series: Series, args: argparse.Namespace) -> int:
     """Without BOT_TOKEN: explain, then run the bot against the local sandbox Bot API."""
     # Imported here for start-up cost: the whole app and the sandbox only when they run.
+    import asyncio
+
     from bot.runtime.logs import configure_logging
     from bot.runtime.sandbox_mode import run_on_sandbox, sandbox_settings
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -198,7 +196,12 @@ def restore(
 
 def healthcheck(args: argparse.Namespace) -> int:
     """GET /healthz of the running bot (for Docker HEALTHCHECK); 0 only when it answers healthy."""
-    from bot.runtime.webhook_server import webhook_mode  # start-up cost: aiohttp, telegram
+    # Imported here for start-up cost: the webhook server brings aiohttp and telegram; urllib's
+    # HTTP client is needed by this command only.
+    import urllib.error
+    import urllib.request
+
+    from bot.runtime.webhook_server import webhook_mode
 
     try:
         settings = _settings(args)

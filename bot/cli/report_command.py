@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import SystemClock
 from bot.config import ConfigError, load_settings
 from bot.domain.series import SeriesError, load_series
-from bot.reporting.export_rows import ExportError
-from bot.reporting.narrative import FORMATS, make_report_file
+from bot.reporting.export_rows import REPORT_FORMATS, ExportError
 
 if TYPE_CHECKING:
     import argparse
@@ -32,7 +31,7 @@ def add_report_parser(sub: Any) -> None:
     parser.add_argument(
         "--format",
         dest="fmt",
-        choices=FORMATS,
+        choices=REPORT_FORMATS,
         default="md",
         help="md (Markdown), html (with charts) or docx (Word, with charts; needs --out); "
         "default md",
@@ -85,6 +84,9 @@ def as_of(value: str | None, zone: ZoneInfo) -> datetime:
 
 def report(args: argparse.Namespace) -> int:
     """Write the report; a problem is one line on stderr and exit status 2."""
+    # Imported here for start-up cost: Babel, Jinja2 and the charts only when a report is made.
+    from bot.reporting.narrative import make_report_file
+
     try:
         if args.fmt == "docx" and args.out is None:
             raise ConfigError("--format docx: a Word document needs --out FILE")

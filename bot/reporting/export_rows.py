@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 KINDS: Final = ("feedback", "participants", "attendance", "questions")
 FORMATS: Final = ("csv", "xlsx", "json")
+REPORT_FORMATS: Final = ("md", "html", "docx")
 LABELS_FILE: Final = TEMPLATES_DIR / "labels" / "labels.toml"
 NO_WEBINAR: Final = "No webinar"
 _DANGEROUS: Final = frozenset("=+-@\t\r")

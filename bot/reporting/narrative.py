@@ -22,7 +22,12 @@ from markupsafe import Markup
 from bot.clock import from_iso
 from bot.render.texts import TEMPLATES_DIR, Texts, utc_offset_label
 from bot.reporting.charts import chart_words, rating_labels, render_charts, webinar_titles
-from bot.reporting.export_rows import ExportContext, connect_readonly, webinar_ids
+from bot.reporting.export_rows import (
+    REPORT_FORMATS,
+    ExportContext,
+    connect_readonly,
+    webinar_ids,
+)
 from bot.reporting.statistics import (
     Breakdown,
     Summary,
@@ -39,7 +44,6 @@ if TYPE_CHECKING:
     from bot.domain.series import Series
     from storage.report_queries import ReportQueries
 
-FORMATS: Final = ("md", "html", "docx")
 REPORT_DIR: Final = TEMPLATES_DIR / "report"
 QUOTES_PER_WEBINAR: Final = 3
 EXACT_BELOW: Final = 10  # below this, numbers are given exactly ("over" only from 10 on)
@@ -361,7 +365,7 @@ def render_report(
     queries: ReportQueries, series: Series, webinar: str | None, fmt: str, now: datetime
 ) -> str:
     """The report of one webinar (or the whole series) as Markdown or HTML text, as of `now`."""
-    if fmt not in FORMATS or fmt == "docx":
+    if fmt not in REPORT_FORMATS or fmt == "docx":
         raise ValueError(f"unknown text report format {fmt!r}")
     ctx = ExportContext.build(series)
     webinars = webinar_ids(queries, webinar)

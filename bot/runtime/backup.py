@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from storage.database import available_migrations
 from storage.maintenance import DatabaseFile, fold_wal
 from storage.readonly import DatabaseError
+from storage.schema_versions import available_migrations
 
 if TYPE_CHECKING:
     from pathlib import Path

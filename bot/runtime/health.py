@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.services import SERVICES_KEY, Services
-from storage.database import available_migrations
 from storage.health import HealthStore
+from storage.schema_versions import available_migrations
 
 if TYPE_CHECKING:
     from collections.abc import Callable
