@@ -160,7 +160,7 @@ class SlidingWindow:
         self._waiting: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
         self._ready: Callable[[], Coroutine[Any, Any, None]] | None = None
         self._granter: asyncio.Task[None] | None = None
-        self._arrived = asyncio.Event()
+        self._bulk_nap: asyncio.Task[None] | None = None  # the granter's wait for a bulk slot
         self._interactive_in_a_row = 0
 
     @property
@@ -190,7 +190,8 @@ class SlidingWindow:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         queue = self._waiting[interactive]
         queue.append(future)
-        self._arrived.set()
+        if interactive and self._bulk_nap is not None:
+            self._bulk_nap.cancel()  # a reply may go before the slot bulk waits for
         if self._granter is None or self._granter.done():
             self._granter = asyncio.create_task(self._grant(), name="rate-window")
         try:
@@ -233,9 +234,7 @@ class SlidingWindow:
             now = self.clock.monotonic()
             delay = self._wait_for(turn, now)
             if delay > 0:
-                # A reply arriving meanwhile may be served before this turn's slot is free.
-                self._arrived.clear()
-                await self._sleep_or_arrival(delay)
+                await self._sleep(delay, turn)
                 continue
             waiter = self._waiting[turn].popleft()
             self._starts.append(now)
@@ -251,16 +250,20 @@ class SlidingWindow:
                 self._interactive_in_a_row = 0
             waiter.set_result(None)
 
-    async def _sleep_or_arrival(self, delay: float) -> None:
-        """Wait `delay` seconds on the clock, or less if someone new starts waiting."""
-        sleeping = asyncio.create_task(self.clock.sleep(delay))
-        arriving = asyncio.create_task(self._arrived.wait())
+    async def _sleep(self, delay: float, interactive: bool) -> None:
+        """Wait `delay` seconds on the clock; a wait for a bulk slot ends early for a reply.
+
+        A reply that starts waiting meanwhile may be served before the bulk slot is free.
+        """
+        if interactive:
+            await self.clock.sleep(delay)
+            return
+        nap = self._bulk_nap = asyncio.create_task(self.clock.sleep(delay))
         try:
-            await asyncio.wait((sleeping, arriving), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((nap,))
         finally:
-            for task in (sleeping, arriving):
-                task.cancel()
-            await asyncio.gather(sleeping, arriving, return_exceptions=True)
+            self._bulk_nap = None
+            nap.cancel()
 
 
 class HaltingRateLimiter(BaseRateLimiter[int]):
