@@ -21,7 +21,7 @@ from bot.delivery.sender import OutboxSender
 from bot.delivery.series_changes import apply_series
 from bot.domain.overrides import series_with_overrides
 from bot.domain.series import Series, SeriesError, load_series
-from bot.render.texts import Texts
+from bot.render.texts import Texts, shared_texts
 from bot.runtime.bot_api_client import bot_api_request
 from bot.runtime.logs import instrument_handlers
 from bot.runtime.rate_limiter import HaltingRateLimiter
@@ -63,7 +63,7 @@ def build_application(
         db=db,
         participants=ParticipantStore(db),
         conversations=ConversationStore(db),
-        texts=texts or Texts(),
+        texts=texts or shared_texts(),
         clock=clock or SystemClock(),
         outbox=OutboxStore(db),
         schedule=ScheduleStore(db),

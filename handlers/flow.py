@@ -20,7 +20,7 @@ from bot.render.keyboards import step_keyboard
 from bot.render.views import profile_view, webinar_rows, zone_label
 
 if TYPE_CHECKING:
-    from telegram import Message, Update, User
+    from telegram import CallbackQuery, Message, Update, User
 
     from bot.services import BotContext, Services
     from storage.conversations import Conversation
@@ -101,15 +101,24 @@ def prompt(services: Services, conv: Conversation, lang: str) -> tuple[str, Any]
     return texts.render(lang, name, **context), markup
 
 
-async def remember_prompt(context: BotContext, conv: Conversation, message_id: int | None) -> None:
-    """Note which message carries the open question's buttons (None: no buttons)."""
+def note_prompt(conv: Conversation, message_id: int | None) -> bool:
+    """Note in the draft which message carries the open question's buttons (None: no buttons).
+
+    Returns whether that changed (and so needs saving).
+    """
     if conv.data.get(PROMPT_KEY) == message_id:
-        return
+        return False
     if message_id is None:
         conv.data.pop(PROMPT_KEY, None)
     else:
         conv.data[PROMPT_KEY] = message_id
-    await context.services.conversations.save(conv, context.services.clock.now())
+    return True
+
+
+async def remember_prompt(context: BotContext, conv: Conversation, message_id: int | None) -> None:
+    """Note which message carries the open question's buttons, and save it when that changed."""
+    if note_prompt(conv, message_id):
+        await context.services.conversations.save(conv, context.services.clock.now())
 
 
 async def retire_prompt(context: BotContext, chat_id: int, conv: Conversation) -> None:
@@ -169,20 +178,27 @@ async def show_next(
     chat_id: int,
     conv: Conversation,
     answer: str | None = None,
+    query: CallbackQuery | None = None,
 ) -> None:
-    """Show the current question in place of the answered one (noting the answer), or anew."""
+    """Save the conversation, then show its question in place of the answered one, or anew.
+
+    When the question replaces `message`, the save also notes that message as the one with
+    the question's buttons, so an answer costs one write. `query`, the pressed button, is
+    answered between the save and the edit; `answer` is noted above the question.
+    """
+    services = context.services
     lang = draft_language(conv, None)
-    text, markup = prompt(context.services, conv, lang)
+    text, markup = prompt(services, conv, lang)
+    if message is not None:
+        note_prompt(conv, message.message_id if markup is not None else None)
+    await services.conversations.save(conv, services.clock.now())
+    if query is not None:
+        await query.answer()
     if message is None:
         await send_prompt(context, chat_id, conv)
         return
     if answer is not None:
-        shown = context.services.texts.render(
-            lang,
-            "answered",
-            answer=answer,
-            question=Markup(text),
-        )
+        shown = services.texts.render(lang, "answered", answer=answer, question=Markup(text))
     else:
         shown = text
     try:
@@ -190,8 +206,6 @@ async def show_next(
     except BadRequest as exc:  # the message was deleted or is too old to edit
         log.info("could not edit a question in place (%s); sending it anew", exc.message)
         await send_prompt(context, chat_id, conv)
-        return
-    await remember_prompt(context, conv, message.message_id if markup is not None else None)
 
 
 async def replace_or_send(

@@ -129,12 +129,12 @@ async def button(update: Update, context: BotContext, press: Press) -> None:
         return
     label = answer_label(services, draft_language(conv, query.from_user), step, value, conv.data)
     advance(services, conv)
-    await services.conversations.save(conv, services.clock.now())
-    await query.answer()
     if conv.flow == "profile" and conv.step == Step.CONFIRM:
+        await services.conversations.save(conv, services.clock.now())
+        await query.answer()
         await save_profile_edit(context, user_id, conv, message)
     else:
-        await show_next(context, message, user_id, conv, label)
+        await show_next(context, message, user_id, conv, label, query)
 
 
 async def _record(
@@ -208,9 +208,7 @@ async def _confirm(
     lang = draft_language(conv, query.from_user)
     if value == "edit":
         conv.step = Step.EDIT_MENU
-        await services.conversations.save(conv, services.clock.now())
-        await query.answer()
-        await show_next(context, message, query.from_user.id, conv)
+        await show_next(context, message, query.from_user.id, conv, query=query)
         return
     if value != "ok":
         await query.answer(services.texts.label(lang, "toasts.invalid"))

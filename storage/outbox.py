@@ -173,10 +173,11 @@ class OutboxStore:
                 chosen.append(delivery)
                 if len(chosen) >= limit:
                     break
-            await conn.executemany(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
-                [(d.id,) for d in chosen],
-            )
+            if chosen:
+                await conn.executemany(
+                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+                    [(d.id,) for d in chosen],
+                )
         return chosen
 
     async def settle(self, outcomes: Iterable[tuple[int, str, dict[str, Any]]]) -> None:
@@ -220,17 +221,19 @@ class OutboxStore:
                 " attempts = attempts + ? WHERE id = ?",
                 updates,
             )
-            await conn.executemany(
-                "UPDATE participants SET unreachable_at = ?, unreachable_reason = ?"
-                " WHERE id = (SELECT participant_id FROM outbox WHERE id = ? AND chat_id IS NULL)"
-                " AND unreachable_at IS NULL",
-                unreachable,
-            )
-            await conn.executemany(
-                "UPDATE responses SET message_id = COALESCE(?, message_id), updated_at = ?"
-                " WHERE id = ?",
-                surveys,
-            )
+            if unreachable:  # each statement is a trip to the database's thread: skip empty ones
+                await conn.executemany(
+                    "UPDATE participants SET unreachable_at = ?, unreachable_reason = ?"
+                    " WHERE id = (SELECT participant_id FROM outbox"
+                    " WHERE id = ? AND chat_id IS NULL) AND unreachable_at IS NULL",
+                    unreachable,
+                )
+            if surveys:
+                await conn.executemany(
+                    "UPDATE responses SET message_id = COALESCE(?, message_id), updated_at = ?"
+                    " WHERE id = ?",
+                    surveys,
+                )
 
     async def first_unnudged_invitation(self, webinar_id: str) -> datetime | None:
         """When the earliest sent survey invitation still owed a nudge went out, or None."""

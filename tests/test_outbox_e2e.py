@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from sandbox import SandboxClient
 from tests.support.bots import RunningBot
 from tests.support.delivery import drain_outbox, fan_out, seed_registrants
 from tests.support.users import SimUser
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 async def outbox_rows(bot: RunningBot, telegram_id: int) -> list[Any]:
@@ -165,3 +170,27 @@ async def test_never_two_messages_to_one_chat_within_a_second(
     for user_id in ids:
         dates = [m["date"] for m in await client.transcript(user_id) if m["from_bot"]]
         assert len(dates) == 4 and dates[3] - dates[0] >= 3
+
+
+async def test_settling_a_fan_out_makes_no_empty_trips_to_the_database(
+    bot: RunningBot, client: SandboxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = await seed_registrants(bot, client, 12)
+    conn = bot.services.db.conn
+    batches: list[tuple[str, int]] = []
+    executemany = conn.executemany
+
+    def counted(sql: str, parameters: Iterable[Any]) -> Any:
+        rows = list(parameters)
+        batches.append((sql.split(" SET ", maxsplit=1)[0], len(rows)))
+        return executemany(sql, rows)
+
+    monkeypatch.setattr(conn, "executemany", counted)
+    await fan_out(bot)
+    assert await drain_outbox(bot) == {"sent": 12}
+    for user_id in ids:
+        assert await received(client, user_id) == 1
+    # each statement is a trip to the database's thread: none is made with nothing to write
+    # 12 rows claimed and 12 settled
+    assert sum(n for sql, n in batches if sql == "UPDATE outbox") >= 24
+    assert all(n > 0 for _, n in batches), batches

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.support.users import SimUser
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sandbox import SandboxClient
+    from storage.conversations import Conversation
     from tests.support.bots import RunningBot
 
 
@@ -89,3 +94,43 @@ async def test_free_questions_get_a_pointer(bot: RunningBot, client: SandboxClie
     await user.expect("/schedule")
     await user.say("hola")
     await user.expect("/help")
+
+
+async def test_a_pressed_answer_is_saved_once_with_the_question_shown_in_its_place(
+    bot: RunningBot, client: SandboxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = await SimUser(client, 1514).join()
+    await user.say("/start")
+    question = await user.expect("Please choose your language")
+    await answer(user, "English", question, "English")
+    await user.say("Ana Smith")
+    question = await user.expect("state")
+    store = bot.services.conversations
+    saved: list[str] = []
+    save = store.save
+
+    async def counted(conv: Conversation, now: datetime) -> None:
+        saved.append(conv.step)
+        await save(conv, now)
+
+    monkeypatch.setattr(store, "save", counted)
+    await user.press(question, "Guyana")
+    shown = await user.expect("✓ Guyana")
+    assert shown["message_id"] == question["message_id"] and "institution" in shown["text"]
+    # one write holds the answer and the message that now carries the question's buttons
+    assert saved == ["inst"]
+    conv = await store.get(1514)
+    assert conv is not None and conv.data["prompt_message_id"] == question["message_id"]
+    await user.press(shown, "Police")
+    shown = await user.expect("✓ Police")
+    assert shown["message_id"] == question["message_id"] and "position" in shown["text"]
+    # the next question has no buttons: the same one write forgets the message
+    assert saved == ["inst", "position"]
+    conv = await store.get(1514)
+    assert conv is not None and "prompt_message_id" not in conv.data
+    await user.say("Inspector")
+    question = await user.expect("sex")  # nothing to lift: the next thing shown is the question
+    await user.say("mujer")
+    lifted = await user.shown()
+    assert lifted["message_id"] == question["message_id"] and not labels(lifted)
+    await user.expect("✓ Woman")

@@ -10,7 +10,9 @@ second), which is how Telegram counts; a leaky bucket would let twice the rate t
 the first second of a burst. Replies to participants go first: a request made by the outbox
 sender (marked with `sending_in_bulk()`) waits while interactive ones are queued, except that
 every BULK_TURN-th slot goes to bulk when both wait, so a fan-out is slowed, never stopped;
-and bulk alone uses at most 90% of the window, leaving the rest to replies.
+and while replies are being sent (one waits, or one went out within the last window) bulk uses
+at most 90% of the window, leaving the rest to them. With no reply about, bulk may use the
+whole window: every request still counts in the one window, so the total never exceeds it.
 
 Interactive requests that fail on the way (a 5xx answer, a timeout, a dropped connection) are
 tried again a few times with backoff, except a message send whose request may have reached
@@ -141,9 +143,10 @@ class SlidingWindow:
 
     Spacing them `period / limit` apart (rather than letting `limit` start at once) keeps a
     short stall on either side from bunching a whole second's worth into a server's window.
-    Interactive acquisitions are served before bulk ones (see BULK_TURN), and bulk ones leave
-    `INTERACTIVE_SHARE` of the window free, so that a reply rarely waits for a slot and the
-    jitter of a full-speed fan-out does not push the total over the server's limit.
+    Interactive acquisitions are served before bulk ones (see BULK_TURN), and while replies
+    are about (one waits, or one was granted within the last period) bulk ones leave
+    `INTERACTIVE_SHARE` of the window free, so that the next reply of a conversation rarely
+    waits for a slot. With no reply about, bulk ones may fill the window.
     """
 
     def __init__(self, limit: int, period: float = 1.0, clock: MonotonicClock = REAL_TIME) -> None:
@@ -153,17 +156,24 @@ class SlidingWindow:
         self._starts: deque[float] = deque()
         self._next = 0.0  # the bulk cadence
         self._last = -1e9  # the last grant of either kind
+        self._last_interactive = -1e9  # the last interactive grant
         self._waiting: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
         self._ready: Callable[[], Coroutine[Any, Any, None]] | None = None
         self._granter: asyncio.Task[None] | None = None
-        self._arrived = asyncio.Event()
+        self._bulk_nap: asyncio.Task[None] | None = None  # the granter's wait for a bulk slot
         self._interactive_in_a_row = 0
 
     @property
     def bulk_limit(self) -> int:
-        """How many of the window's slots bulk acquisitions may hold."""
+        """How many of the window's slots bulk acquisitions may hold while replies are about."""
         reserve = max(1, math.ceil(self.limit * INTERACTIVE_SHARE)) if self.limit > 1 else 0
         return max(1, self.limit - reserve)
+
+    def bulk_cap(self, now: float) -> int:
+        """The window's slots bulk may hold now: the whole window unless replies are about."""
+        if self._waiting[True] or now - self._last_interactive < self.period:
+            return self.bulk_limit
+        return self.limit
 
     async def acquire(
         self,
@@ -180,7 +190,8 @@ class SlidingWindow:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         queue = self._waiting[interactive]
         queue.append(future)
-        self._arrived.set()
+        if interactive and self._bulk_nap is not None:
+            self._bulk_nap.cancel()  # a reply may go before the slot bulk waits for
         if self._granter is None or self._granter.done():
             self._granter = asyncio.create_task(self._grant(), name="rate-window")
         try:
@@ -210,7 +221,7 @@ class SlidingWindow:
         if interactive:
             cap, ready_at = self.limit, self._last + self.period / self.limit
         else:
-            cap, ready_at = self.bulk_limit, self._next
+            cap, ready_at = self.bulk_cap(now), self._next
         if len(self._starts) >= cap:
             ready_at = max(ready_at, self._starts[len(self._starts) - cap] + self.period)
         return max(0.0, ready_at - now)
@@ -223,33 +234,36 @@ class SlidingWindow:
             now = self.clock.monotonic()
             delay = self._wait_for(turn, now)
             if delay > 0:
-                # A reply arriving meanwhile may be served before this turn's slot is free.
-                self._arrived.clear()
-                await self._sleep_or_arrival(delay)
+                await self._sleep(delay, turn)
                 continue
             waiter = self._waiting[turn].popleft()
             self._starts.append(now)
             self._last = now
             # Keep the cadence from the ideal time, so sleeping a little late does not
             # slow the whole run; after a pause at most two go out together.
-            gap = self.period / (self.limit if turn else self.bulk_limit)
+            gap = self.period / (self.limit if turn else self.bulk_cap(now))
             self._next = max(self._next, now - gap) + gap
             if turn:
                 self._interactive_in_a_row += 1
+                self._last_interactive = now
             else:
                 self._interactive_in_a_row = 0
             waiter.set_result(None)
 
-    async def _sleep_or_arrival(self, delay: float) -> None:
-        """Wait `delay` seconds on the clock, or less if someone new starts waiting."""
-        sleeping = asyncio.create_task(self.clock.sleep(delay))
-        arriving = asyncio.create_task(self._arrived.wait())
+    async def _sleep(self, delay: float, interactive: bool) -> None:
+        """Wait `delay` seconds on the clock; a wait for a bulk slot ends early for a reply.
+
+        A reply that starts waiting meanwhile may be served before the bulk slot is free.
+        """
+        if interactive:
+            await self.clock.sleep(delay)
+            return
+        nap = self._bulk_nap = asyncio.create_task(self.clock.sleep(delay))
         try:
-            await asyncio.wait((sleeping, arriving), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((nap,))
         finally:
-            for task in (sleeping, arriving):
-                task.cancel()
-            await asyncio.gather(sleeping, arriving, return_exceptions=True)
+            self._bulk_nap = None
+            nap.cancel()
 
 
 class HaltingRateLimiter(BaseRateLimiter[int]):
