@@ -7,10 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.app import build_application, start_polling, stop_polling
-from bot.runtime.rate_limiter import HaltingRateLimiter, is_bulk
 from sandbox import SandboxClient, SandboxServer
 from storage.broadcasts import BroadcastStore
 from tests.support.bots import RunningBot
@@ -262,35 +259,3 @@ async def test_restart_mid_broadcast_resumes_without_duplicates(
         assert most_edits_per_second(stats["edit_timestamps"]) == 1
     finally:
         await stop_polling(again)
-
-
-async def test_progress_edits_go_with_the_broadcast_behind_replies(
-    bot: RunningBot, client: SandboxClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await seed(bot, client, [("GY", "en", "police")] * 5)
-    organizer = await SimUser(client, ORGANIZER).join()
-    question = await compose(organizer, audience=("Everyone", ""))
-    summary, _ = await send_now(organizer, question)
-    limiter = bot.application.bot.rate_limiter
-    assert isinstance(limiter, HaltingRateLimiter)
-    edits: list[tuple[Any, bool]] = []
-    process = limiter.process_request
-
-    async def recorded(
-        callback: Any,
-        args: Any,
-        kwargs: Any,
-        endpoint: str,
-        data: Any,
-        rate_limit_args: Any,
-    ) -> Any:
-        if endpoint == "editMessageText":
-            edits.append((data.get("message_id"), is_bulk()))
-        return await process(callback, args, kwargs, endpoint, data, rate_limit_args)
-
-    monkeypatch.setattr(limiter, "process_request", recorded)
-    progress = await confirm(organizer, summary)
-    await wait_text(client, ORGANIZER, progress["message_id"], "Broadcast finished")
-    # the live edits and the final report are the broadcast's own traffic, not replies
-    shown = [bulk for message_id, bulk in edits if message_id == progress["message_id"]]
-    assert shown and all(shown)

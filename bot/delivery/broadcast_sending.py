@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from telegram.error import BadRequest, NetworkError
 
 from bot.render.organizer_keyboards import broadcast_stop_keyboard
-from bot.runtime.rate_limiter import sending_in_bulk
 from storage.broadcasts import Broadcast, BroadcastStore, broadcast_id_of
 
 if TYPE_CHECKING:
@@ -189,12 +188,7 @@ class BroadcastRuntime:
         self._followers.clear()
 
     async def _follow(self, broadcast_id: int, fresh: bool) -> None:
-        """Edit the progress message as the counts change, at most once per edit_interval.
-
-        The edits are part of the broadcast, not replies to what someone just did: they go
-        with the bulk sends, behind replies, and do not hold back the replies' share.
-        """
-        sending_in_bulk()
+        """Edit the progress message as the counts change, at most once per edit_interval."""
         last_edit = -1e9 if fresh else time.monotonic()
         while True:
             try:

@@ -10,9 +10,7 @@ second), which is how Telegram counts; a leaky bucket would let twice the rate t
 the first second of a burst. Replies to participants go first: a request made by the outbox
 sender (marked with `sending_in_bulk()`) waits while interactive ones are queued, except that
 every BULK_TURN-th slot goes to bulk when both wait, so a fan-out is slowed, never stopped;
-and while replies are being sent (one waits, or one went out within the last window) bulk uses
-at most 90% of the window, leaving the rest to them. With no reply about, bulk may use the
-whole window: every request still counts in the one window, so the total never exceeds it.
+and bulk alone uses at most 90% of the window, leaving the rest to replies.
 
 Interactive requests that fail on the way (a 5xx answer, a timeout, a dropped connection) are
 tried again a few times with backoff, except a message send whose request may have reached
@@ -143,10 +141,9 @@ class SlidingWindow:
 
     Spacing them `period / limit` apart (rather than letting `limit` start at once) keeps a
     short stall on either side from bunching a whole second's worth into a server's window.
-    Interactive acquisitions are served before bulk ones (see BULK_TURN), and while replies
-    are about (one waits, or one was granted within the last period) bulk ones leave
-    `INTERACTIVE_SHARE` of the window free, so that the next reply of a conversation rarely
-    waits for a slot. With no reply about, bulk ones may fill the window.
+    Interactive acquisitions are served before bulk ones (see BULK_TURN), and bulk ones leave
+    `INTERACTIVE_SHARE` of the window free, so that a reply rarely waits for a slot and the
+    jitter of a full-speed fan-out does not push the total over the server's limit.
     """
 
     def __init__(self, limit: int, period: float = 1.0, clock: MonotonicClock = REAL_TIME) -> None:
@@ -156,7 +153,6 @@ class SlidingWindow:
         self._starts: deque[float] = deque()
         self._next = 0.0  # the bulk cadence
         self._last = -1e9  # the last grant of either kind
-        self._last_interactive = -1e9  # the last interactive grant
         self._waiting: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
         self._ready: Callable[[], Coroutine[Any, Any, None]] | None = None
         self._granter: asyncio.Task[None] | None = None
@@ -165,15 +161,9 @@ class SlidingWindow:
 
     @property
     def bulk_limit(self) -> int:
-        """How many of the window's slots bulk acquisitions may hold while replies are about."""
+        """How many of the window's slots bulk acquisitions may hold."""
         reserve = max(1, math.ceil(self.limit * INTERACTIVE_SHARE)) if self.limit > 1 else 0
         return max(1, self.limit - reserve)
-
-    def bulk_cap(self, now: float) -> int:
-        """The window's slots bulk may hold now: the whole window unless replies are about."""
-        if self._waiting[True] or now - self._last_interactive < self.period:
-            return self.bulk_limit
-        return self.limit
 
     async def acquire(
         self,
@@ -221,7 +211,7 @@ class SlidingWindow:
         if interactive:
             cap, ready_at = self.limit, self._last + self.period / self.limit
         else:
-            cap, ready_at = self.bulk_cap(now), self._next
+            cap, ready_at = self.bulk_limit, self._next
         if len(self._starts) >= cap:
             ready_at = max(ready_at, self._starts[len(self._starts) - cap] + self.period)
         return max(0.0, ready_at - now)
@@ -241,11 +231,10 @@ class SlidingWindow:
             self._last = now
             # Keep the cadence from the ideal time, so sleeping a little late does not
             # slow the whole run; after a pause at most two go out together.
-            gap = self.period / (self.limit if turn else self.bulk_cap(now))
+            gap = self.period / (self.limit if turn else self.bulk_limit)
             self._next = max(self._next, now - gap) + gap
             if turn:
                 self._interactive_in_a_row += 1
-                self._last_interactive = now
             else:
                 self._interactive_in_a_row = 0
             waiter.set_result(None)
