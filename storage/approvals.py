@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from storage.sql import placeholders
 from storage.timestamps import from_iso, to_iso
 from storage.waiting_list import seat_or_wait
 
@@ -62,15 +63,14 @@ async def choose_webinars(
     on; otherwise it takes a seat, or a place on its waiting list when full (`capacities`).
     """
     chosen = list(dict.fromkeys(wanted))
-    placeholders = ", ".join("?" * len(chosen)) or "NULL"
+    marks = placeholders(chosen)
     await conn.execute(
-        "DELETE FROM registrations WHERE participant_id = ?"
-        f" AND webinar_id NOT IN ({placeholders})",
+        f"DELETE FROM registrations WHERE participant_id = ? AND webinar_id NOT IN ({marks})",
         (participant_id, *chosen),
     )
     await conn.execute(
         "DELETE FROM registration_requests WHERE participant_id = ? AND state != ?"
-        f" AND webinar_id NOT IN ({placeholders})",
+        f" AND webinar_id NOT IN ({marks})",
         (participant_id, DECLINED, *chosen),
     )
     if approval:

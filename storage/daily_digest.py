@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from storage.sql import placeholders
 from storage.timestamps import from_iso, to_iso
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ class DailyDigestStore:
         chosen = None if chats is None else sorted(set(chats))
         if chosen == []:
             return 0
-        where = "" if chosen is None else f" AND chat_id IN ({', '.join('?' * len(chosen))})"
+        where = "" if chosen is None else f" AND chat_id IN ({placeholders(chosen)})"
         moment = None if due_at is None else to_iso(due_at)
         return await self.db.execute(
             "UPDATE outbox SET status = 'cancelled', last_error = ?"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from storage import approvals
+from storage.sql import placeholders
 from storage.waiting_list import erase_requests
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ async def erase_person(
         await conn.execute(
             "UPDATE answers SET value = NULL WHERE response_id IN"
             " (SELECT id FROM responses WHERE participant_id = ?)"
-            f" AND question_key NOT IN ({', '.join('?' * len(keep))})",
+            f" AND question_key NOT IN ({placeholders(keep)})",
             (participant_id, *keep),
         )
         await conn.execute(

@@ -16,6 +16,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any, Final
 
 from storage.readonly import ReadOnlyConnection, open_readonly
+from storage.sql import placeholders
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -63,11 +64,6 @@ _PARTICIPANTS_SQL: Final = (
 
 class UnreadableDatabase(Exception):
     """The database file is missing or cannot be read; str() says which file and why."""
-
-
-def placeholders(values: Sequence[object]) -> str:
-    """'?, ?, ?' for a list of values (NULL when empty)."""
-    return ", ".join("?" * len(values)) or "NULL"
 
 
 def _source(source: str) -> tuple[str, str]:

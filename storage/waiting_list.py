@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from storage.sql import placeholders
 from storage.timestamps import to_iso
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ async def erase_requests(
     freed = sorted(give_up)
     await conn.execute(
         "DELETE FROM registrations WHERE participant_id = ?"
-        f" AND webinar_id IN ({', '.join('?' * len(freed)) or 'NULL'})",
+        f" AND webinar_id IN ({placeholders(freed)})",
         (participant_id, *freed),
     )
 

@@ -196,6 +196,19 @@ async def test_update_profile_and_registrations(db: Database) -> None:
     assert await store.update_profile(404, {"position": "x"}, later) is None
 
 
+async def test_leaving_every_webinar_gives_up_every_seat_and_request(db: Database) -> None:
+    store = ParticipantStore(db)
+    created = await store.create(11, draft(), NOW)
+    await db.execute(
+        "INSERT INTO registration_requests(participant_id, webinar_id, state, requested_at)"
+        " VALUES (?, 'webinar-2', 'waiting_list', ?)",
+        (created.id, "2026-12-01T12:00:00.000000Z"),
+    )
+    left = await store.update_profile(11, {"webinars": []}, NOW + timedelta(hours=1))
+    assert left is not None
+    assert (left.webinar_ids, left.requests) == ((), ())
+
+
 async def test_erase_keeps_counts_but_no_identity(db: Database) -> None:
     store = ParticipantStore(db)
     await store.create(10, draft(email="a@b.org"), NOW)
