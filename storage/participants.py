@@ -140,6 +140,7 @@ class ParticipantStore:
         draft: dict[str, Any],
         now: datetime,
         tell: Collection[int] = (),
+        *,
         approval: bool = False,
         capacities: Mapping[str, int] | None = None,
     ) -> Participant:
@@ -188,6 +189,7 @@ class ParticipantStore:
         telegram_id: int,
         changes: dict[str, Any],
         now: datetime,
+        *,
         approval: bool = False,
         capacities: Mapping[str, int] | None = None,
     ) -> Participant | None:

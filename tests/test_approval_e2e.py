@@ -250,7 +250,7 @@ async def test_pending_caps_a_long_list_and_says_how_many(
             "consent_at": "2027-01-05T14:00:00Z",
             "consent_version": "test",
         }
-        await bot.services.participants.create(7000 + n, draft, bot.clock.now(), (), True)
+        await bot.services.participants.create(7000 + n, draft, bot.clock.now(), approval=True)
         bot.clock.advance(timedelta(minutes=1))
     await organizer.say("/pending")
     await organizer.expect("12 participants await your approval")

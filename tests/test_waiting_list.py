@@ -71,7 +71,7 @@ async def test_moving_up_follows_the_order_and_tells_each_once(db: Database) -> 
     store = WaitingListStore(db)
     ids = [await register(db, 300 + n, n, ONE_SEAT) for n in range(4)]
     assert await store.move_up(FIRST, 1, NOW) == []  # no seat free
-    await ParticipantStore(db).update_profile(300, {"webinars": [OTHER]}, NOW, ONE_SEAT)
+    await ParticipantStore(db).update_profile(300, {"webinars": [OTHER]}, NOW, capacities=ONE_SEAT)
     assert await store.move_up(FIRST, 1, NOW) == [ids[1]]
     assert await store.move_up(FIRST, 3, NOW) == [ids[2], ids[3]]
     assert await store.move_up(FIRST, 3, NOW) == []
@@ -113,7 +113,7 @@ async def test_removing_the_webinar_leaves_the_list_and_forget_erases_the_place(
     await register(db, 600, 0, ONE_SEAT)
     leaving = await register(db, 601, 1, ONE_SEAT)
     forgetting = await register(db, 602, 2, ONE_SEAT)
-    await people.update_profile(601, {"webinars": [OTHER]}, NOW, ONE_SEAT)
+    await people.update_profile(601, {"webinars": [OTHER]}, NOW, capacities=ONE_SEAT)
     assert (await people.by_id(leaving)).waiting_list == {}  # type: ignore[union-attr]
     assert (await people.by_id(forgetting)).waiting_list == {FIRST: 1}  # type: ignore[union-attr]
     await people.erase(602, NOW)
