@@ -58,6 +58,37 @@ async def test_bulk_alone_uses_nine_tenths_of_the_window() -> None:
     assert 0.2 <= clock.now < 0.4
 
 
+async def test_a_free_slot_is_taken_without_a_turn_of_the_event_loop() -> None:
+    clock = FakeTime()
+    window = SlidingWindow(20, period=1.0, clock=clock)
+    ran: list[str] = []
+    asyncio.get_running_loop().call_soon(ran.append, "other work")
+    await window.acquire(interactive=True)
+    clock.now += 1.0  # the next slot is free (moved by hand: advance() would turn the loop)
+    await window.acquire(interactive=False)
+    assert ran == []  # neither acquisition waited for the loop: no task, no future
+    await clock.advance(0.0)
+    assert ran == ["other work"]
+
+
+async def test_a_free_slot_is_not_taken_past_someone_waiting() -> None:
+    clock = FakeTime()
+    window = SlidingWindow(2, period=1.0, clock=clock)
+    order: list[str] = []
+
+    async def take(name: str) -> None:
+        await window.acquire(interactive=True)
+        order.append(name)
+
+    await take("first")  # the cadence makes the next slot free half a second later
+    waiting = asyncio.create_task(take("waiting"))
+    await clock.advance(0.1)
+    assert order == ["first"]
+    late = asyncio.create_task(take("late"))
+    await clock.run_until_done(waiting, late, step=0.05)
+    assert order == ["first", "waiting", "late"]
+
+
 def transport_error(cause: Exception) -> NetworkError:
     """A NetworkError as PTB raises it for an httpx failure (with the cause attached)."""
     try:

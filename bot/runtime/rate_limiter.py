@@ -177,6 +177,9 @@ class SlidingWindow:
         """
         if ready is not None:
             self._ready = ready
+            await ready()
+        if self._take_now(interactive):
+            return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         queue = self._waiting[interactive]
         queue.append(future)
@@ -190,6 +193,34 @@ class SlidingWindow:
             with contextlib.suppress(ValueError):
                 queue.remove(future)
             raise
+
+    def _take_now(self, interactive: bool) -> bool:
+        """Take a slot at once when nobody waits and one is free: no task, no future.
+
+        Only when the queues are empty and the granter idle, so nobody is passed over.
+        """
+        if self._waiting[True] or self._waiting[False]:
+            return False
+        if self._granter is not None and not self._granter.done():
+            return False
+        now = self.clock.monotonic()
+        if self._wait_for(interactive, now) > 0:
+            return False
+        self._take(interactive, now)
+        return True
+
+    def _take(self, interactive: bool, now: float) -> None:
+        """Record a grant of this kind at `now`."""
+        self._starts.append(now)
+        self._last = now
+        # Keep the cadence from the ideal time, so sleeping a little late does not
+        # slow the whole run; after a pause at most two go out together.
+        gap = self.period / (self.limit if interactive else self.bulk_limit)
+        self._next = max(self._next, now - gap) + gap
+        if interactive:
+            self._interactive_in_a_row += 1
+        else:
+            self._interactive_in_a_row = 0
 
     def _turn(self) -> bool | None:
         """Whose turn it is: True interactive, False bulk, None nobody waits.
@@ -227,16 +258,7 @@ class SlidingWindow:
                 await self._sleep(delay, turn)
                 continue
             waiter = self._waiting[turn].popleft()
-            self._starts.append(now)
-            self._last = now
-            # Keep the cadence from the ideal time, so sleeping a little late does not
-            # slow the whole run; after a pause at most two go out together.
-            gap = self.period / (self.limit if turn else self.bulk_limit)
-            self._next = max(self._next, now - gap) + gap
-            if turn:
-                self._interactive_in_a_row += 1
-            else:
-                self._interactive_in_a_row = 0
+            self._take(turn, now)
             waiter.set_result(None)
 
     async def _sleep(self, delay: float, interactive: bool) -> None:
