@@ -55,14 +55,23 @@ async def choose_webinars(
     stamp: str,
     approval: bool,
     capacities: Mapping[str, int],
+    *,
+    newcomer: bool = False,
 ) -> None:
     """Within the caller's transaction, make a participant's chosen webinars exactly `wanted`.
 
     A seat or a request (awaiting approval, on a waiting list) no longer wanted is given up; a
     declined request stays on record. A webinar wanted anew awaits approval when `approval` is
     on; otherwise it takes a seat, or a place on its waiting list when full (`capacities`).
+    A `newcomer`, inserted in this transaction, has nothing to give up or keep.
     """
     chosen = list(dict.fromkeys(wanted))
+    if newcomer:
+        if approval:
+            await ask(conn, participant_id, chosen, stamp)
+        else:
+            await seat_or_wait(conn, participant_id, chosen, capacities, stamp, newcomer=True)
+        return
     marks = placeholders(chosen)
     await conn.execute(
         f"DELETE FROM registrations WHERE participant_id = ? AND webinar_id NOT IN ({marks})",

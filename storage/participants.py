@@ -172,7 +172,13 @@ class ParticipantStore:
                 participant_id = cursor.lastrowid
                 assert participant_id is not None  # an INSERT that succeeded has a rowid
                 await approvals.choose_webinars(
-                    conn, participant_id, draft["webinars"], stamp, approval, capacities or {}
+                    conn,
+                    participant_id,
+                    draft["webinars"],
+                    stamp,
+                    approval,
+                    capacities or {},
+                    newcomer=True,
                 )
                 if tell:
                     await enqueue_for_chats(conn, DIGEST_KIND, participant_id, tell, now)

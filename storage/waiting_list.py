@@ -78,26 +78,22 @@ async def seat_or_wait(
     webinar_ids: Iterable[str],
     capacities: Mapping[str, int],
     stamp: str,
+    *,
+    newcomer: bool = False,
 ) -> list[str]:
     """Within the caller's transaction, give a seat in each webinar, or a place on its list.
 
     A webinar missing from `capacities` has no limit. A webinar with people already waiting
     queues a newcomer behind them even if a seat is free for a moment (it goes to the first of
     them). A webinar the participant already holds, or has a request for in any state (waiting,
-    awaiting approval, declined), is left as it is. Returns the webinars queued for.
+    awaiting approval, declined), is left as it is; a `newcomer` (inserted in this transaction)
+    holds nothing, so that is not looked up. Returns the webinars queued for.
     """
     queued = []
+    seats = []
     for webinar_id in webinar_ids:
         capacity = capacities.get(webinar_id)
-        held = list(
-            await conn.execute_fetchall(
-                "SELECT 1 FROM registrations WHERE participant_id = ? AND webinar_id = ?"
-                " UNION ALL SELECT 1 FROM registration_requests"
-                " WHERE participant_id = ? AND webinar_id = ?",
-                (participant_id, webinar_id, participant_id, webinar_id),
-            )
-        )
-        if held:
+        if not newcomer and await _holds(conn, participant_id, webinar_id):
             continue
         if capacity is not None and (
             await _waiting(conn, webinar_id) > 0 or await _seats(conn, webinar_id) >= capacity
@@ -109,11 +105,23 @@ async def seat_or_wait(
             )
             queued.append(webinar_id)
             continue
-        await conn.execute(
-            "INSERT INTO registrations(participant_id, webinar_id, registered_at) VALUES (?, ?, ?)",
-            (participant_id, webinar_id, stamp),
-        )
+        seats.append((participant_id, webinar_id, stamp))
+    await conn.executemany(
+        "INSERT INTO registrations(participant_id, webinar_id, registered_at) VALUES (?, ?, ?)",
+        seats,
+    )
     return queued
+
+
+async def _holds(conn: aiosqlite.Connection, participant_id: int, webinar_id: str) -> bool:
+    """Whether a participant has a seat in a webinar or a request for it in any state."""
+    rows = await conn.execute_fetchall(
+        "SELECT 1 FROM registrations WHERE participant_id = ? AND webinar_id = ?"
+        " UNION ALL SELECT 1 FROM registration_requests"
+        " WHERE participant_id = ? AND webinar_id = ?",
+        (participant_id, webinar_id, participant_id, webinar_id),
+    )
+    return bool(list(rows))
 
 
 async def erase_requests(
