@@ -11,11 +11,7 @@ from storage.database import Database
 from storage.erasure import erase_person
 from storage.outbox import DIGEST_KIND, enqueue_for_chats
 from storage.timestamps import to_iso
-from storage.waiting_list import (
-    WAITING,
-    Request,
-    WaitingListStore,
-)
+from storage.waiting_list import REQUESTS_COLUMN, WAITING, Request, requests_from
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
@@ -119,19 +115,22 @@ class ParticipantStore:
         rows = await self.db.fetchall(
             "SELECT p.*, (SELECT group_concat(webinar_id, ' ') FROM ("
             "   SELECT r.webinar_id FROM registrations r JOIN webinars w ON w.id = r.webinar_id"
-            "   WHERE r.participant_id = p.id ORDER BY w.position)) AS webinar_list"
+            "   WHERE r.participant_id = p.id ORDER BY w.position)) AS webinar_list,"
+            f" {REQUESTS_COLUMN} AS request_list"
             f" FROM participants p WHERE {where}",
             params,
         )
-        return [await self._participant(row) for row in rows]
+        return [self._participant(row) for row in rows]
 
-    async def _participant(self, row: Any) -> Participant:
+    @staticmethod
+    def _participant(row: Any) -> Participant:
         """Build a Participant from a row of `_all`'s query."""
-        fields = {key: row[key] for key in row.keys() if key not in ("erased_at", "webinar_list")}  # noqa: SIM118 - a sqlite3.Row iterates its values
+        derived = ("erased_at", "webinar_list", "request_list")
+        fields = {key: row[key] for key in row.keys() if key not in derived}  # noqa: SIM118 - a sqlite3.Row iterates its values
         if "reminders_enabled" in fields:
             fields["reminders_enabled"] = bool(fields["reminders_enabled"])
         webinars = tuple((row["webinar_list"] or "").split())
-        requests = await WaitingListStore(self.db).requests_of(row["id"])
+        requests = requests_from(row["request_list"])
         return Participant(**fields, webinar_ids=webinars, requests=requests)
 
     async def create(

@@ -43,6 +43,28 @@ class Request:
     position: int
 
 
+# A column of the participant query (`p` the participant's row): their webinars without a
+# seat, in the series' order, one "webinar state place" line each (ids and states have no
+# spaces); read back with `requests_from`.
+REQUESTS_COLUMN: Final = f"""
+    (SELECT group_concat(line, char(10)) FROM (
+        SELECT q.webinar_id || ' ' || q.state || ' ' || {_POSITION} AS line
+        FROM registration_requests q JOIN webinars w ON w.id = q.webinar_id
+        WHERE q.participant_id = p.id ORDER BY w.position, q.webinar_id))
+"""
+
+
+def requests_from(column: str | None) -> tuple[Request, ...]:
+    """The requests written by REQUESTS_COLUMN."""
+    if not column:
+        return ()
+    found = []
+    for line in column.split("\n"):
+        webinar_id, state, position = line.split(" ")
+        found.append(Request(webinar_id, state, int(position)))
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class Occupancy:
     """How full one webinar is: seats taken and people waiting."""
@@ -144,16 +166,6 @@ class WaitingListStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def requests_of(self, participant_id: int) -> tuple[Request, ...]:
-        """The participant's webinars without a seat, in the series' order, with their place."""
-        rows = await self.db.fetchall(
-            f"SELECT q.webinar_id, q.state, {_POSITION} AS position"
-            " FROM registration_requests q JOIN webinars w ON w.id = q.webinar_id"
-            " WHERE q.participant_id = ? ORDER BY w.position, q.webinar_id",
-            (participant_id,),
-        )
-        return tuple(Request(r["webinar_id"], r["state"], int(r["position"])) for r in rows)
 
     async def occupancy(self) -> dict[str, Occupancy]:
         """Seats taken and people waiting, for every webinar of the series."""
