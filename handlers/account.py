@@ -30,7 +30,7 @@ from storage.conversations import Conversation
 
 if TYPE_CHECKING:
     from bot.render.callback_data import Press
-    from bot.services import BotContext
+    from bot.services import BotContext, Services
     from storage.participants import Participant
 
 log = logging.getLogger(__name__)
@@ -52,16 +52,13 @@ async def show_profile(
     )
 
 
-async def tell_waiting(context: BotContext, chat_id: int, participant: Participant) -> None:
-    """Tell a participant which of their webinars were full, and their place on each list."""
+def waiting_notice(services: Services, participant: Participant) -> str | None:
+    """Which of a participant's webinars were full, and their place on each list (or None)."""
     waiting = participant.waiting_list
     if not waiting:
-        return
-    services = context.services
+        return None
     rows = webinar_rows(services.series, participant.language, list(waiting), waiting=waiting)
-    await context.bot.send_message(
-        chat_id, services.texts.render(participant.language, "waiting_list", waiting=rows)
-    )
+    return services.texts.render(participant.language, "waiting_list", waiting=rows)
 
 
 async def registered_or_explain(update: Update, context: BotContext) -> Participant | None:

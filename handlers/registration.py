@@ -30,7 +30,7 @@ from bot.domain.registration import (
 from bot.domain.validation import Invalid, clean_payload
 from bot.render.keyboards import proposal_keyboard
 from bot.render.views import zone_label
-from handlers.account import profile_field, save_profile_edit, show_profile, tell_waiting
+from handlers.account import profile_field, save_profile_edit, show_profile, waiting_notice
 from handlers.flow import (
     FLOW_CODES,
     FLOW_NAMES,
@@ -44,9 +44,9 @@ from handlers.flow import (
     send_prompt,
     show_next,
 )
-from handlers.schedule import send_calendar
 from storage.code_attempts import CodeAttemptStore
 from storage.conversations import Conversation
+from storage.outbox import CALENDAR_KIND
 from storage.participants import AlreadyRegistered
 
 if TYPE_CHECKING:
@@ -241,24 +241,23 @@ async def _confirm(
         if services.sender is not None:
             services.sender.wake()
         return
-    await replace_or_send(
-        context,
-        message,
-        query.from_user.id,
-        services.texts.render(
-            lang,
-            "registered",
-            name=participant.full_name,
-            sex=participant.sex,
-            timezone=zone_label(participant.timezone, services.clock.now(), lang),
-        ),
+    registered = services.texts.render(
+        lang,
+        "registered",
+        name=participant.full_name,
+        sex=participant.sex,
+        timezone=zone_label(participant.timezone, services.clock.now(), lang),
     )
-    if participant.webinar_ids:
-        await send_calendar(context, query.from_user.id, participant, lang)
-    await tell_waiting(context, query.from_user.id, participant)
+    notice = waiting_notice(services, participant)
+    if notice is not None:
+        registered = f"{registered}\n\n{notice}"  # both rendered HTML
+    await replace_or_send(context, message, query.from_user.id, registered)
+    if participant.webinar_ids:  # queued once the confirmation is shown, so it comes after it
+        now = services.clock.now()
+        await services.outbox.enqueue(CALENDAR_KIND, None, participant.id, "", now, now)
     await after_joining(services, participant.id, participant.webinar_ids)
-    if tell and services.sender is not None:
-        services.sender.wake()
+    if services.sender is not None:
+        services.sender.wake()  # the calendar file, and the organizers' digest lines
 
 
 async def _after_answer(

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 
+from bot.delivery.calendar_sending import send_calendar_file
 from bot.delivery.enrolment import after_joining
 from bot.delivery.waiting_list import capacities, grant_free_seats
 from bot.domain.registration import open_webinar_ids
-from bot.render.calendar_files import (
-    Attendee,
-    calendar_filename,
-    google_calendar_link,
-    outlook_link,
-    series_calendar,
-    webinar_calendar,
-    with_attendee,
-)
+from bot.render.calendar_files import google_calendar_link, outlook_link
 from bot.render.keyboards import schedule_keyboard, settings_keyboard
 from bot.render.views import zone_label
 from bot.runtime.calendar_feed import FeedUrls, subscription_for
@@ -26,9 +18,6 @@ from handlers.account import registered_or_explain
 from handlers.flow import participant_language
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-
-    from bot.domain.series import Series, Webinar
     from bot.render.callback_data import Press
     from bot.services import BotContext, Services
     from storage.participants import Participant
@@ -161,66 +150,9 @@ async def calendar_file(update: Update, context: BotContext, press: Press) -> No
     participant = await services.participants.get(query.from_user.id)
     lang = participant_language(participant, query.from_user)
     await query.answer()
-    await send_calendar(context, query.from_user.id, participant, lang, press.part(0))
-
-
-def _series_file(
-    series: Series, lang: str, chosen: tuple[str, ...], versions: Mapping[str, int]
-) -> tuple[str, bytes]:
-    """The name and content of the shared invitation to the chosen webinars."""
-    return calendar_filename(series), series_calendar(series, lang, chosen, versions)
-
-
-def _webinar_file(series: Series, webinar: Webinar, lang: str, version: int) -> tuple[str, bytes]:
-    """The name and content of the shared invitation to one webinar."""
-    return calendar_filename(series, webinar), webinar_calendar(series, webinar, lang, version)
-
-
-async def send_calendar(
-    context: BotContext,
-    chat_id: int,
-    participant: Participant | None,
-    lang: str,
-    which: str = "all",
-) -> None:
-    """Send a calendar file: 'all' (the participant's webinars) or a webinar's index."""
-    services = context.services
-    series, versions = services.series, await services.schedule.versions()
-    attendee = (
-        Attendee(participant.full_name or "", participant.email)
-        if participant is not None and participant.email
-        else None
+    await send_calendar_file(
+        services, context.bot, query.from_user.id, participant, lang, press.part(0)
     )
-    build: Callable[[], tuple[str, bytes]]  # called only when the shared file is not cached
-    if which == "all":
-        chosen = (
-            tuple(participant.webinar_ids)
-            if participant and participant.webinar_ids
-            else tuple(services.webinar_ids)
-        )
-        key: tuple[object, ...] = ("all", lang, chosen, tuple(sorted(versions.items())))
-        build = partial(_series_file, series, lang, chosen, versions)
-    elif which.isdigit() and int(which) < len(series.webinars):
-        webinar = series.webinars[int(which)]
-        version = versions.get(webinar.id, 1)
-        key = (webinar.id, lang, version)
-        build = partial(_webinar_file, series, webinar, lang, version)
-    else:
-        return
-    sent_as = key if attendee is None else (*key, attendee.name, attendee.email)
-    known = services.invites.file_id(sent_as)
-    document: str | InputFile
-    if known is not None:
-        document = known
-    else:
-        name, data = services.invites.get(key, build)
-        if attendee is not None:
-            data = with_attendee(data, attendee)
-        document = InputFile(data, filename=name, attach=True)
-    caption = services.texts.render(lang, "calendar_caption")
-    message = await context.bot.send_document(chat_id, document, caption=caption)
-    if known is None and message.document is not None:
-        services.invites.remember(sent_as, message.document.file_id)
 
 
 async def settings(update: Update, context: BotContext) -> None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 FINAL_STATUSES = ("sent", "failed", "skipped", "unreachable", "cancelled")
 DIGEST_KIND = "digest"  # a line to an organizer's chat about a new registration
+CALENDAR_KIND = "calendar"  # a new participant's calendar file, queued after "registered"
 
 _CLAIM_COLUMNS = """
     o.id, o.kind, o.webinar_id, o.participant_id,

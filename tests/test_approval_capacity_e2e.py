@@ -112,8 +112,8 @@ async def test_a_profile_change_keeps_a_place_on_the_list_with_approval_on(
     first = await first_webinar_seats(bot, 1)
     await register(await SimUser(client, 7301).join())
     cleo = await SimUser(client, 7302).join()
-    await register(cleo)
-    await cleo.expect("you are number 1 on its waiting list")
+    told = await register(cleo)
+    assert "you are number 1 on its waiting list" in told["text"], told["text"]
     approval_on(bot)
 
     await cleo.say("/profile")
@@ -136,8 +136,8 @@ async def test_the_digest_line_counts_the_webinars_waited_for(
     bot.services.series = dataclasses.replace(bot.services.series, organizer_digest="each")
     organizer = await SimUser(client, ORGANIZER).join()
     dana = await SimUser(client, 7402).join()
-    await register(dana)
-    await dana.expect("you are number 1 on its waiting list")
+    told = await register(dana)
+    assert "you are number 1 on its waiting list" in told["text"], told["text"]
     await settle(bot)
     line = await organizer.expect("New registration")
     assert line["text"].endswith(f"webinars: {len(bot.services.webinar_ids)}")

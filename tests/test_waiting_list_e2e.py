@@ -36,9 +36,9 @@ async def limit_first(bot: RunningBot, capacity: int | None) -> str:
 
 
 async def register_waiting(user: SimUser, place: int, title: str) -> dict[str, Any]:
-    """Register (every webinar) and check the first one's waiting list message and place."""
-    await register(user)
-    told = await user.expect(f"you are number {place} on its waiting list")
+    """Register (every webinar) and check the confirmation tells the first one's list and place."""
+    told = await register(user)
+    assert f"you are number {place} on its waiting list" in told["text"], told["text"]
     assert title in told["text"], told["text"]
     return told
 
@@ -165,16 +165,17 @@ async def test_two_people_confirming_at_once_for_the_last_seat(
     await asyncio.gather(
         *(user.press(summary, "Confirm") for user, summary in zip(users, summaries, strict=True))
     )
-    for user in users:
-        await user.expect("You are registered")
+    confirmations = [await user.expect("You are registered") for user in users]
     occupancy = (await bot.services.waiting_list.occupancy())[first_id]
     assert (occupancy.seats, occupancy.waiting) == (1, 1)
     places = [await waiting_for(bot, user.id) for user in users]
     assert sorted(places, key=len) == [{}, {first_id: 1}]
-    waiting_user = users[places.index({first_id: 1})]
-    invite = await waiting_user.next_message()
+    waiting = places.index({first_id: 1})
+    told = confirmations[waiting]["text"]
+    assert "you are number 1 on its waiting list" in told, told
+    assert "waiting list" not in confirmations[1 - waiting]["text"]
+    invite = await users[waiting].next_message()
     assert (invite["document"] or {}).get("file_name", "").endswith(".ics"), invite
-    await waiting_user.expect("you are number 1 on its waiting list")
 
 
 async def test_raising_the_capacity_moves_people_up_in_order_and_lowering_removes_no_one(
@@ -332,8 +333,8 @@ async def test_the_waiting_list_and_the_seat_are_told_in_the_participants_langua
     ana = await SimUser(client, 5181).join()
     maria = await SimUser(client, 5182, language_code="es").join()
     await register(ana)
-    await register(maria, **SPANISH_BELIZE)
-    told = await maria.expect("usted es el número 1 de su lista de espera")
+    told = await register(maria, **SPANISH_BELIZE)
+    assert "usted es el número 1 de su lista de espera" in told["text"], told["text"]
     assert title_es in told["text"]
     await leave_first_webinar(ana)
     seat = await maria.expect("Se liberó una plaza")

@@ -9,7 +9,7 @@ from bot.domain import survey
 from bot.domain.reminders import offset_of, skip_reason, start_of
 from storage.approvals import DECISION_KIND
 from storage.daily_digest import DAILY_DIGEST_KIND
-from storage.outbox import DIGEST_KIND
+from storage.outbox import CALENDAR_KIND, DIGEST_KIND
 from storage.waiting_list import SEAT_KIND
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _unwanted(services: Services, delivery: Delivery, now: datetime) -> Reason |
         return "cancelled", "the participant erased their data"
     if delivery.unreachable:
         return "unreachable", "the participant cannot be reached"
-    if delivery.kind in ("broadcast", DIGEST_KIND, DECISION_KIND, DAILY_DIGEST_KIND):
+    if delivery.kind in ("broadcast", DIGEST_KIND, DECISION_KIND, DAILY_DIGEST_KIND, CALENDAR_KIND):
         return None  # checked by the sender: its broadcast, its participant, the organizers
     webinar = services.series.webinar(delivery.webinar_id or "")
     if webinar is None:

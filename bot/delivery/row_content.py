@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.delivery import daily_digest
 from bot.delivery.approval import decision_unwanted, digest_buttons
+from bot.delivery.calendar_sending import registration_calendar_unwanted
 from bot.delivery.digest import digest_line
 from bot.delivery.relevance import Outcome, still_wanted
 from bot.domain import attendance, survey
 from bot.render.messages import compose
 from storage.approvals import DECISION_KIND
 from storage.daily_digest import DAILY_DIGEST_KIND
-from storage.outbox import DIGEST_KIND
+from storage.outbox import CALENDAR_KIND, DIGEST_KIND
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -74,6 +75,9 @@ class RowContent:
             return Content(line, await digest_buttons(self.services, delivery))
         if delivery.kind == DECISION_KIND:
             unwanted = await decision_unwanted(self.services, delivery)
+            return Content("", None) if unwanted is None else unwanted
+        if delivery.kind == CALENDAR_KIND:
+            unwanted = await registration_calendar_unwanted(self.services, delivery)
             return Content("", None) if unwanted is None else unwanted
         if delivery.kind == DAILY_DIGEST_KIND:
             digest = await daily_digest.daily_digest_message(self.services, delivery)

@@ -25,6 +25,7 @@ from bot.clock import to_iso
 from bot.delivery import daily_digest
 from bot.delivery.approval import send_decision
 from bot.delivery.broadcast_sending import BroadcastRuntime
+from bot.delivery.calendar_sending import send_registration_calendar
 from bot.delivery.certificates import CertificateRuntime
 from bot.delivery.chat_pacing import ChatPacing
 from bot.delivery.due_times import DueAlarm, fill_due_slots, next_due, queue_surveys
@@ -33,6 +34,7 @@ from bot.delivery.refusals import fault_backoff, refusal
 from bot.delivery.row_content import Content, RowContent
 from bot.runtime.rate_limiter import sending_in_bulk
 from storage.approvals import DECISION_KIND
+from storage.outbox import CALENDAR_KIND
 
 if TYPE_CHECKING:
     from telegram.ext import ExtBot, JobQueue
@@ -44,6 +46,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HELD_BACK_RETRY = 0.25  # seconds before another look when due rows wait for a busy chat
+# Rows that finish the bot's reply to a participant's own action (the calendar file after
+# Confirm): like the handler's replies, they do not hold back the chat's next bulk message.
+REPLY_KINDS = frozenset({CALENDAR_KIND})
 
 
 class OutboxSender:
@@ -218,7 +223,8 @@ class OutboxSender:
                 self.sent,
             )
         for delivery in claimed:
-            self.pacing.mark(delivery.telegram_id)
+            if delivery.kind not in REPLY_KINDS:
+                self.pacing.mark(delivery.telegram_id)
             task = asyncio.create_task(self._deliver(delivery))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
@@ -275,6 +281,8 @@ class OutboxSender:
                 message = await self.materials.send(delivery)
             elif delivery.kind == DECISION_KIND:
                 message = await send_decision(self.services, self.bot, delivery)
+            elif delivery.kind == CALENDAR_KIND:
+                message = await send_registration_calendar(self.services, self.bot, delivery)
             else:
                 assert delivery.telegram_id is not None, (
                     "still_wanted cancels an erased person's row"
@@ -287,7 +295,8 @@ class OutboxSender:
                 )
         except (RetryAfter, Forbidden, NetworkError) as exc:
             return refusal(exc, delivery, self.services.clock.now())
-        self.pacing.mark(delivery.telegram_id)
+        if delivery.kind not in REPLY_KINDS:
+            self.pacing.mark(delivery.telegram_id)
         return "sent", {
             "telegram_message_id": message.message_id,
             "sent_at": to_iso(self.services.clock.now()),
