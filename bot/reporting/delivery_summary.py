@@ -29,6 +29,7 @@ KIND_ORDER: Final = (
     "late_reminder",
     "change_notice",
     "seat_offered",
+    "calendar",
     "survey",
     "nudge",
     "broadcast",
@@ -36,6 +37,7 @@ KIND_ORDER: Final = (
     "decision",
     "daily_digest",
 )
+OTHERS: Final = "*"  # the section of messages about no webinar (no webinar id has a "*")
 _UNITS: Final = (("duration-day", 86400), ("duration-hour", 3600), ("duration-minute", 60))
 
 
@@ -103,24 +105,29 @@ def _order(kind: str, purpose: str, broadcast_at: str | None) -> tuple[int, floa
 def summarise(
     texts: Texts, series: Series, lang: str, rows: Iterable[Mapping[str, Any]]
 ) -> list[DeliverySection]:
-    """Group outbox counts into sections (webinars in series order, then broadcasts)."""
+    """Group outbox counts into sections: webinars in series order, broadcasts, the others.
+
+    The others are messages about no webinar: the organizers' digests, calendar files.
+    """
     zone = series.timezone
     lines: dict[tuple[str, str], DeliveryLine] = {}
     for row in rows:
         kind, purpose, broadcast_at = row["kind"], row["purpose"], row["broadcast_at"]
         title = message_name(texts, lang, zone, kind, purpose, broadcast_at)
-        key = (row["webinar_id"] if kind != "broadcast" else "", title)
+        key = ("" if kind == "broadcast" else row["webinar_id"] or OTHERS, title)
         line = lines.setdefault(key, DeliveryLine(title, _order(kind, purpose, broadcast_at)))
         line.counts[row["status"]] = line.counts.get(row["status"], 0) + int(row["n"])
     headings = {w.id: f"{n}. {w.title_for(lang)}" for n, w in enumerate(series.webinars, 1)}
+    headings[""] = texts.label(lang, "delivery.broadcasts")
+    headings[OTHERS] = texts.label(lang, "delivery.others")
     order = [w.id for w in series.webinars]
     groups = sorted(
         {webinar for webinar, _ in lines},
-        key=lambda w: (w == "", order.index(w) if w in order else len(order), w),
+        key=lambda w: (w == OTHERS, w == "", order.index(w) if w in order else len(order), w),
     )
     return [
         DeliverySection(
-            headings.get(webinar, webinar) if webinar else texts.label(lang, "delivery.broadcasts"),
+            headings.get(webinar, webinar),
             sorted(
                 (line for (group, _), line in lines.items() if group == webinar),
                 key=lambda line: line.order,
