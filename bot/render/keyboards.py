@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -53,6 +54,27 @@ def step_keyboard(
     webinar_titles: list[tuple[str, str]],
 ) -> InlineKeyboardMarkup | None:
     """The buttons for a question, or None when it is answered only by typing."""
+    if step is not Step.WEBINARS:
+        return _fixed_keyboard(texts, lang, flow, step)
+    choice = draft.get("webinar_choice", [w for w, _ in webinar_titles])
+    rows = [
+        [
+            _button(
+                f"{'✅' if wid in choice else '⬜'} {i + 1}. {_short(title)}",
+                callback_data.question(flow, step, str(i)),
+            )
+        ]
+        for i, (wid, title) in enumerate(webinar_titles)
+    ]
+    rows.append(
+        [_button(texts.label(lang, "buttons.done"), callback_data.question(flow, step, "done"))]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+@functools.lru_cache(maxsize=512)
+def _fixed_keyboard(texts: Texts, lang: str, flow: str, step: Step) -> InlineKeyboardMarkup | None:
+    """The buttons of a question that are the same for everyone: built once per language."""
 
     def data(value: str) -> str:
         return callback_data.question(flow, step, value)
@@ -79,13 +101,6 @@ def step_keyboard(
         rows = [[_button(texts.label(lang, f"sexes.{code}"), data(code))] for code in SEXES]
     elif step is Step.EMAIL:
         rows = [[_button(texts.label(lang, "buttons.skip"), data("skip"))]]
-    elif step is Step.WEBINARS:
-        choice = draft.get("webinar_choice", [w for w, _ in webinar_titles])
-        rows = [
-            [_button(f"{'✅' if wid in choice else '⬜'} {i + 1}. {_short(title)}", data(str(i)))]
-            for i, (wid, title) in enumerate(webinar_titles)
-        ]
-        rows.append([_button(texts.label(lang, "buttons.done"), data("done"))])
     elif step is Step.CONSENT:
         rows = [
             [
