@@ -12,9 +12,12 @@ from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.domain.series import Series, parse_series
 from bot.runtime.update_processor import PerUserUpdateProcessor
+from bot.services import SERVICES_KEY
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from bot.services import Services
 
 START = datetime(2027, 1, 5, 14, 0, tzinfo=UTC)
 POLL_TIMEOUT = 1
@@ -67,7 +70,16 @@ async def run_registrations(
         """Stop polling and close the database."""
         await stop_polling(application)
 
-    return await measure(label, loadgen, "register", first_id, users, concurrency, start, stop)
+    async def settle() -> None:
+        """Wait for the outbox (the calendar files after registration) to be sent."""
+        services: Services = application.bot_data[SERVICES_KEY]
+        assert services.sender is not None
+        services.sender.wake()
+        await services.sender.wait_idle(timeout=60.0)
+
+    return await measure(
+        label, loadgen, "register", first_id, users, concurrency, start, stop, settle
+    )
 
 
 def percentiles_ms(timings: list[float]) -> dict[str, Any]:
