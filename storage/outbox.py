@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 FINAL_STATUSES = ("sent", "failed", "skipped", "unreachable", "cancelled")
 DIGEST_KIND = "digest"  # a line to an organizer's chat about a new registration
 CALENDAR_KIND = "calendar"  # a new participant's calendar file, queued after "registered"
+# Claimed before everything else that is due (index outbox_replies_pending, migration 0017).
+REPLY_KIND = CALENDAR_KIND
 
 _CLAIM_COLUMNS = """
     o.id, o.kind, o.webinar_id, o.participant_id,
@@ -154,18 +156,28 @@ class OutboxStore:
         if limit <= 0:
             return []
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                f"SELECT {_CLAIM_COLUMNS} FROM outbox o"
-                " LEFT JOIN participants p ON p.id = o.participant_id"
-                " LEFT JOIN webinars w ON w.id = o.webinar_id"
-                " WHERE o.status = 'pending' AND o.due_at <= ?"
-                " ORDER BY o.due_at, o.id LIMIT ?",
-                (to_iso(now), limit * 4),
-            ) as cursor:
-                rows = await cursor.fetchall()
+            rows: list[Any] = []
+            # Replies first, through their own index (not a scan of a fan-out's rows).
+            for index, kind_filter in (
+                ("INDEXED BY outbox_replies_pending", f"o.kind = '{REPLY_KIND}'"),
+                ("", "1"),
+            ):
+                async with conn.execute(
+                    f"SELECT {_CLAIM_COLUMNS} FROM outbox o {index}"
+                    " LEFT JOIN participants p ON p.id = o.participant_id"
+                    " LEFT JOIN webinars w ON w.id = o.webinar_id"
+                    f" WHERE o.status = 'pending' AND {kind_filter} AND o.due_at <= ?"
+                    " ORDER BY o.due_at, o.id LIMIT ?",
+                    (to_iso(now), limit * 4),
+                ) as cursor:
+                    rows.extend(await cursor.fetchall())
             chosen: list[Delivery] = []
             chats: set[int | None] = set()
+            seen: set[int] = set()
             for row in rows:
+                if row["id"] in seen:
+                    continue  # a reply, read by both queries
+                seen.add(row["id"])
                 delivery = _delivery(row)
                 chat = delivery.telegram_id
                 if chat is not None and (chat in chats or busy_chat(chat)):

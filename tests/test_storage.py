@@ -14,7 +14,7 @@ from storage.calendar_tokens import CalendarTokenStore
 from storage.conversations import Conversation, ConversationStore
 from storage.daily_digest import DailyDigestStore
 from storage.database import Database
-from storage.outbox import OutboxStore
+from storage.outbox import CALENDAR_KIND, OutboxStore
 from storage.participants import AlreadyRegistered, ParticipantStore
 from storage.schedule import ScheduleStore
 from storage.schema_versions import MigrationError, available_migrations
@@ -207,6 +207,21 @@ async def test_leaving_every_webinar_gives_up_every_seat_and_request(db: Databas
     left = await store.update_profile(11, {"webinars": []}, NOW + timedelta(hours=1))
     assert left is not None
     assert (left.webinar_ids, left.requests) == ((), ())
+
+
+async def test_a_calendar_file_is_claimed_ahead_of_a_fan_out_already_due(db: Database) -> None:
+    participants, outbox = ParticipantStore(db), OutboxStore(db)
+    ids = [(await participants.create(100 + n, draft(), NOW)).id for n in range(6)]
+    webinar = load_series(ROOT / "series.example.toml").webinars[0].id
+    for participant_id in ids[:5]:  # a fan-out due a minute ago
+        await outbox.enqueue("change_notice", webinar, participant_id, "v2", NOW, NOW)
+    later = NOW + timedelta(minutes=1)
+    await outbox.enqueue(CALENDAR_KIND, None, ids[5], "", later, later)
+    claimed = await outbox.claim_due(later, 2, lambda _chat: False)
+    assert [d.kind for d in claimed] == [CALENDAR_KIND, "change_notice"]
+    assert claimed[0].participant_id == ids[5] and claimed[1].participant_id == ids[0]
+    rest = await outbox.claim_due(later, 10, lambda _chat: False)
+    assert [d.participant_id for d in rest] == ids[1:5]  # each row claimed once
 
 
 async def test_erase_keeps_counts_but_no_identity(db: Database) -> None:

@@ -34,7 +34,7 @@ from bot.delivery.refusals import fault_backoff, refusal
 from bot.delivery.row_content import Content, RowContent
 from bot.runtime.rate_limiter import sending_in_bulk
 from storage.approvals import DECISION_KIND
-from storage.outbox import CALENDAR_KIND
+from storage.outbox import CALENDAR_KIND, REPLY_KIND
 
 if TYPE_CHECKING:
     from telegram.ext import ExtBot, JobQueue
@@ -47,8 +47,9 @@ log = logging.getLogger(__name__)
 
 HELD_BACK_RETRY = 0.25  # seconds before another look when due rows wait for a busy chat
 # Rows that finish the bot's reply to a participant's own action (the calendar file after
-# Confirm): like the handler's replies, they do not hold back the chat's next bulk message.
-REPLY_KINDS = frozenset({CALENDAR_KIND})
+# Confirm): claimed first, sent with the replies' priority, and, like the handler's replies,
+# they do not hold back the chat's next bulk message.
+REPLY_KINDS = frozenset({REPLY_KIND})
 
 
 class OutboxSender:
@@ -232,7 +233,8 @@ class OutboxSender:
 
     async def _deliver(self, delivery: Delivery) -> None:
         """Send one row and keep its outcome until the sweeper writes it."""
-        sending_in_bulk()  # this task's requests wait behind replies to participants
+        if delivery.kind not in REPLY_KINDS:
+            sending_in_bulk()  # this task's requests wait behind replies to participants
         try:
             status, fields = await self._attempt(delivery)
         except asyncio.CancelledError:
