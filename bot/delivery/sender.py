@@ -46,10 +46,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HELD_BACK_RETRY = 0.25  # seconds before another look when due rows wait for a busy chat
-# Rows that finish the bot's reply to a participant's own action (the calendar file after
-# Confirm): claimed first, sent with the replies' priority, and, like the handler's replies,
-# they do not hold back the chat's next bulk message.
-REPLY_KINDS = frozenset({REPLY_KIND})
+# REPLY_KIND rows finish the bot's reply to a participant's own action (the calendar file
+# after Confirm): claimed first, sent with the replies' priority, and, like the handler's
+# replies, they do not hold back the chat's next bulk message.
 
 
 class OutboxSender:
@@ -224,7 +223,7 @@ class OutboxSender:
                 self.sent,
             )
         for delivery in claimed:
-            if delivery.kind not in REPLY_KINDS:
+            if delivery.kind != REPLY_KIND:
                 self.pacing.mark(delivery.telegram_id)
             task = asyncio.create_task(self._deliver(delivery))
             self._in_flight.add(task)
@@ -233,7 +232,7 @@ class OutboxSender:
 
     async def _deliver(self, delivery: Delivery) -> None:
         """Send one row and keep its outcome until the sweeper writes it."""
-        if delivery.kind not in REPLY_KINDS:
+        if delivery.kind != REPLY_KIND:
             sending_in_bulk()  # this task's requests wait behind replies to participants
         try:
             status, fields = await self._attempt(delivery)
@@ -297,7 +296,7 @@ class OutboxSender:
                 )
         except (RetryAfter, Forbidden, NetworkError) as exc:
             return refusal(exc, delivery, self.services.clock.now())
-        if delivery.kind not in REPLY_KINDS:
+        if delivery.kind != REPLY_KIND:
             self.pacing.mark(delivery.telegram_id)
         return "sent", {
             "telegram_message_id": message.message_id,
